@@ -1,0 +1,66 @@
+"""create-user and create-token."""
+import click
+import sqlalchemy as sa
+
+from outreach.extensions import db
+from outreach.models import ROLES, ApiToken, Region, Team, User
+from outreach.models.regions import level_of
+
+
+def validate_scope(role: str, scope: str | None, team: Team | None) -> str | None:
+    """Error message (Bahasa Indonesia) when role, scope and team do not fit together, else None."""
+    if role == "coordinator" and (not scope or level_of(scope) != "kecamatan"):
+        return "Koordinator wajib memiliki cakupan satu kecamatan (--scope 33.xx.xx)."
+    if role == "manager" and (not scope or level_of(scope) not in ("provinsi", "kabupaten")):
+        return "Manajer wajib memiliki cakupan provinsi atau kabupaten/kota (--scope 33 atau 33.xx)."
+    if role == "field" and team is None:
+        return "Pengguna tim lapangan wajib terdaftar pada satu tim (--team NAMA)."
+    return None
+
+
+def register(app):
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.option("--scope", "scope", default=None, help="Kode wilayah cakupan, mis. 33.74.01")
+    @click.option("--team", "team_name", default=None, help="Nama tim (untuk peran field)")
+    @click.option("--name", default="", help="Nama lengkap")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    def create_user(username, role, scope, team_name, name, password):
+        """Create a user (or reset an existing one's password, role and scope)."""
+        team = None
+        if team_name:
+            team = db.session.scalar(sa.select(Team).where(Team.nama == team_name))
+            if team is None:
+                raise click.ClickException(f"Tim '{team_name}' tidak ditemukan.")
+        if scope and db.session.get(Region, scope) is None:
+            raise click.ClickException(f"Wilayah dengan kode '{scope}' tidak ditemukan. Impor wilayah dahulu.")
+        problem = validate_scope(role, scope, team)
+        if problem:
+            raise click.ClickException(problem)
+        if len(password) < 8:
+            raise click.ClickException("Kata sandi minimal 8 karakter.")
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        created = user is None
+        if created:
+            user = User(username=username)
+            db.session.add(user)
+        user.role, user.scope_kode, user.team = role, scope, team
+        user.name = name or user.name or username
+        user.set_password(password)
+        db.session.commit()
+        click.echo(f"Pengguna {username} {'dibuat' if created else 'diperbarui'} (peran {role}).")
+
+    @app.cli.command("create-token")
+    @click.argument("username")
+    @click.option("--name", default="cli", help="Keterangan token")
+    @click.option("--days", default=365, type=int, help="Masa berlaku (hari); 0 = tanpa batas")
+    def create_token(username, name, days):
+        """Issue an API token; the token is the last word printed."""
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"Pengguna '{username}' tidak ditemukan.")
+        token, raw = ApiToken.issue(user, name=name, days=days or None)
+        db.session.add(token)
+        db.session.commit()
+        click.echo(f"Token API untuk {username} (simpan sekarang, tidak ditampilkan lagi): {raw}")

@@ -1,0 +1,44 @@
+"""Default settings. Overridden by instance/config.py, then FLASK_* environment variables."""
+from datetime import timedelta
+
+
+class DefaultConfig:
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Security
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # CSRF is checked by outreach.security.guard_request, which skips bearer-token API calls.
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = None
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    API_TOKEN_DAYS = 365
+
+    # Uploads (CSV / GeoJSON imports)
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+
+    # i18n
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ("id", "en")
+
+    # Working assumptions (DOMAIN.md): settings, not constants.
+    RECORDS_PER_KIT_HOUR = 12
+    SESSION_MIN_HOURS = 2
+    SESSION_MAX_HOURS = 6
+    TRAVEL_BUFFER_MINUTES = 60
+    LOG_CORRECTION_HOURS = 48
+    OVERDUE_LOG_HOURS = 24
+    PEMILIH_PEMULA_CUTOFF = "2029-02-14"
+    HOLIDAY_COUNTRY = "ID"
+
+    # Maps
+    MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    MAP_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+
+    PER_PAGE = 50

@@ -1,0 +1,27 @@
+import sqlalchemy as sa
+from flask import jsonify, redirect, render_template, url_for
+from flask_login import current_user
+
+from outreach.extensions import db
+from outreach.main import bp
+from outreach.security import any_role, public
+
+
+@bp.route("/")
+@any_role
+def home():
+    """Each role lands on its own home page."""
+    from outreach.main.home import home_context
+    return render_template(f"home/{current_user.role}.html", **home_context(current_user))
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        ok = True
+    except Exception:  # the health check reports, it does not raise
+        db.session.rollback()
+        ok = False
+    return jsonify({"status": "ok" if ok else "error", "database": "ok" if ok else "unreachable"}), (200 if ok else 503)

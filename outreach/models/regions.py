@@ -1,0 +1,127 @@
+"""Regions (provinsi → kabupaten/kota → kecamatan → desa/kelurahan), their targets and known-away counts."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach.extensions import db
+from outreach.models.base import utcnow
+
+LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
+# Reasons a resident is known to be away (not reachable by a local session).
+AWAY_REASONS = ("luar_negeri", "luar_daerah", "pindah_meninggal", "lainnya")
+
+
+def level_of(kode: str) -> Optional[str]:
+    """Level implied by a dotted Kemendagri code, or None when the shape is wrong."""
+    parts = kode.split(".")
+    widths = [len(p) for p in parts]
+    shapes = {(2,): "provinsi", (2, 2): "kabupaten", (2, 2, 2): "kecamatan", (2, 2, 2, 4): "desa"}
+    if not all(p.isdigit() for p in parts):
+        return None
+    return shapes.get(tuple(widths))
+
+
+def kind_of(kode: str) -> Optional[str]:
+    """kabupaten/kota or desa/kelurahan, derived from the code (Kemendagri numbering)."""
+    level = level_of(kode)
+    if level == "kabupaten":
+        return "kota" if int(kode.split(".")[1]) >= 71 else "kabupaten"
+    if level == "desa":
+        return "kelurahan" if kode.split(".")[3].startswith("1") else "desa"
+    return level
+
+
+def ancestors_of(kode: str) -> dict:
+    """The provinsi/kabupaten/kecamatan codes that contain `kode` (itself included)."""
+    parts = kode.split(".")
+    return {
+        "provinsi_kode": parts[0],
+        "kabupaten_kode": ".".join(parts[:2]) if len(parts) >= 2 else None,
+        "kecamatan_kode": ".".join(parts[:3]) if len(parts) >= 3 else None,
+    }
+
+
+class Region(db.Model):
+    __tablename__ = "region"
+
+    kode: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    nama: Mapped[str] = mapped_column(sa.String(120), index=True)
+    level: Mapped[str] = mapped_column(sa.String(10), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    parent_kode: Mapped[Optional[str]] = mapped_column(sa.ForeignKey("region.kode"), index=True)
+    # Denormalised ancestors: scoping and roll-ups become equality filters and GROUP BYs.
+    provinsi_kode: Mapped[str] = mapped_column(sa.String(2), index=True)
+    kabupaten_kode: Mapped[Optional[str]] = mapped_column(sa.String(5), index=True)
+    kecamatan_kode: Mapped[Optional[str]] = mapped_column(sa.String(8), index=True)
+    lat: Mapped[Optional[float]] = mapped_column(sa.Float)
+    lng: Mapped[Optional[float]] = mapped_column(sa.Float)
+    boundary: Mapped[Optional[str]] = mapped_column(sa.Text, deferred=True)  # GeoJSON geometry
+    has_boundary: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # Official SIAK figures for a desa: copy of the newest TargetCount (history stays in TargetCount).
+    wajib_ktp: Mapped[Optional[int]] = mapped_column(sa.Integer)
+    sudah_rekam: Mapped[Optional[int]] = mapped_column(sa.Integer)
+    target_as_of: Mapped[Optional[date]] = mapped_column(sa.Date)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    parent: Mapped[Optional["Region"]] = relationship(remote_side=[kode], back_populates="children")
+    children: Mapped[list["Region"]] = relationship(back_populates="parent", order_by="Region.kode")
+
+    __table_args__ = (sa.Index("ix_region_level_kabupaten", "level", "kabupaten_kode"),)
+
+    def __repr__(self) -> str:
+        return f"<Region {self.kode} {self.nama}>"
+
+
+class TargetCount(db.Model):
+    """One official count (SIAK export) for a desa, or a pemilih pemula count for a school site."""
+    __tablename__ = "target_count"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    desa_kode: Mapped[Optional[str]] = mapped_column(sa.ForeignKey("region.kode"), index=True)
+    site_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    wajib_ktp: Mapped[int] = mapped_column(sa.Integer)
+    sudah_rekam: Mapped[int] = mapped_column(sa.Integer)
+    as_of: Mapped[date] = mapped_column(sa.Date)
+    source: Mapped[str] = mapped_column(sa.String(200), default="")
+    batch_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("import_batch.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("wajib_ktp >= 0 AND sudah_rekam >= 0 AND sudah_rekam <= wajib_ktp", name="counts_valid"),
+        sa.CheckConstraint("(desa_kode IS NULL) <> (site_id IS NULL)", name="one_subject"),
+        sa.Index("ix_target_count_desa_as_of", "desa_kode", "as_of"),
+    )
+
+
+class KnownAway(db.Model):
+    """Residents of a desa known to be away, by reason: not part of the reachable backlog."""
+    __tablename__ = "known_away"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    desa_kode: Mapped[str] = mapped_column(sa.ForeignKey("region.kode"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(20))
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("desa_kode", "reason", name="uq_known_away_desa_reason"),
+        sa.CheckConstraint("count >= 0", name="count_nonneg"),
+    )
+
+
+class ImportBatch(db.Model):
+    """One committed import (CLI or web), with its summary."""
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("app_user.id"))
+    added: Mapped[int] = mapped_column(sa.Integer, default=0)
+    updated: Mapped[int] = mapped_column(sa.Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(sa.Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,162 @@
+"""Access control, declared on every view: deny by default, roles, kecamatan/kabupaten scoping."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Optional
+
+import sqlalchemy as sa
+from flask import abort, current_app, g, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from outreach.extensions import csrf, db
+from outreach.models import ROLES, ApiToken, User
+from outreach.models.accounts import hash_token
+from outreach.models.base import utcnow
+from outreach.models.regions import level_of
+
+PUBLIC = frozenset({"public"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def roles_required(*roles: str):
+    """Allow only signed-in users whose role is in `roles`; marks the view as access-controlled."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {unknown}")
+    allowed = frozenset(roles)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                if is_api_request():
+                    return json_error(401, _("Perlu masuk (login) atau token API."))
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.access_roles = allowed
+        return wrapper
+
+    return decorator
+
+
+def any_role(view):
+    """Any signed-in user (what they then see is still scoped)."""
+    return roles_required(*ROLES)(view)
+
+
+def public(view):
+    """Reachable without signing in (login page, health check, assets)."""
+    view.access_roles = PUBLIC
+    return view
+
+
+def json_error(status: int, message: str, **extra):
+    body = {"error": status, "message": message}
+    body.update(extra)
+    return jsonify(body), status
+
+
+def _bearer_token() -> Optional[str]:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+def user_from_token(raw: str) -> Optional[User]:
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or not token.is_valid() or not token.user.is_active:
+        return None
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return token.user
+
+
+def guard_request():
+    """before_request: every endpoint must declare its access; CSRF unless bearer-authenticated."""
+    if request.endpoint is None:
+        return None  # routing will answer 404/405
+    view = current_app.view_functions.get(request.endpoint)
+    if request.endpoint == "static" or request.endpoint.startswith("vendor."):
+        return None
+    if getattr(view, "access_roles", None) is None:
+        current_app.logger.error("endpoint %s declares no access control; refusing", request.endpoint)
+        abort(403)
+    raw = _bearer_token()
+    if raw is not None:
+        if not is_api_request():
+            abort(403)
+        user = user_from_token(raw)
+        if user is None:
+            return json_error(401, _("Token API tidak sah, kedaluwarsa, atau dicabut."))
+        login_user(user, remember=False)
+        g.token_auth = True
+        return None
+    if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+    return None
+
+
+# ---------------------------------------------------------------- scoping
+
+def user_scope_kode(user) -> Optional[str]:
+    """Region code that bounds what `user` may see; None means everything (unscoped admin)."""
+    if user.role == "admin" and not user.scope_kode:
+        return None
+    if user.role == "field" and user.team is not None:
+        return user.team.office_kode
+    # A non-admin without a scope sees nothing: fail closed.
+    return user.scope_kode or "__none__"
+
+
+def scope_clause(user, model):
+    """SQL condition limiting `model` rows (with provinsi/kabupaten/kecamatan_kode columns) to the scope."""
+    kode = user_scope_kode(user)
+    if kode is None:
+        return sa.true()
+    level = level_of(kode)
+    column = {
+        "provinsi": getattr(model, "provinsi_kode", None),
+        "kabupaten": getattr(model, "kabupaten_kode", None),
+        "kecamatan": getattr(model, "kecamatan_kode", None),
+    }.get(level)
+    if column is None:
+        return sa.false()
+    return column == kode
+
+
+def kode_in_scope(user, kode: Optional[str]) -> bool:
+    """True when region `kode` lies inside the user's scope."""
+    scope = user_scope_kode(user)
+    if scope is None:
+        return True
+    if not kode:
+        return False
+    return kode == scope or kode.startswith(scope + ".")
+
+
+def kode_visible(user, kode: str) -> bool:
+    """In scope, or an ancestor of the scope (shown in breadcrumbs, never with its siblings)."""
+    scope = user_scope_kode(user)
+    return kode_in_scope(user, kode) or (scope is not None and scope.startswith(kode + "."))
+
+
+def get_scoped_or_404(model, ident, user=None, kode_attr: str = "kode"):
+    """Load one object the user may see, else 404 (never reveal that it exists elsewhere)."""
+    user = user or current_user
+    obj = db.session.get(model, ident)
+    if obj is None or not kode_in_scope(user, getattr(obj, kode_attr)):
+        abort(404)
+    return obj
+
+
+def can_edit_sites(user) -> bool:
+    return user.role in ("admin", "coordinator")

@@ -1,0 +1,118 @@
+"""Jinja globals and filters shared by all templates."""
+from datetime import date, datetime
+
+from flask import current_app
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from outreach.assets import vendor_url
+
+SITE_TYPE_LABELS = None  # built lazily in the request's locale
+
+
+def site_type_labels():
+    from flask_babel import gettext as _
+    return {
+        "rt_rw": _("RT/RW"),
+        "balai_desa": _("Balai desa/kelurahan"),
+        "sekolah": _("Sekolah"),
+        "kantor_kecamatan": _("Kantor kecamatan"),
+        "rumah": _("Rumah (kunjungan lansia/disabilitas/sakit)"),
+        "lainnya": _("Lainnya (pesantren, pabrik, rumah sakit, ...)"),
+    }
+
+
+def level_labels():
+    from flask_babel import gettext as _
+    return {"provinsi": _("Provinsi"), "kabupaten": _("Kabupaten/Kota"), "kecamatan": _("Kecamatan"),
+            "desa": _("Desa/Kelurahan")}
+
+
+def kind_labels():
+    from flask_babel import gettext as _
+    return {"provinsi": _("Provinsi"), "kabupaten": _("Kabupaten"), "kota": _("Kota"),
+            "kecamatan": _("Kecamatan"), "desa": _("Desa"), "kelurahan": _("Kelurahan")}
+
+
+def role_labels():
+    from flask_babel import gettext as _
+    return {"admin": _("Admin"), "manager": _("Manajer"), "coordinator": _("Koordinator kecamatan"),
+            "field": _("Tim lapangan")}
+
+
+def away_reason_labels():
+    from flask_babel import gettext as _
+    return {"luar_negeri": _("Di luar negeri / pekerja migran"),
+            "luar_daerah": _("Sekolah/bekerja di luar daerah"),
+            "pindah_meninggal": _("Pindah atau meninggal"),
+            "lainnya": _("Lainnya")}
+
+
+def kit_status_labels():
+    from flask_babel import gettext as _
+    return {"ok": _("Baik"), "rusak": _("Rusak"), "servis": _("Sedang diservis")}
+
+
+def fmt_number(value):
+    if value is None:
+        return "–"
+    return format_decimal(value, format="#,##0")
+
+
+def fmt_percent(value):
+    if value is None:
+        return "–"
+    return format_decimal(value, format="#,##0.0") + "%"
+
+
+def fmt_date(value, fmt="medium"):
+    if value is None:
+        return "–"
+    return format_date(value, fmt)
+
+
+def fmt_datetime(value, fmt="medium"):
+    if value is None:
+        return "–"
+    return format_datetime(value, fmt)
+
+
+def register(app):
+    app.jinja_env.filters.update(number=fmt_number, percent=fmt_percent, date=fmt_date, datetime=fmt_datetime)
+    app.jinja_env.globals.update(vendor_url=vendor_url, site_type_labels=site_type_labels,
+                                 level_labels=level_labels, kind_labels=kind_labels, role_labels=role_labels, nav_items=nav_items,
+                                 away_reason_labels=away_reason_labels, kit_status_labels=kit_status_labels)
+
+    @app.context_processor
+    def inject():
+        return {"current_locale": str(get_locale()), "languages": current_app.config["LANGUAGES"],
+                "today": date.today(), "now": datetime.now}
+
+
+# (endpoint, label, roles). Entries whose endpoint does not exist yet are skipped.
+NAV = (
+    ("field.my_schedule", "Jadwal saya", ("field",)),
+    ("coverage.dashboard", "Dasbor", ("admin", "manager", "coordinator")),
+    ("planning.calendar", "Kalender", ("admin", "manager", "coordinator", "field")),
+    ("planning.session_list", "Sesi", ("admin", "manager", "coordinator")),
+    ("maps.coverage", "Peta", ("admin", "manager", "coordinator")),
+    ("regions.index", "Wilayah", ("admin", "manager", "coordinator")),
+    ("sites.index", "Lokasi", ("admin", "manager", "coordinator", "field")),
+    ("admin.index", "Admin", ("admin",)),
+)
+
+
+def nav_items():
+    from flask import url_for
+    from flask_babel import gettext as _
+
+    if not current_user.is_authenticated:
+        return []
+    labels = {"Jadwal saya": _("Jadwal saya"), "Dasbor": _("Dasbor"), "Kalender": _("Kalender"),
+              "Sesi": _("Sesi"), "Peta": _("Peta"), "Wilayah": _("Wilayah"), "Lokasi": _("Lokasi"),
+              "Admin": _("Admin")}
+    items = []
+    for endpoint, label, roles in NAV:
+        if current_user.role in roles and endpoint in current_app.view_functions:
+            items.append({"endpoint": endpoint, "url": url_for(endpoint), "label": labels[label]})
+    return items

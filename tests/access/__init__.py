@@ -1,0 +1,1 @@
+"""Access-matrix fragments, one module per feature: EXPECTED = {endpoint: roles or PUBLIC}."""

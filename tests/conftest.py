@@ -1,0 +1,128 @@
+"""Fixtures: app, client, runner, db, login_as(role) and a small world built from builders.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+"""
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from outreach import create_app
+from outreach.extensions import db as _db
+from tests import builders
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def _reset_schema(app) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        engine = _db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SERVER_NAME": None,
+    })
+    _reset_schema(app)
+    return app
+
+
+def _clear_tables(app) -> None:
+    _db.session.remove()
+    engine = _db.engine
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(sa.text(f'DELETE FROM "{t}"'))
+
+
+@pytest.fixture()
+def db(app):
+    """An empty database for one test (schema from the migrations)."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _clear_tables(app)
+
+
+@pytest.fixture()
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app, db):
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def csrf_on(app):
+    """Turn CSRF checking on for one test."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture()
+def world(db):
+    """A small kabupaten with two kecamatan, a team, kits, and one user per role."""
+    b = builders
+    kab = b.make_region("33.74", "Kota Uji")
+    kec1 = b.make_region("33.74.01", "Kecamatan Satu")
+    kec2 = b.make_region("33.74.02", "Kecamatan Dua")
+    desa1 = b.make_region("33.74.01.1001", "Kelurahan Satu A", wajib_ktp=1000, sudah_rekam=900)
+    desa2 = b.make_region("33.74.01.2002", "Desa Satu B", wajib_ktp=500, sudah_rekam=450)
+    desa3 = b.make_region("33.74.02.1001", "Kelurahan Dua A", wajib_ktp=800, sudah_rekam=790)
+    other_kab = b.make_region("33.01", "Kabupaten Lain")
+    other_desa = b.make_region("33.01.01.2001", "Desa Lain", wajib_ktp=300, sudah_rekam=100)
+    team = b.make_team("33.74", "Tim Keliling 1")
+    kit = b.make_kit(team, "KIT-A")
+    site1 = b.make_site(desa1.kode, "Balai Kelurahan Satu A")
+    site2 = b.make_site(desa3.kode, "Balai Kelurahan Dua A")
+    other_site = b.make_site(other_desa.kode, "Balai Desa Lain")
+    users = {
+        "admin": b.make_user("admin", "admin_uji"),
+        "manager": b.make_user("manager", "manajer_uji", scope="33.74"),
+        "coordinator": b.make_user("coordinator", "koordinator_uji", scope="33.74.01"),
+        "field": b.make_user("field", "lapangan_uji", team=team),
+    }
+    _db.session.commit()
+    return SimpleNamespace(kab=kab, kec1=kec1, kec2=kec2, desa1=desa1, desa2=desa2, desa3=desa3,
+                           other_kab=other_kab, other_desa=other_desa, team=team, kit=kit, site1=site1,
+                           site2=site2, other_site=other_site, users=users)
+
+
+@pytest.fixture()
+def login_as(client, world):
+    """login_as(role) signs the test client in as the world's user of that role."""
+    def _login(role: str):
+        client.post("/logout")
+        user = world.users[role]
+        resp = client.post("/login", data={"username": user.username, "password": builders.PASSWORD})
+        assert resp.status_code == 302, f"login as {role} failed"
+        return user
+    return _login
