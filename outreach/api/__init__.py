@@ -1,5 +1,9 @@
+"""JSON API under /api/v1. Each module adds its routes and its OPENAPI_PATHS / OPENAPI_SCHEMAS."""
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from outreach.api import routes  # noqa: E402,F401
+# Modules that carry API routes; openapi.json merges their OPENAPI_PATHS and OPENAPI_SCHEMAS.
+API_MODULES = ("routes", "regions", "sites", "sessions")
+
+from outreach.api import routes, regions, sites, sessions  # noqa: E402,F401

@@ -1,0 +1,5 @@
+"""API: sessions."""
+from outreach.api import bp  # noqa: F401
+
+OPENAPI_PATHS: dict = {}
+OPENAPI_SCHEMAS: dict = {}
