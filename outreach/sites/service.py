@@ -1,0 +1,83 @@
+"""Saving sites: scope, uniqueness, history of school targets, audit trail."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+import sqlalchemy as sa
+
+from outreach.extensions import db
+from outreach.models import Region, Site, TargetCount
+from outreach.models.audit import diff, record_change
+from outreach.models.regions import ancestors_of
+from outreach.security import kode_in_scope
+from outreach.sites.rules import DesaInfo, SiteCheck, check_site
+
+EDITABLE = ("type", "nama", "desa_kode", "lat", "lng", "rt", "rw", "address", "npsn", "jenjang", "school_status",
+            "contact_name", "contact_phone", "notes", "coords_approximate")
+
+
+def desa_info(kode: str | None) -> Optional[DesaInfo]:
+    if not kode:
+        return None
+    row = db.session.execute(
+        sa.select(Region.kode, Region.nama, Region.level, Region.lat, Region.lng, Region.boundary)
+        .where(Region.kode == kode)).first()
+    return DesaInfo(*row) if row else None
+
+
+def save_site(user, data: dict, site: Site | None = None) -> tuple[Optional[Site], SiteCheck]:
+    """Create (site=None) or update a site from raw input; commits on success, writes nothing on error."""
+    merged = dict(data)
+    if site is not None:  # a partial update keeps the fields it does not name
+        for name in EDITABLE:
+            merged.setdefault(name, getattr(site, name))
+        merged.setdefault("pemilih_pemula", site.pemilih_pemula)
+    check = check_site(merged, desa_info(merged.get("desa_kode")))
+    values = check.values
+    if "desa_kode" not in check.errors and not kode_in_scope(user, values["desa_kode"]):
+        check.errors["desa_kode"] = "Desa/kelurahan ini di luar wilayah tugas Anda."
+    if values.get("npsn") and "npsn" not in check.errors:
+        clash = db.session.scalar(sa.select(Site.id).where(Site.npsn == values["npsn"],
+                                                           Site.id != (site.id if site else -1)))
+        if clash:
+            check.errors["npsn"] = f"NPSN {values['npsn']} sudah dipakai lokasi lain (#{clash})."
+    if not check.ok:
+        return None, check
+
+    new_values = {k: values[k] for k in EDITABLE}
+    new_values.update({k: v for k, v in ancestors_of(values["desa_kode"]).items()})
+    creating = site is None
+    if creating:
+        site = Site()
+        db.session.add(site)
+        changes = {k: [None, v] for k, v in new_values.items() if v not in (None, "")}
+    else:
+        changes = diff(site, new_values.keys(), new_values)
+    for k, v in new_values.items():
+        setattr(site, k, v)
+    pp = values.get("pemilih_pemula")
+    if site.type == "sekolah" and pp is not None and pp != site.pemilih_pemula:
+        changes["pemilih_pemula"] = [site.pemilih_pemula, pp]
+        site.pemilih_pemula, site.pemilih_pemula_as_of = pp, date.today()
+        site.pemilih_pemula_recorded = min(site.pemilih_pemula_recorded or 0, pp)
+        db.session.flush()
+        db.session.add(TargetCount(site_id=site.id, wajib_ktp=pp, sudah_rekam=site.pemilih_pemula_recorded,
+                                   as_of=date.today(), source="isian manual"))
+    db.session.flush()
+    if changes:
+        record_change("site", site.id, "create" if creating else "update", getattr(user, "id", None), changes)
+    db.session.commit()
+    return site, check
+
+
+def site_as_dict(site: Site) -> dict:
+    return {
+        "id": site.id, "nama": site.nama, "type": site.type, "desa_kode": site.desa_kode,
+        "kecamatan_kode": site.kecamatan_kode, "kabupaten_kode": site.kabupaten_kode,
+        "lat": site.lat, "lng": site.lng, "coords_approximate": site.coords_approximate,
+        "rt": site.rt, "rw": site.rw, "address": site.address, "npsn": site.npsn, "jenjang": site.jenjang,
+        "school_status": site.school_status, "contact_name": site.contact_name,
+        "contact_phone": site.contact_phone, "notes": site.notes, "pemilih_pemula": site.pemilih_pemula,
+        "pemilih_pemula_recorded": site.pemilih_pemula_recorded, "active": site.active,
+    }
