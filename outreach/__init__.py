@@ -93,12 +93,13 @@ def register_blueprints(app: Flask) -> None:
     from outreach.api import bp as api_bp
     from outreach.assets import bp as vendor_bp
     from outreach.auth import bp as auth_bp
+    from outreach.jobs import bp as jobs_bp
     from outreach.main import bp as main_bp
     from outreach.planning import bp as planning_bp
     from outreach.regions import bp as regions_bp
     from outreach.sites import bp as sites_bp
 
-    for bp in (vendor_bp, auth_bp, main_bp, regions_bp, sites_bp, planning_bp, admin_bp, api_bp):
+    for bp in (vendor_bp, auth_bp, main_bp, regions_bp, sites_bp, planning_bp, admin_bp, api_bp, jobs_bp):
         app.register_blueprint(bp)
 
 

@@ -2,20 +2,9 @@
 import click
 import sqlalchemy as sa
 
+from outreach.admin.service import validate_scope
 from outreach.extensions import db
 from outreach.models import ROLES, ApiToken, Region, Team, User
-from outreach.models.regions import level_of
-
-
-def validate_scope(role: str, scope: str | None, team: Team | None) -> str | None:
-    """Error message (Bahasa Indonesia) when role, scope and team do not fit together, else None."""
-    if role == "coordinator" and (not scope or level_of(scope) != "kecamatan"):
-        return "Koordinator wajib memiliki cakupan satu kecamatan (--scope 33.xx.xx)."
-    if role == "manager" and (not scope or level_of(scope) not in ("provinsi", "kabupaten")):
-        return "Manajer wajib memiliki cakupan provinsi atau kabupaten/kota (--scope 33 atau 33.xx)."
-    if role == "field" and team is None:
-        return "Pengguna tim lapangan wajib terdaftar pada satu tim (--team NAMA)."
-    return None
 
 
 def register(app):

@@ -86,7 +86,7 @@ def register(app):
     @app.context_processor
     def inject():
         return {"current_locale": str(get_locale()), "languages": current_app.config["LANGUAGES"],
-                "today": date.today(), "now": datetime.now}
+                "today": date.today(), "now": datetime.now, "demo_data_loaded": demo_data_loaded}
 
 
 # (endpoint, label, roles). Entries whose endpoint does not exist yet are skipped.
@@ -96,7 +96,7 @@ NAV = (
     ("planning.calendar", "Kalender", ("admin", "manager", "coordinator", "field")),
     ("planning.session_list", "Sesi", ("admin", "manager", "coordinator")),
     ("maps.coverage", "Peta", ("admin", "manager", "coordinator")),
-    ("regions.index", "Wilayah", ("admin", "manager", "coordinator")),
+    ("regions.index", "Wilayah", ("admin", "manager", "coordinator", "field")),
     ("sites.index", "Lokasi", ("admin", "manager", "coordinator", "field")),
     ("admin.index", "Admin", ("admin",)),
 )
@@ -116,3 +116,24 @@ def nav_items():
         if current_user.role in roles and endpoint in current_app.view_functions:
             items.append({"endpoint": endpoint, "url": url_for(endpoint), "label": labels[label]})
     return items
+
+
+_demo_cache: dict = {}
+
+
+def demo_data_loaded() -> bool:
+    """Whether seed-demo's data is in this database (its coordinates are approximations); cached a minute."""
+    import time
+
+    import sqlalchemy as sa
+
+    from outreach.extensions import db
+    from outreach.models import ImportBatch
+
+    key = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    hit = _demo_cache.get(key)
+    if hit and time.monotonic() - hit[1] < 60:
+        return hit[0]
+    value = bool(db.session.scalar(sa.select(sa.exists().where(ImportBatch.kind == "demo"))))
+    _demo_cache[key] = (value, time.monotonic())
+    return value

@@ -77,3 +77,73 @@ def make_user(role: str, username: str | None = None, scope: str | None = None, 
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_api_token(user: User, days: int | None = 365, revoked: bool = False) -> str:
+    """Issue an API token for `user` (committed); returns the raw token for `Authorization: Bearer`."""
+    from outreach.models import ApiToken
+    from outreach.models.base import utcnow
+
+    token, raw = ApiToken.issue(user, name="uji", days=days)
+    if revoked:
+        token.revoked_at = utcnow()
+    db.session.add(token)
+    db.session.commit()
+    return raw
+
+
+def make_session(site: Site, team: Team, kits: list | None = None, day: date | None = None, start: str = "08:00",
+                 end: str = "12:00", status: str = "rencana", end_date: date | None = None, kind: str = "perekaman",
+                 **kw):
+    """A recording session written straight to the database (no rule checks: for arranging a test)."""
+    from datetime import time, timedelta
+
+    from outreach.models import RecordingSession
+    from outreach.planning.service import set_kits
+
+    session = RecordingSession(
+        site_id=site.id, desa_kode=site.desa_kode, kecamatan_kode=site.kecamatan_kode,
+        kabupaten_kode=site.kabupaten_kode, provinsi_kode=site.provinsi_kode,
+        date=day or date.today() + timedelta(days=7), end_date=end_date, start_time=time.fromisoformat(start),
+        end_time=time.fromisoformat(end), team_id=team.id, kind=kind, status=status,
+        target_groups=kw.pop("target_groups", ["umum"]), expected_turnout=kw.pop("expected_turnout", 0), **kw)
+    set_kits(session, [k.id for k in (kits or [])])
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def make_planning_world(world):
+    """Extends the `world` fixture for planning tests: more kits (one rusak, one servis), a second team,
+    a team of another kabupaten, another site and a school in the coordinator's kecamatan."""
+    from types import SimpleNamespace
+
+    kab_other_team = make_team("33.01", "Tim Kabupaten Lain")
+    w = SimpleNamespace(
+        **vars(world),
+        kit2=make_kit(world.team, "KIT-B"),
+        kit_broken=make_kit(world.team, "KIT-RUSAK", status="rusak"),
+        kit_service=make_kit(None, "KIT-SERVIS", status="servis", office_kode="33.74"),
+        team2=make_team("33.74", "Tim Keliling 2"),
+        other_team=kab_other_team,
+        other_kit=make_kit(kab_other_team, "KIT-LAIN"),
+        site3=make_site(world.desa2.kode, "Balai Desa Satu B"),
+        school=make_site(world.desa1.kode, "SMA Negeri Uji", type="sekolah", pemilih_pemula=120,
+                         pemilih_pemula_recorded=100),
+    )
+    w.team2_kit = make_kit(w.team2, "KIT-T2")
+    db.session.commit()
+    return w
+
+
+def make_notification(user: User, title: str = "Pemberitahuan uji", body: str = "", kind: str = "info",
+                      read: bool = False, ref: str | None = None, link: str | None = None, created_at=None):
+    """An in-app notification for `user` (read now when `read`)."""
+    from outreach.models.base import utcnow
+    from outreach.models.jobs import Notification
+
+    note = Notification(user_id=user.id, kind=kind, title=title, body=body, ref=ref, link=link,
+                        created_at=created_at or utcnow(), read_at=utcnow() if read else None)
+    db.session.add(note)
+    db.session.flush()
+    return note

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from outreach import create_app
 from outreach.extensions import db as _db
@@ -52,12 +53,11 @@ def _clear_tables(app) -> None:
     _db.session.remove()
     engine = _db.engine
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    # DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table costs ~0.4 s per test,
+    # DELETE on a handful of rows a few milliseconds.
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for t in tables:
-                conn.execute(sa.text(f'DELETE FROM "{t}"'))
+        for t in tables:
+            conn.execute(sa.text(f'DELETE FROM "{t}"'))
 
 
 @pytest.fixture()
@@ -69,8 +69,21 @@ def db(app):
         _clear_tables(app)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production: nothing on `g` (such as
+    Flask-Login's cached user or a bearer-token flag) leaks from one request to the next."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        # The test's own session must read what the request committed, not its stale identity map.
+        _db.session.expire_all()
+        return response
+
+
 @pytest.fixture()
 def client(app, db):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -1,10 +1,337 @@
-from flask import render_template
+"""Admin pages: home, users, teams, kits and API tokens. Admin role only."""
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
 
-from outreach.admin import bp
+from outreach.admin import bp, service
+from outreach.admin.forms import KitForm, PasswordResetForm, TeamForm, TokenForm, UserCreateForm, UserForm
+from outreach.extensions import db
+from outreach.models import KIT_STATUSES, ROLES, ApiToken, Kit, Team, User
 from outreach.security import roles_required
+from outreach.templating import kit_status_labels, role_labels
 
+admin_only = roles_required("admin")
+# Admin pages of other features, linked once they are registered (first endpoint found wins).
+IMPORTS_ENDPOINTS = ("admin.imports_index", "admin.import_index")
+JOBS_ENDPOINTS = ("jobs.admin_jobs",)
+
+
+# ---------------------------------------------------------------- helpers
+
+def _first_url(endpoints) -> str | None:
+    for endpoint in endpoints:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return None
+
+
+def imports_url() -> str | None:
+    """Link to the web imports (upload, preview, commit), once that feature is registered."""
+    return _first_url(IMPORTS_ENDPOINTS)
+
+
+def jobs_url() -> str | None:
+    """Link to the scheduled jobs page, once that feature is registered."""
+    return _first_url(JOBS_ENDPOINTS)
+
+
+def audit_labels() -> dict:
+    """Indonesian names for the audit trail's entities and actions (others are shown as stored)."""
+    return {
+        "entity": {"user": _("Pengguna"), "team": _("Tim"), "kit": _("Kit"), "api_token": _("Token API")},
+        "action": {"create": _("dibuat"), "update": _("diubah"), "reset_password": _("kata sandi diatur ulang"),
+                   "rotate_calendar_link": _("tautan kalender diganti"), "issue": _("diterbitkan"),
+                   "revoke": _("dicabut")},
+    }
+
+
+@bp.context_processor
+def admin_context():
+    return {"admin_imports_url": imports_url, "admin_jobs_url": jobs_url}
+
+
+def _apply_errors(form, exc: service.Invalid) -> None:
+    """Attach the service's messages, translated, to the form's fields (or the form itself)."""
+    for name, messages in exc.errors.items():
+        texts = [_(m.msgid, **m.params) for m in messages]
+        target = form._fields.get(name) if name else None
+        if target is None:
+            form.form_errors.extend(texts)
+        else:
+            target.errors = list(target.errors) + texts
+
+
+def _page_number() -> int:
+    value = request.args.get("halaman", "1")
+    return min(int(value), 1_000_000) if value.isdigit() and int(value) > 0 else 1
+
+
+def _render_form(template: str, form, **context):
+    """A form page; 422 when the submitted input was refused."""
+    return render_template(template, form=form, **context), (422 if form.errors else 200)
+
+
+def _team_choices(blank_label: str) -> list[tuple[str, str]]:
+    inactive = _("(nonaktif)")
+    return [("", blank_label)] + [(i, nama if active else f"{nama} {inactive}")
+                                  for i, nama, active in service.team_choices()]
+
+
+def _office_choices() -> list[tuple[str, str]]:
+    return [("", _("— pilih kabupaten/kota —"))] + service.kabupaten_choices()
+
+
+def _calendar_feed_url(team: Team):
+    """The team's secret calendar link, when the planning feature serves one (a rule taking `secret`)."""
+    for rule in current_app.url_map.iter_rules():
+        if "secret" in rule.arguments and any(w in rule.endpoint for w in ("ical", "ics", "calendar", "kalender")):
+            values = {"secret": team.calendar_secret}
+            if "team_id" in rule.arguments:
+                values["team_id"] = team.id
+            if not rule.arguments <= set(values):
+                continue
+            try:
+                return url_for(rule.endpoint, _external=True, **values)
+            except BuildError:
+                continue
+    return None
+
+
+# ---------------------------------------------------------------- home
 
 @bp.route("/admin")
-@roles_required("admin")
+@admin_only
 def index():
-    return render_template("placeholder.html", title="Admin")
+    return render_template("admin/index.html", imports_url=imports_url(), jobs_url=jobs_url(),
+                           audit_labels=audit_labels(), **service.overview())
+
+
+# ---------------------------------------------------------------- users
+
+def _user_form_choices(form) -> None:
+    labels = role_labels()
+    form.role.choices = [(r, labels[r]) for r in ROLES]
+    form.team_id.choices = _team_choices(_("— tanpa tim —"))
+
+
+def _user_data(form) -> service.UserData:
+    return service.UserData(username=form.username.data, name=form.name.data, email=form.email.data,
+                            role=form.role.data, scope_kode=form.scope_kode.data, team_id=form.team_id.data,
+                            active=form.active.data)
+
+
+@bp.route("/admin/pengguna")
+@admin_only
+def users():
+    role = request.args.get("peran") or None
+    q = request.args.get("q", "").strip()
+    page = service.users_page(role, q, _page_number(), current_app.config["PER_PAGE"])
+    return render_template("admin/users.html", page=page, role=role if role in ROLES else None, q=q, roles=ROLES)
+
+
+@bp.route("/admin/pengguna/baru", methods=["GET", "POST"])
+@admin_only
+def user_new():
+    form = UserCreateForm(role="field")
+    _user_form_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = service.create_user(_user_data(form), form.password.data, current_user.id,
+                                       password_confirm=form.password_confirm.data or "")
+        except service.Invalid as exc:
+            _apply_errors(form, exc)
+        else:
+            flash(_("Pengguna %(username)s dibuat.", username=user.username), "success")
+            return redirect(url_for(".users"))
+    return _render_form("admin/user_form.html", form, user=None)
+
+
+@bp.route("/admin/pengguna/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def user_edit(user_id):
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    _user_form_choices(form)
+    if form.validate_on_submit():
+        try:
+            changes = service.update_user(user, _user_data(form), current_user.id)
+        except service.Invalid as exc:
+            _apply_errors(form, exc)
+        else:
+            if changes:
+                flash(_("Perubahan pengguna %(username)s disimpan.", username=user.username), "success")
+            else:
+                flash(_("Tidak ada perubahan."), "info")
+            return redirect(url_for(".users"))
+    return _render_form("admin/user_form.html", form, user=user)
+
+
+@bp.route("/admin/pengguna/<int:user_id>/kata-sandi", methods=["GET", "POST"])
+@admin_only
+def user_password(user_id):
+    user = db.get_or_404(User, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            service.reset_password(user, form.password.data, current_user.id,
+                                   password_confirm=form.password_confirm.data or "")
+        except service.Invalid as exc:
+            _apply_errors(form, exc)
+        else:
+            flash(_("Kata sandi %(username)s telah diatur ulang.", username=user.username), "success")
+            return redirect(url_for(".users"))
+    return _render_form("admin/user_password.html", form, user=user)
+
+
+# ---------------------------------------------------------------- API tokens
+
+@bp.route("/admin/pengguna/<int:user_id>/token", methods=["GET", "POST"])
+@admin_only
+def user_tokens(user_id):
+    user = db.get_or_404(User, user_id)
+    default_days = str(current_app.config["API_TOKEN_DAYS"])
+    form = TokenForm(days=default_days)
+    new_token, status = None, 200
+    if form.validate_on_submit():
+        try:
+            _token, new_token = service.issue_token(user, form.name.data, form.days.data, current_user.id)
+        except service.Invalid as exc:
+            _apply_errors(form, exc)
+            status = 422
+        else:
+            form = TokenForm(formdata=None, days=default_days)
+    response = make_response(render_template("admin/user_tokens.html", user=user, form=form, new_token=new_token,
+                                             tokens=service.tokens_of(user)), status)
+    response.headers["Cache-Control"] = "no-store"  # the new token must not linger in a cache
+    return response
+
+
+@bp.route("/admin/token/<int:api_token_id>/cabut", methods=["POST"])
+@admin_only
+def token_revoke(api_token_id):
+    token = db.get_or_404(ApiToken, api_token_id)
+    if service.revoke_token(token, current_user.id):
+        flash(_("Token %(prefix)s… dicabut; token itu tidak dapat dipakai lagi.", prefix=token.prefix), "success")
+    else:
+        flash(_("Token itu sudah dicabut sebelumnya."), "info")
+    return redirect(url_for(".user_tokens", user_id=token.user_id))
+
+
+# ---------------------------------------------------------------- teams
+
+def _team_data(form) -> service.TeamData:
+    return service.TeamData(nama=form.nama.data, office_kode=form.office_kode.data, office_lat=form.office_lat.data,
+                            office_lng=form.office_lng.data, members=form.members.data, phone=form.phone.data,
+                            active=form.active.data)
+
+
+@bp.route("/admin/tim")
+@admin_only
+def teams():
+    page = service.teams_page(_page_number(), current_app.config["PER_PAGE"])
+    return render_template("admin/teams.html", page=page)
+
+
+@bp.route("/admin/tim/baru", methods=["GET", "POST"])
+@admin_only
+def team_new():
+    form = TeamForm()
+    form.office_kode.choices = _office_choices()
+    if form.validate_on_submit():
+        try:
+            team = service.create_team(_team_data(form), current_user.id)
+        except service.Invalid as exc:
+            _apply_errors(form, exc)
+        else:
+            flash(_("Tim %(nama)s dibuat.", nama=team.nama), "success")
+            return redirect(url_for(".teams"))
+    return _render_form("admin/team_form.html", form, team=None)
+
+
+@bp.route("/admin/tim/<int:team_id>", methods=["GET", "POST"])
+@admin_only
+def team_edit(team_id):
+    team = db.get_or_404(Team, team_id)
+    form = TeamForm(obj=team)
+    form.office_kode.choices = _office_choices()
+    if form.validate_on_submit():
+        try:
+            changes = service.update_team(team, _team_data(form), current_user.id)
+        except service.Invalid as exc:
+            _apply_errors(form, exc)
+        else:
+            if changes:
+                flash(_("Perubahan tim %(nama)s disimpan.", nama=team.nama), "success")
+            else:
+                flash(_("Tidak ada perubahan."), "info")
+            return redirect(url_for(".teams"))
+    return _render_form("admin/team_form.html", form, team=team, calendar_url=_calendar_feed_url(team))
+
+
+@bp.route("/admin/tim/<int:team_id>/kalender", methods=["POST"])
+@admin_only
+def team_rotate_calendar(team_id):
+    team = db.get_or_404(Team, team_id)
+    service.rotate_calendar_secret(team, current_user.id)
+    flash(_("Tautan kalender tim %(nama)s diganti; tautan lama tidak berlaku lagi.", nama=team.nama), "success")
+    return redirect(url_for(".team_edit", team_id=team.id))
+
+
+# ---------------------------------------------------------------- kits
+
+def _kit_form_choices(form) -> None:
+    labels = kit_status_labels()
+    form.status.choices = [(s, labels[s]) for s in KIT_STATUSES]
+    form.office_kode.choices = _office_choices()
+    form.team_id.choices = _team_choices(_("— tanpa tim asal —"))
+
+
+def _kit_data(form) -> service.KitData:
+    return service.KitData(code=form.code.data, status=form.status.data, office_kode=form.office_kode.data,
+                           team_id=form.team_id.data, notes=form.notes.data)
+
+
+@bp.route("/admin/kit")
+@admin_only
+def kits():
+    status = request.args.get("status") or None
+    page = service.kits_page(status, _page_number(), current_app.config["PER_PAGE"])
+    return render_template("admin/kits.html", page=page, status=status if status in KIT_STATUSES else None,
+                           statuses=KIT_STATUSES)
+
+
+@bp.route("/admin/kit/baru", methods=["GET", "POST"])
+@admin_only
+def kit_new():
+    form = KitForm(status="ok")
+    _kit_form_choices(form)
+    if form.validate_on_submit():
+        try:
+            kit = service.create_kit(_kit_data(form), current_user.id)
+        except service.Invalid as exc:
+            _apply_errors(form, exc)
+        else:
+            flash(_("Kit %(code)s dibuat.", code=kit.code), "success")
+            return redirect(url_for(".kits"))
+    return _render_form("admin/kit_form.html", form, kit=None)
+
+
+@bp.route("/admin/kit/<int:kit_id>", methods=["GET", "POST"])
+@admin_only
+def kit_edit(kit_id):
+    kit = db.get_or_404(Kit, kit_id)
+    form = KitForm(obj=kit)
+    _kit_form_choices(form)
+    if form.validate_on_submit():
+        try:
+            changes = service.update_kit(kit, _kit_data(form), current_user.id)
+        except service.Invalid as exc:
+            _apply_errors(form, exc)
+        else:
+            if changes:
+                flash(_("Perubahan kit %(code)s disimpan.", code=kit.code), "success")
+            else:
+                flash(_("Tidak ada perubahan."), "info")
+            return redirect(url_for(".kits"))
+    return _render_form("admin/kit_form.html", form, kit=kit)

@@ -4,3 +4,5 @@ from outreach.models.regions import Region, TargetCount, KnownAway, ImportBatch,
 from outreach.models.sites import Site, SITE_TYPES, JENJANG_CHOICES  # noqa: F401
 from outreach.models.accounts import User, Team, Kit, ApiToken, ROLES, KIT_STATUSES  # noqa: F401
 from outreach.models.audit import AuditEntry  # noqa: F401
+from outreach.models.planning import RecordingSession, SessionKit, SessionPostponement, SESSION_KINDS, SESSION_STATUSES, TARGET_GROUPS  # noqa: F401
+from outreach.models.jobs import JobRun, Notification, CoverageSnapshot  # noqa: F401

@@ -1,2 +1,296 @@
-"""Planning pages: calendar, session list and forms, print, announcements, iCal feed."""
-from outreach.planning import bp  # noqa: F401
+"""Planning pages: calendar, session list, session page and forms, printed schedule, iCal feed.
+
+Thin views: access, form, one call to outreach.planning.service (or views_support for what a page
+shows), respond. Every rule about what may be booked lives in the service and the pure modules.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from outreach.planning import bp, service, views_support as vs
+from outreach.planning.forms import PrintFilterForm, SessionFilterForm, SessionForm, StatusForm
+from outreach.planning.workflow import EDITABLE
+from outreach.security import any_role, kode_in_scope, public, roles_required
+from outreach.templating import site_type_labels
+
+PLANNERS = ("admin", "coordinator")
+STAFF = ("admin", "manager", "coordinator")
+PRINT_DEFAULT_DAYS = 30
+PRINT_MAX_DAYS = 92
+
+
+# ---------------------------------------------------------------- calendar
+
+@bp.route("/kalender")
+@any_role
+def calendar():
+    """Month or week calendar of a kecamatan (coordinator: its own) or of a team (field: its own)."""
+    try:
+        ctx = vs.calendar_context(current_user, request.args, service.local_today())
+    except vs.Invisible:
+        abort(404)
+    feed_url = None
+    if ctx.team is not None and (current_user.role == "admin" or current_user.team_id == ctx.team.id):
+        feed_url = url_for("planning.team_ical", team_id=ctx.team.id, secret=ctx.team.calendar_secret,
+                           _external=True)
+    return render_template("planning/calendar.html", cal=ctx, feed_url=feed_url,
+                           can_plan=service.can_plan(current_user), status_labels=service.status_labels())
+
+
+# ---------------------------------------------------------------- session list
+
+@bp.route("/sesi")
+@roles_required(*STAFF)
+def session_list():
+    form = SessionFilterForm(formdata=request.args)
+    kecamatan = vs.own_kecamatan(current_user) if current_user.role == "coordinator" else form.kecamatan.data
+    form.kecamatan.choices = [("", _("Semua kecamatan"))] + vs.kecamatan_options(current_user)
+    form.desa.choices = [("", _("Semua desa/kelurahan"))] + (vs.desa_options(current_user, kecamatan)
+                                                              if kecamatan else [])
+    form.site_type.choices = [("", _("Semua jenis"))] + list(site_type_labels().items())
+    form.team_id.choices = [("", _("Semua tim"))] + [(str(t.id), t.nama) for t in service.visible_teams(current_user)]
+    form.status.choices = [("", _("Semua status"))] + list(service.status_labels().items())
+    args = {"from": form.date_from.data, "to": form.date_to.data, "status": form.status.data,
+            "team_id": form.team_id.data, "kecamatan": form.kecamatan.data, "desa": form.desa.data,
+            "site_type": form.site_type.data}
+    try:
+        filters = service.parse_filters(args)
+    except service.ValidationFailed as exc:
+        for key, message in exc.errors.items():
+            target = {"from": form.date_from, "to": form.date_to}.get(key) or form._fields.get(key)
+            if target is not None:
+                target.errors = [message]
+        filters = service.SessionFilters()
+    page_no = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = service.list_sessions(current_user, filters, page=page_no,
+                                 per_page=current_app.config.get("PER_PAGE", 50))
+    view = vs.PageView(page.items, page.total, page.page, page.per_page)
+    names = vs.region_names({s.desa_kode for s in page.items})
+    return render_template("planning/list.html", form=form, page=view, names=names,
+                           filtered=any(v for v in args.values()), status_labels=service.status_labels(),
+                           kind_labels=service.kind_labels(), can_plan=service.can_plan(current_user))
+
+
+# ---------------------------------------------------------------- the session page
+
+def _session_or_404(session_id: int):
+    session = service.get_session(current_user, session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+def _status_forms(session, posted=None):
+    """A form per allowed status change, prefilled (the posted one keeps what was typed)."""
+    forms = {}
+    now = vs.local_now().strftime("%Y-%m-%dT%H:%M")
+    for action, status in vs.STATUS_ACTIONS.items():
+        if posted is not None and posted[0] == action:
+            forms[action] = posted[1]
+            continue
+        form = StatusForm(prefix=action, formdata=None)
+        form.status.data, form.version.data = status, session.version
+        if status == "terkonfirmasi":
+            form.confirmed_with.data = session.confirmed_with or session.site.contact_name or ""
+            form.confirmed_at.data = now
+        if status == "ditunda":
+            form.new_start.data = session.start_time.strftime("%H:%M")
+            form.new_end.data = session.end_time.strftime("%H:%M")
+        forms[action] = form
+    return forms
+
+
+def _render_session(session, *, posted=None, conflicts=None, code: int = 200):
+    can_edit = service.can_edit(current_user, session)
+    allowed = service.allowed_status_targets(session) if can_edit else []
+    regions = vs.region_info([session.desa_kode, session.kecamatan_kode, session.kabupaten_kode])
+    site = session.site
+    map_data = dict(vs.map_settings(), lat=site.lat, lng=site.lng, approximate=site.coords_approximate,
+                    label=site.nama, boundary=vs.desa_boundary(session.desa_kode))
+    return render_template(
+        "planning/detail.html", s=session, regions=regions, can_edit=can_edit,
+        editable=session.status in EDITABLE, allowed=allowed,
+        actions={a: st for a, st in vs.STATUS_ACTIONS.items() if st in allowed},
+        forms=_status_forms(session, posted), open_action=posted[0] if posted else None,
+        conflicts=conflicts or [], history=service.session_history(session),
+        announcement=vs.announcement_for(session, {k: v for k, v in regions.items()}), map_data=map_data,
+        status_labels=service.status_labels(), kind_labels=service.kind_labels(),
+        group_labels=service.target_group_labels()), code
+
+
+@bp.route("/sesi/<int:session_id>")
+@any_role
+def session_detail(session_id: int):
+    return _render_session(_session_or_404(session_id))
+
+
+@bp.route("/sesi/<int:session_id>/status", methods=["POST"])
+@roles_required(*PLANNERS)
+def session_status(session_id: int):
+    """Confirm, postpone or cancel (the form's `aksi` says which)."""
+    session = _session_or_404(session_id)
+    action = request.form.get("aksi", "")
+    if action not in vs.STATUS_ACTIONS:
+        flash(_("Pilih perubahan status: konfirmasi, tunda, atau batalkan."), "error")
+        return redirect(url_for("planning.session_detail", session_id=session.id))
+    form = StatusForm(prefix=action)
+    kwargs, errors = vs.status_change_args(action, form)
+    if errors:
+        form.show_errors(errors)
+        return _render_session(session, posted=(action, form), code=422)
+    try:
+        service.change_status(current_user, session.id, vs.STATUS_ACTIONS[action], **kwargs)
+    except service.ValidationFailed as exc:
+        form.show_errors(exc.errors)
+        return _render_session(service.get_session(current_user, session_id), posted=(action, form), code=422)
+    except service.ConflictsFound as exc:
+        form.form_errors.append(exc.message)
+        return _render_session(service.get_session(current_user, session_id), posted=(action, form),
+                               conflicts=exc.conflicts, code=409)
+    except service.StaleSession as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("planning.session_detail", session_id=session_id))
+    except (service.NotAllowed, service.NotFound):
+        abort(404)
+    flash({"terkonfirmasi": _("Sesi dikonfirmasi."), "ditunda": _("Sesi ditunda ke tanggal baru; jadwal lama "
+                                                                   "tersimpan di riwayat."),
+           "dibatalkan": _("Sesi dibatalkan.")}[vs.STATUS_ACTIONS[action]], "success")
+    return redirect(url_for("planning.session_detail", session_id=session_id))
+
+
+# ---------------------------------------------------------------- create and edit
+
+@bp.route("/sesi/baru", methods=["GET", "POST"])
+@roles_required(*PLANNERS)
+def new_session():
+    """New session, prefilled from ?site=, ?desa=, ?date=, ?team= or a mop-up (?mop_up_of=&absentees=)."""
+    form = SessionForm()
+    proposal = None
+    if request.method == "GET":
+        if request.args.get("mop_up_of"):
+            try:
+                proposal = service.propose_mop_up(current_user, request.args.get("mop_up_of", type=int) or 0,
+                                                  request.args.get("absentees", ""))
+            except service.ValidationFailed as exc:
+                for message in exc.errors.values():
+                    flash(message, "error")
+                return redirect(url_for("planning.session_detail", session_id=request.args.get("mop_up_of")))
+            except (service.NotFound, service.NotAllowed):
+                abort(404)
+        vs.prefill_new(form, current_user, request.args, proposal)
+    return _session_form(form, None, proposal=proposal)
+
+
+@bp.route("/sesi/<int:session_id>/ubah", methods=["GET", "POST"])
+@roles_required(*PLANNERS)
+def edit_session(session_id: int):
+    session = _session_or_404(session_id)
+    if not service.can_edit(current_user, session):
+        abort(404)
+    if session.status not in EDITABLE:
+        flash(_("Sesi berstatus %(status)s tidak dapat diubah lagi.",
+                status=service.status_labels()[session.status]), "warning")
+        return redirect(url_for("planning.session_detail", session_id=session.id))
+    form = SessionForm()
+    if request.method == "GET":
+        vs.prefill_edit(form, session)
+    return _session_form(form, session)
+
+
+def _session_form(form: SessionForm, session, proposal=None):
+    desa = request.args.get("desa") if request.method == "GET" else None
+    kits = vs.fill_session_choices(form, current_user, desa=desa)
+    conflicts, estimate, code = [], None, 200
+    if request.method == "POST":
+        data = form.session_data()
+        if form.check.data:
+            result = service.check_session(current_user, data, session_id=session.id if session else None)
+            form.show_errors(result.errors)
+            conflicts, estimate = result.conflicts, result.estimate
+            if result.ok:
+                flash(_("Jadwal dapat disimpan: tidak ada bentrok."), "success")
+        else:
+            try:
+                saved = (service.update_session(current_user, session.id, data, expected_version=form.version.data)
+                         if session else service.create_session(current_user, data))
+            except service.ValidationFailed as exc:
+                form.show_errors(exc.errors)
+                code = 422
+            except service.ConflictsFound as exc:
+                conflicts, code = exc.conflicts, 409
+            except service.StaleSession as exc:
+                form.form_errors.append(exc.message)
+                code = 409
+            except (service.NotAllowed, service.NotFound):
+                abort(404)
+            else:
+                flash(_("Sesi tersimpan.") if session else _("Sesi direncanakan."), "success")
+                return redirect(url_for("planning.session_detail", session_id=saved.id))
+    elif proposal is not None:
+        conflicts = proposal.get("conflicts") or []
+    return render_template("planning/form.html", form=form, session=session, conflicts=conflicts,
+                           estimate=estimate, proposal=proposal, kits=kits,
+                           desa=desa, desa_name=vs.region_names([desa]).get(desa) if desa else None), code
+
+
+# ---------------------------------------------------------------- printed schedule
+
+@bp.route("/jadwal/cetak")
+@any_role
+def print_schedule():
+    """A4 schedule of a kecamatan (or, for a field user, its team) for a period: for kades/lurah and schools."""
+    form = PrintFilterForm(formdata=request.args)
+    today = service.local_today()
+    first = vs.parse_day(form.date_from.data, today)
+    last = vs.parse_day(form.date_to.data, first + timedelta(days=PRINT_DEFAULT_DAYS))
+    if last < first:
+        form.date_to.errors = [_("Tanggal akhir tidak boleh sebelum tanggal awal.")]
+        last = first + timedelta(days=PRINT_DEFAULT_DAYS)
+    if (last - first).days > PRINT_MAX_DAYS:
+        form.date_to.errors = [_("Jadwal cetak paling panjang %(days)s hari.", days=PRINT_MAX_DAYS)]
+        last = first + timedelta(days=PRINT_MAX_DAYS)
+    form.date_from.data, form.date_to.data = first.isoformat(), last.isoformat()
+    kecamatan, team = form.kecamatan.data or None, None
+    choices = vs.kecamatan_options(current_user) if current_user.role in ("admin", "manager") else []
+    form.kecamatan.choices = choices
+    if kecamatan and (kecamatan.count(".") != 2 or not kode_in_scope(current_user, kecamatan)):
+        abort(404)
+    if current_user.role == "coordinator":
+        kecamatan = vs.own_kecamatan(current_user)
+    elif current_user.role == "field":
+        team = current_user.team
+    elif not kecamatan:
+        kecamatan = vs.busiest_kecamatan(current_user, first, last) or (choices[0][0] if choices else None)
+    form.kecamatan.data = kecamatan
+    sessions = []
+    if team is not None or (kecamatan and current_user.role != "field"):
+        sessions = service.sessions_between(current_user, first, last, team_id=team.id if team else None,
+                                            kecamatan_kode=kecamatan if current_user.role != "field" else None,
+                                            statuses=("rencana", "terkonfirmasi", "ditunda", "selesai"))
+    names = vs.region_names({s.desa_kode for s in sessions} | {kecamatan} | {s.kabupaten_kode for s in sessions})
+    return render_template("planning/print.html", form=form, groups=vs.schedule_by_desa(sessions, names),
+                           first=first, last=last, kecamatan=kecamatan, team=team, names=names,
+                           count=len(sessions), status_labels=service.status_labels(),
+                           kind_labels=service.kind_labels(), group_labels=service.target_group_labels())
+
+
+# ---------------------------------------------------------------- iCalendar feed
+
+@bp.route("/kalender/tim/<int:team_id>/<secret>.ics")
+@public
+def team_ical(team_id: int, secret: str):
+    """The team's sessions for a phone calendar; the secret link is the only key (rotating it revokes it)."""
+    team = vs.team_by_secret(team_id, secret)
+    if team is None:
+        abort(404)
+    sessions = vs.feed_sessions(team.id, service.local_today())
+    body = vs.team_feed(team, sessions,
+                        lambda sid: url_for("planning.session_detail", session_id=sid, _external=True),
+                        current_app.config.get("CALENDAR_UID_DOMAIN", "jemput-bola"))
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'inline; filename="jadwal-tim-{team.id}.ics"',
+        "Cache-Control": "private, max-age=300"})

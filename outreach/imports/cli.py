@@ -1,0 +1,125 @@
+"""The import commands: import-regions, import-boundaries, import-sites, import-targets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from outreach.imports.apply import options_from_config, run_import
+from outreach.imports.common import ImportReport, ValueProblem
+from outreach.imports.sites import parse_jenjang_filter
+
+KIND_LABELS = {"regions": "wilayah", "boundaries": "batas wilayah", "sites": "lokasi", "targets": "target"}
+
+REGIONS_HELP = """Impor wilayah dari CSV berkolom kode,nama,level,parent_kode,lat,lng
+(format ../shared/data/jateng_wilayah.csv; baris kabupaten boleh tanpa parent_kode; baris
+level=provinsi boleh ada). Upsert per kode: dijalankan dua kali tidak mengubah apa pun.
+Semua atau tidak sama sekali: satu baris salah = tidak ada yang disimpan, status keluar 1."""
+
+BOUNDARIES_HELP = """Impor batas wilayah dari GeoJSON FeatureCollection. Setiap fitur wajib
+memiliki properti "kode" (wilayah yang sudah diimpor) dan geometri Polygon/MultiPolygon dengan
+urutan [lng, lat]. Semua atau tidak sama sekali; dijalankan dua kali tidak mengubah apa pun."""
+
+SITES_HELP = """Impor lokasi (tempat sesi perekaman) dari CSV, pemisah , atau ;.
+
+\b
+Format umum, satu baris per lokasi:
+  wajib     type, nama, desa_kode, lat, lng
+  opsional  rt, rw, address, contact_name, contact_phone, npsn, jenjang, status, notes
+  type      rt_rw | balai_desa | sekolah | kantor_kecamatan | rumah | lainnya
+  rt_rw     wajib mengisi rt dan rw
+  sekolah   wajib mengisi npsn (8 karakter) dan jenjang (SD, SMP, SMA, SMK, SLB, ...);
+            status = negeri | swasta
+Lokasi sekolah dicocokkan lewat npsn, lokasi lain lewat (desa_kode, type, nama).
+
+\b
+Format daftar sekolah Kemendikbud (../shared/data/jateng_sekolah.csv apa adanya):
+  npsn, nama, jenjang, status, kode_kecamatan, nama_kecamatan, kode_kabupaten,
+  kode_kecamatan_kemdikbud, kode_kecamatan_titik, lat, lng
+Setiap sekolah ditempatkan di desa kecamatannya yang batasnya memuat titik sekolah (bila batas
+desa sudah diimpor), atau di desa berpusat terdekat; sekolah tanpa koordinat memakai titik
+pusat desa/kecamatan dan ditandai sebagai perkiraan."""
+
+TARGETS_HELP = """Impor target SIAK dari CSV berkolom kode,wajib_ktp,sudah_rekam,as_of
+(kode desa/kelurahan; as_of TTTT-BB-HH). Kolom opsional: npsn (atau NPSN di kolom kode) untuk
+target pemilih pemula sekolah (wajib_ktp = siswa berusia 17 tahun pada batas waktu), sumber.
+Setiap impor menambah riwayat; as_of terbaru menjadi angka yang ditampilkan. Berkas yang sama
+diimpor ulang tidak mengubah apa pun."""
+
+
+def _file_options(command):
+    command = click.option("--max-mb", type=click.FloatRange(min=0, min_open=True), default=None,
+                           help="Batas ukuran berkas dalam MB (bawaan: MAX_CONTENT_LENGTH, 32 MB).")(command)
+    command = click.option("--dry-run", is_flag=True,
+                           help="Hanya periksa dan tampilkan ringkasan; tidak menyimpan apa pun.")(command)
+    command = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(command)
+    return command
+
+
+def register(app):
+    @app.cli.command("import-regions", help=REGIONS_HELP)
+    @_file_options
+    def import_regions(file, dry_run, max_mb):
+        _run("regions", file, dry_run, max_mb)
+
+    @app.cli.command("import-boundaries", help=BOUNDARIES_HELP)
+    @_file_options
+    def import_boundaries(file, dry_run, max_mb):
+        _run("boundaries", file, dry_run, max_mb)
+
+    @app.cli.command("import-sites", help=SITES_HELP)
+    @_file_options
+    @click.option("--jenjang", default=None, help="Hanya jenjang ini, mis. SMA,SMK,SLB (untuk sekolah).")
+    def import_sites(file, dry_run, max_mb, jenjang):
+        try:
+            jenjang_filter = parse_jenjang_filter(jenjang)
+        except ValueProblem as exc:
+            raise click.BadParameter(str(exc), param_hint="--jenjang") from None
+        _run("sites", file, dry_run, max_mb, jenjang=jenjang_filter)
+
+    @app.cli.command("import-targets", help=TARGETS_HELP)
+    @_file_options
+    def import_targets(file, dry_run, max_mb):
+        _run("targets", file, dry_run, max_mb)
+
+
+def _run(kind: str, file: Path, dry_run: bool, max_mb: float | None, **overrides) -> None:
+    max_bytes = int(max_mb * 1024 * 1024) if max_mb else current_app.config.get("MAX_CONTENT_LENGTH")
+    size = file.stat().st_size
+    if max_bytes and size > max_bytes:
+        click.echo(f"Berkas terlalu besar: {size / 1048576:.1f} MB; batasnya {max_bytes / 1048576:.1f} MB. "
+                   "Naikkan batas dengan --max-mb bila berkas ini memang benar.", err=True)
+        raise SystemExit(1)
+    options = options_from_config(current_app.config, filename=file.name, max_bytes=max_bytes, **overrides)
+    report = run_import(kind, file.read_bytes(), options, commit=not dry_run)
+    print_report(report, dry_run)
+    if not report.ok:
+        raise SystemExit(1)
+
+
+def print_report(report: ImportReport, dry_run: bool = False) -> None:
+    click.echo(f"Impor {KIND_LABELS[report.kind]} dari {report.filename}")
+    for problem in report.warnings:
+        click.echo(f"Peringatan: {_where(problem)}{problem.message}")
+    for problem in report.notes:
+        click.echo(f"Catatan: {problem.message}")
+    for problem in report.errors:
+        click.echo(f"Kesalahan: {_where(problem)}{problem.message}", err=True)
+    skipped = f", {report.skipped} dilewati" if report.skipped else ""
+    click.echo(f"Ringkasan: {report.added} ditambah, {report.updated} diperbarui, "
+               f"{report.unchanged} tidak berubah{skipped}.")
+    if report.errors:
+        click.echo(f"Berkas ditolak: {len(report.errors)} masalah. Tidak ada data yang disimpan.", err=True)
+    elif dry_run:
+        click.echo("Uji coba (--dry-run): tidak ada data yang disimpan.")
+    elif report.committed:
+        click.echo(f"Tersimpan (impor #{report.batch_id}).")
+
+
+def _where(problem) -> str:
+    if not problem.line:
+        return ""
+    if problem.template.startswith("Fitur ke-"):
+        return ""
+    return f"baris {problem.line}: "

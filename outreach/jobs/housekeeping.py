@@ -1,0 +1,24 @@
+"""Housekeeping: API tokens expired or revoked long ago, notifications read long ago."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from outreach.extensions import db
+from outreach.jobs.context import JobContext
+from outreach.models import ApiToken
+from outreach.models.jobs import Notification
+
+
+def run(ctx: JobContext) -> dict:
+    token_cutoff = ctx.slot - timedelta(days=int(ctx.setting("HOUSEKEEPING_TOKEN_DAYS", 30)))
+    read_cutoff = ctx.slot - timedelta(days=int(ctx.setting("NOTIFICATION_READ_KEEP_DAYS", 30)))
+    tokens = ApiToken.__table__
+    notes = Notification.__table__
+    tokens_deleted = db.session.execute(sa.delete(tokens).where(sa.or_(
+        sa.and_(tokens.c.expires_at.is_not(None), tokens.c.expires_at < token_cutoff),
+        sa.and_(tokens.c.revoked_at.is_not(None), tokens.c.revoked_at < token_cutoff)))).rowcount
+    notes_deleted = db.session.execute(sa.delete(notes).where(
+        notes.c.read_at.is_not(None), notes.c.read_at < read_cutoff)).rowcount
+    return {"tokens_deleted": tokens_deleted, "notifications_deleted": notes_deleted}

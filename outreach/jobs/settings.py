@@ -1,0 +1,35 @@
+"""Default settings of the scheduler, the jobs and e-mail (override in instance/config.py or FLASK_* env)."""
+
+DEFAULTS = {
+    # Crontab expressions in SCHEDULER_TIMEZONE; FLASK_JOB_SCHEDULES='{"snapshot": "55 23 * * *"}' overrides one.
+    "JOB_SCHEDULES": {
+        "reminders": "0 15 * * *",     # D-1: tomorrow's sessions, in the afternoon
+        "overdue": "15 * * * *",       # hourly
+        "snapshot": "50 23 * * *",     # nightly, for that date
+        "digest": "0 7 * * mon",       # Monday morning (use day names: APScheduler 3 counts 0 = Monday)
+        "housekeeping": "30 3 * * *",
+    },
+    "SCHEDULER_TIMEZONE": None,        # None: BABEL_DEFAULT_TIMEZONE (Asia/Jakarta, WIB)
+    "SCHEDULER_THREADS": 2,
+    "SCHEDULER_LOCK_FILE": None,       # SQLite: None means instance/scheduler.lock
+    "SCHEDULER_LOCK_KEY": 1245839367,  # PostgreSQL advisory lock key
+    "JOB_MISFIRE_GRACE_SECONDS": 3600,
+    "JOB_MAX_ATTEMPTS": 3,
+    "JOB_RETRY_MINUTES": 15,
+    "JOB_STALE_MINUTES": 120,          # a claim still "running" after this long died with its process
+    "OVERDUE_LOOKBACK_DAYS": 14,
+    "HOUSEKEEPING_TOKEN_DAYS": 30,
+    "NOTIFICATION_READ_KEEP_DAYS": 30,
+    "DIGEST_SLOWEST_COUNT": 3,
+    # E-mail (smtplib). Empty MAIL_SERVER: in-app notifications only.
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_DEFAULT_SENDER": "Jemput Bola <jemputbola@localhost>",
+    "MAIL_TIMEOUT": 10,
+    # Links in e-mails: the address the app is reached at, e.g. "https://jemputbola.example.go.id".
+    "PUBLIC_BASE_URL": "",
+}

@@ -1,0 +1,139 @@
+"""Recording sessions (jemput bola): when and where a team takes kits to the people.
+
+The rules that decide what may be booked live in `outreach.planning` (conflicts, capacity,
+workflow: plain Python); reading and writing sessions goes through `outreach.planning.service`.
+The turnout log of a finished session (issue 4) will point here by `session_id`.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach.extensions import db
+from outreach.models.base import utcnow
+
+SESSION_KINDS = ("perekaman", "sosialisasi", "keduanya")
+SESSION_STATUSES = ("rencana", "terkonfirmasi", "selesai", "dibatalkan", "ditunda")
+TARGET_GROUPS = ("pemilih_pemula", "umum", "lansia_disabilitas")
+# Sessions in these statuses hold their team and kits (a cancelled one frees them).
+ACTIVE_STATUSES = ("rencana", "terkonfirmasi", "ditunda", "selesai")
+NOTES_MAX_CHARS = 2000
+REASON_MAX_CHARS = 2000
+# A multi-day session spans at most this many days; conflict look-ups rely on it for their date window.
+MAX_SESSION_DAYS = 7
+
+
+class SessionKit(db.Model):
+    """A kit booked for a session. `date` copies the session's first day so a kit's bookings in a
+    date window are one index range scan (kit_id, date), not a walk through all its sessions."""
+    __tablename__ = "session_kit"
+
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("recording_session.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    kit_id: Mapped[int] = mapped_column(sa.ForeignKey("kit.id"), primary_key=True)
+    date: Mapped[date] = mapped_column(sa.Date)
+
+    session: Mapped["RecordingSession"] = relationship(back_populates="kit_links")
+    kit: Mapped["Kit"] = relationship()  # noqa: F821
+
+    __table_args__ = (sa.Index("ix_session_kit_kit_date", "kit_id", "date"),)
+
+
+class RecordingSession(db.Model):
+    """One planned (or held) jemput bola session at a site, possibly over several days.
+
+    `start_time`–`end_time` apply on every day from `date` to `end_date` (None: one day).
+    The region codes are copied from the site so scoping and roll-ups are equality filters.
+    """
+    __tablename__ = "recording_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"))
+    desa_kode: Mapped[str] = mapped_column(sa.String(20), index=True)
+    kecamatan_kode: Mapped[str] = mapped_column(sa.String(8))
+    kabupaten_kode: Mapped[str] = mapped_column(sa.String(5))
+    provinsi_kode: Mapped[str] = mapped_column(sa.String(2), index=True)
+    date: Mapped[date] = mapped_column(sa.Date, index=True)
+    end_date: Mapped[Optional[date]] = mapped_column(sa.Date)
+    start_time: Mapped[time] = mapped_column(sa.Time)
+    end_time: Mapped[time] = mapped_column(sa.Time)
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id"))
+    kind: Mapped[str] = mapped_column(sa.String(12), default="perekaman")
+    target_groups: Mapped[list] = mapped_column(sa.JSON, default=list)
+    expected_turnout: Mapped[int] = mapped_column(sa.Integer, default=0)
+    turnout_reasoning: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(14), default="rencana", index=True)
+    confirmed_with: Mapped[str] = mapped_column(sa.String(120), default="")
+    confirmed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    override_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    mop_up_of_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("recording_session.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("app_user.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    site: Mapped["Site"] = relationship()  # noqa: F821
+    team: Mapped["Team"] = relationship()  # noqa: F821
+    # Write kits through `kit_links` (the service does: see service.set_kits); `kits` is for reading.
+    kit_links: Mapped[list[SessionKit]] = relationship(back_populates="session", cascade="all, delete-orphan")
+    kits: Mapped[list["Kit"]] = relationship(  # noqa: F821
+        secondary="session_kit", order_by="Kit.code", viewonly=True)
+    created_by: Mapped[Optional["User"]] = relationship(foreign_keys=[created_by_id])  # noqa: F821
+    mop_up_of: Mapped[Optional["RecordingSession"]] = relationship(remote_side=[id])
+    postponements: Mapped[list["SessionPostponement"]] = relationship(
+        back_populates="session", order_by="SessionPostponement.at", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # Conflict checks: the team's (or the site's) sessions in a date window.
+        sa.Index("ix_recording_session_team_date", "team_id", "date"),
+        sa.Index("ix_recording_session_site_date", "site_id", "date"),
+        # Calendars and lists: a kecamatan's / kabupaten's sessions in a period.
+        sa.Index("ix_recording_session_kecamatan_date", "kecamatan_kode", "date"),
+        sa.Index("ix_recording_session_kabupaten_date", "kabupaten_kode", "date"),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= date", name="dates_ordered"),
+        sa.CheckConstraint("end_time > start_time", name="times_ordered"),
+        sa.CheckConstraint("expected_turnout >= 0", name="turnout_nonneg"),
+        sa.CheckConstraint(
+            "status IN ('rencana','terkonfirmasi','selesai','dibatalkan','ditunda')", name="status_valid"),
+        sa.CheckConstraint("kind IN ('perekaman','sosialisasi','keduanya')", name="kind_valid"),
+    )
+
+    @property
+    def last_date(self) -> date:
+        return self.end_date or self.date
+
+    @property
+    def kit_ids(self) -> list[int]:
+        return sorted(k.id for k in self.kits)
+
+    def __repr__(self) -> str:
+        return f"<RecordingSession {self.id} {self.date} site={self.site_id} {self.status}>"
+
+
+class SessionPostponement(db.Model):
+    """One postponement: the slot a session had before it was moved (the history keeps the old date)."""
+    __tablename__ = "session_postponement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("recording_session.id", ondelete="CASCADE"), index=True)
+    old_date: Mapped[date] = mapped_column(sa.Date)
+    old_end_date: Mapped[Optional[date]] = mapped_column(sa.Date)
+    old_start_time: Mapped[time] = mapped_column(sa.Time)
+    old_end_time: Mapped[time] = mapped_column(sa.Time)
+    new_date: Mapped[date] = mapped_column(sa.Date)
+    new_end_date: Mapped[Optional[date]] = mapped_column(sa.Date)
+    new_start_time: Mapped[time] = mapped_column(sa.Time)
+    new_end_time: Mapped[time] = mapped_column(sa.Time)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("app_user.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    session: Mapped[RecordingSession] = relationship(back_populates="postponements")
+    user = relationship("User")

@@ -1,0 +1,12 @@
+"""Access of the region browser and site pages (regions.index and sites.index are in the base matrix)."""
+from tests.access_matrix import ALL
+
+EDITORS = {"admin", "coordinator"}
+
+EXPECTED = {
+    "regions.detail": ALL,
+    "regions.boundary": ALL,
+    "sites.detail": ALL,
+    "sites.new": EDITORS,
+    "sites.edit": EDITORS,
+}

@@ -1,0 +1,122 @@
+"""Browser tests: the real pages in headless Chromium (Debian's /usr/bin/chromium) via Playwright.
+
+- `live_server`: the session `app` (same database as the other fixtures) served by werkzeug in a
+  thread on 127.0.0.1 and a free port.
+- `browser`: one Chromium per test session; `context` / `page`: a fresh context per test, with every
+  request to a host other than 127.0.0.1/localhost aborted (no test needs the internet, and a page
+  that asks for a CDN shows up in `page.blocked_requests`).
+- `login(page, username, password)`: signs in through the real login form.
+- `screenshot(page, suffix="")`: saves test-artifacts/screenshots/<test>[-suffix].png; a failing test
+  gets one automatically (<test>-gagal.png).
+
+The `db` fixture empties the database after each test, so each test builds its own data (builders
+or the demo seed) before it opens a page. CSRF is switched on for browser tests, as in production.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+TIMEOUT_MS = 10_000
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The test app served over real HTTP, for the browser."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", port=server.server_port)
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing: install Debian's chromium (`make test` does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def context(browser, live_server, db, csrf_on):
+    """A fresh browser context per test; requests leaving localhost are aborted and remembered."""
+    ctx = browser.new_context(base_url=live_server.url, locale="id-ID", timezone_id="Asia/Jakarta",
+                              viewport={"width": 1280, "height": 860})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.blocked_requests = []
+
+    def only_local(route):
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            ctx.blocked_requests.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    ctx.route("**/*", only_local)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture()
+def page(context, request):
+    page = context.new_page()
+    page.blocked_requests = context.blocked_requests
+    yield page
+    report = getattr(request.node, "rep_call", None)  # set by pytest-playwright's report hook
+    if report is not None and report.failed and not page.is_closed():
+        _save(page, request.node.name, "gagal")
+    page.close()
+
+
+def _save(page, test_name: str, suffix: str = "") -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", test_name).strip("_")
+    path = SCREENSHOTS / f"{name}{'-' + suffix if suffix else ''}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture()
+def screenshot(request):
+    """screenshot(page, suffix="") saves test-artifacts/screenshots/<test>[-suffix].png and returns the path."""
+    def _shot(page, suffix: str = "") -> Path:
+        return _save(page, request.node.name, suffix)
+    return _shot
+
+
+@pytest.fixture()
+def login():
+    """login(page, username, password) signs in through the login form and waits for the next page."""
+    def _login(page, username: str, password: str):
+        page.goto("/login")
+        page.get_by_label("Nama pengguna").fill(username)
+        page.get_by_label("Kata sandi").fill(password)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Masuk").click()
+        return page
+    return _login
