@@ -33,6 +33,10 @@ class DefaultConfig:
     SESSION_MAX_HOURS = 6
     TRAVEL_BUFFER_MINUTES = 60
     LOG_CORRECTION_HOURS = 48
+    # A turnout log above kits × hours worked × RECORDS_PER_KIT_HOUR × this needs an explicit confirmation.
+    TURNOUT_CAPACITY_TOLERANCE = 1.25
+    # Largest JSON body the field API accepts (a turnout log is well under 4 KB); above it: 413.
+    API_MAX_BODY_BYTES = 64 * 1024
     OVERDUE_LOG_HOURS = 24
     PEMILIH_PEMULA_CUTOFF = "2029-02-14"
     HOLIDAY_COUNTRY = "ID"

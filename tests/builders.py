@@ -147,3 +147,41 @@ def make_notification(user: User, title: str = "Pemberitahuan uji", body: str = 
     db.session.add(note)
     db.session.flush()
     return note
+
+
+def make_turnout_log(session, user=None, recorded: dict | None = None, by_sex: dict | None = None,
+                     not_recorded: dict | None = None, away: dict | None = None, started_at=None, ended_at=None,
+                     kit_ids: list | None = None, notes: str = "", key: str | None = None, created_at=None,
+                     finish: bool = True):
+    """A turnout log written straight to the database (no rule checks, no figures moved: for arranging
+    a test). recorded defaults to {"umum": 10}, by_sex to an even L/P split; `finish` sets the session selesai."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from outreach.models.base import utcnow
+    from outreach.models.field import (TurnoutLog, away_column, not_recorded_column, recorded_column,
+                                       sex_column)
+
+    recorded = recorded if recorded is not None else {"umum": 10}
+    total = sum(recorded.values())
+    by_sex = by_sex if by_sex is not None else {"L": total // 2, "P": total - total // 2}
+    tz = ZoneInfo("Asia/Jakarta")
+    started_at = started_at or datetime.combine(session.date, session.start_time, tzinfo=tz)
+    ended_at = ended_at or datetime.combine(session.date, session.end_time, tzinfo=tz)
+    counts = {recorded_column(g): n for g, n in recorded.items()}
+    counts.update({sex_column(s): n for s, n in by_sex.items()})
+    counts.update({not_recorded_column(r): n for r, n in (not_recorded or {}).items()})
+    counts.update({away_column(r): n for r, n in (away or {}).items()})
+    log = TurnoutLog(
+        session_id=session.id, desa_kode=session.desa_kode, kecamatan_kode=session.kecamatan_kode,
+        kabupaten_kode=session.kabupaten_kode, provinsi_kode=session.provinsi_kode, session_date=session.date,
+        recorded_total=total, started_at=started_at, ended_at=ended_at,
+        kit_ids=kit_ids if kit_ids is not None else sorted(link.kit_id for link in session.kit_links),
+        notes=notes, idempotency_key=key or f"uji-{next(_seq)}-{session.id}", request_fingerprint="0" * 64,
+        created_by_id=user.id if user else None, updated_by_id=user.id if user else None,
+        created_at=created_at or utcnow(), updated_at=created_at or utcnow(), **counts)
+    if finish:
+        session.status = "selesai"
+    db.session.add(log)
+    db.session.flush()
+    return log

@@ -3,6 +3,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import url_for
 
 from outreach.jobs.runner import run_job
 from outreach.models.jobs import Notification
@@ -42,6 +43,8 @@ def test_overdue_sessions_are_told_to_the_team_and_the_coordinator_once(world, d
                                                            Notification.user_id == w.users["field"].id))
     assert note.kind == "overdue" and note.title == "Log belum diisi: Balai Kelurahan Satu A, Selasa, 15 September 2026"
     assert "lebih dari 24 jam" in note.body and "08.00–12.00 WIB" in note.body
+    with app.test_request_context():
+        assert note.link == url_for("planning.session_detail", session_id=late.id)
 
     # Two hours later the recent one is overdue too; the others are not told again.
     later = run_job("overdue", NOW + timedelta(hours=2))

@@ -90,5 +90,8 @@ def test_texts_are_plain_and_complete():
     team = team_reminder_text("Tim A", date(2026, 9, 16), [s])
     assert team.startswith("*Pengingat jadwal perekaman KTP-el besok*\nTim: Tim A\nRabu, 16 September 2026")
     assert "Jl. Melati, Desa Uji, Kec. Uji" in team and "Kit: -" in team
+    named = SessionInfo(**{**vars(s), "address": "Jl. Mawar 2, Kel. Desa Uji, Kec. Uji, Kota Semarang"})
+    assert "Jl. Mawar 2, Kel. Desa Uji, Kec. Uji, Kota Semarang\n" in team_reminder_text("Tim A", date(2026, 9, 16),
+                                                                                           [named])
     contact = contact_reminder_text(s, date(2026, 9, 16))
     assert "tim sosialisasi KTP-el keliling" in contact and "fotokopi Kartu Keluarga" not in contact

@@ -132,3 +132,22 @@ def test_a_second_scheduler_process_refuses_to_start(app, db, lock_file):
         first.send_signal(signal.SIGTERM)
         out, _err = first.communicate(timeout=30)
     assert first.returncode == 0 and "Penjadwal berhenti." in out
+
+
+def test_a_lost_database_connection_is_noticed(app, db):
+    """PostgreSQL: if the lock's connection dies, the server drops the lock; the scheduler must notice."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the advisory lock lives on a PostgreSQL connection")
+    lock = process_lock(app)
+    assert lock.acquire()
+    try:
+        pid = lock.conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        lock.conn.commit()
+        with db.engine.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert lock.still_held() is False
+        replacement = process_lock(app)
+        assert replacement.acquire()  # the lock was released with the connection
+        replacement.release()
+    finally:
+        lock.release()

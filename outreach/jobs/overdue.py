@@ -53,8 +53,7 @@ def run(ctx: JobContext) -> dict:
                      "atau koordinator memperbarui status sesi bila sesi tidak jadi dilaksanakan.",
                      team=info.team_nama, site=info.site_nama, desa=info.desa_nama or "-",
                      day=day_label(s.date), time=time_range(s.start_time, s.end_time, zone), hours=hours)
-        link = path_for(current_app, ("planning.session_detail", {"session_id": s.id}),
-                        ("planning.session_view", {"session_id": s.id}), ("planning.session", {"session_id": s.id}))
+        link = path_for(current_app, ("planning.session_detail", {"session_id": s.id}))
         for user_id in members.get(s.team_id, []) + coordinators.get(s.kecamatan_kode, []):
             items.append(NewNotification(user_id=user_id, kind="overdue", title=title, body=body, link=link,
                                          ref=f"overdue:{s.id}"))

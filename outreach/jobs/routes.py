@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from outreach.extensions import db
 from outreach.jobs import bp
@@ -108,6 +109,10 @@ def notification_helpers():
     def unread_notification_count() -> int:
         if not current_user.is_authenticated:
             return 0
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-            Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
+        try:
+            return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+                Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
+        except SQLAlchemyError:  # the bell must not turn an error page into a second error
+            db.session.rollback()
+            return 0
     return {"unread_notification_count": unread_notification_count}

@@ -69,7 +69,8 @@ class PostgresAdvisoryLock:
                 "AND pid = pg_backend_pid() AND objid = :lo AND objsubid = 1"), {"lo": self.key & 0xFFFFFFFF}).scalar()
             self.conn.commit()
             return bool(held)
-        except sa.exc.DBAPIError:
+        except Exception:  # connection gone or broken: the server dropped the lock with it
+            log.exception("cannot check the scheduler lock")
             return False
 
     def release(self) -> None:
@@ -77,8 +78,8 @@ class PostgresAdvisoryLock:
             try:
                 self.conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
                 self.conn.commit()
-            except sa.exc.DBAPIError:
-                pass  # the connection died: the server dropped the lock with it
+            except Exception:  # the connection died: the server dropped the lock with it
+                pass
             finally:
                 self.conn.close()
                 self.conn = None

@@ -59,11 +59,14 @@ def day_of(session: SessionInfo, day: date) -> str:
 
 
 def place(session: SessionInfo) -> str:
-    parts = [p for p in (session.desa_nama, session.kecamatan_nama and f"Kec. {session.kecamatan_nama}") if p]
-    where = ", ".join(parts)
-    if session.address:
-        where = f"{session.address}, {where}" if where else session.address
-    return where
+    """Address, then the desa and kecamatan unless the address names them already."""
+    address = session.address.strip()
+    parts = [address] if address else []
+    for name, label in ((session.desa_nama, session.desa_nama), (session.kecamatan_nama,
+                                                                    f"Kec. {session.kecamatan_nama}")):
+        if name and name.lower() not in address.lower():
+            parts.append(label)
+    return ", ".join(parts)
 
 
 def team_reminder_text(team_nama: str, day: date, sessions: Sequence[SessionInfo], zone: str = "WIB") -> str:

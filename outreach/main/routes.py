@@ -10,7 +10,10 @@ from outreach.security import any_role, public
 @bp.route("/")
 @any_role
 def home():
-    """Each role lands on its own home page."""
+    """Each role lands on its own home page (a field user's is its schedule, "Jadwal saya")."""
+    if current_user.role == "field":
+        from outreach.field.views import schedule_page
+        return schedule_page(home=True)
     from outreach.main.home import home_context
     return render_template(f"home/{current_user.role}.html", **home_context(current_user))
 

@@ -386,6 +386,37 @@ def _left_out_reason(inst: Instance, i: int, detail: dict) -> str:
     return "kalah prioritas: semua tim dan alat sudah terpakai untuk lokasi yang lebih bernilai"
 
 
+def session_shares(inst: Instance, state: State,
+                   detail: Optional[dict] = None) -> dict[tuple[int, int], tuple[int, int]]:
+    """Each session's (pemilih pemula, general) yield: every site's optimal allocation spread over
+    its sessions in date order (earlier sessions record first)."""
+    if detail is None:
+        detail = {}
+        for gid in range(len(inst.pool)):
+            inst.group_value(gid, state.Cb, state.Ca, detail)
+    by_site: dict[int, list[tuple[int, int, int]]] = {}
+    for (t, d), (i, n) in state.sessions.items():
+        by_site.setdefault(i, []).append((d, t, n))
+    share: dict[tuple[int, int], list[int]] = {}
+    for i, sessions in by_site.items():
+        sessions.sort(key=lambda x: (x[0], id_key(inst.teams[x[1]].id)))
+        ub, ua, general = detail.get(i, (0, 0, 0))
+        room = {(t, d): n * inst.cpk[i][t] for d, t, n in sessions}
+        for d, t, n in sessions:
+            take = min(room[(t, d)], ub if d <= inst.cut[i] else ua)
+            if d <= inst.cut[i]:
+                ub -= take
+            else:
+                ua -= take
+            room[(t, d)] -= take
+            share[(t, d)] = [take, 0]
+        for d, t, n in sessions:
+            take = min(room[(t, d)], general)
+            general -= take
+            share[(t, d)][1] = take
+    return {key: (pp, gen) for key, (pp, gen) in share.items()}
+
+
 def build_result(inst: Instance, state: State, stats: Optional[dict] = None) -> PlanResult:
     """The coordinator's view of a plan: sessions with times, kits, yields and reasons."""
     req = inst.req
@@ -403,27 +434,7 @@ def build_result(inst: Instance, state: State, stats: Optional[dict] = None) -> 
             for t, ks in assigned.items():
                 kit_ids[(t, d)] = tuple(inst.kits[k].id for k in ks)
 
-    # Spread each site's allocation over its sessions in date order, for display.
-    by_site: dict[int, list[tuple[int, int, int]]] = {}
-    for (t, d), (i, n) in state.sessions.items():
-        by_site.setdefault(i, []).append((d, t, n))
-    share: dict[tuple[int, int], list[int]] = {}  # (t, d) -> [pemilih pemula, general]
-    for i, sessions in by_site.items():
-        sessions.sort(key=lambda x: (x[0], id_key(inst.teams[x[1]].id)))
-        ub, ua, general = detail.get(i, (0, 0, 0))
-        room = {(t, d): n * inst.cpk[i][t] for d, t, n in sessions}
-        for d, t, n in sessions:
-            take = min(room[(t, d)], ub if d <= inst.cut[i] else ua)
-            if d <= inst.cut[i]:
-                ub -= take
-            else:
-                ua -= take
-            room[(t, d)] -= take
-            share[(t, d)] = [take, 0]
-        for d, t, n in sessions:
-            take = min(room[(t, d)], general)
-            general -= take
-            share[(t, d)][1] = take
+    share = session_shares(inst, state, detail)
 
     items = []
     general_used: dict[int, int] = {}  # per site, in date order

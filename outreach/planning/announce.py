@@ -6,6 +6,7 @@ way ("Senin, 11 Mei 2026", "08.00–12.00 WIB"). WhatsApp shows *text* in bold. 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Optional
@@ -60,18 +61,30 @@ def format_days(first: date, last: Optional[date]) -> str:
     return format_day(first)
 
 
-def place_line(a: AnnouncementInput) -> str:
-    parts = [a.site_name]
-    if a.address:
-        parts.append(a.address)
-    if a.rt or a.rw:
+def with_prefix(prefix: str, name: str) -> str:
+    """'Kelurahan Meteseh' (a name that already starts with its kind keeps it once)."""
+    return name if name.lower().startswith(prefix.lower()) else f"{prefix} {name}"
+
+
+def place_line(a: AnnouncementInput, *, with_site: bool = True) -> str:
+    """Site, address, RT/RW, desa and kecamatan, leaving out what the address already says."""
+    parts = [a.site_name] if with_site else []
+    address = (a.address or "").strip()
+    if address:
+        parts.append(address)
+    if (a.rt or a.rw) and not re.search(r"\bRT\s*\d", " ".join([a.site_name] + parts), re.IGNORECASE):
         rt = f"{a.rt:03d}" if a.rt else "–"
         rw = f"{a.rw:03d}" if a.rw else "–"
         parts.append(f"RT {rt}/RW {rw}")
-    if a.desa_name:
-        parts.append(f"{'Kelurahan' if a.desa_kind == 'kelurahan' else 'Desa'} {a.desa_name}")
-    if a.kecamatan_name:
-        parts.append(f"Kecamatan {a.kecamatan_name}")
+    lowered = address.lower()
+
+    def named(prefixes, name):
+        return any(f"{p} {name.lower()}" in lowered for p in prefixes)
+
+    if a.desa_name and not named(("kel.", "kelurahan", "desa", "ds."), a.desa_name):
+        parts.append(with_prefix("Kelurahan" if a.desa_kind == "kelurahan" else "Desa", a.desa_name))
+    if a.kecamatan_name and not named(("kec.", "kecamatan"), a.kecamatan_name):
+        parts.append(with_prefix("Kecamatan", a.kecamatan_name))
     return ", ".join(parts)
 
 
@@ -138,17 +151,17 @@ def announcement_text(a: AnnouncementInput) -> str:
     if a.status == "ditunda" and a.previous_dates:
         lines.append(f"*JADWAL BARU* (semula {format_day(a.previous_dates[-1])})")
     lines.append("")
-    lines.append(f"📅 Hari/tanggal: {format_days(a.date, a.end_date)}")
-    lines.append(f"🕗 Pukul: {format_hours(a.start, a.end, a.timezone_label)}")
+    lines.append(f"*Hari/tanggal:* {format_days(a.date, a.end_date)}")
+    lines.append(f"*Pukul:* {format_hours(a.start, a.end, a.timezone_label)}")
     label = "Kunjungan rumah" if a.site_type == "rumah" else "Tempat"
-    lines.append(f"📍 {label}: {place_line(a)}")
+    lines.append(f"*{label}:* {place_line(a)}")
     lines.append("")
-    lines.append("👥 Sasaran:")
+    lines.append("*Sasaran:*")
     lines += [f"- {line}" for line in who_should_come(a)]
     bring = what_to_bring(a)
     lines.append("")
     if bring:
-        lines.append("🎒 Yang perlu dibawa:")
+        lines.append("*Yang perlu dibawa:*")
         lines += [f"- {line}" for line in bring]
     else:
         lines.append("Kegiatan ini sosialisasi; belum ada perekaman, tidak perlu membawa dokumen.")

@@ -14,7 +14,7 @@ from flask_login import current_user
 from outreach.planning import bp, service, views_support as vs
 from outreach.planning.forms import PrintFilterForm, SessionFilterForm, SessionForm, StatusForm
 from outreach.planning.workflow import EDITABLE
-from outreach.security import any_role, kode_in_scope, public, roles_required
+from outreach.security import any_role, public, roles_required
 from outreach.templating import site_type_labels
 
 PLANNERS = ("admin", "coordinator")
@@ -48,7 +48,8 @@ def calendar():
 def session_list():
     form = SessionFilterForm(formdata=request.args)
     kecamatan = vs.own_kecamatan(current_user) if current_user.role == "coordinator" else form.kecamatan.data
-    form.kecamatan.choices = [("", _("Semua kecamatan"))] + vs.kecamatan_options(current_user)
+    form.kecamatan.choices = [("", _("Semua kecamatan"))] + (vs.kecamatan_options(current_user)
+                                                            if current_user.role != "coordinator" else [])
     form.desa.choices = [("", _("Semua desa/kelurahan"))] + (vs.desa_options(current_user, kecamatan)
                                                               if kecamatan else [])
     form.site_type.choices = [("", _("Semua jenis"))] + list(site_type_labels().items())
@@ -101,6 +102,9 @@ def _status_forms(session, posted=None):
             form.new_start.data = session.start_time.strftime("%H:%M")
             form.new_end.data = session.end_time.strftime("%H:%M")
         forms[action] = form
+    forms["batal"].reason.flags.required = True
+    forms["konfirmasi"].confirmed_with.flags.required = True
+    forms["tunda"].new_date.flags.required = True
     return forms
 
 
@@ -109,6 +113,7 @@ def _render_session(session, *, posted=None, conflicts=None, code: int = 200):
     allowed = service.allowed_status_targets(session) if can_edit else []
     regions = vs.region_info([session.desa_kode, session.kecamatan_kode, session.kabupaten_kode])
     site = session.site
+    history = service.session_history(session)
     map_data = dict(vs.map_settings(), lat=site.lat, lng=site.lng, approximate=site.coords_approximate,
                     label=site.nama, boundary=vs.desa_boundary(session.desa_kode))
     return render_template(
@@ -116,10 +121,10 @@ def _render_session(session, *, posted=None, conflicts=None, code: int = 200):
         editable=session.status in EDITABLE, allowed=allowed,
         actions={a: st for a, st in vs.STATUS_ACTIONS.items() if st in allowed},
         forms=_status_forms(session, posted), open_action=posted[0] if posted else None,
-        conflicts=conflicts or [], history=service.session_history(session),
-        announcement=vs.announcement_for(session, {k: v for k, v in regions.items()}), map_data=map_data,
+        conflicts=conflicts or [], history=history, audit_names=vs.audit_names(history),
+        announcement=vs.announcement_for(session, regions), address=vs.address_of(session, regions), map_data=map_data,
         status_labels=service.status_labels(), kind_labels=service.kind_labels(),
-        group_labels=service.target_group_labels()), code
+        group_labels=service.target_group_labels(), local_iso=vs.local_iso), code
 
 
 @bp.route("/sesi/<int:session_id>")
@@ -203,7 +208,7 @@ def edit_session(session_id: int):
 
 def _session_form(form: SessionForm, session, proposal=None):
     desa = request.args.get("desa") if request.method == "GET" else None
-    kits = vs.fill_session_choices(form, current_user, desa=desa)
+    kits = vs.fill_session_choices(form, current_user, desa=desa, kecamatan=request.args.get("kecamatan"))
     conflicts, estimate, code = [], None, 200
     if request.method == "POST":
         data = form.session_data()
@@ -254,26 +259,23 @@ def print_schedule():
         form.date_to.errors = [_("Jadwal cetak paling panjang %(days)s hari.", days=PRINT_MAX_DAYS)]
         last = first + timedelta(days=PRINT_MAX_DAYS)
     form.date_from.data, form.date_to.data = first.isoformat(), last.isoformat()
-    kecamatan, team = form.kecamatan.data or None, None
-    choices = vs.kecamatan_options(current_user) if current_user.role in ("admin", "manager") else []
-    form.kecamatan.choices = choices
-    if kecamatan and (kecamatan.count(".") != 2 or not kode_in_scope(current_user, kecamatan)):
+    try:
+        kecamatan, team, choices = vs.print_focus(current_user, request.args, first, last)
+    except vs.Invisible:
         abort(404)
-    if current_user.role == "coordinator":
-        kecamatan = vs.own_kecamatan(current_user)
-    elif current_user.role == "field":
-        team = current_user.team
-    elif not kecamatan:
-        kecamatan = vs.busiest_kecamatan(current_user, first, last) or (choices[0][0] if choices else None)
+    form.kecamatan.choices = [("", _("Semua kecamatan"))] + choices if choices else []
     form.kecamatan.data = kecamatan
     sessions = []
-    if team is not None or (kecamatan and current_user.role != "field"):
+    if team is not None or kecamatan:
         sessions = service.sessions_between(current_user, first, last, team_id=team.id if team else None,
-                                            kecamatan_kode=kecamatan if current_user.role != "field" else None,
+                                            kecamatan_kode=kecamatan,
                                             statuses=("rencana", "terkonfirmasi", "ditunda", "selesai"))
-    names = vs.region_names({s.desa_kode for s in sessions} | {kecamatan} | {s.kabupaten_kode for s in sessions})
+    regions = vs.region_info({kecamatan} | {k for s in sessions for k in (s.desa_kode, s.kecamatan_kode,
+                                                                          s.kabupaten_kode)})
+    names = {kode: vs.region_label(nama, kind) for kode, (nama, kind) in regions.items()}
     return render_template("planning/print.html", form=form, groups=vs.schedule_by_desa(sessions, names),
                            first=first, last=last, kecamatan=kecamatan, team=team, names=names,
+                           address_of=lambda s: vs.address_of(s, regions),
                            count=len(sessions), status_labels=service.status_labels(),
                            kind_labels=service.kind_labels(), group_labels=service.target_group_labels())
 

@@ -1071,14 +1071,17 @@ def postpone_session(user, session_id: int, new_date, **kw) -> RecordingSession:
 
 
 def mark_finished(session: RecordingSession | int, user: Optional[User] = None, *, commit: bool = True,
-                  note: str = "") -> RecordingSession:
+                  note: str = "", by_log: bool = False) -> RecordingSession:
     """Set a confirmed session to selesai: for the turnout log (issue 4), which calls it with commit=False
-    inside its own transaction. Raises ValidationFailed when the workflow does not allow it."""
+    inside its own transaction. Raises ValidationFailed when the workflow does not allow it.
+
+    `by_log=True` (the turnout log) also finishes a rencana or ditunda session: see workflow.LOGGABLE."""
     if not isinstance(session, RecordingSession):
         session = db.session.get(RecordingSession, session)
         if session is None:
             raise NotFound()
-    errors = workflow.check_transition(session.status, workflow.SELESAI, manual=False, labels=status_labels(), _=_)
+    errors = workflow.check_transition(session.status, workflow.SELESAI, manual=False, by_log=by_log,
+                                       labels=status_labels(), _=_)
     if errors:
         raise ValidationFailed(errors)
     record_change(AUDIT_ENTITY, session.id, "status:selesai", user.id if user else None,

@@ -85,6 +85,18 @@ def local_now() -> datetime:
     return datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta")))
 
 
+def local_iso(value) -> str:
+    """An ISO timestamp from the audit trail shown in the office's time zone: '2026-05-04 09:30'."""
+    try:
+        when = datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return str(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
 def parse_local_datetime(raw: str) -> Optional[datetime]:
     """'YYYY-MM-DDTHH:MM' typed in the office's time zone -> an aware UTC datetime; None when unreadable."""
     try:
@@ -252,6 +264,14 @@ def region_info(kodes: Iterable[str]) -> dict[str, tuple[str, str]]:
     return {kode: (nama, kind) for kode, nama, kind in rows}
 
 
+def region_label(nama: str, kind: str) -> str:
+    """'Kelurahan Meteseh', 'Kota Semarang' (the name alone for a kecamatan, whose label is added by the page)."""
+    prefix = {"desa": _("Desa"), "kelurahan": _("Kelurahan"), "kota": _("Kota"), "kabupaten": _("Kabupaten")}.get(kind)
+    if not prefix or nama.lower().startswith(prefix.lower()):
+        return nama
+    return f"{prefix} {nama}"
+
+
 def announcement_input(s: RecordingSession, regions: Optional[dict] = None) -> announce.AnnouncementInput:
     """The announcement's facts for one session (site, team and postponements are read from it)."""
     site = s.site
@@ -272,6 +292,17 @@ def announcement_input(s: RecordingSession, regions: Optional[dict] = None) -> a
 
 def announcement_for(s: RecordingSession, regions: Optional[dict] = None) -> str:
     return announce.announcement_text(announcement_input(s, regions))
+
+
+def address_of(s: RecordingSession, regions: dict) -> str:
+    """Address, RT/RW, desa and kecamatan of the session's site, each said once."""
+    site = s.site
+    desa_name, desa_kind = regions.get(s.desa_kode, ("", "desa"))
+    place = announce.AnnouncementInput(
+        site_name=site.nama, date=s.date, start=s.start_time, end=s.end_time, address=site.address or "",
+        rt=site.rt, rw=site.rw, desa_name=desa_name, desa_kind=desa_kind,
+        kecamatan_name=regions.get(s.kecamatan_kode, ("", ""))[0])
+    return announce.place_line(place, with_site=False)
 
 
 def team_by_secret(team_id: int, secret: str) -> Optional[Team]:
@@ -340,6 +371,10 @@ class CalendarContext:
     def month(self) -> str:
         return self.anchor.strftime("%Y-%m")
 
+    @property
+    def session_count(self) -> int:
+        return len({s.id for items in self.by_day.values() for s in items})
+
     def period_args(self, step: int = 0) -> dict:
         """Query arguments of this calendar moved by `step` months (or weeks)."""
         if self.view == "week":
@@ -349,8 +384,8 @@ class CalendarContext:
     def focus_args(self, role: str) -> dict:
         """The kecamatan and team this calendar shows (as the user chose them)."""
         args = {}
-        if role in ("admin", "manager") and self.kecamatan:
-            args["kecamatan"] = self.kecamatan
+        if role in ("admin", "manager"):
+            args["kecamatan"] = self.kecamatan or ""
         if role != "field" and self.team is not None:
             args["team"] = self.team.id
         return args
@@ -383,7 +418,7 @@ def calendar_context(user, args, today: date) -> CalendarContext:
     choices: list = []
     if user.role in ("admin", "manager"):
         choices = kecamatan_options(user)
-        if not kecamatan and team is None:
+        if "kecamatan" not in args and team is None:  # first visit: the busiest kecamatan; "" = all of them
             kecamatan = busiest_kecamatan(user, first, last) or (choices[0][0] if choices else None)
     elif user.role == "coordinator":
         kecamatan = own_kecamatan(user)
@@ -399,6 +434,30 @@ def calendar_context(user, args, today: date) -> CalendarContext:
                            by_day=sessions_by_day(sessions, first, last),
                            holidays=service.holidays_between(first, last), kecamatan=kecamatan,
                            kecamatan_name=name or "", team=team, kecamatan_choices=choices, teams=teams)
+
+
+def print_focus(user, args, first: date, last: date) -> tuple[Optional[str], Optional[Team], list]:
+    """(kecamatan, team, kecamatan choices) of the printed schedule: a coordinator prints its kecamatan,
+    a field user its team; managers and admins choose (default: the busiest kecamatan of the period)."""
+    kecamatan = args.get("kecamatan") or None
+    if kecamatan and (kecamatan.count(".") != 2 or not kode_in_scope(user, kecamatan)):
+        raise Invisible()
+    team = None
+    if user.role == "field":
+        team = user.team
+        if team is None or (args.get("team") not in (None, "") and str(args.get("team")) != str(team.id)):
+            raise Invisible()
+        return None, team, []
+    if args.get("team") not in (None, ""):
+        team = team_visible(user, args.get("team"))
+        if team is None:
+            raise Invisible()
+    choices = kecamatan_options(user) if user.role in ("admin", "manager") else []
+    if user.role == "coordinator":
+        kecamatan = own_kecamatan(user)
+    elif not kecamatan and team is None:
+        kecamatan = busiest_kecamatan(user, first, last) or (choices[0][0] if choices else None)
+    return kecamatan, team, choices
 
 
 def schedule_by_desa(sessions: Iterable[RecordingSession], names: dict) -> list[tuple[str, list]]:
@@ -494,7 +553,7 @@ def prefill_edit(form, s: RecordingSession) -> None:
     form.version.data = str(s.version)
 
 
-def fill_session_choices(form, user, desa: Optional[str] = None) -> list[dict]:
+def fill_session_choices(form, user, desa: Optional[str] = None, kecamatan: Optional[str] = None) -> list[dict]:
     """Choices of the session form (sites near the chosen one, teams, kits, kinds, groups);
     returns the kits as rows for the template (code, status, team)."""
     site = site_in_scope(user, form.site_id.data) if form.site_id.data else None
@@ -502,6 +561,8 @@ def fill_session_choices(form, user, desa: Optional[str] = None) -> list[dict]:
         groups = site_options(user, desa=desa, include_id=site.id if site else None)
     elif site is not None:
         groups = site_options(user, kecamatan=site.kecamatan_kode, include_id=site.id)
+    elif kecamatan and kecamatan.count(".") == 2 and kode_in_scope(user, kecamatan):
+        groups = site_options(user, kecamatan=kecamatan)
     else:
         groups = site_options(user, kecamatan=own_kecamatan(user))
     form.site_id.choices = groups
@@ -518,3 +579,23 @@ def fill_session_choices(form, user, desa: Optional[str] = None) -> list[dict]:
     status = kit_status_labels()
     return [{"id": str(k.id), "code": k.code, "status": k.status, "status_label": status.get(k.status, k.status),
              "team": team_names.get(k.team_id, "")} for k in kits]
+
+
+def audit_names(history) -> dict:
+    """Names for the ids an audit trail mentions: {"site_id": {id: nama}, "team_id": {...}, "kit_ids": {...}}
+    (three small queries at most, whatever the length of the trail)."""
+    from outreach.models import Kit
+
+    wanted: dict[str, set] = {"site_id": set(), "team_id": set(), "kit_ids": set()}
+    for entry in history:
+        for key, change in (entry.changes or {}).items():
+            if key not in wanted or not isinstance(change, (list, tuple)):
+                continue
+            for value in change:
+                values = value if isinstance(value, (list, tuple)) else [value]
+                wanted[key].update(v for v in values if isinstance(v, int))
+    out: dict[str, dict] = {key: {} for key in wanted}
+    for key, model, column in (("site_id", Site, Site.nama), ("team_id", Team, Team.nama), ("kit_ids", Kit, Kit.code)):
+        if wanted[key]:
+            out[key] = dict(db.session.execute(sa.select(model.id, column).where(model.id.in_(wanted[key]))).all())
+    return out

@@ -31,6 +31,10 @@ TRANSITIONS: dict[str, frozenset] = {
 }
 # Statuses a user may set by hand (selesai is set by the turnout log).
 MANUAL_TARGETS = frozenset({TERKONFIRMASI, DIBATALKAN, DITUNDA})
+# A turnout log finishes a session from any open status: a team that went without a confirmation
+# (rencana) or on the new date of a postponed session (ditunda) still recorded people, and refusing
+# their log would lose those figures. The planner's own path (by_log=False) stays terkonfirmasi → selesai.
+LOGGABLE = frozenset({RENCANA, TERKONFIRMASI, DITUNDA})
 # Statuses whose schedule (date, time) may still be edited directly; a confirmed session is moved
 # by postponing it, so the history keeps the date that was agreed.
 RESCHEDULABLE = frozenset({RENCANA, DITUNDA})
@@ -50,14 +54,20 @@ def allowed_targets(current: str, *, manual: bool = True) -> list[str]:
     return [s for s in order if s in targets]
 
 
-def check_transition(current: str, target: str, *, manual: bool = True, reason: str = "",
+def check_transition(current: str, target: str, *, manual: bool = True, by_log: bool = False, reason: str = "",
                      new_date: Optional[date] = None, confirmed_with: str = "", today: Optional[date] = None,
                      labels: Optional[dict] = None, _: Callable[..., str] = _plain) -> dict[str, str]:
-    """{field: message} explaining why `current` → `target` is refused; empty when it is allowed."""
+    """{field: message} explaining why `current` → `target` is refused; empty when it is allowed.
+
+    `by_log`: the turnout log finishes the session (selesai from any status in LOGGABLE)."""
     labels = labels or {}
     name = lambda s: labels.get(s, s)  # noqa: E731
     if target not in TRANSITIONS:
         return {"status": _("Status \"%(status)s\" tidak dikenal.", status=target)}
+    if target == SELESAI and by_log:
+        if current in LOGGABLE:
+            return {}
+        return {"status": _("Sesi berstatus %(current)s tidak dapat diberi laporan hasil.", current=name(current))}
     if target == SELESAI and manual:
         return {"status": _("Status selesai diisi otomatis saat tim mengirim laporan hasil sesi.")}
     if target not in TRANSITIONS.get(current, frozenset()):

@@ -1,0 +1,252 @@
+"""CSV and XLSX writers for the coverage exports (no Flask): the area table, sessions and turnout logs.
+
+Rows are plain mappings or objects (AreaFigures); a `Column` names the key to read and the header to
+write. Headers are translated by the `_` the caller passes (the views pass Flask-Babel's gettext).
+
+Safety: a text cell that begins with `=`, `+`, `-`, `@` (or a tab / carriage return) would be run as a
+formula by Excel or LibreOffice ("=cmd|' /C calc'!A0"); such cells are written with a leading `'`
+(OWASP's advice), numbers stay numbers. Control characters XLSX cannot hold are dropped.
+
+CSV is UTF-8 with a byte-order mark so Excel shows Indonesian names correctly, and is produced in
+chunks (`csv_chunks`) so a province-wide export streams; XLSX uses openpyxl's write-only mode.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+# What XLSX (XML 1.0) cannot store: C0 controls except tab, newline, carriage return.
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIME = "text/csv; charset=utf-8"
+
+
+def _plain(message: str, **variables) -> str:
+    return message % variables if variables else message
+
+
+def neutralise(value: Any) -> Any:
+    """Text that a spreadsheet would take for a formula gets a leading apostrophe; other values pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    kind: str = "text"  # text | int | float | date | datetime | time (formats in XLSX)
+    width: Optional[float] = None
+
+
+def _get(row: Any, key: str) -> Any:
+    if isinstance(row, Mapping):
+        return row.get(key)
+    return getattr(row, key, None)
+
+
+def cell_values(columns: Sequence[Column], row: Any) -> list:
+    """The row's values in column order, neutralised (dates and numbers keep their type)."""
+    out = []
+    for c in columns:
+        value = _get(row, c.key)
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        out.append(neutralise(value))
+    return out
+
+
+def _csv_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def csv_chunks(columns: Sequence[Column], rows: Iterable[Any], *, chunk_rows: int = 500) -> Iterator[str]:
+    """The CSV file in pieces: BOM and header first, then `chunk_rows` rows at a time (for streaming)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(c.header) for c in columns])
+    yield BOM + buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    n = 0
+    for row in rows:
+        writer.writerow([_csv_text(v) for v in cell_values(columns, row)])
+        n += 1
+        if n % chunk_rows == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    rest = buffer.getvalue()
+    if rest:
+        yield rest
+
+
+def csv_text(columns: Sequence[Column], rows: Iterable[Any]) -> str:
+    """The whole CSV file as one string (tests, small exports)."""
+    return "".join(csv_chunks(columns, rows))
+
+
+_FORMATS = {"int": "#,##0", "float": "#,##0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm",
+            "time": "hh:mm"}
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return _ILLEGAL_XLSX.sub("", value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)  # Excel has no time zones: the caller passes local time
+    return value
+
+
+def xlsx_bytes(columns: Sequence[Column], rows: Iterable[Any], *, sheet_title: str = "Data",
+               notes: Sequence[str] = ()) -> bytes:
+    """An .xlsx workbook (openpyxl write-only): bold frozen header row, typed and formatted cells.
+
+    `notes` are written under the table (e.g. "data per ...")."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=_sheet_title(sheet_title))
+    ws.freeze_panes = "A2"
+    for i, c in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = c.width or max(min(len(c.header) + 2, 40), 10)
+    bold = Font(bold=True)
+    header = []
+    for c in columns:
+        cell = WriteOnlyCell(ws, value=_xlsx_value(neutralise(c.header)))
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    for row in rows:
+        out = []
+        for c, value in zip(columns, cell_values(columns, row)):
+            value = _xlsx_value(value)
+            if c.kind in _FORMATS and value is not None and not isinstance(value, str):
+                cell = WriteOnlyCell(ws, value=value)
+                cell.number_format = _FORMATS[c.kind]
+                out.append(cell)
+            else:
+                out.append(value)
+        ws.append(out)
+    if notes:
+        ws.append([])
+        for note in notes:
+            ws.append([_xlsx_value(neutralise(note))])
+    stream = io.BytesIO()
+    wb.save(stream)
+    return stream.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", " ", title).strip() or "Data"
+    return cleaned[:31]
+
+
+# ---------------------------------------------------------------- the three exports' columns
+
+def area_columns(_: Callable[..., str] = _plain, away_reasons: Sequence[tuple[str, str]] = ()) -> list[Column]:
+    """Columns of the area table; `away_reasons` = [(reason, label)] adds one column per reason."""
+    cols = [
+        Column("kode", _("Kode"), width=14),
+        Column("nama", _("Nama"), width=30),
+        Column("level_label", _("Tingkat"), width=16),
+        Column("wajib_ktp", _("Wajib KTP"), "int"),
+        Column("sudah_rekam_official", _("Sudah rekam (resmi SIAK)"), "int"),
+        Column("official_as_of", _("Data resmi per"), "date", 14),
+        Column("recorded_since", _("Terekam di lapangan sejak data resmi"), "int"),
+        Column("sudah_rekam_estimated", _("Sudah rekam (perkiraan)"), "int"),
+        Column("backlog", _("Belum rekam (backlog)"), "int"),
+        Column("known_away", _("Diketahui di luar daerah"), "int"),
+    ]
+    cols += [Column(f"away_{reason}", _("Di luar daerah: %(reason)s", reason=label), "int")
+             for reason, label in away_reasons]
+    cols += [
+        Column("reachable_backlog", _("Backlog terjangkau"), "int"),
+        Column("percent_recorded", _("Persen sudah rekam"), "float"),
+    ]
+    return cols
+
+
+def session_columns(_: Callable[..., str] = _plain) -> list[Column]:
+    return [
+        Column("id", _("No. sesi"), "int", 9),
+        Column("date", _("Tanggal"), "date", 12),
+        Column("end_date", _("Sampai tanggal"), "date", 12),
+        Column("start_time", _("Jam mulai"), "time", 9),
+        Column("end_time", _("Jam selesai"), "time", 9),
+        Column("status_label", _("Status"), width=14),
+        Column("kind_label", _("Jenis"), width=14),
+        Column("kabupaten", _("Kabupaten/Kota"), width=22),
+        Column("kecamatan", _("Kecamatan"), width=22),
+        Column("desa_kode", _("Kode desa"), width=14),
+        Column("desa", _("Desa/Kelurahan"), width=22),
+        Column("site", _("Lokasi"), width=30),
+        Column("site_type", _("Jenis lokasi"), width=18),
+        Column("team", _("Tim"), width=20),
+        Column("kits", _("Alat"), width=16),
+        Column("target_groups", _("Sasaran"), width=24),
+        Column("expected_turnout", _("Perkiraan hadir"), "int"),
+        Column("recorded_total", _("Terekam (laporan)"), "int"),
+        Column("confirmed_with", _("Dikonfirmasi dengan"), width=22),
+        Column("cancel_reason", _("Alasan batal"), width=30),
+        Column("notes", _("Catatan"), width=40),
+    ]
+
+
+def log_columns(_: Callable[..., str] = _plain, groups: Sequence[tuple[str, str]] = (),
+                not_recorded: Sequence[tuple[str, str]] = (),
+                away: Sequence[tuple[str, str]] = ()) -> list[Column]:
+    """Columns of the turnout-log export; the (key, label) lists add one column per count family member."""
+    cols = [
+        Column("session_id", _("No. sesi"), "int", 9),
+        Column("session_date", _("Tanggal sesi"), "date", 12),
+        Column("kecamatan", _("Kecamatan"), width=22),
+        Column("desa_kode", _("Kode desa"), width=14),
+        Column("desa", _("Desa/Kelurahan"), width=22),
+        Column("site", _("Lokasi"), width=30),
+        Column("team", _("Tim"), width=20),
+        Column("started_at", _("Mulai"), "datetime", 17),
+        Column("ended_at", _("Selesai"), "datetime", 17),
+        Column("recorded_total", _("Terekam"), "int"),
+    ]
+    cols += [Column(f"recorded_{g}", _("Terekam: %(group)s", group=label), "int") for g, label in groups]
+    cols += [Column("recorded_l", _("Terekam laki-laki"), "int"), Column("recorded_p", _("Terekam perempuan"), "int")]
+    cols += [Column(f"not_recorded_{r}", _("Tidak terekam: %(reason)s", reason=label), "int")
+             for r, label in not_recorded]
+    cols += [Column(f"away_{r}", _("Di luar daerah: %(reason)s", reason=label), "int") for r, label in away]
+    cols += [
+        Column("kits", _("Alat"), width=16),
+        Column("notes", _("Catatan"), width=40),
+        Column("created_by", _("Dilaporkan oleh"), width=18),
+        Column("created_at", _("Dilaporkan pada"), "datetime", 17),
+        Column("updated_at", _("Diubah pada"), "datetime", 17),
+        Column("version", _("Versi"), "int", 7),
+    ]
+    return cols
+
+
+def export_filename(what: str, kode: str, day: date, fmt: str) -> str:
+    """e.g. "wilayah-33.74-2026-09-15.csv" (ASCII only: safe in a Content-Disposition header)."""
+    safe_kode = re.sub(r"[^0-9.]", "", kode).strip(".") or "wilayah"
+    return f"{what}-{safe_kode}-{day.isoformat()}.{fmt}"

@@ -1,0 +1,8 @@
+"""Field logging (issue 4): the turnout log a team writes from a phone after a session.
+
+- `outreach.field.rules`   pure validation of a log (counts, totals, times, capacity): no Flask, no database
+- `outreach.field.service` reading and writing logs (idempotency, optimistic locking, corrections window,
+                           audit trail, known-away and school figures moved exactly once)
+- `outreach.api.field`     the JSON API used by the offline client
+- `outreach.field.views`   the field pages (Jadwal saya, log form, service worker)
+"""

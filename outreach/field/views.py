@@ -1,0 +1,265 @@
+"""Field pages: "Jadwal saya" (the team's schedule), the turnout log form, and the offline client's
+service worker and manifest.
+
+The pages are light (a small hand-written stylesheet, one script, no Bootstrap) so a phone on a weak
+signal loads both in well under 100 KB. Logs are written through the JSON API by static/js/field.js,
+which queues them on the phone when there is no signal (see static/sw.js).
+
+Access: field users see their team's sessions; coordinators and admins may open the same pages for
+the sessions they can see (they correct logs after the team's window). Managers only read figures.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from outreach.field import schedule
+from outreach.security import public, roles_required
+
+bp = Blueprint("field", __name__)
+
+FIELD_PAGE_ROLES = ("field", "coordinator", "admin")
+FIELD_ASSETS = ("css/field.css", "js/field.js")
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
+
+
+def local_now() -> datetime:
+    """The office's wall-clock time, naive (session times are local wall-clock times)."""
+    return datetime.now(_tz()).replace(tzinfo=None, microsecond=0)
+
+
+@bp.route("/jadwal-saya")
+@roles_required(*FIELD_PAGE_ROLES)
+def my_schedule():
+    return schedule_page()
+
+
+def schedule_page(home: bool = False):
+    """The schedule (also the field user's home page, with a greeting and the area's figures)."""
+    now = local_now()
+    data = schedule.load_schedule(current_user, now)
+    extra = {}
+    if home:
+        from outreach.main.home import home_context
+        extra = home_context(current_user)
+    regions = _regions(data["sessions"].values())
+    return render_template("field/schedule.html", now=now, home=home, data=data, regions=regions,
+                           announcements=_announcements(data["sessions"].values(), regions),
+                           places=_places(data["sessions"].values(), regions),
+                           cache_urls=[url_for("field.log_form", session_id=i) for i in data["cache_ids"]],
+                           **extra, **_page_globals())
+
+
+@bp.route("/jadwal-saya/sesi/<int:session_id>/log")
+@roles_required(*FIELD_PAGE_ROLES)
+def log_form(session_id: int):
+    from outreach.field import service
+
+    try:
+        s = service.get_log_session(current_user, session_id)
+    except service.SessionNotFound:
+        abort(404)
+    log = service.logs_by_session([s.id]).get(s.id)
+    now = local_now()
+    timing = schedule.session_timing(s, log is not None)
+    kits = schedule.kits_for_log(current_user, s)
+    regions = _regions([s])
+    return render_template("field/log_form.html", s=s, log=log, regions=regions, place=_places([s], regions)[s.id],
+                           log_json=log_json(log) if log else None, kits=kits,
+                           kit_codes={str(k.id): k.code for k in kits}, now=now,
+                           started=schedule.started(timing, now), planned=_planned_times(s),
+                           can_correct=service.can_correct(current_user, log) if log else True,
+                           tolerance=service.log_settings().tolerance, **_page_globals())
+
+
+@bp.route("/sw.js")
+@public
+def service_worker():
+    """The service worker, served from the root so its scope covers "/" and "/jadwal-saya"."""
+    body = _service_worker_source(*(asset_version(a) for a in FIELD_ASSETS))
+    resp = Response(body, mimetype="text/javascript")
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["Service-Worker-Allowed"] = "/"
+    return resp
+
+
+@bp.route("/jadwal-saya/manifest.webmanifest")
+@public
+def manifest():
+    import json
+
+    body = {"name": _("Jemput Bola — Jadwal saya"), "short_name": _("Jadwal saya"), "lang": "id",
+            "start_url": url_for("field.my_schedule"), "scope": "/", "display": "standalone",
+            "background_color": "#ffffff", "theme_color": "#146c43"}
+    resp = Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
+# ---------------------------------------------------------------- helpers
+
+def field_asset(filename: str) -> str:
+    """URL of a field asset with a content version, so a changed file is fetched (and re-cached) again."""
+    return url_for("static", filename=filename, v=asset_version(filename))
+
+
+def asset_version(filename: str) -> str:
+    path = Path(current_app.static_folder) / filename
+    stat = path.stat()
+    return _hash_file(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _hash_file(path: str, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def _service_worker_source(*versions: str) -> str:
+    path = Path(current_app.static_folder) / "sw.js"
+    stat = path.stat()
+    own = _hash_file(str(path), stat.st_mtime_ns, stat.st_size)
+    version = hashlib.sha256("|".join((own,) + versions).encode()).hexdigest()[:12]
+    import json
+    assets = [field_asset(a) for a in FIELD_ASSETS]
+    pages = [url_for("field.my_schedule")]
+    return (path.read_text(encoding="utf-8")
+            .replace("__VERSION__", version)
+            .replace("__ASSETS__", json.dumps(assets))
+            .replace("__PAGES__", json.dumps(pages))
+            .replace("__OFFLINE_TEXT__", json.dumps(_("Tidak ada sinyal, dan halaman ini belum tersimpan di "
+                                                      "ponsel. Buka \"Jadwal saya\" saat ada sinyal."))))
+
+
+def _page_globals() -> dict:
+    from outreach.planning.service import kind_labels, status_labels
+
+    return {"field_asset": field_asset, "js_messages": js_messages(), "labels": labels(),
+            "tel_href": schedule.tel_href, "session_status_labels": status_labels(), "session_kind_labels": kind_labels(),
+            "tz_offset": _tz_offset(), "capacity_per_kit_hour": current_app.config.get("RECORDS_PER_KIT_HOUR", 12)}
+
+
+def _tz_offset() -> str:
+    """'+07:00' for Asia/Jakarta: appended to the form's local times before they are sent."""
+    offset = datetime.now(_tz()).strftime("%z")
+    return f"{offset[:3]}:{offset[3:]}" if offset else "+00:00"
+
+
+def _planned_times(s) -> dict:
+    last = s.end_date or s.date
+    return {"start": f"{s.date.isoformat()}T{s.start_time.strftime('%H:%M')}",
+            "end": f"{last.isoformat()}T{s.end_time.strftime('%H:%M')}"}
+
+
+def _regions(sessions) -> dict:
+    """{kode: (nama, kind)} of the sessions' desa, kecamatan and kabupaten (one query)."""
+    from outreach.planning import views_support
+
+    return views_support.region_info({k for s in sessions for k in (s.desa_kode, s.kecamatan_kode,
+                                                                     s.kabupaten_kode)})
+
+
+def _places(sessions, regions: dict) -> dict:
+    """{session id: address line} (address, RT/RW, desa, kecamatan, without repeating what the address says)."""
+    from dataclasses import replace
+
+    from outreach.planning import announce, views_support
+
+    return {s.id: announce.place_line(replace(views_support.announcement_input(s, regions), site_name=""))
+            .lstrip(", ") for s in sessions}
+
+
+def _announcements(sessions, regions: dict) -> dict:
+    """{session id: announcement text}, from the planning feature's announcement (plain Python)."""
+    from outreach.planning import views_support
+
+    return {s.id: views_support.announcement_for(s, regions) for s in sessions}
+
+
+def _local_input(value) -> str:
+    """An aware datetime as the value of a datetime-local input in the office's time zone."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        from datetime import timezone
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(_tz()).strftime("%Y-%m-%dT%H:%M")
+
+
+def log_json(log) -> dict:
+    """The log as the API shows it, plus local input values of its times (for the form)."""
+    from outreach.field.service import log_to_dict
+
+    data = dict(log_to_dict(log))
+    data["_local"] = {"started_at": _local_input(log.started_at), "ended_at": _local_input(log.ended_at)}
+    return data
+
+
+def labels() -> dict:
+    """Labels of the log form's fields (the keys are the API's JSON names)."""
+    from outreach.templating import away_reason_labels
+
+    return {
+        "recorded": {"pemilih_pemula": _("Pemilih pemula"), "umum": _("Umum"),
+                     "lansia_disabilitas": _("Lansia / disabilitas / sakit (kunjungan rumah)")},
+        "recorded_by_sex": {"L": _("Laki-laki (L)"), "P": _("Perempuan (P)")},
+        "not_recorded": {"tidak_ditemukan_siak": _("Data tidak ditemukan di SIAK / NIK ganda"),
+                         "sudah_rekam": _("Ternyata sudah rekam"),
+                         "belum_cukup_umur": _("Belum cukup umur"),
+                         "gangguan_alat_jaringan": _("Gangguan alat atau jaringan"),
+                         "tidak_bersedia": _("Tidak bersedia")},
+        "away": away_reason_labels(),
+    }
+
+
+def js_messages() -> dict:
+    """Texts of static/js/field.js in the page's language ({name} placeholders are filled by the script)."""
+    return {
+        "notInt": _("Isi dengan angka bulat 0 atau lebih (tanpa titik atau koma)."),
+        "tooBig": _("Angka ini terlalu besar untuk satu sesi."),
+        "sexMismatch": _("L + P ({sex}) harus sama dengan total terekam ({total})."),
+        "sumLine": _("total {total} = L {l} + P {p}"),
+        "timeMissing": _("Isi tanggal dan jam."),
+        "timeOrder": _("Jam selesai harus sesudah jam mulai."),
+        "endFuture": _("Jam selesai tidak boleh di masa depan; kirim log setelah sesi berakhir."),
+        "kitsMissing": _("Pilih kit yang dipakai."),
+        "overCapacity": _("Total {total} melebihi perkiraan kemampuan kit ({capacity} orang untuk {kits} kit "
+                          "selama {hours} jam). Centang konfirmasi bila angka ini benar."),
+        "fixErrors": _("Periksa isian yang ditandai merah."),
+        "saving": _("Menyimpan…"),
+        "queued": _("Log disimpan di ponsel, belum terkirim. Akan dikirim otomatis saat ada sinyal."),
+        "sent": _("Log terkirim dan tersimpan di server."),
+        "invalid": _("Server menolak log ini. Perbaiki isian yang ditandai lalu simpan lagi."),
+        "conflict": _("Log sesi ini sudah diisi atau diubah dari ponsel lain. Bandingkan nilainya di bawah; "
+                      "tidak ada yang ditimpa."),
+        "authNeeded": _("Sesi masuk Anda berakhir. Masuk lagi, lalu tekan \"Kirim sekarang\"; log tetap "
+                        "tersimpan di ponsel."),
+        "csrf": _("Token keamanan kedaluwarsa. Muat ulang halaman saat ada sinyal, lalu kirim lagi."),
+        "refused": _("Server menolak log ini: {message}"),
+        "noSignal": _("Tidak ada sinyal. Log disimpan di ponsel dan dikirim saat sinyal kembali."),
+        "offlineBanner": _("Tidak ada sinyal: halaman ini dari simpanan ponsel."),
+        "offlineReady": _("Siap dipakai tanpa sinyal."),
+        "stateNone": _("belum diisi"),
+        "statePending": _("belum terkirim"),
+        "stateSent": _("terkirim"),
+        "stateInvalid": _("perlu diperbaiki"),
+        "stateConflict": _("bentrok dengan ponsel lain"),
+        "pendingCount": _("{n} log belum terkirim."),
+        "theirs": _("Nilai di server"),
+        "yours": _("Nilai Anda"),
+        "useMine": _("Simpan nilai saya di atas nilai server"),
+        "useTheirs": _("Pakai nilai server"),
+        "beforeStart": _("Sesi ini belum dimulai; log baru dapat dikirim setelah jam mulai."),
+        "copied": _("Teks pengumuman disalin."),
+        "back": _("Kembali ke jadwal"),
+        "notes": _("Catatan"),
+    }
