@@ -8,7 +8,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test test-sqlite test-postgres chromium postgres translations
+.PHONY: setup run test test-sqlite test-postgres chromium postgres translations translations-update
 
 setup: $(VENV)/.installed translations
 
@@ -21,6 +21,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d outreach/translations
+
+# Re-extract the Indonesian msgids from Python and templates and merge them into the catalogs.
+# Keep the keyword list in step with tests/test_i18n.py (KEYWORDS).
+translations-update: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-wrap --sort-by-file \
+		--project "Jemput Bola" -o outreach/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i outreach/translations/messages.pot -d outreach/translations --no-wrap
 
 run: setup
 	$(FLASK) db upgrade

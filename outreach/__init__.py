@@ -6,6 +6,9 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+DB_INT_MAX = 2**31 - 1  # PostgreSQL INTEGER
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +22,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    # <int:...> URL parts stay inside the database's INTEGER range: a larger id is a 404, not a 500.
+    app.url_map.converters["int"] = DatabaseIntConverter
     from outreach.config import DefaultConfig
 
     app.config.from_object(DefaultConfig)
@@ -43,6 +48,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_cli(app)
     return app
+
+
+class DatabaseIntConverter(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def normalise_database_url(url: str) -> str:
@@ -93,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from outreach.api import bp as api_bp
     from outreach.assets import bp as vendor_bp
     from outreach.auth import bp as auth_bp
+    from outreach.coverage.views import bp as coverage_bp
     from outreach.field.views import bp as field_bp
     from outreach.jobs import bp as jobs_bp
     from outreach.main import bp as main_bp
@@ -102,7 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from outreach.sites import bp as sites_bp
 
     for bp in (vendor_bp, auth_bp, main_bp, regions_bp, sites_bp, planning_bp, admin_bp, api_bp, jobs_bp,
-               field_bp, maps_bp):
+               field_bp, maps_bp, coverage_bp):
         app.register_blueprint(bp)
 
 

@@ -39,6 +39,9 @@ class DefaultConfig:
     API_MAX_BODY_BYTES = 64 * 1024
     OVERDUE_LOG_HOURS = 24
     PEMILIH_PEMULA_CUTOFF = "2029-02-14"
+    # Coverage forecast: pace of the last N weeks of turnout logs; areas still short on this date are flagged.
+    FORECAST_WEEKS = 8
+    COVERAGE_DEADLINE = "2029-02-14"
     HOLIDAY_COUNTRY = "ID"
 
     # Maps

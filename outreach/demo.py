@@ -159,13 +159,15 @@ def _seed_known_away(world, tally: Tally) -> None:
     codes = [d.kode for d in world.desa]
     existing = {(a.desa_kode, a.reason): a for a in db.session.scalars(
         sa.select(KnownAway).where(KnownAway.desa_kode.in_(codes)))}
+    # Create-only: turnout logs (the field demo, or real use) add to these counts afterwards,
+    # and a second seed-demo must not reset what they learned.
     for away in world.away:
-        row = existing.get((away.desa_kode, away.reason))
-        created = row is None
-        if created:
-            row = KnownAway(desa_kode=away.desa_kode, reason=away.reason)
-            db.session.add(row)
-        tally.assign(row, {"count": away.count}, created)
+        if (away.desa_kode, away.reason) in existing:
+            tally.unchanged += 1
+            continue
+        row = KnownAway(desa_kode=away.desa_kode, reason=away.reason)
+        db.session.add(row)
+        tally.assign(row, {"count": away.count}, True)
 
 
 def _seed_sites(world, batch: ImportBatch, tally: Tally) -> list:

@@ -181,6 +181,8 @@ def test_refusals_by_session_and_role(client, db, fa):
     assert call(client, fa, "field", "POST", turnout_url(fa.other_team.id), b, key="r-1").status_code == 404
     assert call(client, fa, "field", "GET", turnout_url(fa.other_team.id)).status_code == 404
     assert call(client, fa, "field", "POST", turnout_url(999999), b, key="r-2").status_code == 404
+    assert call(client, fa, "field", "GET", turnout_url(2**31)).status_code == 404  # beyond PostgreSQL INTEGER
+    assert call(client, fa, "admin", "PATCH", turnout_url(2**63), {"version": 1}).status_code == 404
     assert call(client, fa, "manager", "POST", turnout_url(fa.yesterday.id), b, key="r-3").status_code == 403
     assert call(client, fa, "manager", "PATCH", turnout_url(fa.yesterday.id), b).status_code == 403
     resp = call(client, fa, "field", "POST", turnout_url(fa.cancelled.id), b, key="r-4")
@@ -241,6 +243,8 @@ def test_my_sessions(client, db, fa):
     site = items[fa.tomorrow.id]["site"]
     assert site["nama"] == fa.site1.nama and "map_url" in site and items[fa.tomorrow.id]["announcement"]
     assert call(client, fa, "field", "GET", "/api/v1/my/sessions?per_page=0").status_code == 400
+    far = call(client, fa, "field", "GET", f"/api/v1/my/sessions?page={10**20}")  # found by fuzzing
+    assert far.status_code == 200 and far.get_json()["items"] == [] and far.get_json()["total"] == 2
     admin = call(client, fa, "admin", "GET", "/api/v1/my/sessions?per_page=500").get_json()
     assert {fa.yesterday.id, fa.tomorrow.id, fa.other_team.id} <= {i["id"] for i in admin["items"]}
 
@@ -257,3 +261,111 @@ def test_cookie_session_needs_csrf_but_a_token_does_not(app, client, db, fa, log
         assert resp.status_code == 201
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+# ---------------------------------------------------------------- two (or more) phones at the same moment
+
+N_PHONES = 4
+
+
+@pytest.fixture()
+def server(app, db):
+    import threading
+
+    from werkzeug.serving import make_server
+
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join(timeout=10)
+    srv.server_close()
+
+
+@pytest.fixture()
+def slow_validation(monkeypatch):
+    """Hold every request after its checks and before its write, so all of them race for the lock."""
+    import time
+
+    from outreach.field import service
+
+    original = service._validate
+
+    def slow(*args, **kwargs):
+        values = original(*args, **kwargs)
+        time.sleep(0.3)
+        return values
+    monkeypatch.setattr(service, "_validate", slow)
+
+
+def _fire(base_url, token, method, path, payloads_and_keys):
+    import threading
+    import urllib.error
+    import urllib.request
+
+    barrier = threading.Barrier(len(payloads_and_keys))
+    results = [None] * len(payloads_and_keys)
+
+    def send(i, payload, key):
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        if key:
+            headers["Idempotency-Key"] = key
+        req = urllib.request.Request(base_url + path, data=json.dumps(payload).encode(), method=method,
+                                     headers=headers)
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                results[i] = (resp.status, json.loads(resp.read()))
+        except urllib.error.HTTPError as err:
+            results[i] = (err.code, json.loads(err.read()))
+
+    threads = [threading.Thread(target=send, args=(i, p, k)) for i, (p, k) in enumerate(payloads_and_keys)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
+def test_phones_posting_at_once_store_one_log(fa, db, server, slow_validation):
+    token = fa.tokens["field"]
+    path = turnout_url(fa.yesterday.id)
+    results = _fire(server, token, "POST", path, [(body(notes=f"HP {i}"), f"hp-{i}") for i in range(N_PHONES)])
+    statuses = sorted(s for s, _ in results)
+    assert statuses == [201] + [409] * (N_PHONES - 1), results
+    winner = next(b for s, b in results if s == 201)
+    assert all(b["reason"] == "log_exists" and b["current"]["id"] == winner["id"] for s, b in results if s == 409)
+    db.session.expire_all()
+    assert n_logs(db) == 1 and known_away(db, fa.desa1.kode) == {"luar_negeri": 14, "luar_daerah": 2}
+
+
+def test_the_same_send_retried_at_once_is_stored_once(fa, db, server, slow_validation):
+    results = _fire(server, fa.tokens["field"], "POST", turnout_url(fa.school_session.id),
+                    [(body(), "sama-1")] * N_PHONES)
+    assert sorted(s for s, _ in results) == [200] * (N_PHONES - 1) + [201], results
+    assert len({b["id"] for _, b in results}) == 1
+    db.session.expire_all()
+    assert n_logs(db) == 1 and db.session.get(Site, fa.school.id).pemilih_pemula_recorded == 105
+    assert known_away(db, fa.desa1.kode)["luar_negeri"] == 14
+
+
+def test_corrections_from_phones_at_once_one_wins_the_others_see_it(fa, db, server, slow_validation):
+    path = turnout_url(fa.yesterday.id)
+    assert call_http_free_post(fa, db, path)
+    payloads = [({"version": 1, "recorded": {"umum": 20 + i}, "recorded_by_sex": {"L": 13 + i}}, None)
+                for i in range(1, N_PHONES + 1)]
+    results = _fire(server, fa.tokens["field"], "PATCH", path, payloads)
+    assert sorted(s for s, _ in results) == [200] + [409] * (N_PHONES - 1), results
+    winner = next(b for s, b in results if s == 200)
+    assert winner["version"] == 2
+    for status, data in results:
+        if status == 409:
+            assert data["reason"] == "stale_version" and data["current"]["recorded"] == winner["recorded"]
+
+
+def call_http_free_post(fa, db, path):
+    """Store the first log through the service (no HTTP): the race is about the corrections."""
+    from outreach.field import service
+
+    return service.save_log(fa.users["field"], fa.yesterday.id, body(), "awal").created

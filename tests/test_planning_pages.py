@@ -411,7 +411,8 @@ def test_edit_a_session(client, login_as, pw):
     _db.session.commit()
     login_as("coordinator")
     html = client.get(f"/sesi/{s.id}/ubah").get_data(as_text=True)
-    assert 'value="2026-05-11"' in html and 'value="08:00"' in html and f'value="{pw.kit.id}" id="kit-{pw.kit.id}" checked' in html
+    assert 'value="2026-05-11"' in html and 'value="08:00"' in html
+    assert f'value="{pw.kit.id}" id="kit-{pw.kit.id}" checked' in html
     resp = client.post(f"/sesi/{s.id}/ubah", data=form_data(pw, start="09:00", end="13:00", version=str(s.version)))
     assert resp.status_code == 302
     _db.session.refresh(s)
@@ -432,11 +433,13 @@ def test_confirm_needs_the_contact_then_records_who_and_when(client, login_as, p
     resp = client.post(f"/sesi/{s.id}/status", data={"aksi": "konfirmasi", "konfirmasi-confirmed_with": " "})
     assert resp.status_code == 422 and "Isi nama kontak" in resp.get_data(as_text=True)
     resp = client.post(f"/sesi/{s.id}/status", data={
-        "aksi": "konfirmasi", "konfirmasi-confirmed_with": "Pak Lurah Satu", "konfirmasi-confirmed_at": "2026-05-04T09:30"})
+        "aksi": "konfirmasi", "konfirmasi-confirmed_with": "Pak Lurah Satu",
+        "konfirmasi-confirmed_at": "2026-05-04T09:30"})
     assert resp.status_code == 302
     _db.session.refresh(s)
     assert s.status == "terkonfirmasi" and s.confirmed_with == "Pak Lurah Satu"
-    assert s.confirmed_at.replace(tzinfo=timezone.utc) == datetime(2026, 5, 4, 2, 30, tzinfo=timezone.utc)  # 09.30 WIB
+    at = s.confirmed_at if s.confirmed_at.tzinfo else s.confirmed_at.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
+    assert at == datetime(2026, 5, 4, 2, 30, tzinfo=timezone.utc)  # typed as 09.30 WIB
     html = client.get(f"/sesi/{s.id}").get_data(as_text=True)
     assert "Sesi dikonfirmasi." in html and "Pak Lurah Satu" in html and "Rencana → Terkonfirmasi" in html
 
@@ -559,7 +562,7 @@ def test_print_schedule_lists_the_kecamatan_sessions_by_desa(client, login_as, p
     for s in (a, b):
         assert f'data-session-id="{s.id}"' in html
     assert f'data-session-id="{cancelled.id}"' not in html and f'data-session-id="{late.id}"' not in html
-    assert "Senin, 11 Mei 2026" in html and "08.00–12.00 WIB" in html and "Jl. Mawar 1" in html
+    assert "Senin, 11 Mei 2026" in html and "08.00–12.00<br>WIB" in html and "Jl. Mawar 1" in html
     assert "Bu Lurah Satu" in html and "0812-1111-2222" in html and "Tim Keliling 2" in html
     assert "2 sesi" in html
 
@@ -638,3 +641,15 @@ def test_list_and_print_pages_do_not_query_per_session(client, login_as, pw):
         html = client.get("/jadwal/cetak?from=2026-05-01&to=2026-05-31").get_data(as_text=True)
     assert html.count("<tr data-session-id=") > 30
     assert len(many_list) == len(few_list) and len(many_print) == len(few_print)
+
+
+def test_pages_render_in_english_too(client, login_as, pw):
+    s = builders.make_session(pw.site1, pw.team, [pw.kit], day=MONDAY)
+    _db.session.commit()
+    login_as("coordinator")
+    client.post("/bahasa/en")
+    for url in ("/kalender", "/kalender?view=week", "/sesi", f"/sesi/{s.id}", "/sesi/baru", f"/sesi/{s.id}/ubah",
+                "/jadwal/cetak"):
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        assert '<html lang="en">' in resp.get_data(as_text=True), url

@@ -158,14 +158,14 @@ def _cluster_feature(c: clustering.Cluster, size: float, prefix: str) -> str:
 def map_sites():
     bbox, zoom, area = _view()
     f = queries.SiteFilter(bbox=bbox, zoom=zoom, area=area, site_type=choice_arg("type", SITE_TYPES))
-    total = queries.count_sites(current_user, f)
+    store, mask = queries.site_selection(current_user, f)
+    total = int(mask.sum())
     if clustering.send_points(total, zoom):
-        features = [_site_feature(s) for s in queries.site_points(current_user, f)]
+        features = [_site_feature(s) for s in queries.site_points(current_user, store.ids_of(mask))]
         mode, clusters = "points", 0
     else:
-        cells = queries.site_clusters(current_user, f)
-        singles = {s["id"]: s for s in queries.site_points(
-            current_user, f, ids=[c.any_id for c in cells if c.count == 1])}
+        cells = store.clusters(mask, zoom)
+        singles = {s["id"]: s for s in queries.site_points(current_user, [c.any_id for c in cells if c.count == 1])}
         size = clustering.cell_size(zoom)
         features = [_site_feature(singles[c.any_id]) if c.count == 1 and c.any_id in singles
                     else _cluster_feature(c, size, "sc") for c in cells]
@@ -190,14 +190,15 @@ def map_sessions():
         raise ApiError(400, _("Tanggal akhir (to) tidak boleh sebelum tanggal awal (from)."))
     f = queries.SessionFilter(bbox=bbox, zoom=zoom, area=area, categories=_categories_arg(), date_from=date_from,
                               date_to=date_to, site_type=choice_arg("type", SITE_TYPES))
-    total = queries.count_sessions(current_user, f)
+    store, mask, categories = queries.session_selection(current_user, f)
+    total = int(mask.sum())
     if clustering.send_points(total, zoom):
-        features = [_session_feature(s) for s in queries.session_points(current_user, f)]
+        features = [_session_feature(s) for s in queries.session_points(current_user, store.ids_of(mask))]
         mode, clusters = "points", 0
     else:
-        cells = queries.session_clusters(current_user, f)
-        singles = {s["id"]: s for s in queries.session_points(
-            current_user, f, ids=[c.any_id for c in cells if c.count == 1])}
+        cells = store.clusters(mask, categories, zoom)
+        singles = {s["id"]: s for s in queries.session_points(current_user,
+                                                              [c.any_id for c in cells if c.count == 1])}
         size = clustering.cell_size(zoom)
         features = [_session_feature(singles[c.any_id]) if c.count == 1 and c.any_id in singles
                     else _cluster_feature(c, size, "rc") for c in cells]

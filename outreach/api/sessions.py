@@ -10,6 +10,7 @@ from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from outreach import DB_INT_MAX
 from outreach.api import bp
 from outreach.planning import service as planning
 from outreach.security import any_role, json_error, roles_required
@@ -49,6 +50,8 @@ def _int_arg(name: str, default: int, maximum: int | None = None):
         return None, _("Harus bilangan bulat: \"%(value)s\".", value=raw[:40])
     if value < 1:
         return None, _("Harus 1 atau lebih.")
+    if value > DB_INT_MAX and not maximum:
+        return None, _("Angka terlalu besar.")
     return (min(value, maximum) if maximum else value), None
 
 

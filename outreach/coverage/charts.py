@@ -215,15 +215,20 @@ def _marker_shape(kind: str, x: float, y: float, colour: str, tip: str) -> str:
     return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="4" fill="{colour}" stroke="#fff" stroke-width="1">{tip_el}</circle>'
 
 
+# Average glyph width of a sans-serif face relative to its size, on the generous side so labels never
+# run off the left edge (there is no font engine here to measure them).
+GLYPH = 0.62
+
+
 def _text_width(text: str, size: float = 12) -> float:
     """A rough width of `text` in pixels (enough to lay out labels without a font engine)."""
-    return len(text) * size * 0.56
+    return len(text) * size * GLYPH
 
 
 def _clip(text: str, max_px: float, size: float = 12) -> str:
     if _text_width(text, size) <= max_px:
         return text
-    keep = max(int(max_px / (size * 0.56)) - 1, 1)
+    keep = max(int(max_px / (size * GLYPH)) - 1, 1)
     return text[:keep] + "…"
 
 
@@ -337,7 +342,7 @@ def line_chart(series: Sequence[Series], *, title: str, desc: str = "", markers:
             path = " ".join(f"{_n(x)},{_n(y)}" for x, y in seg)
             out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5" '
                        f'stroke-linejoin="round"{dash_attr}/>')
-        show_markers = len(ordered) <= 60
+        show_markers = len(ordered) <= 40  # beyond that the markers merge into a thick line
         for d, v in ordered:
             if v is None:
                 continue
@@ -374,7 +379,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, desc: str = "", width: int = 7
                f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{FLAG_COLOUR}"/>'
                f'<line x1="0" y1="0" x2="0" y2="6" stroke="#ffffff" stroke-width="2"/></pattern></defs>')
     value_texts = [b.value_text if b.value_text is not None else fmt_number(b.value) for b in bars]
-    lw = label_width or int(min(max(_text_width(b.label) for b in bars) + 12, width * 0.34))
+    lw = label_width or int(min(max(_text_width(b.label) for b in bars) + 14, width * 0.36))
     vw = int(max(_text_width(t + (" " + flag_text if b.flag and flag_text else "")) for t, b in zip(value_texts, bars))
              + 10)
     frame.left, frame.right = lw, vw

@@ -72,11 +72,6 @@ def classify(items: Iterable[Timing], now: datetime) -> Sorted:
     return out
 
 
-def loggable(t: Timing, now: datetime) -> bool:
-    """The log form makes sense once the session has started (and it is not cancelled)."""
-    return t.status != "dibatalkan" and started(t, now)
-
-
 def cache_ids(sorted_: Sorted, timings: dict[int, Timing], today: date) -> list[int]:
     """Sessions whose log form the phone keeps for offline use."""
     soon = today + timedelta(days=CACHE_AHEAD_DAYS)

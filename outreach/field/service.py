@@ -77,6 +77,7 @@ from outreach.planning import service as planning
 from outreach.planning import workflow
 
 AUDIT_ENTITY = "turnout_log"
+MAX_ID = 2**31 - 1
 # Roles that may write logs (within what they may see); managers only read.
 LOGGER_ROLES = frozenset({"admin", "coordinator", "field"})
 # Roles that may correct a log after the team's corrections window.
@@ -201,6 +202,8 @@ def session_facts(session: RecordingSession) -> rules.SessionFacts:
 
 def get_log_session(user, session_id: int) -> RecordingSession:
     """The session if `user` may see it (field: own team's; others: their region), else SessionNotFound."""
+    if not isinstance(session_id, int) or not 0 < session_id <= MAX_ID:  # PostgreSQL INTEGER ends at 2**31 − 1
+        raise SessionNotFound()
     session = planning.get_session(user, session_id)
     if session is None:
         raise SessionNotFound()
@@ -333,11 +336,12 @@ def my_sessions(user, *, page: int = 1, per_page: int = 50, now: Optional[dateti
     q = my_sessions_query(user, today)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
     page = max(page, 1)
-    sessions = list(db.session.scalars(
+    offset = (page - 1) * per_page
+    sessions = [] if offset >= total else list(db.session.scalars(  # a page past the end reads nothing
         q.options(joinedload(RecordingSession.site), joinedload(RecordingSession.team),
                   selectinload(RecordingSession.kits), selectinload(RecordingSession.kit_links),
                   selectinload(RecordingSession.postponements))
-        .limit(per_page).offset((page - 1) * per_page)).unique())
+        .limit(per_page).offset(offset)).unique())
     logs = logs_by_session(s.id for s in sessions)
     regions = views_support.region_info({k for s in sessions for k in (s.desa_kode, s.kecamatan_kode,
                                                                        s.kabupaten_kode)}) \

@@ -11,12 +11,13 @@ the sessions they can see (they correct logs after the team's window). Managers 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+import json
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -51,9 +52,14 @@ def schedule_page(home: bool = False):
     extra = {}
     if home:
         from outreach.main.home import home_context
+        from outreach.planning.views_support import region_label
+
         extra = home_context(current_user)
+        region = extra.get("scope_region")
+        extra["scope_label"] = region_label(region.nama, region.kind) if region else _("Seluruh wilayah")
     regions = _regions(data["sessions"].values())
-    return render_template("field/schedule.html", now=now, home=home, data=data, regions=regions,
+    return render_template("home/field.html" if home else "field/schedule.html", now=now, home=home, data=data,
+                           regions=regions,
                            announcements=_announcements(data["sessions"].values(), regions),
                            places=_places(data["sessions"].values(), regions),
                            cache_urls=[url_for("field.log_form", session_id=i) for i in data["cache_ids"]],
@@ -63,23 +69,31 @@ def schedule_page(home: bool = False):
 @bp.route("/jadwal-saya/sesi/<int:session_id>/log")
 @roles_required(*FIELD_PAGE_ROLES)
 def log_form(session_id: int):
+    """The log form of one visible session (another team's or kecamatan's: 404); sent by field.js."""
     from outreach.field import service
 
     try:
         s = service.get_log_session(current_user, session_id)
     except service.SessionNotFound:
         abort(404)
+    return render_template("field/log_form.html", **_log_form_context(s), **_page_globals())
+
+
+def _log_form_context(s) -> dict:
+    from outreach.field import service
+
     log = service.logs_by_session([s.id]).get(s.id)
     now = local_now()
-    timing = schedule.session_timing(s, log is not None)
     kits = schedule.kits_for_log(current_user, s)
     regions = _regions([s])
-    return render_template("field/log_form.html", s=s, log=log, regions=regions, place=_places([s], regions)[s.id],
-                           log_json=log_json(log) if log else None, kits=kits,
-                           kit_codes={str(k.id): k.code for k in kits}, now=now,
-                           started=schedule.started(timing, now), planned=_planned_times(s),
-                           can_correct=service.can_correct(current_user, log) if log else True,
-                           tolerance=service.log_settings().tolerance, **_page_globals())
+    return {"s": s, "log": log, "log_json": log_json(log) if log else None, "now": now,
+            "place": _places([s], regions)[s.id], "kits": kits,
+            "kit_codes": {str(k.id): k.code for k in kits},
+            "label_pairs": [[family, list(names.items())] for family, names in labels().items()],
+            "started": schedule.started(schedule.session_timing(s, log is not None), now),
+            "planned": _planned_times(s),
+            "can_correct": service.can_correct(current_user, log) if log else True,
+            "tolerance": service.log_settings().tolerance}
 
 
 @bp.route("/sw.js")
@@ -96,8 +110,6 @@ def service_worker():
 @bp.route("/jadwal-saya/manifest.webmanifest")
 @public
 def manifest():
-    import json
-
     body = {"name": _("Jemput Bola — Jadwal saya"), "short_name": _("Jadwal saya"), "lang": "id",
             "start_url": url_for("field.my_schedule"), "scope": "/", "display": "standalone",
             "background_color": "#ffffff", "theme_color": "#146c43"}
@@ -129,7 +141,6 @@ def _service_worker_source(*versions: str) -> str:
     stat = path.stat()
     own = _hash_file(str(path), stat.st_mtime_ns, stat.st_size)
     version = hashlib.sha256("|".join((own,) + versions).encode()).hexdigest()[:12]
-    import json
     assets = [field_asset(a) for a in FIELD_ASSETS]
     pages = [url_for("field.my_schedule")]
     return (path.read_text(encoding="utf-8")
@@ -144,8 +155,9 @@ def _page_globals() -> dict:
     from outreach.planning.service import kind_labels, status_labels
 
     return {"field_asset": field_asset, "js_messages": js_messages(), "labels": labels(),
-            "tel_href": schedule.tel_href, "session_status_labels": status_labels(), "session_kind_labels": kind_labels(),
-            "tz_offset": _tz_offset(), "capacity_per_kit_hour": current_app.config.get("RECORDS_PER_KIT_HOUR", 12)}
+            "tel_href": schedule.tel_href, "session_status_labels": status_labels(),
+            "session_kind_labels": kind_labels(), "tz_offset": _tz_offset(),
+            "capacity_per_kit_hour": current_app.config.get("RECORDS_PER_KIT_HOUR", 12)}
 
 
 def _tz_offset() -> str:
@@ -190,7 +202,6 @@ def _local_input(value) -> str:
     if value is None:
         return ""
     if value.tzinfo is None:
-        from datetime import timezone
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(_tz()).strftime("%Y-%m-%dT%H:%M")
 
@@ -234,7 +245,6 @@ def js_messages() -> dict:
         "kitsMissing": _("Pilih kit yang dipakai."),
         "overCapacity": _("Total {total} melebihi perkiraan kemampuan kit ({capacity} orang untuk {kits} kit "
                           "selama {hours} jam). Centang konfirmasi bila angka ini benar."),
-        "fixErrors": _("Periksa isian yang ditandai merah."),
         "saving": _("Menyimpan…"),
         "queued": _("Log disimpan di ponsel, belum terkirim. Akan dikirim otomatis saat ada sinyal."),
         "sent": _("Log terkirim dan tersimpan di server."),
@@ -262,4 +272,6 @@ def js_messages() -> dict:
         "copied": _("Teks pengumuman disalin."),
         "back": _("Kembali ke jadwal"),
         "notes": _("Catatan"),
+        "start": _("Mulai"),
+        "end": _("Selesai"),
     }

@@ -92,7 +92,8 @@ def quantile_breaks(values: Iterable[Optional[float]], classes: int = 5) -> tupl
         for k in range(1, remaining + 1):
             q = positive[min(n - 1, int(round(k * n / (remaining + 1))))]
             b = nice_number(q)
-            if b > (breaks[-1] if breaks else 0) and b <= positive[-1]:
+            # A break at or below the smallest value would open an empty class.
+            if b > (breaks[-1] if breaks else 0) and positive[0] < b <= positive[-1]:
                 breaks.append(b)
     return tuple(breaks)
 

@@ -12,7 +12,7 @@ from typing import Iterable, Optional
 
 from outreach.maps.bbox import degrees_per_pixel
 
-CELL_PX = 64
+CELL_PX = 80
 # Up to this many points in view are sent one by one; more are clustered.
 MAX_POINTS = 800
 # From this zoom on, points are always sent one by one (at most HARD_POINT_LIMIT of them).
@@ -37,9 +37,10 @@ def cell_bounds(x: int, y: int, size: float) -> tuple[float, float, float, float
     return west, south, west + size, south + size
 
 
-def send_points(count: int, zoom: int, max_points: int = MAX_POINTS) -> bool:
+def send_points(count: int, zoom: int, max_points: Optional[int] = None) -> bool:
     """Whether `count` points in view go out one by one (else as clusters)."""
-    return count <= max_points or (zoom >= POINTS_ZOOM and count <= HARD_POINT_LIMIT)
+    limit = MAX_POINTS if max_points is None else max_points
+    return count <= limit or (zoom >= POINTS_ZOOM and count <= HARD_POINT_LIMIT)
 
 
 @dataclass

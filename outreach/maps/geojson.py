@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from typing import Iterable, Optional
 
-_DUMP = dict(separators=(",", ":"), ensure_ascii=False, default=str)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def dumps(value) -> str:
-    return json.dumps(value, **_DUMP)
+    return _ENCODER.encode(value)
 
 
 def point_geometry(lng: float, lat: float, decimals: int = 6) -> str:

@@ -1,26 +1,30 @@
 """Database side of the maps: boundary indexes, area figures, sites and sessions in a view.
 
-Every query here is scoped by the caller's user (the same rules as the rest of the app) and answers a
-whole view in a few statements: no per-feature queries. Computation (classes, clusters, geometry) lives
-in the pure modules beside this one.
+What a view needs at province scale is held per process and rebuilt when its tables change (see the
+cache notes below): the region boundaries of a level, the figures of a level, and the positions,
+types and codes of all sites and sessions. Filtering and clustering a view is then numpy work of a
+few milliseconds; the details of the points actually sent (names, desa, team, last and next session)
+are read from the database, scoped again with the usual rules, a few statements per answer whatever
+the number of points (no per-feature queries). Computation lives in the pure modules beside this one.
 """
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import sqlalchemy as sa
+from flask import current_app
 
 from outreach.extensions import db
-from outreach.maps import clustering
 from outreach.maps.bbox import BBox
-from outreach.maps.geometry import BoundaryIndex, RegionInfo
+from outreach.maps.geometry import BoundaryIndex
+from outreach.maps.points import PointStore, SessionStore
 from outreach.models import Region, Site, Team
 from outreach.models.planning import RecordingSession
-from outreach.models.regions import level_of
-from outreach.regions.queries import figures_for
+from outreach.regions import queries as rq
 from outreach.security import scope_clause, user_scope_kode
 
 MAP_LEVELS = ("kabupaten", "kecamatan", "desa")
@@ -30,9 +34,10 @@ OPEN_STATUSES = ("rencana", "terkonfirmasi", "ditunda")
 
 # ---------------------------------------------------------------- figures: the one adapter
 
-def _figures_source(regions: list) -> dict:
-    """Figures per region code, from the coverage figures (issue 5). Switch the source here, in one line."""
-    return figures_for(regions)
+def _figures_source(level: str, within: Optional[str]) -> dict:
+    """Figures of every region of `level` inside `within` (None: all): the coverage figures of issue 5
+    (official SIAK counts plus what turnout logs recorded since). Switch the source here, in one line."""
+    return rq.level_figures(level, within)
 
 
 def _get(obj: Any, name: str, default=None):
@@ -41,117 +46,144 @@ def _get(obj: Any, name: str, default=None):
     return getattr(obj, name, default)
 
 
-def area_figures(regions: list) -> dict[str, dict]:
-    """{kode: figures} for region-like objects (kode, nama, level, kind, parent_kode, lat, lng)."""
-    out = {}
-    for kode, f in _figures_source(regions).items():
-        official = _get(f, "sudah_rekam_official", _get(f, "sudah_rekam"))
-        estimated = _get(f, "sudah_rekam_estimated")
-        as_of = _get(f, "official_as_of") or _get(f, "target_as_of")
-        out[kode] = {
-            "wajib_ktp": _get(f, "wajib_ktp"),
-            "sudah_rekam": estimated if estimated is not None else official,
-            "sudah_rekam_official": official,
-            "recorded_since": _get(f, "recorded_since"),
-            "backlog": _get(f, "backlog"),
-            "known_away": _get(f, "known_away"),
-            "reachable_backlog": _get(f, "reachable_backlog"),
-            "percent_recorded": _get(f, "percent_recorded"),
-            "as_of": as_of.isoformat() if isinstance(as_of, date) else as_of,
-        }
-    return out
+def figures_dict(f: Any) -> dict:
+    """The figures a map shows of one area, from an AreaFigures (or a dict with the same names)."""
+    official = _get(f, "sudah_rekam_official", _get(f, "sudah_rekam"))
+    estimated = _get(f, "sudah_rekam_estimated")
+    as_of = _get(f, "official_as_of") or _get(f, "target_as_of")
+    return {
+        "wajib_ktp": _get(f, "wajib_ktp"),
+        "sudah_rekam": estimated if estimated is not None else official,
+        "sudah_rekam_official": official,
+        "recorded_since": _get(f, "recorded_since"),
+        "backlog": _get(f, "backlog"),
+        "known_away": _get(f, "known_away"),
+        "reachable_backlog": _get(f, "reachable_backlog"),
+        "percent_recorded": _get(f, "percent_recorded"),
+        "as_of": as_of.isoformat() if isinstance(as_of, date) else as_of,
+    }
 
 
-def figures_version() -> tuple:
-    """A cheap fingerprint of everything the figures are computed from: it changes when any of it does."""
-    from outreach.models import KnownAway, TargetCount
+# ---------------------------------------------------------------- per-process caches, checked per request
+#
+# Each cache entry remembers a cheap fingerprint of its inputs (counts, newest ids and sums that SQL
+# answers from indexes) checked on every request, and a deeper one (newest change times, which need a
+# table scan) checked at most every MAP_RECHECK_SECONDS (default 2 s). So an added turnout log, site or
+# import shows on the next request; an edit of an existing row within a couple of seconds.
 
-    parts: list = list(db.session.execute(sa.select(
-        sa.func.count(), sa.func.max(Region.updated_at), sa.func.sum(Region.wajib_ktp),
-        sa.func.sum(Region.sudah_rekam)).where(Region.level == "desa")).one())
-    parts += list(db.session.execute(sa.select(sa.func.count(), sa.func.max(TargetCount.id))).one())
-    parts += list(db.session.execute(sa.select(sa.func.count(), sa.func.sum(KnownAway.count),
-                                               sa.func.max(KnownAway.updated_at))).one())
-    # Field logs (issue 4) feed the coverage figures once that module lands: follow them when the table exists.
-    log = db.metadata.tables.get("turnout_log")
-    if log is not None:
-        columns = [sa.func.count()]
-        for name in ("updated_at", "id", "version"):
-            if name in log.c:
-                columns.append(sa.func.max(log.c[name]) if name != "version" else sa.func.sum(log.c[name]))
-        parts += list(db.session.execute(sa.select(*columns).select_from(log)).one())
-    return tuple(str(p) for p in parts)
+@dataclass
+class _Entry:
+    cheap: tuple
+    deep: tuple
+    checked: float
+    value: Any
 
 
-# ---------------------------------------------------------------- per-process caches
-
-def _db_key() -> str:
-    return db.engine.url.render_as_string(hide_password=True)
+_lock = threading.Lock()
+_entries: dict[tuple, _Entry] = {}
 
 
-_index_lock = threading.Lock()
-_indexes: dict[tuple, tuple[tuple, BoundaryIndex]] = {}
-_figures_lock = threading.Lock()
-_figures_cache: dict[tuple, tuple[tuple, dict]] = {}
+def _db_key():
+    return db.engine.url  # hashable; distinguishes the test, bench and app databases
 
 
-def boundaries_version(level: str) -> tuple:
-    from outreach.models import ImportBatch
-
-    row = db.session.execute(sa.select(
-        sa.func.count(), sa.func.count(Region.boundary), sa.func.max(Region.updated_at),
-        sa.func.min(Region.kode), sa.func.max(Region.kode)).where(Region.level == level)).one()
-    batch = db.session.scalar(sa.select(sa.func.max(ImportBatch.id)))
-    return tuple(str(p) for p in row) + (str(batch),)
+def _recheck_seconds() -> float:
+    return float(current_app.config.get("MAP_RECHECK_SECONDS", 2.0))
 
 
-def boundary_index(level: str) -> BoundaryIndex:
-    """The boundary index of a level, rebuilt when the level's regions or boundaries change."""
-    key = (_db_key(), level)
-    version = boundaries_version(level)
-    hit = _indexes.get(key)
-    if hit and hit[0] == version:
-        return hit[1]
-    with _index_lock:
-        hit = _indexes.get(key)
-        if hit and hit[0] == version:
-            return hit[1]
-        rows = db.session.execute(sa.select(
-            Region.kode, Region.nama, Region.level, Region.kind, Region.parent_kode, Region.lat, Region.lng,
-            Region.boundary).where(Region.level == level).order_by(Region.kode)).tuples().all()
-        index = BoundaryIndex(rows)
-        _indexes[key] = (version, index)
-        return index
-
-
-def level_figures(level: str, prefix: Optional[str]) -> dict[str, dict]:
-    """Figures of every region of `level` under `prefix` (None: all), cached until the data changes."""
-    key = (_db_key(), level, prefix)
-    version = figures_version()
-    hit = _figures_cache.get(key)
-    if hit and hit[0] == version:
-        return hit[1]
-    index = boundary_index(level)
-    infos = [info for info in index.infos if _under(info.kode, prefix)]
-    # Regions without boundary nor centroid are not drawn but still count for the class breaks.
-    figures = area_figures(infos) if infos else {}
-    with _figures_lock:
-        if len(_figures_cache) > 64:
-            _figures_cache.clear()
-        _figures_cache[key] = (version, figures)
-    return figures
+def _cached(key: tuple, cheap: Callable[[], tuple], deep: Callable[[], tuple], build: Callable[[], Any]):
+    key = (_db_key(),) + key
+    now = time.monotonic()
+    cheap_now = cheap()
+    entry = _entries.get(key)
+    if entry is not None and entry.cheap == cheap_now:
+        if now - entry.checked < _recheck_seconds():
+            return entry.value
+        deep_now = deep()
+        if deep_now == entry.deep:
+            entry.checked = now
+            return entry.value
+    else:
+        deep_now = deep()
+    value = build()
+    with _lock:
+        if len(_entries) > 256:
+            _entries.clear()
+        _entries[key] = _Entry(cheap_now, deep_now, now, value)
+    return value
 
 
 def clear_caches() -> None:
-    """Forget every boundary index and cached figure (tests; after a bulk change outside the app)."""
-    with _index_lock:
-        _indexes.clear()
-    with _figures_lock:
-        _figures_cache.clear()
+    """Forget every cached index, store and figure (tests; after a bulk change made outside the app)."""
+    with _lock:
+        _entries.clear()
 
 
-def _under(kode: str, prefix: Optional[str]) -> bool:
-    return prefix is None or kode == prefix or kode.startswith(prefix + ".")
+def _row(stmt) -> tuple:
+    return tuple(str(v) for v in db.session.execute(stmt).one())
+
+
+def _figures_cheap() -> tuple:
+    from outreach.models import KnownAway, TargetCount
+
+    parts = _row(sa.select(sa.func.count(), sa.func.max(TargetCount.id)))
+    parts += _row(sa.select(sa.func.count(), sa.func.sum(KnownAway.count), sa.func.max(KnownAway.updated_at)))
+    parts += _row(sa.select(sa.func.count()).select_from(Region).where(Region.level == "desa"))
+    log = db.metadata.tables.get("turnout_log")
+    if log is not None:
+        parts += _row(sa.select(sa.func.count(), sa.func.max(log.c.id)).select_from(log))
+    return parts
+
+
+def _figures_deep() -> tuple:
+    log = db.metadata.tables.get("turnout_log")
+    if log is None or "updated_at" not in log.c:
+        return ()
+    return _row(sa.select(sa.func.max(log.c.updated_at)).select_from(log))
+
+
+def _boundaries_cheap(level: str) -> tuple:
+    from outreach.models import ImportBatch
+
+    # Boundaries and names are written by imports (each one an ImportBatch); the count catches the rest.
+    return (_row(sa.select(sa.func.count()).select_from(Region).where(Region.level == level))
+            + _row(sa.select(sa.func.max(ImportBatch.id))))
+
+
+def boundary_index(level: str) -> BoundaryIndex:
+    """The boundary index of a level (built once per process, again when the regions change)."""
+    def build() -> BoundaryIndex:
+        rows = db.session.execute(sa.select(
+            Region.kode, Region.nama, Region.level, Region.kind, Region.parent_kode, Region.lat, Region.lng,
+            Region.boundary).where(Region.level == level).order_by(Region.kode)).tuples().all()
+        return BoundaryIndex(rows)
+
+    return _cached(("boundaries", level), lambda: _boundaries_cheap(level), tuple, build)
+
+
+def level_figures(level: str, prefix: Optional[str]) -> dict[str, dict]:
+    """{kode: figures} of every region of `level` under `prefix` (None: all), cached until the data changes."""
+    def build() -> dict:
+        return {kode: figures_dict(f) for kode, f in _figures_source(level, prefix).items()}
+
+    return _cached(("figures", level, prefix), _figures_cheap, _figures_deep, build)
+
+
+def site_store() -> PointStore:
+    """Every site's position, type and region codes, for clustering (rebuilt when the sites change)."""
+    def cheap() -> tuple:
+        # Answered from the (lat, lng) index: an added, removed or moved site changes it.
+        return _row(sa.select(sa.func.count(), sa.func.max(Site.id), sa.func.sum(Site.lat), sa.func.sum(Site.lng)))
+
+    def deep() -> tuple:
+        return _row(sa.select(sa.func.max(Site.updated_at), sa.func.count().filter(Site.active.is_(True))))
+
+    def build() -> PointStore:
+        return PointStore(db.session.execute(sa.select(
+            Site.id, Site.lat, Site.lng, Site.type, Site.desa_kode, Site.kecamatan_kode, Site.kabupaten_kode,
+            Site.provinsi_kode, Site.active)).tuples())
+
+    return _cached(("sites",), cheap, deep, build)
 
 
 # ---------------------------------------------------------------- scope and area
@@ -171,22 +203,6 @@ def region_name(kode: str) -> Optional[tuple[str, str, str]]:
     return tuple(row) if row else None
 
 
-def _area_condition(model, area: Optional[str]):
-    if not area:
-        return sa.true()
-    column = {"provinsi": model.provinsi_kode, "kabupaten": model.kabupaten_kode,
-              "kecamatan": model.kecamatan_kode, "desa": model.desa_kode}.get(level_of(area))
-    return column == area if column is not None else sa.false()
-
-
-def _cell_expr(column, size: float, origin: float):
-    """Grid cell index of a coordinate column (the same arithmetic as clustering.cell_of)."""
-    shifted = (column - origin) / size
-    if db.engine.dialect.name == "sqlite":
-        return sa.cast(shifted, sa.Integer)  # truncation = floor: the value is never negative
-    return sa.cast(sa.func.floor(shifted), sa.Integer)
-
-
 # ---------------------------------------------------------------- sites
 
 @dataclass
@@ -197,57 +213,42 @@ class SiteFilter:
     site_type: Optional[str] = None
 
 
-def _site_conditions(user, f: SiteFilter) -> list:
-    b = f.bbox
-    conds = [scope_clause(user, Site), Site.active.is_(True), _area_condition(Site, f.area),
-             Site.lat >= b.south, Site.lat <= b.north, Site.lng >= b.west, Site.lng <= b.east]
-    if f.site_type:
-        conds.append(Site.type == f.site_type)
-    return conds
+def site_selection(user, f: SiteFilter):
+    """(store, mask) of the sites in view that `user` may see (the store applies the same scope as
+    scope_clause: the user's region, or the area already checked to lie inside it)."""
+    store = site_store()
+    return store, store.select(f.bbox, view_prefix(user, f.area), f.site_type)
 
 
-def count_sites(user, f: SiteFilter) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Site).where(*_site_conditions(user, f)))
-
-
-def site_clusters(user, f: SiteFilter) -> list[clustering.Cluster]:
-    size = clustering.cell_size(f.zoom)
-    cx = _cell_expr(Site.lng, size, clustering.LNG_ORIGIN).label("cx")
-    cy = _cell_expr(Site.lat, size, clustering.LAT_ORIGIN).label("cy")
-    rows = db.session.execute(
-        sa.select(cx, cy, Site.type, sa.func.count(), sa.func.sum(Site.lat), sa.func.sum(Site.lng),
-                  sa.func.min(Site.id))
-        .where(*_site_conditions(user, f)).group_by(cx, cy, Site.type)).all()
-    return clustering.merge_cells(rows)
-
-
-def site_points(user, f: Optional[SiteFilter], ids: Optional[list[int]] = None,
-                limit: int = clustering.HARD_POINT_LIMIT) -> list[dict]:
-    """Sites in view (or the given ids, still scoped) with their desa name and last and next session.
+def site_points(user, ids: list[int]) -> list[dict]:
+    """The given sites (scoped again in SQL) with their desa name and last and next session.
 
     Three statements whatever the number of sites: the sites, then the last and the next session of all of
     them at once (window functions ranking each site's sessions).
     """
-    conds = _site_conditions(user, f) if f is not None else [scope_clause(user, Site), Site.active.is_(True)]
-    if ids is not None:
-        if not ids:
-            return []
-        conds.append(Site.id.in_(ids))
-    rows = db.session.execute(
-        sa.select(Site.id, Site.nama, Site.type, Site.lat, Site.lng, Site.desa_kode, Region.nama,
-                  Site.coords_approximate)
-        .join(Region, Region.kode == Site.desa_kode).where(*conds).order_by(Site.id).limit(limit)).all()
-    sites = [{"id": r[0], "nama": r[1], "type": r[2], "lat": r[3], "lng": r[4], "desa_kode": r[5],
-              "desa_nama": r[6], "approximate": bool(r[7]), "last_session": None, "next_session": None}
-             for r in rows]
-    if sites:
-        by_id = {s["id"]: s for s in sites}
-        site_ids = sa.select(Site.id).where(*conds)
-        for key, row in _last_and_next_sessions(user, site_ids):
-            site = by_id.get(row.site_id)
-            if site is not None:
-                site[key] = {"id": row.id, "date": row.date.isoformat(), "status": row.status}
-    return sites
+    if not ids:
+        return []
+    out: dict[int, dict] = {}
+    for chunk in _chunks(sorted(ids), 2000):
+        conds = [scope_clause(user, Site), Site.active.is_(True), Site.id.in_(chunk)]
+        rows = db.session.execute(
+            sa.select(Site.id, Site.nama, Site.type, Site.lat, Site.lng, Site.desa_kode, Region.nama,
+                      Site.coords_approximate)
+            .join(Region, Region.kode == Site.desa_kode).where(*conds).order_by(Site.id)).all()
+        for r in rows:
+            out[r[0]] = {"id": r[0], "nama": r[1], "type": r[2], "lat": r[3], "lng": r[4], "desa_kode": r[5],
+                         "desa_nama": r[6], "approximate": bool(r[7]), "last_session": None, "next_session": None}
+        if rows:
+            for key, row in _last_and_next_sessions(user, [r[0] for r in rows]):
+                site = out.get(row.site_id)
+                if site is not None:
+                    site[key] = {"id": row.id, "date": row.date.isoformat(), "status": row.status}
+    return [out[i] for i in sorted(out)]
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def _last_and_next_sessions(user, site_ids) -> Iterable[tuple[str, Any]]:
@@ -284,31 +285,43 @@ class SessionFilter:
     site_type: Optional[str] = None
 
 
+def session_store() -> SessionStore:
+    """Every session's site, dates, status, team and region codes (rebuilt when sessions or sites change)."""
+    sites = site_store()
+    RS = RecordingSession
+
+    def cheap() -> tuple:
+        return _row(sa.select(sa.func.count(), sa.func.max(RS.id))) + (str(id(sites)),)
+
+    def deep() -> tuple:
+        # Status changes, postponements and edits move updated_at.
+        return _row(sa.select(sa.func.max(RS.updated_at)))
+
+    def build() -> SessionStore:
+        return SessionStore(db.session.execute(sa.select(
+            RS.id, RS.site_id, RS.date, RS.end_date, RS.status, RS.team_id, RS.desa_kode, RS.kecamatan_kode,
+            RS.kabupaten_kode, RS.provinsi_kode)).tuples(), sites)
+
+    return _cached(("sessions",), cheap, deep, build)
+
+
+def session_selection(user, f: SessionFilter):
+    """(store, mask, categories) of the sessions in view that `user` may see: the rules of
+    planning.service.visible_sessions_clause (the user's region; a field user only its own team's)."""
+    store = session_store()
+    team_id = None
+    if user.role == "field":
+        team_id = user.team_id or -1
+    mask, cat = store.select(f.bbox, view_prefix(user, f.area), _today(), team_id=team_id,
+                             categories=f.categories, date_from=f.date_from, date_to=f.date_to,
+                             site_type=f.site_type)
+    return store, mask, cat
+
+
 def _category_expr(today: date):
     RS = RecordingSession
     return sa.case((RS.status == "selesai", "done"), (RS.status == "dibatalkan", "cancelled"),
                    (sa.func.coalesce(RS.end_date, RS.date) < today, "overdue"), else_="upcoming")
-
-
-def _session_conditions(user, f: SessionFilter, category) -> list:
-    from outreach.planning.service import visible_sessions_clause
-
-    RS = RecordingSession
-    b = f.bbox
-    conds = [visible_sessions_clause(user), _area_condition(RS, f.area),
-             Site.lat >= b.south, Site.lat <= b.north, Site.lng >= b.west, Site.lng <= b.east]
-    if f.date_to:
-        conds.append(RS.date <= f.date_to)
-    if f.date_from:
-        from outreach.models.planning import MAX_SESSION_DAYS
-        from datetime import timedelta
-        conds += [RS.date >= f.date_from - timedelta(days=MAX_SESSION_DAYS - 1),
-                  sa.func.coalesce(RS.end_date, RS.date) >= f.date_from]
-    if f.categories and set(f.categories) != set(SESSION_CATEGORIES):
-        conds.append(category.in_(f.categories))
-    if f.site_type:
-        conds.append(Site.type == f.site_type)
-    return conds
 
 
 def _today() -> date:
@@ -316,42 +329,24 @@ def _today() -> date:
     return local_today()
 
 
-def count_sessions(user, f: SessionFilter) -> int:
-    category = _category_expr(_today())
-    return db.session.scalar(sa.select(sa.func.count()).select_from(RecordingSession)
-                             .join(Site, Site.id == RecordingSession.site_id)
-                             .where(*_session_conditions(user, f, category)))
+def session_points(user, ids: list[int]) -> list[dict]:
+    """The given sessions (scoped again in SQL) with their site, team and map category."""
+    from outreach.planning.service import visible_sessions_clause
 
-
-def session_clusters(user, f: SessionFilter) -> list[clustering.Cluster]:
-    size = clustering.cell_size(f.zoom)
-    category = _category_expr(_today())
-    cx = _cell_expr(Site.lng, size, clustering.LNG_ORIGIN).label("cx")
-    cy = _cell_expr(Site.lat, size, clustering.LAT_ORIGIN).label("cy")
-    cat = category.label("category")
-    rows = db.session.execute(
-        sa.select(cx, cy, cat, sa.func.count(), sa.func.sum(Site.lat), sa.func.sum(Site.lng),
-                  sa.func.min(RecordingSession.id))
-        .select_from(RecordingSession).join(Site, Site.id == RecordingSession.site_id)
-        .where(*_session_conditions(user, f, category)).group_by(cx, cy, cat)).all()
-    return clustering.merge_cells(rows)
-
-
-def session_points(user, f: SessionFilter, ids: Optional[list[int]] = None,
-                   limit: int = clustering.HARD_POINT_LIMIT) -> list[dict]:
+    if not ids:
+        return []
     RS = RecordingSession
     category = _category_expr(_today())
-    conds = _session_conditions(user, f, category)
-    if ids is not None:
-        if not ids:
-            return []
-        conds.append(RS.id.in_(ids))
-    rows = db.session.execute(
-        sa.select(RS.id, RS.date, RS.end_date, RS.start_time, RS.end_time, RS.status, category, RS.kind,
-                  RS.expected_turnout, Site.id, Site.nama, Site.lat, Site.lng, Team.nama)
-        .select_from(RS).join(Site, Site.id == RS.site_id).join(Team, Team.id == RS.team_id)
-        .where(*conds).order_by(RS.date, RS.start_time, RS.id).limit(limit)).all()
-    return [{"id": r[0], "date": r[1].isoformat(), "end_date": r[2].isoformat() if r[2] else None,
-             "start": r[3].strftime("%H:%M"), "end": r[4].strftime("%H:%M"), "status": r[5], "category": r[6],
-             "kind": r[7], "expected_turnout": r[8], "site_id": r[9], "site_nama": r[10], "lat": r[11],
-             "lng": r[12], "team_nama": r[13]} for r in rows]
+    out = []
+    for chunk in _chunks(sorted(ids), 2000):
+        rows = db.session.execute(
+            sa.select(RS.id, RS.date, RS.end_date, RS.start_time, RS.end_time, RS.status, category, RS.kind,
+                      RS.expected_turnout, Site.id, Site.nama, Site.lat, Site.lng, Team.nama)
+            .select_from(RS).join(Site, Site.id == RS.site_id).join(Team, Team.id == RS.team_id)
+            .where(visible_sessions_clause(user), RS.id.in_(chunk))).all()
+        out += [{"id": r[0], "date": r[1].isoformat(), "end_date": r[2].isoformat() if r[2] else None,
+                 "start": r[3].strftime("%H:%M"), "end": r[4].strftime("%H:%M"), "status": r[5], "category": r[6],
+                 "kind": r[7], "expected_turnout": r[8], "site_id": r[9], "site_nama": r[10], "lat": r[11],
+                 "lng": r[12], "team_nama": r[13]} for r in rows]
+    out.sort(key=lambda s: (s["date"], s["start"], s["id"]))
+    return out

@@ -30,6 +30,7 @@ DESA_ZOOM = 11
 # Where the map opens when nothing in scope has a boundary or a centroid (Jawa Tengah).
 DEFAULT_BOUNDS = [[-8.3, 108.5], [-5.7, 111.8]]
 SESSION_CATEGORIES = ("upcoming", "done", "overdue", "cancelled")
+FILTER_KEYS = ("date_from", "date_to", "status", "type")
 
 
 @bp.route("/peta")
@@ -78,8 +79,10 @@ def _filter_form(area: Optional[str], metric: str = "percent_recorded") -> MapFi
 
     form = MapFilterForm(formdata=request.args if request.args else None)
     today = local_today()
-    if not request.args:
+    if not request.args.get("metric"):
         form.metric.data = metric
+    # A GET form leaves unchecked boxes out of the URL: defaults apply only when no filter was submitted.
+    if not any(key in request.args for key in FILTER_KEYS):
         form.date_from.data = today - timedelta(days=30)
         form.date_to.data = today + timedelta(days=30)
         form.status.data = list(SESSION_CATEGORIES)
@@ -122,12 +125,7 @@ def area_choices(user, area: Optional[str]) -> dict:
 
 def _region_label(kode: str) -> str:
     row = queries.region_name(kode)
-    if row is None:
-        return kode
-    nama, kind, level = row
-    if level == "kecamatan":
-        return nama
-    return nama
+    return row[0] if row else kode
 
 
 def _first_view(prefix: Optional[str]) -> list:
@@ -165,6 +163,7 @@ def _render(form: MapFilterForm, *, area: Optional[str], lock_desa: bool, title:
         tile_attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""), tile_title=_("Peta dasar"),
         overlays=overlays)
     config = _map_config(shell, form, area=area, lock_desa=lock_desa, planning=planning)
+    config["bounds"] = bounds
     return render_template("maps/coverage.html", shell=shell, form=form, config=config, title=title,
                            area=area, can_filter_area=can_filter_area, planning=planning,
                            data_as_of=_data_as_of(prefix))
@@ -211,6 +210,7 @@ def _map_config(shell, form: MapFilterForm, *, area: Optional[str], lock_desa: b
             "lastSession": _("Sesi terakhir"), "nextSession": _("Sesi berikutnya"), "none": _("belum ada"),
             "sites": _("Lokasi"), "sessions": _("Sesi"), "clusterHint": _("Klik untuk memperbesar"),
             "cluster": _("%(n)s di sekitar sini"), "expected": _("Perkiraan hadir"), "team": _("Tim"),
+            "kind": _("Jenis"),
             "approximate": _("koordinat perkiraan"),
             "tilesFailed": _("Peta dasar tidak dapat dimuat (tanpa internet?). Wilayah, lokasi, sesi, dan "
                              "legenda tetap tampil."),

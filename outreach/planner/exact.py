@@ -39,6 +39,7 @@ from outreach.planner.model import PlanRequest, PlanResult
 class ExactResult:
     state: State
     objective: float  # weighted yield of the best plan found (re-valued by the shared evaluator)
+    mip_objective: float  # the same as HiGHS reports it (equal to `objective` up to rounding)
     bound: float  # HiGHS' dual bound: no plan can beat it
     optimal: bool  # proven optimal within mip_rel_gap
     status: str
@@ -147,11 +148,52 @@ def solve_exact_instance(inst: Instance, time_limit: float = 60.0, mip_rel_gap: 
                 continue
             kcol = m.var(0.0, float(sum(n for _, n, _ in chosen)), True)
             store[(i, t)] = kcol
-            m.row([c for c, _, _ in chosen] + [kcol], [float(n) for _, n, _ in chosen] + [-1.0], 0.0, 0.0)
+            # K = Σ n·y as two inequalities: as an equality presolve substitutes K away, and
+            # with it the structure the cuts need.
+            m.row([c for c, _, _ in chosen] + [kcol], [float(n) for _, n, _ in chosen] + [-1.0], -inf, 0.0)
+            m.row([kcol] + [c for c, _, _ in chosen], [1.0] + [-float(n) for _, n, _ in chosen], -inf, 0.0)
             days = sorted({d for _, _, d in chosen})
             pools = (u, v) if label == "all" else (u,)
             yc = [p[(i, t, d)] for d in days for p in pools if (i, t, d) in p]
             m.row(yc + [kcol], [1.0] * len(yc) + [-float(inst.cpk[i][t])], -inf, 0.0)
+
+    # Mixed-integer rounding cuts: yield ≤ c·(kit-days) and yield ≤ R with whole kit-days give
+    # yield ≤ r·(kit-days) + q·(c − r) where R = q·c + r. Per site, per desa pool and for the days
+    # up to a cut-off, for each team and for all teams together (c = the largest per-kit capacity).
+    def mir(ycols: list[int], kcols: list[int], c: int, R: float) -> None:
+        if c <= 0 or not ycols or not kcols:
+            return
+        q, r = divmod(int(R), c)
+        if r == 0:
+            return
+        m.row(ycols + kcols, [1.0] * len(ycols) + [-float(r)] * len(kcols), -inf, float(q * (c - r)))
+
+    def yields(i: int, t: int, pools, before: bool = False) -> list[int]:
+        return [p[(i, t, d)] for d in range(n_days) for p in pools
+                if (i, t, d) in p and (not before or d <= inst.cut[i])]
+
+    for i in range(n_sites):
+        teams = [t for t in range(n_teams) if (i, t) in K]
+        reach = inst.P[i] + min(inst.B[i], inst.pool[inst.group[i]])
+        for subset in [[t] for t in teams] + ([teams] if len(teams) > 1 else []):
+            c = max(inst.cpk[i][t] for t in subset)
+            mir([col for t in subset for col in yields(i, t, (u, v))], [K[(i, t)] for t in subset], c, reach)
+            bteams = [t for t in subset if (i, t) in Kb]
+            if bteams:
+                c = max(inst.cpk[i][t] for t in bteams)
+                mir([col for t in bteams for col in yields(i, t, (u,), True)], [Kb[(i, t)] for t in bteams],
+                    c, inst.P[i])
+    for gid, members in enumerate(inst.members):
+        general_sites = [i for i in members if any((i, t, d) in v for t in range(n_teams) for d in range(n_days))]
+        if len(general_sites) < 2:
+            continue
+        pairs_all = [(i, t) for i in general_sites for t in range(n_teams) if (i, t) in K]
+        for subset in [[t] for t in range(n_teams)] + ([list(range(n_teams))] if n_teams > 1 else []):
+            pairs = [(i, t) for i, t in pairs_all if t in subset]
+            if pairs:
+                c = max(inst.cpk[i][t] for i, t in pairs)
+                mir([col for i, t in pairs for col in yields(i, t, (v,))], [K[p] for p in pairs], c,
+                    inst.pool[gid])
 
     # Pools.
     by_site_u: dict[int, list[int]] = {}
@@ -171,6 +213,7 @@ def solve_exact_instance(inst: Instance, time_limit: float = 60.0, mip_rel_gap: 
 
     sessions: dict[tuple[int, int], tuple[int, int]] = {}
     n_vars = len(m.cost)
+    mip_objective = 0.0
     if n_vars == 0:
         status, bound, optimal = "Empty", 0.0, True
     else:
@@ -205,14 +248,16 @@ def solve_exact_instance(inst: Instance, time_limit: float = 60.0, mip_rel_gap: 
         bound = float(info.mip_dual_bound)
         optimal = model_status == highspy.HighsModelStatus.kOptimal
         if info.primal_solution_status != 0:
+            mip_objective = float(info.objective_function_value)
             sol = h.getSolution().col_value
             for (i, t, d, n), col in y.items():
                 if sol[col] > 0.5:
                     sessions[(t, d)] = (i, n)
     state = from_sessions(inst, sessions)
+    state.drop_idle()
     state.trim_kits()
-    return ExactResult(state=state, objective=state.total, bound=bound, optimal=optimal, status=status,
-                       seconds=round(_time.perf_counter() - started, 3))
+    return ExactResult(state=state, objective=state.total, mip_objective=mip_objective, bound=bound,
+                       optimal=optimal, status=status, seconds=round(_time.perf_counter() - started, 3))
 
 
 def _warm_start(h, inst: Instance, start: State, y, u, v, z, K, Kb, n_vars: int) -> None:

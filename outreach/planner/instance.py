@@ -23,7 +23,7 @@ from typing import Iterable, Optional
 from outreach.geo import haversine_km
 from outreach.planner.model import (Id, LeftOut, PlanRequest, PlanResult, ProposedSession, Site, id_key)
 
-EPS = 1e-9
+EPS = 1e-6  # values are weighted head counts: differences below this are noise
 TRAVEL_ROUNDING_MINUTES = 5
 DURATION_ROUNDING_MINUTES = 15
 MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
@@ -142,6 +142,7 @@ class Instance:
         for m in self.members:
             m.sort(key=lambda i: (-self.g[i], id_key(self.sites[i].id)))
 
+        self._fit_cache: dict[tuple, bool] = {}
         # Travel and per-kit capacity of every site for every team.
         work = req.work_minutes()
         max_session = int(round(req.max_session_hours * 60))
@@ -162,6 +163,12 @@ class Instance:
                     self.minutes[i][t] = usable
                     self.cpk[i][t] = int(math.floor(req.records_per_kit_hour * usable / 60 + 1e-9))
 
+        # visitable[t][d]: sites team t can visit on day d; visit_days[i][t]: the days it can.
+        self.visitable = [[[i for i in range(n_sites) if self.cpk[i][t] > 0 and self.team_kits[t][d]
+                            and d not in self.blocked[i]] for d in range(n_days)] for t in range(len(self.teams))]
+        self.visit_days = [[[d for d in range(n_days) if self.team_kits[t][d] and d not in self.blocked[i]]
+                            if self.cpk[i][t] > 0 else [] for t in range(len(self.teams))] for i in range(n_sites)]
+
     # ------------------------------------------------------------------ helpers
     @property
     def n_days(self) -> int:
@@ -175,7 +182,11 @@ class Instance:
         """Whether the teams' kit demands on day d can all be met from the kits free that day."""
         if self.uniform_day[d]:
             return sum(demand.values()) <= len(self.day_kits[d])
-        return self.assign_kits(d, demand) is not None
+        key = (d, tuple(sorted((t, n) for t, n in demand.items() if n > 0)))
+        fit = self._fit_cache.get(key)
+        if fit is None:
+            fit = self._fit_cache[key] = self.assign_kits(d, demand) is not None
+        return fit
 
     def assign_kits(self, d: int, demand: dict[int, int]) -> Optional[dict[int, list[int]]]:
         """Concrete kits for each team on day d (lowest kit ids first), or None if impossible."""
@@ -234,6 +245,7 @@ class State:
         self.total = 0.0
         self.day_demand: list[dict[int, int]] = [{} for _ in range(inst.n_days)]
         self.day_used = [0] * inst.n_days
+        self.version = 0  # bumped on every change (for caches)
 
     # -------------------------------------------------------------- capacity bookkeeping
     def _shift(self, i: int, d: int, amount: int) -> None:
@@ -243,6 +255,7 @@ class State:
             self.Ca[i] += amount
 
     def _refresh(self, gid: int) -> None:
+        self.version += 1
         new = self.inst.group_value(gid, self.Cb, self.Ca)
         self.total += new - self.gval[gid]
         self.gval[gid] = new
@@ -307,6 +320,13 @@ class State:
             self.gval[gid] = self.inst.group_value(gid, self.Cb, self.Ca)
         self.total = sum(self.gval)
         return self.total
+
+    def drop_idle(self) -> None:
+        """Close sessions that add nothing (their site's pools are covered by other sessions)."""
+        for (t, d) in sorted(self.sessions, key=lambda td: (td[1], td[0])):
+            i, n = self.sessions[(t, d)]
+            if self.value_with([(i, d, -n * self.inst.cpk[i][t])]) >= self.total - EPS:
+                self.close(t, d)
 
     def trim_kits(self) -> None:
         """Hand back kits that add nothing (the site's pools are already covered without them)."""
@@ -467,7 +487,7 @@ def build_result(inst: Instance, state: State, stats: Optional[dict] = None) -> 
             weighted_value=round(weighted, 4), distance_km=round(inst.dist_km[i][t], 1),
             reason=_reason(inst, i, t, inst.days[d], general_left, pp_left, yield_, n, minutes)))
 
-    visited = {i for (i, _) in state.sessions.values()}
+    visited = {i for (t, d), (i, _) in state.sessions.items() if sum(share[(t, d)]) > 0}
     left_out = tuple(LeftOut(inst.sites[i].id, _left_out_reason(inst, i, detail))
                      for i in range(len(inst.sites)) if i not in visited)
     return PlanResult(items=tuple(items), total_expected_yield=sum(s.expected_yield for s in items),

@@ -29,6 +29,15 @@ def _names(items) -> str:
     return ", ".join(str(x) for x in items)
 
 
+def _team(team) -> str:
+    """A team as the coordinator knows it: its name, else "tim <id>"."""
+    return team.name or f"tim {team.id}"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def validate(req: PlanRequest) -> list[Issue]:
     """Everything wrong with the request, as a list (empty when it can be planned)."""
     issues: list[Issue] = []
@@ -92,15 +101,15 @@ def validate(req: PlanRequest) -> list[Issue]:
     elif days:
         for t in req.teams:
             if not (-90 <= t.lat <= 90 and -180 <= t.lng <= 180):
-                add("tim", f"Lokasi kantor tim {t.name or t.id} tidak valid ({t.lat}, {t.lng}).")
+                add("tim", f"Lokasi kantor {_team(t)} tidak valid ({t.lat}, {t.lng}).")
             if t.kit_ids is not None:
                 unknown = [k for k in t.kit_ids if k not in kit_ids]
                 if unknown:
-                    add("tim", f"Tim {t.name or t.id} memakai alat yang tidak dikenal: {_names(unknown)}.")
+                    add("tim", _sentence(f"{_team(t)} memakai alat yang tidak dikenal: {_names(unknown)}."))
         free = [t for t in req.teams if len(busy_team_days.get(t.id, ())) < len(days)]
         if not free:
             add("tim", "Tidak ada tim yang tersedia: semua tim ("
-                       f"{_names(t.name or t.id for t in sorted(req.teams, key=lambda t: id_key(t.id)))}) "
+                       f"{_names(_team(t) for t in sorted(req.teams, key=lambda t: id_key(t.id)))}) "
                        "sudah terjadwal pada semua hari kerja dalam rentang ini.")
 
     # Kits.
@@ -122,7 +131,7 @@ def validate(req: PlanRequest) -> list[Issue]:
             usable = {k.id for k in req.kits if k not in repair and k not in out}
             for t in req.teams:
                 if t.kit_ids is not None and not (set(t.kit_ids) & usable):
-                    add("alat", f"Tim {t.name or t.id} tidak punya alat yang tersedia dalam rentang ini.")
+                    add("alat", _sentence(f"{_team(t)} tidak punya alat yang tersedia dalam rentang ini."))
 
     # Sites and targets.
     bad_coords = [s for s in req.sites if not (-90 <= s.lat <= 90 and -180 <= s.lng <= 180)]

@@ -15,7 +15,6 @@ from outreach.planning import bp, service, views_support as vs
 from outreach.planning.forms import PrintFilterForm, SessionFilterForm, SessionForm, StatusForm
 from outreach.planning.workflow import EDITABLE
 from outreach.security import any_role, public, roles_required
-from outreach.templating import site_type_labels
 
 PLANNERS = ("admin", "coordinator")
 STAFF = ("admin", "manager", "coordinator")
@@ -47,25 +46,7 @@ def calendar():
 @roles_required(*STAFF)
 def session_list():
     form = SessionFilterForm(formdata=request.args)
-    kecamatan = vs.own_kecamatan(current_user) if current_user.role == "coordinator" else form.kecamatan.data
-    form.kecamatan.choices = [("", _("Semua kecamatan"))] + (vs.kecamatan_options(current_user)
-                                                            if current_user.role != "coordinator" else [])
-    form.desa.choices = [("", _("Semua desa/kelurahan"))] + (vs.desa_options(current_user, kecamatan)
-                                                              if kecamatan else [])
-    form.site_type.choices = [("", _("Semua jenis"))] + list(site_type_labels().items())
-    form.team_id.choices = [("", _("Semua tim"))] + [(str(t.id), t.nama) for t in service.visible_teams(current_user)]
-    form.status.choices = [("", _("Semua status"))] + list(service.status_labels().items())
-    args = {"from": form.date_from.data, "to": form.date_to.data, "status": form.status.data,
-            "team_id": form.team_id.data, "kecamatan": form.kecamatan.data, "desa": form.desa.data,
-            "site_type": form.site_type.data}
-    try:
-        filters = service.parse_filters(args)
-    except service.ValidationFailed as exc:
-        for key, message in exc.errors.items():
-            target = {"from": form.date_from, "to": form.date_to}.get(key) or form._fields.get(key)
-            if target is not None:
-                target.errors = [message]
-        filters = service.SessionFilters()
+    filters, args = vs.list_filters(form, current_user)
     page_no = max(request.args.get("page", 1, type=int) or 1, 1)
     page = service.list_sessions(current_user, filters, page=page_no,
                                  per_page=current_app.config.get("PER_PAGE", 50))

@@ -224,16 +224,19 @@ def _parse_time(value, label: str) -> tuple[Optional[time], Optional[str]]:
                        label=label, value=str(value)[:40])
 
 
+_ID_MAX = 2**31 - 1  # database INTEGER: a larger id cannot exist
+
+
 def _parse_id(value) -> Optional[int]:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value > 0 else None
+        return value if 0 < value <= _ID_MAX else None
     try:
         n = int(str(value).strip())
     except (TypeError, ValueError):
         return None
-    return n if n > 0 else None
+    return n if 0 < n <= _ID_MAX else None
 
 
 def _parse_list(value) -> Optional[list]:

@@ -512,6 +512,31 @@ def desa_options(user, kecamatan: str) -> list[tuple[str, str]]:
     return [(kode, nama) for kode, nama in rows]
 
 
+def list_filters(form, user) -> tuple[service.SessionFilters, dict]:
+    """Fill the choices of the session list's filter form; return the service filters and the raw values
+    (unreadable values get their message on the form and are ignored)."""
+    from outreach.templating import site_type_labels
+
+    coordinator = user.role == "coordinator"
+    kecamatan = own_kecamatan(user) if coordinator else form.kecamatan.data
+    form.kecamatan.choices = [("", _("Semua kecamatan"))] + ([] if coordinator else kecamatan_options(user))
+    form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_options(user, kecamatan) if kecamatan else [])
+    form.site_type.choices = [("", _("Semua jenis"))] + list(site_type_labels().items())
+    form.team_id.choices = [("", _("Semua tim"))] + [(str(t.id), t.nama) for t in service.visible_teams(user)]
+    form.status.choices = [("", _("Semua status"))] + list(service.status_labels().items())
+    args = {"from": form.date_from.data, "to": form.date_to.data, "status": form.status.data,
+            "team_id": form.team_id.data, "kecamatan": form.kecamatan.data, "desa": form.desa.data,
+            "site_type": form.site_type.data}
+    try:
+        return service.parse_filters(args), args
+    except service.ValidationFailed as exc:
+        for key, message in exc.errors.items():
+            target = {"from": form.date_from, "to": form.date_to}.get(key) or form._fields.get(key)
+            if target is not None:
+                target.errors = [message]
+        return service.SessionFilters(), args
+
+
 def _iso_or_raw(raw) -> str:
     return (raw or "").strip()[:40]
 

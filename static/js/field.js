@@ -148,9 +148,11 @@
     });
   }
 
-  var flushing = null;
+  var flushing = null, flushAgain = false;
+  // Send every queued log, one after the other. Asked again while sending (the signal came back
+  // during a send that was failing), it goes once more afterwards.
   function flush() {
-    if (flushing) return flushing;
+    if (flushing) { flushAgain = true; return flushing; }
     var q = loadQueue();
     var waiting = Object.keys(q).filter(function (sid) { return q[sid].state === "pending"; });
     flushing = waiting.reduce(function (chain, sid) {
@@ -159,7 +161,12 @@
         if (!item || item.state !== "pending") return null;
         return send(item).then(function (result) { storeResult(result); emit(result); });
       });
-    }, Promise.resolve()).then(function () { flushing = null; refresh(); }, function () { flushing = null; refresh(); });
+    }, Promise.resolve()).catch(function () { return null; }).then(function () {
+      flushing = null;
+      refresh();
+      if (flushAgain) { flushAgain = false; return flush(); }
+      return null;
+    });
     return flushing;
   }
 
@@ -364,6 +371,7 @@
       var sum = $("fb-sum");
       sum.textContent = fmt(M.sumLine, {total: total, l: l, p: p});
       sum.classList.toggle("fb-bad", l + p !== total);
+      if (l + p === total) form.querySelector('[data-error-for="recorded_by_sex"]').textContent = "";
     }
 
     function collect() {
@@ -383,7 +391,8 @@
       statusBox.dataset.state = item.state;
       var text = {pending: M.queued, sent: M.sent, invalid: M.invalid, conflict: M.conflict}[item.state] || "";
       if (item.state === "pending" && item.message && item.message !== M.noSignal) text += " " + item.message;
-      if (item.state === "invalid" && item.message && item.message !== M.invalid) text += " " + item.message;
+      var fieldErrors = Object.keys(item.errors || {}).length;
+      if (item.state === "invalid" && item.message && !fieldErrors) text += " " + item.message;
       statusBox.textContent = text;
       var label = document.createElement("strong");
       label.textContent = " (" + (STATE_TEXT[item.state] || item.state) + ")";
@@ -403,22 +412,24 @@
       if (!other) return;
       conflictBox.textContent = "";
       var table = document.createElement("table");
+      function row(label, theirs, yours) {
+        var tr = table.insertRow(), differ = String(theirs) !== String(yours);
+        [label, theirs, yours].forEach(function (t, i) {
+          var c = tr.insertCell(); c.textContent = t; if (i && differ) c.className = "fb-diff"; });
+      }
       var head = table.insertRow();
       ["", M.theirs, M.yours].forEach(function (t) { var th = document.createElement("th"); th.textContent = t; head.appendChild(th); });
-      var labels = data.labels || {};
-      FAMILIES.forEach(function (fam) {
-        Object.keys(labels[fam] || {}).forEach(function (key) {
-          var a = (other[fam] || {})[key] || 0, b = (item.body[fam] || {})[key] || 0;
-          var row = table.insertRow();
-          [labels[fam][key], a, b].forEach(function (t, i) { var c = row.insertCell(); c.textContent = t; if (i && a !== b) c.className = "fb-diff"; });
+      (data.labels || []).forEach(function (family) {
+        family[1].forEach(function (pair) {
+          var a = (other[family[0]] || {})[pair[0]] || 0, b = (item.body[family[0]] || {})[pair[0]] || 0;
+          if (a || b) row(pair[1], a, b);
         });
       });
-      var row = table.insertRow();
-      [M.notes || "", other.notes || "", item.body.notes || ""].forEach(function (t, i) {
-        var c = row.insertCell(); c.textContent = t; if (i && (other.notes || "") !== (item.body.notes || "")) c.className = "fb-diff"; });
-      var title = document.createElement("p");
-      title.textContent = M.conflict;
-      conflictBox.appendChild(title);
+      [["started_at", M.start], ["ended_at", M.end]].forEach(function (pair) {
+        var a = inputFromSent(other[pair[0]]), b = inputFromSent(item.body[pair[0]]);
+        if (a !== b) row(pair[1], a.replace("T", " "), b.replace("T", " "));
+      });
+      if ((other.notes || "") || (item.body.notes || "")) row(M.notes, other.notes || "", item.body.notes || "");
       conflictBox.appendChild(table);
       var mine = document.createElement("button");
       mine.type = "button"; mine.className = "fb-btn fb-btn-primary"; mine.textContent = M.useMine;
@@ -478,6 +489,10 @@
     form.addEventListener("input", function (ev) {
       update();
       var el = ev.target;
+      // An edited field loses its old message (the checks run again on "Simpan log").
+      var own = el.name && form.querySelector('[data-error-for="' + el.name + '"]');
+      if (own) own.textContent = "";
+      el.removeAttribute("aria-invalid");
       if (el.dataset && el.dataset.count) {
         var n = count(el), holder = form.querySelector('[data-error-for="' + el.name + '"]');
         var msg = isNaN(n) ? M.notInt : (n > MAX_COUNT ? M.tooBig : "");

@@ -106,7 +106,7 @@
   // ------------------------------------------------------------ fetching
 
   var controllers = {};
-  function load(name, params, draw, force) {
+  function load(name, params, draw, force, endpoint) {
     var zoom = map.getZoom();
     var box = viewBox(zoom);
     var key = query(params);
@@ -117,7 +117,7 @@
     controllers[name] = ctrl;
     params.bbox = box.join(",");
     state.pending += 1;
-    var url = cfg.endpoints[name] + "?" + query(params);
+    var url = cfg.endpoints[endpoint || name] + "?" + query(params);
     fetch(url, { credentials: "same-origin", signal: ctrl.signal, headers: { Accept: "application/json" } })
       .then(function (r) {
         return r.json().then(function (body) {
@@ -137,6 +137,7 @@
         if (err && err.name === "AbortError") { return; }
         state.errors += 1;
         say(subst(T.loadFailed, { error: err && err.message ? err.message : String(err) }));
+        if (name === "regions" && !started) { refreshPoints(true); }
       })
       .then(function () {
         state.pending -= 1;
@@ -144,16 +145,40 @@
       });
   }
 
+  // The first view asks for the polygons alone and the points once they are drawn: on a 2-core laptop
+  // the three answers would otherwise compete for the server and delay the first picture.
+  var started = false;
   function refresh(force) {
     var zoom = map.getZoom();
-    var f = filters();
     if (map.hasLayer(groups.regions)) {
       load("regions", { level: regionLevel(zoom), zoom: zoom, area: cfg.area || "" }, drawRegions, force === true);
     }
+    if (started || !map.hasLayer(groups.regions)) {
+      refreshOutlines(force);
+      refreshPoints(force);
+    }
+  }
+  // Thin outlines of the level above the coloured one (kabupaten over kecamatan, kecamatan over desa).
+  function refreshOutlines(force) {
+    if (!map.hasLayer(groups.regions)) { return; }
+    var zoom = map.getZoom();
+    var level = regionLevel(zoom) === "desa" ? "kecamatan" : "kabupaten";
+    load("outlines", { level: level, zoom: zoom, area: cfg.area || "" }, drawOutlines, force === true, "regions");
+  }
+  function refreshPoints(force) {
+    started = true;
+    var zoom = map.getZoom();
+    var f = filters();
     if (map.hasLayer(groups.sites)) {
       load("sites", { zoom: zoom, area: cfg.area || "", type: f.type }, drawSites, force === true);
     }
-    if (map.hasLayer(groups.sessions)) {
+    if (map.hasLayer(groups.sessions) && !f.status.length) {  // no status ticked: no session to show
+      if (controllers.sessions) { controllers.sessions.abort(); }
+      groups.sessions.clearLayers();
+      state.last.sessions = null;
+      state.counts.sessions = 0;
+      state.counts.sessionClusters = 0;
+    } else if (map.hasLayer(groups.sessions)) {
       load("sessions", { zoom: zoom, area: cfg.area || "", type: f.type, status: f.status.join(","),
                          from: f.from, to: f.to }, drawSessions, force === true);
     }
@@ -209,13 +234,30 @@
         l.bindTooltip(function () { return el("span", {}, [regionName(f.properties)]); }, { sticky: true });
       }
     });
-    groups.regions.clearLayers();
+    if (state.layers.regions) { groups.regions.removeLayer(state.layers.regions); }
     groups.regions.addLayer(layer);
     layer.bringToBack();
     state.layers.regions = layer;
     state.counts.regions = data.features.length;
     state.counts.level = data.meta.level;
     markReady();
+    if (!started) {
+      refreshOutlines(true);
+      refreshPoints(true);
+    }
+  }
+  function drawOutlines(data) {
+    var layer = L.geoJSON(data, {
+      renderer: renderers.regions, interactive: false,
+      filter: function (f) { return f.geometry.type !== "Point"; },
+      style: function () { return { color: "#1f1f1f", weight: 1.8, opacity: 0.85, fill: false, interactive: false }; }
+    });
+    if (state.layers.outlines) { groups.regions.removeLayer(state.layers.outlines); }
+    groups.regions.addLayer(layer);
+    layer.bringToBack();  // above the coloured polygons, below every point
+    if (state.layers.regions) { state.layers.regions.bringToBack(); }
+    state.layers.outlines = layer;
+    state.counts.outlines = layer.getLayers().length;
   }
   function restyleRegions() {
     if (state.layers.regions) { state.layers.regions.setStyle(regionStyle); }
@@ -229,13 +271,21 @@
 
   // ------------------------------------------------------------ points and clusters
 
-  function clusterLayer(feature, latlng, color, renderer, unit) {
+  // A cluster: a disc sized by its count with the count on it (sites), or a ring around the same spot
+  // with the count in a badge at its lower right (sessions), so both read where they overlap.
+  function clusterLayer(feature, latlng, renderer, unit, ring) {
     var p = feature.properties;
     var size = Math.round(Math.min(46, 16 + 5 * Math.log(p.count)));
-    var circle = L.circleMarker(latlng, { renderer: renderer, radius: size / 2, color: "#fff", weight: 2,
-                                          fillColor: color, fillOpacity: 0.85 });
+    var radius = ring ? size / 2 + 7 : size / 2;
+    var circle = L.circleMarker(latlng, ring
+      ? { renderer: renderer, radius: radius, color: "#0b4f8a", weight: 3, opacity: 0.9, fill: true,
+          fillOpacity: 0 }
+      : { renderer: renderer, radius: radius, color: "#fff", weight: 2, fillColor: "#4d4d4d", fillOpacity: 0.85 });
+    var offset = ring ? Math.round(radius * 0.7) : 0;
     var label = L.marker(latlng, { interactive: false, keyboard: false,
-                                   icon: L.divIcon({ className: "jb-cluster-label", iconSize: [size, size],
+                                   icon: L.divIcon({ className: ring ? "jb-cluster-badge" : "jb-cluster-label",
+                                                     iconSize: ring ? null : [size, size],
+                                                     iconAnchor: ring ? [-offset + 4, -offset + 4] : [size / 2, size / 2],
                                                      html: "<span></span>" }) });
     label.on("add", function () {
       var span = label.getElement() && label.getElement().querySelector("span");
@@ -243,7 +293,8 @@
     });
     circle.bindTooltip(function () {
       var lines = Object.keys(p.by).map(function (k) { return (unit[k] || k) + ": " + fmt(p.by[k]); });
-      return el("div", {}, [el("strong", {}, [subst(T.cluster, { n: fmt(p.count) })])].concat(
+      var title = subst(T.cluster, { n: fmt(p.count) }) + " (" + (ring ? T.sessions : T.sites).toLowerCase() + ")";
+      return el("div", {}, [el("strong", {}, [title])].concat(
         lines.map(function (t) { return el("div", {}, [t]); })).concat([el("div", { class: "text-muted" }, [T.clusterHint])]));
     });
     circle.on("click", function () {
@@ -280,7 +331,7 @@
     var clusters = 0;
     var layer = L.geoJSON(data, {
       pointToLayer: function (f, latlng) {
-        if (f.properties.cluster) { clusters += 1; return clusterLayer(f, latlng, "#4d4d4d", renderers.sites, cfg.siteTypes); }
+        if (f.properties.cluster) { clusters += 1; return clusterLayer(f, latlng, renderers.sites, cfg.siteTypes, false); }
         var m = L.circleMarker(latlng, { renderer: renderers.sites, radius: 5.5, color: "#1f1f1f", weight: 1,
                                          fillColor: SITE_COLORS[f.properties.type] || "#999", fillOpacity: 0.95 });
         m.bindPopup(function () { return sitePopup(f.properties); }, { maxWidth: 320 });
@@ -309,7 +360,7 @@
       figureTable([
         [T.statusSession, (cfg.categories[p.category] || p.category) + " (" + (cfg.statuses[p.status] || p.status) + ")"],
         [T.team, p.team_nama],
-        [cfg.sessionKinds[p.kind] || p.kind, ""],
+        [T.kind, cfg.sessionKinds[p.kind] || p.kind],
         [T.expected, fmt(p.expected_turnout)]
       ]),
       el("div", { class: "jb-links" }, links)
@@ -319,7 +370,7 @@
     var clusters = 0;
     var layer = L.geoJSON(data, {
       pointToLayer: function (f, latlng) {
-        if (f.properties.cluster) { clusters += 1; return clusterLayer(f, latlng, "#2b5f8a", renderers.sessions, cfg.categories); }
+        if (f.properties.cluster) { clusters += 1; return clusterLayer(f, latlng, renderers.sessions, cfg.categories, true); }
         var m = L.circleMarker(latlng, { renderer: renderers.sessions, radius: 9, weight: 3,
                                          color: CATEGORY_COLORS[f.properties.category] || "#333",
                                          fillColor: "#ffffff", fillOpacity: 0.05 });
@@ -331,6 +382,8 @@
     });
     groups.sessions.clearLayers();
     groups.sessions.addLayer(layer);
+    // Sites stay above the session rings around them: a click on a site's dot opens the site.
+    if (state.layers.sites && map.hasLayer(groups.sites)) { state.layers.sites.bringToFront(); }
     state.layers.sessions = layer;
     state.counts.sessions = data.features.length - clusters;
     state.counts.sessionClusters = clusters;
@@ -340,14 +393,24 @@
   // ------------------------------------------------------------ legend
 
   var legend = L.control({ position: "bottomright" });
+  // A <details> box: open on a wide map, folded (title only) on a phone; the reader can toggle it.
+  var legendBody = null;
   legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "jb-legend");
-    div.setAttribute("data-testid", "map-legend");
-    L.DomEvent.disableClickPropagation(div);
-    L.DomEvent.disableScrollPropagation(div);
-    return div;
+    var box = L.DomUtil.create("details", "jb-legend");
+    box.setAttribute("data-testid", "map-legend");
+    if (map.getSize().x >= 700) { box.open = true; }
+    box.appendChild(el("summary", {}, [T.legend]));
+    legendBody = el("div", { class: "jb-legend-body" }, []);
+    box.appendChild(legendBody);
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    return box;
   };
   legend.addTo(map);
+  // Keep the area clear of the legend on a wide map (Folium fitted the view to the whole map).
+  if (cfg.bounds && map.getSize().x >= 900) {
+    map.fitBounds(cfg.bounds, { paddingTopLeft: [20, 20], paddingBottomRight: [250, 20], animate: false });
+  }
 
   function rangeText(row, metric) {
     var pct = metric === "percent_recorded";
@@ -359,15 +422,15 @@
     if (!pct && row.high - row.low === 1) { return v(row.low); }
     return v(row.low) + " – " + (pct ? v(row.high) : v(row.high - 1)) + unit;
   }
-  function swatchList(items, kind) {
-    return el("ul", {}, items.map(function (it) {
+  function swatchList(items, kind, columns) {
+    return el("ul", columns ? { class: "jb-legend-cols" } : {}, items.map(function (it) {
       var mark = el("span", { class: kind }, []);
       if (kind === "jb-ring") { mark.style.borderColor = it[0]; } else { mark.style.background = it[0]; }
       return el("li", {}, [mark, it[1]]);
     }));
   }
   function updateLegend() {
-    var div = legend.getContainer();
+    var div = legendBody;
     if (!div) { return; }
     var children = [el("h2", {}, [T[state.metric]])];
     var scale = state.scales && state.scales[state.metric];
@@ -378,11 +441,15 @@
     }
     if (map.hasLayer(groups.sites)) {
       children.push(el("h3", {}, [T.sites]));
-      children.push(swatchList(Object.keys(SITE_COLORS).map(function (k) { return [SITE_COLORS[k], cfg.siteTypes[k] || k]; }), "jb-dot"));
+      children.push(swatchList(Object.keys(SITE_COLORS).map(function (k) {
+        return [SITE_COLORS[k], (cfg.siteTypes[k] || k).split(" (")[0]];  // the short name; popups give the full one
+      }), "jb-dot", true));
     }
     if (map.hasLayer(groups.sessions)) {
       children.push(el("h3", {}, [T.statusSession]));
-      children.push(swatchList(Object.keys(CATEGORY_COLORS).map(function (k) { return [CATEGORY_COLORS[k], cfg.categories[k]]; }), "jb-ring"));
+      children.push(swatchList(Object.keys(CATEGORY_COLORS).map(function (k) {
+        return [CATEGORY_COLORS[k], cfg.categories[k].split(" (")[0]];
+      }), "jb-ring", true));
     }
     var asOf = [];
     if (state.dataAsOf) { asOf.push(subst(T.dataAsOf, { date: fmtDate(state.dataAsOf) })); }
@@ -425,7 +492,7 @@
       if (t.name === "metric") { state.metric = t.value; restyleRegions(); replaceUrl(); return; }
       if (t.name === "date_from" || t.name === "date_to" || t.name === "status" || t.name === "type") {
         replaceUrl();
-        refresh(true);
+        refreshPoints(true);
       }
     });
   }

@@ -41,6 +41,15 @@
     if (printer) { event.preventDefault(); window.print(); }
   });
 
+  // Filters: choosing a kecamatan reloads the page so the desa filter offers that kecamatan's desa.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      var dependent = select.form.elements[select.dataset.autosubmit];
+      if (dependent) { dependent.value = ""; }
+      select.form.submit();
+    });
+  });
+
   // Session page: open the status form named in the URL hash or by the server (after an error).
   var open = document.querySelector("[data-open-action]");
   if (open && window.bootstrap) {

@@ -1,0 +1,822 @@
+"""Coverage and progress (issue 5), database side: figures, area table, trend, teams, pemilih pemula,
+forecast, slowest areas, coming sessions and overdue logs, each scoped to the user.
+
+Every figure is summed by SQL (GROUP BY, correlated per-desa sums); Python only shapes the few rows
+that come back. The figures are live: a turnout log counts the moment it is saved.
+
+Public functions (the pages and the API call these; names are stable):
+
+    coverage(user, region_kode=None)                  -> {"region", "children", "data_as_of", ...}
+    area_table(user, level, parent=None, q=None, sort=None)          -> list[AreaFigures]
+    trend_points(user, region_kode=None, date_from=None, date_to=None) -> list[dict]
+    team_figures(user, date_from=None, date_to=None)                 -> list[TeamFigures]
+    pemilih_pemula(user, region_kode=None, cutoff=None)              -> {"cutoff", "total", "kecamatan", "schools"}
+    forecast_for(user, region_kode=None, weeks=None, deadline=None)  -> {"items": [AreaForecast], ...}
+    slowest_areas(user, region_kode=None, limit=10)                  -> list[AreaForecast]
+    upcoming_sessions(user, region_kode=None, days=14, limit=20)     -> list[dict]
+    overdue_logs(user, region_kode=None, limit=50)                   -> list[dict]
+
+Bad input raises `CoverageError` (`.status` 400 or 404, `.message` in Bahasa Indonesia):
+`RegionNotFound` for an unknown code or one outside the user's scope, `BadInput` otherwise.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context, has_request_context, request
+from flask_babel import gettext as _babel_gettext
+
+from outreach.coverage import forecast as fc
+from outreach.extensions import db
+from outreach.models import Region, Site, Team
+from outreach.models.field import TurnoutLog
+from outreach.models.jobs import CoverageSnapshot
+from outreach.models.planning import RecordingSession
+from outreach.models.regions import LEVELS, level_of
+from outreach.regions.figures import AreaFigures
+from outreach.regions import queries as rq
+from outreach.regions.queries import level_figures, within_condition
+from outreach.security import kode_in_scope, user_scope_kode
+
+CHILD_LEVEL = {"provinsi": "kabupaten", "kabupaten": "kecamatan", "kecamatan": "desa", "desa": None}
+# Statuses of a session that is still to happen (or still waiting for its log).
+OPEN_STATUSES = ("rencana", "terkonfirmasi", "ditunda")
+DONE_STATUS = "selesai"
+CANCELLED_STATUS = "dibatalkan"
+# Sort keys of the area table (AreaFigures attributes); "-key" sorts descending.
+SORT_KEYS = ("kode", "nama", "wajib_ktp", "sudah_rekam_official", "official_as_of", "recorded_since",
+             "sudah_rekam_estimated", "backlog", "known_away", "reachable_backlog", "percent_recorded")
+TREND_DEFAULT_DAYS = 90
+TREND_MAX_DAYS = 3660
+
+
+def _(message: str, **variables) -> str:
+    """gettext in a request (the user's language); the Indonesian msgid itself elsewhere (CLI, jobs, tests)."""
+    if has_request_context():
+        return _babel_gettext(message, **variables)
+    return message % variables if variables else message
+
+
+# ---------------------------------------------------------------- errors
+
+class CoverageError(Exception):
+    """Bad input for a coverage question; `status` is the HTTP status an API answers with."""
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class RegionNotFound(CoverageError):
+    status = 404
+
+
+class BadInput(CoverageError):
+    status = 400
+
+
+# ---------------------------------------------------------------- settings and clock
+
+def _setting(name: str, default):
+    value = current_app.config.get(name, default)
+    return default if value is None or value == "" else value
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(_setting("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
+
+
+def local_today() -> date:
+    return datetime.now(local_tz()).date()
+
+
+def _as_date(value, name: str) -> Optional[date]:
+    if value is None or isinstance(value, date):
+        return value
+    raw = str(value).strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadInput(_("%(name)s: '%(raw)s' bukan tanggal; tulis YYYY-MM-DD, mis. 2026-09-15.",
+                         name=name, raw=raw[:20]))
+
+
+def forecast_weeks() -> int:
+    return int(_setting("FORECAST_WEEKS", 8))
+
+
+def coverage_deadline() -> Optional[date]:
+    raw = _setting("COVERAGE_DEADLINE", None)
+    return _as_date(raw, "COVERAGE_DEADLINE") if raw else None
+
+
+def pemilih_pemula_cutoff() -> Optional[date]:
+    raw = _setting("PEMILIH_PEMULA_CUTOFF", None)
+    return _as_date(raw, "PEMILIH_PEMULA_CUTOFF") if raw else None
+
+
+# ---------------------------------------------------------------- areas and scope
+
+@dataclass(frozen=True)
+class Area:
+    """The area a question is about. `kode` None: every region (several provinces, or none at all).
+    `synthetic`: no Region row exists for it (e.g. the province row is missing): its figures are
+    summed over its desa all the same."""
+    kode: Optional[str]
+    nama: str
+    level: str
+    kind: str
+    parent_kode: Optional[str] = None
+    lat: Optional[float] = None
+    lng: Optional[float] = None
+    synthetic: bool = False
+
+    @property
+    def child_level(self) -> Optional[str]:
+        return CHILD_LEVEL.get(self.level)
+
+
+def _area_from_row(row) -> Area:
+    return Area(kode=row.kode, nama=row.nama, level=row.level, kind=row.kind, parent_kode=row.parent_kode,
+                lat=row.lat, lng=row.lng)
+
+
+def _region_row(kode: str):
+    return db.session.execute(sa.select(Region.kode, Region.nama, Region.level, Region.kind, Region.parent_kode,
+                                        Region.lat, Region.lng).where(Region.kode == kode)).first()
+
+
+def _synthetic_province(kode: str) -> Optional[Area]:
+    """The province `kode` built from its kabupaten when its own row is missing (None: no such province)."""
+    exists = db.session.scalar(sa.select(Region.kode).where(Region.provinsi_kode == kode).limit(1))
+    if exists is None:
+        return None
+    return Area(kode=kode, nama=_("Provinsi %(kode)s", kode=kode), level="provinsi", kind="provinsi",
+                synthetic=True)
+
+
+def _everything() -> Area:
+    """An unscoped admin's default area: the one province (row or synthetic), else all regions."""
+    provinces = db.session.scalars(sa.select(Region.provinsi_kode).distinct().limit(2)).all()
+    if len(provinces) == 1:
+        row = _region_row(provinces[0])
+        return _area_from_row(row) if row is not None else _synthetic_province(provinces[0])
+    return Area(kode=None, nama=_("Semua wilayah"), level="provinsi", kind="provinsi", synthetic=True)
+
+
+def resolve_area(user, region_kode: Optional[str] = None) -> Area:
+    """The area `region_kode` (default: the user's scope); RegionNotFound when unknown or out of scope."""
+    raw = (region_kode or "").strip()
+    if not raw:
+        scope = user_scope_kode(user)
+        if scope is None:
+            return _everything()
+        raw = scope
+    if len(raw) > 20 or level_of(raw) is None or not kode_in_scope(user, raw):
+        raise RegionNotFound(_("Wilayah %(kode)s tidak ditemukan.", kode=raw[:20]))
+    row = _region_row(raw)
+    if row is not None:
+        return _area_from_row(row)
+    if level_of(raw) == "provinsi" and user_scope_kode(user) is None:
+        area = _synthetic_province(raw)
+        if area is not None:
+            return area
+    raise RegionNotFound(_("Wilayah %(kode)s tidak ditemukan.", kode=raw[:20]))
+
+
+def _area_condition(area: Area, model=Region):
+    """SQL condition: rows of `model` (provinsi/kabupaten/kecamatan/desa_kode or Region) inside `area`."""
+    if area.kode is None:
+        return sa.true()
+    if model is Region:
+        return within_condition(area.kode)
+    column = {"provinsi": "provinsi_kode", "kabupaten": "kabupaten_kode", "kecamatan": "kecamatan_kode",
+              "desa": "desa_kode"}[area.level]
+    return getattr(model, column) == area.kode
+
+
+def _top_level() -> str:
+    """The level listed under "every region": provinsi rows when there are any, else kabupaten."""
+    has_province = db.session.scalar(sa.select(Region.kode).where(Region.level == "provinsi").limit(1))
+    return "provinsi" if has_province else "kabupaten"
+
+
+def _bundle_levels(area: Area) -> list[str]:
+    """The levels one pass computes for `area`: its children and the kecamatan (forecast, slowest areas)."""
+    if area.kode is None:
+        levels = [_top_level(), "kecamatan"]
+    else:
+        levels = [area.level]
+        if area.child_level:
+            levels.append(area.child_level)
+        if LEVELS.index(area.level) < LEVELS.index("kecamatan"):
+            levels.append("kecamatan")
+    return list(dict.fromkeys(levels))
+
+
+def _memo() -> Optional[dict]:
+    """Per-request memo of the area figures: one pass over the desa serves every panel of a page.
+    Only for GET/HEAD requests (they change nothing) and forgotten on any flush."""
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return None
+    if "coverage_memo" not in g:
+        g.coverage_memo = {}
+    return g.coverage_memo
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _forget_memo(session, flush_context):  # noqa: ARG001
+    if has_app_context():
+        g.pop("coverage_memo", None)
+
+
+class AreaBundle:
+    """The figures one pass over an area's desa gives: the area itself (`own`) and every region of the
+    bundle's levels inside it (`level(name)`, built on first use)."""
+
+    def __init__(self, area: Area, levels: list[str], rows: list, totals: dict):
+        self.area, self.levels, self._rows, self._totals = area, levels, rows, totals
+        self._built: dict[str, dict[str, AreaFigures]] = {}
+        own = None
+        if area.kode is not None and not area.synthetic:
+            row = next((r for r in rows if r.kode == area.kode), None)
+            if row is not None:
+                own = rq.apply_totals(rq.new_figures(row), totals.get((area.level, area.kode)))
+        if own is None:
+            own = AreaFigures(kode=area.kode or "", nama=area.nama, level=area.level, kind=area.kind,
+                              parent_kode=area.parent_kode, lat=area.lat, lng=area.lng)
+            rq.apply_totals(own, totals.get((area.level, area.kode) if area.kode is not None else ("", "")))
+        self.own = own
+
+    def __contains__(self, level: str) -> bool:
+        return level in self.levels
+
+    def level(self, level: str) -> dict[str, AreaFigures]:
+        """{kode: AreaFigures} of the bundle's regions of `level`, by code."""
+        if level not in self._built:
+            self._built[level] = {
+                r.kode: (self.own if r.kode == self.own.kode and r.level == self.own.level else
+                         rq.apply_totals(rq.new_figures(r), self._totals.get((level, r.kode))))
+                for r in self._rows if r.level == level}
+        return self._built[level]
+
+
+def area_bundle(area: Area) -> AreaBundle:
+    """One pass over the area's desa (two queries, plus the region rows) giving the area's figures, its
+    children's and those of the kecamatan inside it; memoised per request."""
+    memo = _memo()
+    key = ("bundle", area.kode, area.synthetic)
+    if memo is not None and key in memo:
+        return memo[key]
+    levels = _bundle_levels(area)
+    row_levels = [lv for lv in levels if not (area.synthetic and lv == area.level)]
+    rows = rq.region_rows(row_levels, area.kode)
+    group_levels = ([None] if area.kode is None else []) + levels
+    bundle = AreaBundle(area, levels, rows, rq.totals_by_level(group_levels, rq.DesaFilter.within(area.kode)))
+    if memo is not None:
+        memo[key] = bundle
+    return bundle
+
+
+def _area_figures(area: Area) -> AreaFigures:
+    """The figures of the area itself."""
+    return area_bundle(area).own
+
+
+def _children_figures(area: Area) -> list[AreaFigures]:
+    bundle = area_bundle(area)
+    if area.kode is None:
+        return list(bundle.level(bundle.levels[0]).values())
+    if area.child_level is None:
+        return []
+    return list(bundle.level(area.child_level).values())
+
+
+# ---------------------------------------------------------------- figures
+
+def coverage(user, region_kode: Optional[str] = None) -> dict:
+    """The area's figures and its children's (one level down), live.
+
+    Returns {"region": AreaFigures, "children": [AreaFigures] (by code), "data_as_of": aware UTC datetime
+    of the computation, "official_as_of": newest SIAK as-of date, "latest_log_at": newest turnout log
+    change in the area (None without logs), "area": Area}.
+    """
+    area = resolve_area(user, region_kode)
+    region = _area_figures(area)
+    children = _children_figures(area)
+    latest_log = latest_log_at(area)
+    return {"region": region, "children": children, "data_as_of": datetime.now(timezone.utc),
+            "official_as_of": region.official_as_of, "latest_log_at": latest_log, "area": area}
+
+
+def _covers_every_log(area: Area) -> bool:
+    """True when no log or session can lie outside the area (everything, or the only province)."""
+    if area.kode is None:
+        return True
+    if area.level != "provinsi":
+        return False
+    memo = _memo()
+    if memo is not None and "one_province" in memo:
+        return memo["one_province"]
+    one = db.session.scalar(sa.select(sa.func.count()).select_from(
+        sa.select(Region.provinsi_kode).distinct().limit(2).subquery())) == 1
+    if memo is not None:
+        memo["one_province"] = one
+    return one
+
+
+def _log_area_condition(area: Area):
+    """SQL: turnout logs (or sessions) inside the area; none at all when the area holds every log, so the
+    database may use its date or time indexes instead of a condition that filters nothing out."""
+    return sa.true() if _covers_every_log(area) else _area_condition(area, TurnoutLog)
+
+
+def _session_area_condition(area: Area):
+    return sa.true() if _covers_every_log(area) else _area_condition(area, RecordingSession)
+
+
+def latest_log_at(area: Area) -> Optional[datetime]:
+    """When a turnout log of the area last changed (None: no logs). For the whole province this reads the
+    end of the updated_at index; below it, the area's logs by their (level code, date) index."""
+    stmt = sa.select(sa.func.max(TurnoutLog.updated_at)).where(_log_area_condition(area))
+    value = db.session.scalar(stmt)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def _sort_figures(rows: list[AreaFigures], sort: Optional[str]) -> list[AreaFigures]:
+    key = (sort or "kode").strip()
+    desc = key.startswith("-")
+    key = key.lstrip("-")
+    if key not in SORT_KEYS:
+        raise BadInput(_("Urutan '%(sort)s' tidak dikenal. Pilihan: %(keys)s.", sort=key[:40],
+                         keys=", ".join(SORT_KEYS)))
+    present = [f for f in rows if getattr(f, key) is not None]
+    missing = [f for f in rows if getattr(f, key) is None]
+
+    def value(f):
+        v = getattr(f, key)
+        return v.lower() if isinstance(v, str) else v
+
+    present.sort(key=lambda f: (value(f), f.kode), reverse=desc)
+    return present + sorted(missing, key=lambda f: f.kode)
+
+
+def area_table(user, level: str, parent: Optional[str] = None, q: Optional[str] = None,
+               sort: Optional[str] = None) -> list[AreaFigures]:
+    """Every area of `level` in the user's scope (narrowed to `parent`, any ancestor code, and to a
+    name/code search `q`), with all figures, sorted by `sort` (a SORT_KEYS name, '-' for descending;
+    missing values last). Three queries whatever the number of areas."""
+    if level not in LEVELS:
+        raise BadInput(_("Tingkat '%(level)s' tidak dikenal. Pilihan: %(levels)s.", level=str(level)[:20],
+                         levels=", ".join(LEVELS)))
+    scope = user_scope_kode(user)
+    within = scope
+    if parent:
+        parent = parent.strip()
+        if kode_in_scope(user, parent):
+            within = parent
+        elif not (scope is not None and scope.startswith(parent + ".")):
+            raise RegionNotFound(_("Wilayah %(kode)s tidak ditemukan.", kode=parent[:20]))
+        if level_of(parent) is None:
+            raise RegionNotFound(_("Wilayah %(kode)s tidak ditemukan.", kode=parent[:20]))
+    if within == "__none__":
+        return []
+    conditions = []
+    if q and q.strip():
+        text = q.strip()[:100].lower()
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(sa.or_(sa.func.lower(Region.nama).like(f"%{escaped}%", escape="\\"),
+                                 Region.kode.like(f"{escaped}%", escape="\\")))
+    if within is not None and level_of(within) and LEVELS.index(level_of(within)) > LEVELS.index(level):
+        # The scope lies below the level asked for (a coordinator asking for kabupaten): their own only.
+        conditions.append(Region.kode == ".".join(within.split(".")[:LEVELS.index(level) + 1]))
+        rows = level_figures(level, None, conditions)
+    else:
+        rows = level_figures(level, within, conditions)
+    return _sort_figures(list(rows.values()), sort)
+
+
+# ---------------------------------------------------------------- trend
+
+def _point(day: date, f, live: bool = False) -> dict:
+    return {"date": day, "wajib_ktp": f["wajib_ktp"], "sudah_rekam_official": f["sudah_rekam_official"],
+            "recorded_since": f["recorded_since"], "sudah_rekam_estimated": f["sudah_rekam_estimated"],
+            "backlog": f["backlog"], "known_away": f["known_away"], "reachable_backlog": f["reachable_backlog"],
+            "live": live}
+
+
+def trend_points(user, region_kode: Optional[str] = None, date_from=None, date_to=None) -> list[dict]:
+    """Daily points of the area's figures from the nightly snapshots between the two dates (inclusive),
+    plus today's live point when the range reaches today (it replaces today's snapshot, if any).
+
+    Each point: {"date": date, "backlog", "reachable_backlog", "sudah_rekam_estimated", "wajib_ktp",
+    "sudah_rekam_official", "recorded_since", "known_away", "live": bool}; ordered by date.
+    Defaults: the last TREND_DEFAULT_DAYS days up to today. A backwards range raises BadInput.
+    """
+    area = resolve_area(user, region_kode)
+    today = local_today()
+    date_to = _as_date(date_to, "to") or today
+    date_from = _as_date(date_from, "from") or (date_to - timedelta(days=TREND_DEFAULT_DAYS))
+    if date_from > date_to:
+        raise BadInput(_("Rentang tanggal terbalik: 'dari' (%(a)s) sesudah 'sampai' (%(b)s).",
+                         a=date_from.isoformat(), b=date_to.isoformat()))
+    if (date_to - date_from).days > TREND_MAX_DAYS:
+        raise BadInput(_("Rentang tanggal terlalu panjang (maksimal %(n)s hari).", n=TREND_MAX_DAYS))
+    S = CoverageSnapshot
+    columns = (S.wajib_ktp, S.sudah_rekam_official, S.recorded_since, S.sudah_rekam_estimated, S.backlog,
+               S.known_away, S.reachable_backlog)
+    names = ("wajib_ktp", "sudah_rekam_official", "recorded_since", "sudah_rekam_estimated", "backlog",
+             "known_away", "reachable_backlog")
+    in_range = sa.and_(S.date >= date_from, S.date <= date_to)
+    if not area.synthetic:
+        stmt = sa.select(S.date, *columns).where(S.region_kode == area.kode, in_range).order_by(S.date)
+    else:
+        # No row of its own, so no snapshot of its own: sum the snapshots of its top regions per date.
+        top_level = "kabupaten"
+        if area.kode is None and db.session.scalar(sa.select(sa.func.count()).select_from(Region)
+                                                   .where(Region.level == "provinsi")):
+            top_level = "provinsi"
+        tops = db.session.scalars(sa.select(Region.kode).where(Region.level == top_level,
+                                                               _area_condition(area))).all()
+        stmt = (sa.select(S.date, *[sa.func.sum(c) for c in columns])
+                .where(S.region_kode.in_(tops or ["-"]), in_range)
+                .group_by(S.date).order_by(S.date))
+    points = [_point(row[0], dict(zip(names, (int(v or 0) for v in row[1:])))) for row in db.session.execute(stmt)]
+    if date_from <= today <= date_to:
+        f = _area_figures(area)
+        points = [p for p in points if p["date"] != today]
+        if f.wajib_ktp is not None:
+            points.append(_point(today, {"wajib_ktp": f.wajib_ktp, "sudah_rekam_official": f.sudah_rekam_official,
+                                         "recorded_since": f.recorded_since,
+                                         "sudah_rekam_estimated": f.sudah_rekam_estimated, "backlog": f.backlog,
+                                         "known_away": f.known_away, "reachable_backlog": f.reachable_backlog},
+                                 live=True))
+    return points
+
+
+# ---------------------------------------------------------------- sessions: shared pieces
+
+def _session_end_before(moment_local: datetime):
+    """SQL: the session's last day ended at or before `moment_local` (wall-clock, office zone)."""
+    last_date = sa.func.coalesce(RecordingSession.end_date, RecordingSession.date)
+    day, clock = moment_local.date(), moment_local.time().replace(tzinfo=None, microsecond=0)
+    # date <= last_date: the first condition lets an index on (status, date) narrow the rows.
+    return sa.and_(RecordingSession.date <= day,
+                   sa.or_(last_date < day, sa.and_(last_date == day, RecordingSession.end_time <= clock)))
+
+
+def _no_log():
+    log = sa.orm.aliased(TurnoutLog)
+    return ~sa.exists().where(log.session_id == RecordingSession.id).correlate(RecordingSession)
+
+
+def _overdue_condition(now: Optional[datetime] = None, no_log=None):
+    """SQL: the session is open, has no turnout log (`no_log`: a condition when the log is already joined)
+    and ended more than OVERDUE_LOG_HOURS before `now`."""
+    hours = float(_setting("OVERDUE_LOG_HOURS", 24))
+    now = (now or datetime.now(timezone.utc)).astimezone(local_tz())
+    return sa.and_(_rare(RecordingSession.status.in_(OPEN_STATUSES)), _no_log() if no_log is None else no_log,
+                   _session_end_before(now - timedelta(hours=hours)))
+
+
+def _rare(condition):
+    """Tell SQLite's planner that few rows match (its statistics only know the average status is 1 in 5;
+    past sessions still open are far fewer), so it reads them from the (status, date) index."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.func.unlikely(condition)
+    return condition
+
+
+def _span_hours(started, ended):
+    """SQL: hours between two timestamps (dialect-specific)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (sa.func.julianday(ended) - sa.func.julianday(started)) * 24.0
+    return sa.extract("epoch", ended - started) / 3600.0
+
+
+def _hours_worked(started, ended):
+    """SQL twin of outreach.field.rules.hours_worked: a multi-day span counts its daily hours times the days
+    (span = (days − 1) × 24 + daily), so nights do not count."""
+    span = _span_hours(started, ended)
+    if db.session.get_bind().dialect.name == "sqlite":
+        full_days = sa.cast(span / 24.0, sa.Integer)
+    else:
+        full_days = sa.func.floor(span / 24.0)
+    daily = span - full_days * 24.0
+    return sa.case((full_days < 1, span), (daily <= 0, span), else_=(full_days + 1) * daily)
+
+
+def _kits_used(log=TurnoutLog):
+    return sa.func.coalesce(sa.func.json_array_length(log.kit_ids), 0)
+
+
+# ---------------------------------------------------------------- teams
+
+@dataclass
+class TeamFigures:
+    team_id: int
+    nama: str
+    office_kode: str
+    sessions_planned: int = 0        # all sessions of the period, whatever their status
+    sessions_open: int = 0           # still rencana / terkonfirmasi / ditunda
+    sessions_done: int = 0           # selesai
+    sessions_cancelled: int = 0      # dibatalkan
+    logs_overdue: int = 0            # open, ended over OVERDUE_LOG_HOURS ago, no log
+    recorded: int = 0                # people recorded in the period's logs
+    kit_hours: float = 0.0           # Σ kits used × hours worked, from the logs
+    expected_turnout_done: int = 0   # Σ expected turnout of the sessions that have a log
+
+    @property
+    def recorded_per_kit_hour(self) -> Optional[float]:
+        return round(self.recorded / self.kit_hours, 2) if self.kit_hours > 0 else None
+
+    @property
+    def expected_reached_share(self) -> Optional[float]:
+        """Recorded ÷ expected turnout of the logged sessions (1.0 = as expected)."""
+        return round(self.recorded / self.expected_turnout_done, 4) if self.expected_turnout_done > 0 else None
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["kit_hours"] = round(self.kit_hours, 2)
+        out.update(recorded_per_kit_hour=self.recorded_per_kit_hour,
+                   expected_reached_share=self.expected_reached_share)
+        return out
+
+
+def _date_range(date_from, date_to, default_days: int) -> tuple[date, date]:
+    today = local_today()
+    date_to = _as_date(date_to, "to")
+    date_from = _as_date(date_from, "from")
+    if date_to is None:
+        date_to = today if date_from is None or date_from <= today else date_from + timedelta(days=default_days)
+    date_from = date_from or date_to - timedelta(days=default_days)
+    if date_from > date_to:
+        raise BadInput(_("Rentang tanggal terbalik: 'dari' (%(a)s) sesudah 'sampai' (%(b)s).",
+                         a=date_from.isoformat(), b=date_to.isoformat()))
+    return date_from, date_to
+
+
+def team_figures(user, date_from=None, date_to=None, region_kode: Optional[str] = None,
+                 now: Optional[datetime] = None) -> list[TeamFigures]:
+    """Per team, over the sessions dated in [date_from, date_to] inside the area (default: the user's scope,
+    last 28 days): sessions planned / open / done / cancelled, logs overdue, recorded, recorded per
+    kit-hour and the share of expected turnout reached. Teams of offices in the area with no session
+    appear with zeros. Ordered by team name. Two queries."""
+    area = resolve_area(user, region_kode)
+    date_from, date_to = _date_range(date_from, date_to, 28)
+    RS = RecordingSession
+    in_period = sa.and_(RS.date >= date_from, RS.date <= date_to, _session_area_condition(area))
+    has_log = TurnoutLog.id.is_not(None)
+    overdue = _overdue_condition(now, no_log=TurnoutLog.id.is_(None))
+    stmt = (sa.select(
+        RS.team_id, sa.func.count(RS.id),
+        sa.func.sum(sa.case((RS.status.in_(OPEN_STATUSES), 1), else_=0)),
+        sa.func.sum(sa.case((RS.status == DONE_STATUS, 1), else_=0)),
+        sa.func.sum(sa.case((RS.status == CANCELLED_STATUS, 1), else_=0)),
+        sa.func.sum(sa.case((overdue, 1), else_=0)),
+        sa.func.sum(sa.func.coalesce(TurnoutLog.recorded_total, 0)),
+        sa.func.sum(sa.case((has_log, _kits_used() * _hours_worked(TurnoutLog.started_at, TurnoutLog.ended_at)),
+                            else_=0.0)),
+        sa.func.sum(sa.case((has_log, RS.expected_turnout), else_=0)))
+        .outerjoin(TurnoutLog, TurnoutLog.session_id == RS.id)
+        .where(in_period).group_by(RS.team_id))
+    totals = {row[0]: row[1:] for row in db.session.execute(stmt)}
+    office_cond = sa.true() if area.kode is None else sa.or_(Team.office_kode == area.kode,
+                                                             Team.office_kode.like(area.kode + ".%"))
+    teams = db.session.execute(sa.select(Team.id, Team.nama, Team.office_kode).where(
+        sa.or_(sa.and_(Team.active.is_(True), office_cond), Team.id.in_(list(totals) or [-1])))
+        .order_by(Team.nama)).all()
+    out = []
+    for team_id, nama, office in teams:
+        t = totals.get(team_id)
+        f = TeamFigures(team_id=team_id, nama=nama, office_kode=office)
+        if t:
+            (f.sessions_planned, f.sessions_open, f.sessions_done, f.sessions_cancelled, f.logs_overdue,
+             f.recorded) = (int(v or 0) for v in t[:6])
+            f.kit_hours = float(t[6] or 0.0)
+            f.expected_turnout_done = int(t[7] or 0)
+        out.append(f)
+    return out
+
+
+# ---------------------------------------------------------------- pemilih pemula
+
+def _site_condition(area: Area):
+    """SQL: sites inside `area`; above kecamatan level as a range of kecamatan codes (an index range)."""
+    if area.kode is None:
+        return sa.true()
+    if area.level == "desa":
+        return Site.desa_kode == area.kode
+    if area.level == "kecamatan":
+        return Site.kecamatan_kode == area.kode
+    return sa.and_(Site.kecamatan_kode >= area.kode + ".", Site.kecamatan_kode < area.kode + "/")
+
+
+def pemilih_pemula(user, region_kode: Optional[str] = None, cutoff=None, school_limit: Optional[int] = 500,
+                   today: Optional[date] = None) -> dict:
+    """Students turning 17 by the cut-off (a school's pemilih pemula target) still to record, per school and
+    per kecamatan, with the school sessions planned for them (open sessions at the school dated from
+    today up to the cut-off). A cut-off in the past raises BadInput.
+
+    Returns {"cutoff": date, "total": {...}, "kecamatan": [dict], "schools": [dict] (most still to record
+    first, at most `school_limit`; None: all), "schools_total": int}. Each row: pemilih_pemula, recorded,
+    still_to_record, sessions_planned, expected_planned, uncovered (= still to record − expected at
+    planned sessions, not below 0); kecamatan rows also count schools and schools_without_session."""
+    area = resolve_area(user, region_kode)
+    today = today or local_today()
+    cutoff = _as_date(cutoff, "cutoff") or pemilih_pemula_cutoff() or today
+    if cutoff < today:
+        raise BadInput(_("Tanggal batas %(d)s sudah lewat; pilih hari ini atau sesudahnya.", d=cutoff.isoformat()))
+    RS = RecordingSession
+    planned = (sa.select(RS.site_id.label("site_id"), sa.func.count(RS.id).label("n"),
+                         sa.func.sum(RS.expected_turnout).label("expected"))
+               .where(RS.status.in_(OPEN_STATUSES), RS.date >= today, RS.date <= cutoff,
+                      _session_area_condition(area))
+               .group_by(RS.site_id).subquery("planned"))
+    recorded = sa.func.coalesce(Site.pemilih_pemula_recorded, 0)
+    still = sa.case((Site.pemilih_pemula - recorded < 0, 0), else_=Site.pemilih_pemula - recorded)
+    expected = sa.func.coalesce(planned.c.expected, 0)
+    uncovered = sa.case((still - expected < 0, 0), else_=still - expected)
+    n_sessions = sa.func.coalesce(planned.c.n, 0)
+    schools_where = (Site.type == "sekolah", Site.active.is_(True), _site_condition(area),
+                     Site.pemilih_pemula.is_not(None))
+    per_kec = db.session.execute(
+        sa.select(Site.kecamatan_kode, sa.func.count(Site.id), sa.func.sum(Site.pemilih_pemula),
+                  sa.func.sum(sa.case((recorded > Site.pemilih_pemula, Site.pemilih_pemula), else_=recorded)),
+                  sa.func.sum(still), sa.func.sum(n_sessions), sa.func.sum(expected), sa.func.sum(uncovered),
+                  sa.func.sum(sa.case((sa.and_(n_sessions == 0, still > 0), 1), else_=0)))
+        .outerjoin(planned, planned.c.site_id == Site.id).where(*schools_where)
+        .group_by(Site.kecamatan_kode)).all()
+    names = dict(db.session.execute(sa.select(Region.kode, Region.nama).where(
+        Region.kode.in_([r[0] for r in per_kec] or ["-"]))).all()) if per_kec else {}
+    keys = ("schools", "pemilih_pemula", "recorded", "still_to_record", "sessions_planned", "expected_planned",
+            "uncovered", "schools_without_session")
+    kecamatan = []
+    for row in per_kec:
+        item = {"kode": row[0], "nama": names.get(row[0], row[0])}
+        item.update({k: int(v or 0) for k, v in zip(keys, row[1:])})
+        kecamatan.append(item)
+    kecamatan.sort(key=lambda r: (-r["uncovered"], -r["still_to_record"], r["kode"]))
+    total = {k: sum(r[k] for r in kecamatan) for k in keys}
+    stmt = (sa.select(Site.id, Site.nama, Site.npsn, Site.jenjang, Site.desa_kode, Site.kecamatan_kode,
+                      Site.pemilih_pemula, recorded, still, n_sessions, expected, uncovered, Site.pemilih_pemula_as_of)
+            .outerjoin(planned, planned.c.site_id == Site.id).where(*schools_where)
+            .order_by(uncovered.desc(), still.desc(), Site.nama, Site.id))
+    if school_limit is not None:
+        stmt = stmt.limit(school_limit)
+    schools = [{"site_id": r[0], "nama": r[1], "npsn": r[2], "jenjang": r[3], "desa_kode": r[4],
+                "kecamatan_kode": r[5], "pemilih_pemula": int(r[6] or 0), "recorded": int(r[7] or 0),
+                "still_to_record": int(r[8] or 0), "sessions_planned": int(r[9] or 0),
+                "expected_planned": int(r[10] or 0), "uncovered": int(r[11] or 0), "as_of": r[12]}
+               for r in db.session.execute(stmt)]
+    return {"cutoff": cutoff, "area": area, "total": total, "kecamatan": kecamatan, "schools": schools,
+            "schools_total": total["schools"]}
+
+
+# ---------------------------------------------------------------- forecast
+
+def _pace_rows(area: Area, level: str, today: date, weeks: int) -> tuple[dict, dict]:
+    """Figures of every area of `level` inside `area`, and {kode: (recorded, sessions)} of their logs
+    in the last `weeks` weeks (session dates after today − 7·weeks, up to today)."""
+    bundle = area_bundle(area)
+    if area.kode is not None and area.level == level:
+        figures = {area.kode: bundle.own}
+    elif level in bundle:
+        figures = bundle.level(level)
+    else:
+        figures = level_figures(level, within=area.kode)
+    column = {"provinsi": TurnoutLog.provinsi_kode, "kabupaten": TurnoutLog.kabupaten_kode,
+              "kecamatan": TurnoutLog.kecamatan_kode, "desa": TurnoutLog.desa_kode}[level]
+    if level == "kecamatan" and _covers_every_log(area):
+        # Grouping by an expression keeps SQLite from skip-scanning the (kecamatan_kode, session_date) index
+        # and visiting the table for every log: one range of (session_date, kecamatan_kode, recorded_total)
+        # reads the whole window instead.
+        column = sa.func.substr(TurnoutLog.kecamatan_kode, 1, 8)
+    since = today - timedelta(days=7 * weeks)
+    memo = _memo()
+    key = ("pace", area.kode, level, since, today)
+    if memo is not None and key in memo:
+        return figures, memo[key]
+    stmt = (sa.select(column, sa.func.sum(TurnoutLog.recorded_total), sa.func.count())
+            .where(_log_area_condition(area), TurnoutLog.session_date > since, TurnoutLog.session_date <= today)
+            .group_by(column))
+    pace = {kode: (int(rec or 0), int(n or 0)) for kode, rec, n in db.session.execute(stmt)}
+    if memo is not None:
+        memo[key] = pace
+    return figures, pace
+
+
+def _forecast_level(area: Area, level: Optional[str]) -> str:
+    if level is not None:
+        if level not in LEVELS or LEVELS.index(level) < LEVELS.index(area.level):
+            raise BadInput(_("Tingkat '%(level)s' tidak dapat dipakai untuk wilayah ini.", level=str(level)[:20]))
+        return level
+    return "kecamatan" if LEVELS.index(area.level) <= LEVELS.index("kecamatan") else "desa"
+
+
+def forecast_for(user, region_kode: Optional[str] = None, weeks: Optional[int] = None, deadline=None,
+                 level: Optional[str] = None, today: Optional[date] = None) -> dict:
+    """Forecast, per kecamatan of the area (per desa inside one desa), of when the reachable backlog reaches
+    zero at the pace of the last `weeks` weeks of logs (setting FORECAST_WEEKS), flagged against
+    `deadline` (setting COVERAGE_DEADLINE; none: no flags). A deadline in the past or weeks < 1 raise BadInput.
+
+    Returns {"area": Area, "level", "today", "weeks", "deadline", "items": [forecast.AreaForecast]
+    (those missing the deadline first), "summary": dict}."""
+    area = resolve_area(user, region_kode)
+    today = today or local_today()
+    if weeks is None or weeks == "":
+        weeks = forecast_weeks()
+    try:
+        weeks = int(weeks)
+    except (TypeError, ValueError):
+        weeks = 0
+    if weeks < 1 or weeks > 104:
+        raise BadInput(_("Jumlah minggu harus bilangan bulat antara 1 dan 104."))
+    deadline = _as_date(deadline, "deadline") if deadline not in (None, "") else coverage_deadline()
+    if deadline is not None and deadline < today:
+        raise BadInput(_("Tenggat %(d)s sudah lewat; pilih hari ini atau sesudahnya.", d=deadline.isoformat()))
+    level = _forecast_level(area, level)
+    figures, pace = _pace_rows(area, level, today, weeks)
+    rows = [fc.PaceInput(kode=f.kode, nama=f.nama, reachable_backlog=f.reachable_backlog or 0,
+                         recorded_in_window=pace.get(f.kode, (0, 0))[0], sessions_in_window=pace.get(f.kode, (0, 0))[1])
+            for f in figures.values() if f.wajib_ktp is not None]
+    items = fc.forecast(rows, today, weeks, deadline)
+    return {"area": area, "level": level, "today": today, "weeks": weeks, "deadline": deadline,
+            "items": items, "summary": fc.summary(items)}
+
+
+def slowest_areas(user, region_kode: Optional[str] = None, limit: int = 10, weeks: Optional[int] = None,
+                  level: Optional[str] = None, today: Optional[date] = None) -> list:
+    """The areas (kecamatan by default) furthest from zero at their recent pace: stalled ones first (no logs in
+    the window; the biggest reachable backlog first), then by weeks to zero, longest first. Areas with nothing
+    left are left out."""
+    result = forecast_for(user, region_kode, weeks=weeks, deadline=None, level=level, today=today)
+    left = [f for f in result["items"] if f.reachable_backlog > 0]
+    left.sort(key=lambda f: (f.weeks_to_zero is not None, -(f.weeks_to_zero or 0), -f.reachable_backlog, f.kode))
+    return left[:limit]
+
+
+# ---------------------------------------------------------------- sessions lists
+
+def _session_rows(conditions, order, limit: Optional[int]) -> list[dict]:
+    RS = RecordingSession
+    stmt = (sa.select(RS.id, RS.date, RS.end_date, RS.start_time, RS.end_time, RS.status, RS.kind,
+                      RS.expected_turnout, RS.site_id, Site.nama, Site.type, RS.desa_kode, Region.nama,
+                      RS.kecamatan_kode, RS.team_id, Team.nama)
+            .join(Site, Site.id == RS.site_id).join(Team, Team.id == RS.team_id)
+            .outerjoin(Region, Region.kode == RS.desa_kode)
+            .where(*conditions).order_by(*order))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    keys = ("id", "date", "end_date", "start_time", "end_time", "status", "kind", "expected_turnout", "site_id",
+            "site_nama", "site_type", "desa_kode", "desa_nama", "kecamatan_kode", "team_id", "team_nama")
+    return [dict(zip(keys, row)) for row in db.session.execute(stmt)]
+
+
+def upcoming_sessions(user, region_kode: Optional[str] = None, days: int = 14, limit: Optional[int] = 20,
+                      today: Optional[date] = None) -> list[dict]:
+    """Open sessions (rencana / terkonfirmasi / ditunda) in the area dated today .. today + `days`, soonest first.
+    Each: id, date, end_date, start_time, end_time, status, kind, expected_turnout, site_id, site_nama,
+    site_type, desa_kode, desa_nama, kecamatan_kode, team_id, team_nama."""
+    area = resolve_area(user, region_kode)
+    today = today or local_today()
+    RS = RecordingSession
+    return _session_rows([_session_area_condition(area), RS.status.in_(OPEN_STATUSES), RS.date >= today,
+                          RS.date <= today + timedelta(days=days)],
+                         (RS.date, RS.start_time, RS.id), limit)
+
+
+def overdue_logs(user, region_kode: Optional[str] = None, limit: Optional[int] = 50,
+                 now: Optional[datetime] = None) -> list[dict]:
+    """Sessions in the area still open with no turnout log although they ended more than OVERDUE_LOG_HOURS
+    ago, oldest first; each row as in upcoming_sessions plus `hours_overdue` (hours since the log fell due)."""
+    area = resolve_area(user, region_kode)
+    now = now or datetime.now(timezone.utc)
+    RS = RecordingSession
+    last_date = sa.func.coalesce(RS.end_date, RS.date)
+    # Ordered by the last day (an expression): the rows come from the (status, date) index, not a walk
+    # back through every past session in date order.
+    rows = _session_rows([_session_area_condition(area), _overdue_condition(now)],
+                         (last_date, RS.end_time, RS.id), limit)
+    tz = local_tz()
+    hours = float(_setting("OVERDUE_LOG_HOURS", 24))
+    for row in rows:
+        ended = datetime.combine(row["end_date"] or row["date"], row["end_time"], tzinfo=tz)
+        row["hours_overdue"] = round((now - ended).total_seconds() / 3600 - hours, 1)
+    return rows
+
+
+def count_overdue_logs(user, region_kode: Optional[str] = None, now: Optional[datetime] = None) -> int:
+    """How many sessions in the area wait for a turnout log past OVERDUE_LOG_HOURS."""
+    area = resolve_area(user, region_kode)
+    return int(db.session.scalar(sa.select(sa.func.count(RecordingSession.id)).where(
+        _session_area_condition(area), _overdue_condition(now))) or 0)

@@ -1,0 +1,659 @@
+"""Coverage pages (issue 5): the manager's dashboard, the area table, trend and forecast pages, exports.
+
+Every figure comes from `outreach.coverage.queries` (scoped to the user, computed live: a turnout log
+counts the moment it is saved); the charts are drawn on the server (`charts`), the files written by
+`exports`. A region outside the user's scope, or unknown, answers 404; bad input (a backwards date
+range, a deadline in the past, a word where a date belongs) answers 400 with the page and a message.
+
+    /dasbor                         the dashboard of the user's scope
+    /dasbor/<kode>                  the dashboard of an area in scope (drill-down)
+    /dasbor/tabel?level=&parent=&q=&sort=     every area of a level, sortable and filterable
+    /dasbor/<kode>/tren?from=&to=             backlog over time: chart and table
+    /dasbor/<kode>/prakiraan?weeks=&deadline= when the reachable backlog reaches zero, per kecamatan
+    /dasbor/<kode>/ekspor/<wilayah|sesi|log>.<csv|xlsx>   exports
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Iterable, Iterator, Optional
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from outreach.coverage import charts, exports
+from outreach.coverage import forecast as fc
+from outreach.coverage import queries
+from outreach.extensions import db
+from outreach.models import Kit, Region, Site, Team, User
+from outreach.models.field import NOT_RECORDED_REASONS, RECORDED_GROUPS, TurnoutLog
+from outreach.models.planning import RecordingSession, SessionKit
+from outreach.models.regions import AWAY_REASONS, LEVELS
+from outreach.security import roles_required, user_scope_kode
+
+bp = Blueprint("coverage", __name__)
+
+DASHBOARD_ROLES = ("admin", "manager", "coordinator")
+TABLE_LEVELS = ("kabupaten", "kecamatan", "desa")
+# Desa are shown for one kabupaten/kota or kecamatan at a time (a province has about 8,500).
+DESA_TABLE_WITHIN = ("kabupaten", "kecamatan", "desa")
+SLOWEST_LIMIT = 10
+UPCOMING_DAYS = 14
+UPCOMING_LIMIT = 15
+OVERDUE_LIMIT = 15
+FORECAST_CHART_LIMIT = 30
+EXPORT_BATCH = 1000
+
+
+# ---------------------------------------------------------------- small helpers
+
+class Numbers:
+    """Fast number formatting in one locale for tables of hundreds of rows (Babel's per-call lookup of
+    the request's locale costs more than the page's queries): the separators are read once."""
+
+    def __init__(self, locale):
+        from babel.numbers import get_decimal_symbol, get_group_symbol
+        self.group = get_group_symbol(locale)
+        self.decimal = get_decimal_symbol(locale)
+
+    def _swap(self, text: str) -> str:
+        return text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.group)
+
+    def number(self, value) -> str:
+        """1234567 -> "1.234.567" (the `number` filter's output, #,##0)."""
+        if value is None:
+            return "–"
+        return self._swap(f"{round(value):,}")
+
+    def percent(self, value) -> str:
+        """97.456 -> "97,5%" (the `percent` filter's output, #,##0.0)."""
+        if value is None:
+            return "–"
+        return self._swap(f"{value:,.1f}") + "%"
+
+    def fixed1(self, value) -> str:
+        """12 -> "12,0": one decimal always (columns of rates line up)."""
+        if value is None:
+            return "–"
+        return self._swap(f"{value:,.1f}")
+
+    def decimal1(self, value) -> str:
+        """12.54 -> "12,5"; 12.0 -> "12" (#,##0.#)."""
+        if value is None:
+            return "–"
+        text = f"{value:,.1f}"
+        if text.endswith(".0"):
+            text = text[:-2]
+        return self._swap(text)
+
+
+@bp.context_processor
+def _template_helpers():
+    from flask_babel import get_locale
+
+    numbers = Numbers(get_locale())
+    dates: dict = {}
+
+    def day(value, fmt="d MMM yyyy"):
+        """format_date, remembered per (date, pattern) for the length of the request."""
+        if value is None:
+            return "–"
+        key = (value, fmt)
+        if key not in dates:
+            dates[key] = format_date(value, fmt)
+        return dates[key]
+
+    return {"num": numbers.number, "pct": numbers.percent, "decimal1": numbers.decimal1, "fixed1": numbers.fixed1,
+            "day": day, "overdue_text": overdue_text}
+
+
+def overdue_text(hours) -> str:
+    """How late a log is: hours under two days, whole days after that."""
+    hours = max(float(hours or 0), 0)
+    if hours < 48:
+        return _("%(n)s jam", n=int(round(hours)))
+    return _("%(n)s hari", n=int(hours // 24))
+
+
+def _bad_input_page(template: str, error: str, **context):
+    return render_template(template, error=error, **context), 400
+
+
+def _area_or_404(kode: Optional[str]):
+    try:
+        return queries.resolve_area(current_user, kode)
+    except queries.RegionNotFound:
+        abort(404)
+
+
+def child_level_of(level: str) -> Optional[str]:
+    return queries.CHILD_LEVEL.get(level)
+
+
+def ranking_level(area) -> Optional[str]:
+    """Which areas the dashboard ranks: kecamatan (from a kabupaten or the province), desa inside a kecamatan."""
+    if area.level == "desa":
+        return None
+    return "desa" if area.level == "kecamatan" else "kecamatan"
+
+
+def fmt_number(value) -> str:
+    return "–" if value is None else format_decimal(value, format="#,##0")
+
+
+def chart_formatters() -> dict:
+    """Babel's formatters in the request's locale, for the pure chart module."""
+    return {"fmt_number": fmt_number, "fmt_date": lambda d: format_date(d, "d MMM yyyy"),
+            "fmt_tick_date": lambda d: format_date(d, "d MMM"), "fmt_tick_month": lambda d: format_date(d, "MMM yyyy")}
+
+
+def status_labels() -> dict:
+    return {fc.DONE: _("Sudah nol"), fc.ON_TRACK: _("Sesuai jadwal"), fc.LATE: _("Terlambat"),
+            fc.STALLED: _("Macet (tanpa laporan)")}
+
+
+def session_status_labels() -> dict:
+    from outreach.planning.service import status_labels as labels
+    return labels()
+
+
+def parse_date_arg(raw: Optional[str], label: str) -> tuple[Optional[date], Optional[str]]:
+    """A YYYY-MM-DD query argument: (date, None), (None, None) when empty, (None, message) when unreadable."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None, None
+    try:
+        return date.fromisoformat(raw), None
+    except ValueError:
+        return None, _("%(label)s \"%(raw)s\" bukan tanggal. Tulis tanggal sebagai TTTT-BB-HH, mis. 2026-09-15.",
+                       label=label, raw=raw[:20])
+
+
+def crumbs_for(area) -> list[dict]:
+    """The ancestors of the area the user may open (links lead to their dashboards)."""
+    if area.kode is None:
+        return []
+    from outreach.regions.routes import breadcrumbs
+    return breadcrumbs(current_user, area.kode)
+
+
+# ---------------------------------------------------------------- charts of the pages
+
+def trend_chart(points: list[dict], title: str, markers: Iterable[charts.Marker] = (), width: int = 760):
+    series = [charts.Series(_("Belum rekam (backlog)"), [(p["date"], p["backlog"]) for p in points]),
+              charts.Series(_("Backlog terjangkau"), [(p["date"], p["reachable_backlog"]) for p in points])]
+    return charts.line_chart(series, title=title, markers=markers, testid="trend-chart", width=width,
+                             desc=_("Belum rekam dan backlog terjangkau per tanggal."),
+                             empty_text=_("Belum ada titik data pada rentang ini."), **chart_formatters())
+
+
+def weekly_points(points: list[dict]) -> list[dict]:
+    """The last point of each week (and the newest point), for the dashboard's short table."""
+    by_week: dict = {}
+    for p in points:
+        by_week[p["date"].isocalendar()[:2]] = p
+    out = list(by_week.values())
+    if points and (not out or out[-1] is not points[-1]):
+        out.append(points[-1])
+    return out
+
+
+def parent_names(area, kodes: Iterable[str]) -> dict:
+    """{kecamatan kode: its kabupaten/kota's short name} when a ranking spans several kabupaten
+    (kecamatan names repeat across Jawa Tengah: "Salam", "Pagedongan"); {} otherwise. One query."""
+    if area.kode is not None and area.level != "provinsi":
+        return {}
+    kodes = [k for k in kodes if k and k.count(".") >= 2]
+    parents = {k: ".".join(k.split(".")[:2]) for k in kodes}
+    if not parents:
+        return {}
+    rows = db.session.execute(sa.select(Region.kode, Region.nama).where(Region.kode.in_(sorted(set(parents.values())))))
+    short = {k: (n[len("Kabupaten "):] if n.startswith("Kabupaten ") else n) for k, n in rows}
+    return {k: short[p] for k, p in parents.items() if p in short}
+
+
+def ranked_label(item, parents: dict) -> str:
+    parent = parents.get(item.kode)
+    return f"{item.nama}, {parent}" if parent else item.nama
+
+
+def slowest_chart(items, level: str, parents: Optional[dict] = None):
+    parents = parents or {}
+    bars = []
+    for f in items:
+        text = fmt_number(f.reachable_backlog)
+        if f.weeks_to_zero is not None:
+            text += " · " + _("%(n)s minggu", n=format_decimal(f.weeks_to_zero, format="#,##0.#"))
+        bars.append(charts.Bar(label=ranked_label(f, parents), value=f.reachable_backlog,
+                               href=url_for(".dashboard", kode=f.kode), value_text=text, flag=f.status == fc.STALLED))
+    title = _("Wilayah paling lambat: backlog terjangkau dan waktu sampai nol")
+    return charts.bar_chart(bars, title=title, testid="slowest-chart", fmt_number=fmt_number,
+                            flag_text=_("macet, tanpa laporan"), empty_text=_("Tidak ada backlog terjangkau."))
+
+
+def forecast_bars(items, deadline: Optional[date], today: date, parents: Optional[dict] = None):
+    parents = parents or {}
+    labels = status_labels()
+    bars = []
+    for f in items[:FORECAST_CHART_LIMIT]:
+        if f.weeks_to_zero is None:
+            text, value = labels[fc.STALLED], None
+        else:
+            text = _("%(n)s minggu", n=format_decimal(f.weeks_to_zero, format="#,##0.#"))
+            value = f.weeks_to_zero
+            if f.extra_sessions:
+                text += " · " + _("kurang %(n)s sesi", n=fmt_number(f.extra_sessions))
+        bars.append(charts.Bar(label=ranked_label(f, parents), value=value, value_text=text,
+                               href=url_for(".dashboard", kode=f.kode),
+                               flag=f.misses_deadline or f.status == fc.STALLED))
+    reference = None
+    if deadline is not None:
+        reference = charts.Reference((deadline - today).days / 7, _("Tenggat %(d)s", d=format_date(deadline, "d MMM yyyy")))
+    return charts.bar_chart(bars, title=_("Minggu sampai backlog terjangkau nol, pada laju sekarang"), width=1160,
+                            reference=reference, testid="forecast-chart", flag_text=_("meleset"),
+                            fmt_number=lambda v: format_decimal(v, format="#,##0.#"),
+                            empty_text=_("Belum ada wilayah dengan target."))
+
+
+def projection_chart(points: list[dict], own, deadline: Optional[date], today: date):
+    """Reachable backlog so far, and the straight line at the current pace down to zero."""
+    history = charts.Series(_("Backlog terjangkau"), [(p["date"], p["reachable_backlog"]) for p in points])
+    series = [history]
+    if own is not None and own.reachable_backlog > 0 and own.finish_date is not None:
+        end = own.finish_date
+        if deadline is not None and end > deadline + timedelta(days=366):
+            end = deadline + timedelta(days=366)
+        left_at_end = max(own.reachable_backlog - own.weekly_pace * (end - today).days / 7, 0)
+        series.append(charts.Series(_("Proyeksi pada laju sekarang"),
+                                    [(today, own.reachable_backlog), (end, round(left_at_end))]))
+    markers = [charts.Marker(today, _("Hari ini"))]
+    if deadline is not None:
+        markers.append(charts.Marker(deadline, _("Tenggat")))
+    return charts.line_chart(series, title=_("Backlog terjangkau dan proyeksinya"), markers=markers,
+                             testid="projection-chart", width=1160, empty_text=_("Belum ada titik data."),
+                             **chart_formatters())
+
+
+# ---------------------------------------------------------------- dashboard
+
+def dashboard_context(user, kode: Optional[str]) -> dict:
+    """Everything the dashboard shows for one area; raises queries.RegionNotFound when out of scope."""
+    cov = queries.coverage(user, kode)
+    area = cov["area"]
+    k = area.kode
+    context = {"cov": cov, "area": area, "figures": cov["region"], "children": cov["children"],
+               "child_level": child_level_of(area.level), "crumbs": crumbs_for(area), "notes": [], "parents": {},
+               "late": []}
+    trend = queries.trend_points(user, k)
+    context["trend"] = trend
+    context["trend_table"] = weekly_points(trend)
+    context["trend_chart"] = trend_chart(trend, _("Tren belum rekam, %(n)s hari terakhir", n=queries.TREND_DEFAULT_DAYS))
+    level = ranking_level(area)
+    context["ranking_level"] = level
+    context["weeks"] = queries.forecast_weeks()
+    if level:
+        context["slowest"] = queries.slowest_areas(user, k, limit=SLOWEST_LIMIT, level=level)
+        # The deadline flags need every area's forecast: only worth a second pass when a deadline is set.
+        result = queries.forecast_for(user, k, level=level) if _default_deadline() else None
+        context["forecast"] = result
+        context["late"] = [f for f in result["items"] if f.misses_deadline][:SLOWEST_LIMIT] if result else []
+        context["parents"] = parent_names(area, [f.kode for f in context["slowest"] + context["late"]])
+        context["slowest_chart"] = slowest_chart(context["slowest"], level, context["parents"])
+    context["upcoming"] = queries.upcoming_sessions(user, k, days=UPCOMING_DAYS, limit=UPCOMING_LIMIT)
+    context["overdue"] = queries.overdue_logs(user, k, limit=OVERDUE_LIMIT)
+    context["overdue_count"] = queries.count_overdue_logs(user, k)
+    # Who is behind first: most overdue logs, then the lowest share of the expected turnout reached.
+    context["teams"] = sorted(queries.team_figures(user, region_kode=k), key=lambda t: (
+        -t.logs_overdue, t.expected_reached_share if t.expected_reached_share is not None else 2.0, t.nama))
+    try:
+        context["pemula"] = queries.pemilih_pemula(user, k, school_limit=5)
+    except queries.BadInput as exc:  # e.g. the configured cut-off has passed
+        context["pemula"] = None
+        context["notes"].append(exc.message)
+    return context
+
+
+@bp.route("/dasbor", defaults={"kode": None})
+@bp.route("/dasbor/<kode>")
+@roles_required(*DASHBOARD_ROLES)
+def dashboard(kode: Optional[str]):
+    """Headline figures, trend, slowest areas, sessions, overdue logs, teams, pemilih pemula, forecast."""
+    if user_scope_kode(current_user) == "__none__":
+        return render_template("coverage/dashboard.html", no_scope=True, area=None)
+    try:
+        context = dashboard_context(current_user, kode)
+    except queries.RegionNotFound:
+        abort(404)
+    return render_template("coverage/dashboard.html", status_labels=status_labels(),
+                           session_status_labels=session_status_labels(), upcoming_limit=UPCOMING_LIMIT, **context)
+
+
+# ---------------------------------------------------------------- area table
+
+def table_parent_options(user, parent: Optional[str]) -> list[tuple[str, str]]:
+    """Areas the table can be narrowed to: the scope, its children (and the current choice)."""
+    scope = user_scope_kode(user)
+    if scope == "__none__":
+        return []
+    if scope is None:
+        where = Region.level.in_(("provinsi", "kabupaten"))
+    else:
+        where = sa.or_(Region.kode == scope, Region.parent_kode == scope)
+    if parent:
+        where = sa.or_(where, Region.kode == parent)
+    rows = db.session.execute(sa.select(Region.kode, Region.nama, Region.kind).where(where)
+                              .order_by(Region.kode)).all()
+    return [(k, n) for k, n, _kind in rows]
+
+
+@bp.route("/dasbor/tabel")
+@roles_required(*DASHBOARD_ROLES)
+def area_table():
+    """Every area of a level in scope with all figures; sorted by a column, narrowed by parent and name."""
+    args = request.args
+    scope_area = _area_or_404(None) if user_scope_kode(current_user) != "__none__" else None
+    default_level = child_level_of(scope_area.level) if scope_area else "kecamatan"
+    level = (args.get("level") or default_level or "desa").strip()
+    parent = (args.get("parent") or "").strip() or None
+    q = (args.get("q") or "").strip()[:100]
+    sort = (args.get("sort") or "kode").strip()
+    context = {"level": level, "parent": parent, "q": q, "sort": sort, "levels": TABLE_LEVELS,
+               "parent_options": table_parent_options(current_user, parent), "rows": [],
+               "sort_keys": queries.SORT_KEYS}
+    if level not in TABLE_LEVELS:
+        return _bad_input_page("coverage/table.html", _("Tingkat \"%(level)s\" tidak dikenal. Pilih kabupaten, kecamatan, atau desa.",
+                                                        level=level[:20]), **dict(context, level=default_level))
+    if level == "desa" and not _desa_table_allowed(parent):
+        return _bad_input_page("coverage/table.html", _("Untuk tingkat desa/kelurahan, pilih dulu kabupaten/kota atau "
+                                                        "kecamatan (satu provinsi punya ribuan desa)."), **context)
+    try:
+        rows = queries.area_table(current_user, level, parent=parent, q=q or None, sort=sort)
+    except queries.RegionNotFound:
+        abort(404)
+    except queries.BadInput as exc:
+        return _bad_input_page("coverage/table.html", exc.message, **context)
+    return render_template("coverage/table.html", **dict(context, rows=rows))
+
+
+def _desa_table_allowed(parent: Optional[str]) -> bool:
+    from outreach.models.regions import level_of
+    within = parent or user_scope_kode(current_user)
+    return bool(within) and level_of(within) in DESA_TABLE_WITHIN
+
+
+# ---------------------------------------------------------------- trend
+
+@bp.route("/dasbor/<kode>/tren")
+@roles_required(*DASHBOARD_ROLES)
+def trend(kode: str):
+    """The area's backlog over time, from the nightly snapshots and today's live figures."""
+    area = _area_or_404(kode)
+    raw_from, raw_to = request.args.get("from", ""), request.args.get("to", "")
+    context = {"area": area, "crumbs": crumbs_for(area), "raw_from": raw_from, "raw_to": raw_to, "points": []}
+    date_from, err_from = parse_date_arg(raw_from, _("Tanggal awal"))
+    date_to, err_to = parse_date_arg(raw_to, _("Tanggal akhir"))
+    if err_from or err_to:
+        return _bad_input_page("coverage/trend.html", err_from or err_to, **context)
+    if date_from and date_to and date_from > date_to:
+        return _bad_input_page("coverage/trend.html", _("Rentang tanggal terbalik: tanggal awal (%(a)s) sesudah "
+                                                        "tanggal akhir (%(b)s).", a=format_date(date_from, "d MMM yyyy"),
+                                                        b=format_date(date_to, "d MMM yyyy")), **context)
+    try:
+        points = queries.trend_points(current_user, kode, date_from, date_to)
+    except queries.RegionNotFound:
+        abort(404)
+    except queries.BadInput as exc:
+        return _bad_input_page("coverage/trend.html", exc.message, **context)
+    chart = trend_chart(points, _("Tren belum rekam"), width=1160)
+    return render_template("coverage/trend.html", **dict(context, points=points, chart=chart))
+
+
+# ---------------------------------------------------------------- forecast
+
+@bp.route("/dasbor/<kode>/prakiraan")
+@roles_required(*DASHBOARD_ROLES)
+def forecast(kode: str):
+    """When each kecamatan's reachable backlog reaches zero at the recent pace; who misses the deadline."""
+    area = _area_or_404(kode)
+    raw_weeks = (request.args.get("weeks") or "").strip()
+    raw_deadline = (request.args.get("deadline") or "").strip()
+    context = {"area": area, "crumbs": crumbs_for(area), "raw_weeks": raw_weeks, "raw_deadline": raw_deadline,
+               "status_labels": status_labels(), "default_weeks": queries.forecast_weeks(),
+               "default_deadline": _default_deadline(), "chart_limit": FORECAST_CHART_LIMIT}
+    deadline, err = parse_date_arg(raw_deadline, _("Tenggat"))
+    if err:
+        return _bad_input_page("coverage/forecast.html", err, **context)
+    if raw_weeks and not raw_weeks.isdigit():
+        return _bad_input_page("coverage/forecast.html", _("Jumlah minggu \"%(raw)s\" bukan bilangan bulat. Isi antara "
+                                                           "1 dan 104.", raw=raw_weeks[:20]), **context)
+    today = queries.local_today()
+    if deadline is not None and deadline < today:
+        return _bad_input_page("coverage/forecast.html", _("Tenggat %(d)s sudah lewat. Pilih hari ini atau tanggal "
+                                                           "sesudahnya.", d=format_date(deadline, "d MMM yyyy")), **context)
+    try:
+        result = queries.forecast_for(current_user, kode, weeks=raw_weeks or None, deadline=deadline,
+                                      level=ranking_level(area) or "desa", today=today)
+        own = queries.forecast_for(current_user, kode, weeks=result["weeks"], deadline=result["deadline"],
+                                   level=area.level, today=today)["items"]
+        points = queries.trend_points(current_user, kode, today - timedelta(days=7 * result["weeks"]), today)
+    except queries.RegionNotFound:
+        abort(404)
+    except queries.BadInput as exc:
+        return _bad_input_page("coverage/forecast.html", exc.message, **context)
+    own = own[0] if own else None
+    parents = parent_names(area, [f.kode for f in result["items"]])
+    return render_template("coverage/forecast.html", **dict(
+        context, result=result, own=own, items=result["items"], summary=result["summary"], parents=parents,
+        chart=forecast_bars(result["items"], result["deadline"], today, parents),
+        projection=projection_chart(points, own, result["deadline"], today)))
+
+
+def _default_deadline() -> Optional[date]:
+    try:
+        return queries.coverage_deadline()
+    except queries.BadInput:
+        return None
+
+
+# ---------------------------------------------------------------- exports
+
+def export_titles() -> dict:
+    return {"wilayah": _("Wilayah"), "sesi": _("Sesi"), "log": _("Laporan hasil")}
+
+
+@bp.route("/dasbor/<kode>/ekspor/<any(wilayah,sesi,log):dataset>.<any(csv,xlsx):file_format>")
+@roles_required(*DASHBOARD_ROLES)
+def export(kode: str, dataset: str, file_format: str):
+    """The area table, the sessions or the turnout logs of an area in scope, as CSV (streamed) or XLSX."""
+    area = _area_or_404(kode)
+    if area.kode is None:
+        abort(404)
+    try:
+        columns, rows = _export_data(area, dataset)
+    except queries.RegionNotFound:
+        abort(404)
+    except ExportInputError as exc:
+        return render_template("error.html", code=400, message=exc.message), 400
+    except queries.BadInput as exc:
+        return render_template("error.html", code=400, message=exc.message), 400
+    filename = exports.export_filename(dataset, area.kode, queries.local_today(), file_format)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    if file_format == "csv":
+        return Response(stream_with_context(exports.csv_chunks(columns, rows)), content_type=exports.CSV_MIME,
+                        headers=headers)
+    note = _("Diunduh %(at)s dari Jemput Bola.", at=format_date(queries.local_today(), "d MMMM yyyy"))
+    body = exports.xlsx_bytes(columns, rows, sheet_title=export_titles()[dataset], notes=[note])
+    return Response(body, content_type=exports.XLSX_MIME, headers=headers)
+
+
+class ExportInputError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _export_range() -> tuple[Optional[date], Optional[date]]:
+    date_from, err = parse_date_arg(request.args.get("from"), _("Tanggal awal"))
+    if err:
+        raise ExportInputError(err)
+    date_to, err = parse_date_arg(request.args.get("to"), _("Tanggal akhir"))
+    if err:
+        raise ExportInputError(err)
+    if date_from and date_to and date_from > date_to:
+        raise ExportInputError(_("Rentang tanggal terbalik: tanggal awal sesudah tanggal akhir."))
+    return date_from, date_to
+
+
+def _export_data(area, dataset: str):
+    if dataset == "wilayah":
+        level = (request.args.get("level") or child_level_of(area.level) or area.level).strip()
+        if level not in LEVELS:
+            raise ExportInputError(_("Tingkat \"%(level)s\" tidak dikenal.", level=level[:20]))
+        rows = queries.area_table(current_user, level, parent=area.kode, q=request.args.get("q") or None,
+                                  sort=request.args.get("sort") or "kode")
+        away = [(r, label) for r, label in _away_labels().items()]
+        return exports.area_columns(_, away), _area_rows(rows)
+    date_from, date_to = _export_range()
+    if dataset == "sesi":
+        return exports.session_columns(_), session_export_rows(current_user, area, date_from, date_to)
+    groups, reasons = _group_labels(), _not_recorded_labels()
+    columns = exports.log_columns(_, groups=list(groups.items()), not_recorded=list(reasons.items()),
+                                  away=list(_away_labels().items()))
+    return columns, log_export_rows(current_user, area, date_from, date_to)
+
+
+def _away_labels() -> dict:
+    from outreach.templating import away_reason_labels
+    labels = away_reason_labels()
+    return {r: labels.get(r, r) for r in AWAY_REASONS}
+
+
+def _group_labels() -> dict:
+    from outreach.planning.service import target_group_labels
+    labels = target_group_labels()
+    return {g: labels.get(g, g) for g in RECORDED_GROUPS}
+
+
+def _not_recorded_labels() -> dict:
+    labels = {"tidak_ditemukan_siak": _("Data tidak ditemukan di SIAK"), "sudah_rekam": _("Ternyata sudah rekam"),
+              "belum_cukup_umur": _("Belum cukup umur"), "gangguan_alat_jaringan": _("Gangguan alat atau jaringan"),
+              "tidak_bersedia": _("Tidak bersedia")}
+    return {r: labels.get(r, r) for r in NOT_RECORDED_REASONS}
+
+
+def _area_rows(rows) -> Iterator[dict]:
+    from outreach.templating import level_labels
+    levels = level_labels()
+    for f in rows:
+        row = f.as_dict()
+        row["level_label"] = levels.get(f.level, f.level)
+        row["official_as_of"] = f.official_as_of
+        for reason in AWAY_REASONS:
+            row[f"away_{reason}"] = f.known_away_by_reason.get(reason, 0)
+        yield row
+
+
+def _region_condition(area, model):
+    column = {"provinsi": "provinsi_kode", "kabupaten": "kabupaten_kode", "kecamatan": "kecamatan_kode",
+              "desa": "desa_kode"}[area.level]
+    return getattr(model, column) == area.kode
+
+
+def _names(kodes: set) -> dict:
+    if not kodes:
+        return {}
+    return dict(db.session.execute(sa.select(Region.kode, Region.nama).where(Region.kode.in_(sorted(kodes)))).all())
+
+
+def _batches(result, size: int) -> Iterator[list]:
+    while True:
+        chunk = result.fetchmany(size)
+        if not chunk:
+            return
+        yield chunk
+
+
+def session_export_rows(user, area, date_from: Optional[date], date_to: Optional[date]) -> Iterator[dict]:
+    """The sessions of an area in scope (optionally dated in a range), batch by batch: one query for the
+    rows, one per batch for kits, region names and logged totals."""
+    from outreach.planning.service import kind_labels, target_group_labels, visible_sessions_clause
+    from outreach.templating import site_type_labels
+
+    RS = RecordingSession
+    stmt = (sa.select(RS.id, RS.date, RS.end_date, RS.start_time, RS.end_time, RS.status, RS.kind,
+                      RS.kabupaten_kode, RS.kecamatan_kode, RS.desa_kode, Site.nama, Site.type, Team.nama,
+                      RS.target_groups, RS.expected_turnout, TurnoutLog.recorded_total, RS.confirmed_with,
+                      RS.cancel_reason, RS.notes)
+            .join(Site, Site.id == RS.site_id).join(Team, Team.id == RS.team_id)
+            .outerjoin(TurnoutLog, TurnoutLog.session_id == RS.id)
+            .where(_region_condition(area, RS), visible_sessions_clause(user))
+            .order_by(RS.date, RS.start_time, RS.id))
+    if date_from:
+        stmt = stmt.where(RS.date >= date_from)
+    if date_to:
+        stmt = stmt.where(RS.date <= date_to)
+    statuses, kinds, types, groups = session_status_labels(), kind_labels(), site_type_labels(), target_group_labels()
+    result = db.session.execute(stmt.execution_options(yield_per=EXPORT_BATCH))
+    for batch in _batches(result, EXPORT_BATCH):
+        ids = [r[0] for r in batch]
+        kits = defaultdict(list)
+        for session_id, code in db.session.execute(
+                sa.select(SessionKit.session_id, Kit.code).join(Kit, Kit.id == SessionKit.kit_id)
+                .where(SessionKit.session_id.in_(ids)).order_by(Kit.code)):
+            kits[session_id].append(code)
+        names = _names({r[7] for r in batch} | {r[8] for r in batch} | {r[9] for r in batch})
+        for r in batch:
+            yield {"id": r[0], "date": r[1], "end_date": r[2], "start_time": r[3], "end_time": r[4],
+                   "status_label": statuses.get(r[5], r[5]), "kind_label": kinds.get(r[6], r[6]),
+                   "kabupaten": names.get(r[7], r[7]), "kecamatan": names.get(r[8], r[8]), "desa_kode": r[9],
+                   "desa": names.get(r[9], r[9]), "site": r[10], "site_type": types.get(r[11], r[11]),
+                   "team": r[12], "kits": kits.get(r[0], []),
+                   "target_groups": [groups.get(g, g) for g in (r[13] or [])], "expected_turnout": r[14],
+                   "recorded_total": r[15], "confirmed_with": r[16], "cancel_reason": r[17], "notes": r[18]}
+
+
+def _local(value: Optional[datetime]) -> Optional[datetime]:
+    """A stored UTC time as the office's wall-clock time (Excel and CSV readers expect local times)."""
+    if value is None:
+        return None
+    from datetime import timezone
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(queries.local_tz()).replace(tzinfo=None)
+
+
+def log_export_rows(user, area, date_from: Optional[date], date_to: Optional[date]) -> Iterator[dict]:
+    """The turnout logs of an area in scope (by session date), batch by batch."""
+    from outreach.planning.service import visible_sessions_clause
+    from outreach.models.field import COUNT_COLUMNS
+
+    L, RS = TurnoutLog, RecordingSession
+    count_cols = [getattr(L, c) for c in COUNT_COLUMNS]
+    stmt = (sa.select(L.session_id, L.session_date, L.kecamatan_kode, L.desa_kode, Site.nama, Team.nama,
+                      L.started_at, L.ended_at, L.recorded_total, L.kit_ids, L.notes, User.username,
+                      L.created_at, L.updated_at, L.version, *count_cols)
+            .join(RS, RS.id == L.session_id).join(Site, Site.id == RS.site_id).join(Team, Team.id == RS.team_id)
+            .outerjoin(User, User.id == L.created_by_id)
+            .where(_region_condition(area, L), visible_sessions_clause(user))
+            .order_by(L.session_date, L.session_id))
+    if date_from:
+        stmt = stmt.where(L.session_date >= date_from)
+    if date_to:
+        stmt = stmt.where(L.session_date <= date_to)
+    result = db.session.execute(stmt.execution_options(yield_per=EXPORT_BATCH))
+    for batch in _batches(result, EXPORT_BATCH):
+        names = _names({r[2] for r in batch} | {r[3] for r in batch})
+        kit_ids = {k for r in batch for k in (r[9] or [])}
+        codes = dict(db.session.execute(sa.select(Kit.id, Kit.code).where(Kit.id.in_(sorted(kit_ids)))).all()) \
+            if kit_ids else {}
+        for r in batch:
+            row = {"session_id": r[0], "session_date": r[1], "kecamatan": names.get(r[2], r[2]), "desa_kode": r[3],
+                   "desa": names.get(r[3], r[3]), "site": r[4], "team": r[5], "started_at": _local(r[6]),
+                   "ended_at": _local(r[7]), "recorded_total": r[8],
+                   "kits": [codes.get(k, str(k)) for k in (r[9] or [])], "notes": r[10], "created_by": r[11],
+                   "created_at": _local(r[12]), "updated_at": _local(r[13]), "version": r[14]}
+            row.update(zip(COUNT_COLUMNS, r[15:]))
+            yield row

@@ -1,0 +1,13 @@
+"""Access matrix fragment for the coverage pages (issue 5): dashboard, area table, trend, forecast, exports.
+Field teams do not see the dashboard; what the others see is scoped (tests/test_coverage_pages.py)."""
+STAFF = {"admin", "manager", "coordinator"}
+
+EXPECTED = {
+    "coverage.dashboard": STAFF,
+    "coverage.area_table": STAFF,
+    "coverage.trend": STAFF,
+    "coverage.forecast": STAFF,
+    "coverage.export": STAFF,
+}
+
+URL_SAMPLES = {"dataset": "wilayah", "file_format": "csv"}
