@@ -42,6 +42,9 @@ class DefaultConfig:
     # Coverage forecast: pace of the last N weeks of turnout logs; areas still short on this date are flagged.
     FORECAST_WEEKS = 8
     COVERAGE_DEADLINE = "2029-02-14"
+    # Coverage figures are remembered per process until a log, known-away or region row changes.
+    # None: on, except under TESTING.
+    COVERAGE_CACHE = None
     HOLIDAY_COUNTRY = "ID"
 
     # Maps

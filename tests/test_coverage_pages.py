@@ -420,3 +420,17 @@ def test_numbers_follow_the_language(client, login_as, cw):
     client.post("/bahasa/id")
     html = client.get("/dasbor").get_data(as_text=True)
     assert row_cells(html, "33.74.01")["percent_recorded"] == "92,7%"
+
+
+def test_xlsx_refuses_more_rows_than_the_setting_and_points_to_csv(app, client, login_as, cw):
+    login_as("coordinator")
+    app.config["EXPORT_XLSX_MAX_ROWS"] = 2
+    try:
+        resp = client.get("/dasbor/33.74.01/ekspor/sesi.xlsx")
+        assert resp.status_code == 400
+        assert "terlalu banyak untuk XLSX" in resp.get_data(as_text=True)
+        assert client.get("/dasbor/33.74.01/ekspor/sesi.csv").status_code == 200
+        ok = client.get(f"/dasbor/33.74.01/ekspor/log.xlsx?from={TODAY - timedelta(days=30)}")
+        assert ok.status_code == 200  # one log in the range
+    finally:
+        app.config.pop("EXPORT_XLSX_MAX_ROWS")

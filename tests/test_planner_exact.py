@@ -47,3 +47,11 @@ def test_planner_beats_the_naive_plan():
     inst = Instance(small_instance(4))
     heuristic, _ = solve_instance(inst)
     assert heuristic.total > naive_state(inst).total
+
+
+def test_mip_accepts_the_heuristic_plan_as_a_start():
+    inst = Instance(small_instance(7, n_days=5, n_desa=(4, 6)))
+    heuristic, _ = solve_instance(inst)
+    exact = solve_exact_instance(inst, time_limit=30, start=heuristic)
+    assert exact.optimal
+    assert exact.objective >= heuristic.total - 1e-6

@@ -10,7 +10,7 @@ An area with no logs in the window has no pace: it never finishes at that pace.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Iterable, Optional
 
@@ -48,7 +48,7 @@ class AreaForecast:
     extra_sessions: Optional[int]            # sessions needed to close the shortfall (None: unknown)
 
     def as_dict(self) -> dict:
-        out = asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["finish_date"] = self.finish_date.isoformat() if self.finish_date else None
         out["weekly_pace"] = round(self.weekly_pace, 2)
         out["per_session"] = round(self.per_session, 2) if self.per_session is not None else None

@@ -21,7 +21,7 @@ Bad input raises `CoverageError` (`.status` 400 or 404, `.message` in Bahasa Ind
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -173,6 +173,17 @@ def _everything() -> Area:
 
 def resolve_area(user, region_kode: Optional[str] = None) -> Area:
     """The area `region_kode` (default: the user's scope); RegionNotFound when unknown or out of scope."""
+    memo = _memo()
+    key = ("area", getattr(user, "id", None), user_scope_kode(user), (region_kode or "").strip())
+    if memo is not None and key in memo:
+        return memo[key]
+    area = _resolve_area(user, region_kode)
+    if memo is not None:
+        memo[key] = area
+    return area
+
+
+def _resolve_area(user, region_kode: Optional[str]) -> Area:
     raw = (region_kode or "").strip()
     if not raw:
         scope = user_scope_kode(user)
@@ -474,9 +485,11 @@ def _session_end_before(moment_local: datetime):
                    sa.or_(last_date < day, sa.and_(last_date == day, RecordingSession.end_time <= clock)))
 
 
+_LOG_CHECK = sa.orm.aliased(TurnoutLog, name="log_check")
+
+
 def _no_log():
-    log = sa.orm.aliased(TurnoutLog)
-    return ~sa.exists().where(log.session_id == RecordingSession.id).correlate(RecordingSession)
+    return ~sa.exists().where(_LOG_CHECK.session_id == RecordingSession.id).correlate(RecordingSession)
 
 
 def _overdue_condition(now: Optional[datetime] = None, no_log=None):
@@ -503,10 +516,9 @@ def _span_hours(started, ended):
     return sa.extract("epoch", ended - started) / 3600.0
 
 
-def _hours_worked(started, ended):
-    """SQL twin of outreach.field.rules.hours_worked: a multi-day span counts its daily hours times the days
-    (span = (days − 1) × 24 + daily), so nights do not count."""
-    span = _span_hours(started, ended)
+def _hours_worked(span):
+    """SQL twin of outreach.field.rules.hours_worked, from the span in hours between start and end: a
+    multi-day span ((days − 1) × 24 + daily) counts its daily hours times the days, so nights do not count."""
     if db.session.get_bind().dialect.name == "sqlite":
         full_days = sa.cast(span / 24.0, sa.Integer)
     else:
@@ -545,7 +557,7 @@ class TeamFigures:
         return round(self.recorded / self.expected_turnout_done, 4) if self.expected_turnout_done > 0 else None
 
     def as_dict(self) -> dict:
-        out = asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["kit_hours"] = round(self.kit_hours, 2)
         out.update(recorded_per_kit_hour=self.recorded_per_kit_hour,
                    expected_reached_share=self.expected_reached_share)
@@ -575,19 +587,26 @@ def team_figures(user, date_from=None, date_to=None, region_kode: Optional[str] 
     date_from, date_to = _date_range(date_from, date_to, 28)
     RS = RecordingSession
     in_period = sa.and_(RS.date >= date_from, RS.date <= date_to, _session_area_condition(area))
-    has_log = TurnoutLog.id.is_not(None)
-    overdue = _overdue_condition(now, no_log=TurnoutLog.id.is_(None))
+    # The period's logs, each span computed once (a log's session_date is its session's date, so the same
+    # window reads only the period's logs).
+    logs = (sa.select(TurnoutLog.id.label("id"), TurnoutLog.session_id.label("session_id"),
+                      TurnoutLog.recorded_total.label("recorded"), _kits_used().label("kits"),
+                      _span_hours(TurnoutLog.started_at, TurnoutLog.ended_at).label("span"))
+            .where(TurnoutLog.session_date >= date_from, TurnoutLog.session_date <= date_to,
+                   _log_area_condition(area))
+            .cte("period_logs").prefix_with("MATERIALIZED"))
+    has_log = logs.c.id.is_not(None)
+    overdue = _overdue_condition(now, no_log=logs.c.id.is_(None))
     stmt = (sa.select(
         RS.team_id, sa.func.count(RS.id),
         sa.func.sum(sa.case((RS.status.in_(OPEN_STATUSES), 1), else_=0)),
         sa.func.sum(sa.case((RS.status == DONE_STATUS, 1), else_=0)),
         sa.func.sum(sa.case((RS.status == CANCELLED_STATUS, 1), else_=0)),
         sa.func.sum(sa.case((overdue, 1), else_=0)),
-        sa.func.sum(sa.func.coalesce(TurnoutLog.recorded_total, 0)),
-        sa.func.sum(sa.case((has_log, _kits_used() * _hours_worked(TurnoutLog.started_at, TurnoutLog.ended_at)),
-                            else_=0.0)),
+        sa.func.sum(sa.func.coalesce(logs.c.recorded, 0)),
+        sa.func.sum(sa.case((has_log, logs.c.kits * _hours_worked(logs.c.span)), else_=0.0)),
         sa.func.sum(sa.case((has_log, RS.expected_turnout), else_=0)))
-        .outerjoin(TurnoutLog, TurnoutLog.session_id == RS.id)
+        .outerjoin(logs, logs.c.session_id == RS.id)
         .where(in_period).group_by(RS.team_id))
     totals = {row[0]: row[1:] for row in db.session.execute(stmt)}
     office_cond = sa.true() if area.kode is None else sa.or_(Team.office_kode == area.kode,
@@ -745,13 +764,20 @@ def forecast_for(user, region_kode: Optional[str] = None, weeks: Optional[int] =
     if deadline is not None and deadline < today:
         raise BadInput(_("Tenggat %(d)s sudah lewat; pilih hari ini atau sesudahnya.", d=deadline.isoformat()))
     level = _forecast_level(area, level)
+    memo = _memo()
+    key = ("forecast", area.kode, area.synthetic, level, today, weeks, deadline)
+    if memo is not None and key in memo:
+        return memo[key]
     figures, pace = _pace_rows(area, level, today, weeks)
     rows = [fc.PaceInput(kode=f.kode, nama=f.nama, reachable_backlog=f.reachable_backlog or 0,
                          recorded_in_window=pace.get(f.kode, (0, 0))[0], sessions_in_window=pace.get(f.kode, (0, 0))[1])
             for f in figures.values() if f.wajib_ktp is not None]
     items = fc.forecast(rows, today, weeks, deadline)
-    return {"area": area, "level": level, "today": today, "weeks": weeks, "deadline": deadline,
-            "items": items, "summary": fc.summary(items)}
+    result = {"area": area, "level": level, "today": today, "weeks": weeks, "deadline": deadline,
+              "items": items, "summary": fc.summary(items)}
+    if memo is not None:
+        memo[key] = result
+    return result
 
 
 def slowest_areas(user, region_kode: Optional[str] = None, limit: int = 10, weeks: Optional[int] = None,
@@ -759,7 +785,12 @@ def slowest_areas(user, region_kode: Optional[str] = None, limit: int = 10, week
     """The areas (kecamatan by default) furthest from zero at their recent pace: stalled ones first (no logs in
     the window; the biggest reachable backlog first), then by weeks to zero, longest first. Areas with nothing
     left are left out."""
-    result = forecast_for(user, region_kode, weeks=weeks, deadline=None, level=level, today=today)
+    # The deadline does not change the ranking; the configured one (unless past) shares the page's forecast.
+    today = today or local_today()
+    deadline = coverage_deadline()
+    if deadline is not None and deadline < today:
+        deadline = None
+    result = forecast_for(user, region_kode, weeks=weeks, deadline=deadline, level=level, today=today)
     left = [f for f in result["items"] if f.reachable_backlog > 0]
     left.sort(key=lambda f: (f.weeks_to_zero is not None, -(f.weeks_to_zero or 0), -f.reachable_backlog, f.kode))
     return left[:limit]

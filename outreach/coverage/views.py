@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, Iterator, Optional
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context, url_for
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -46,6 +46,8 @@ UPCOMING_LIMIT = 15
 OVERDUE_LIMIT = 15
 FORECAST_CHART_LIMIT = 30
 EXPORT_BATCH = 1000
+# An XLSX is built in memory by openpyxl (about 10,000 rows a second): larger sets go out as CSV.
+XLSX_MAX_ROWS = 50_000
 
 
 # ---------------------------------------------------------------- small helpers
@@ -472,7 +474,7 @@ def export(kode: str, dataset: str, file_format: str):
     if area.kode is None:
         abort(404)
     try:
-        columns, rows = _export_data(area, dataset)
+        columns, rows = _export_data(area, dataset, file_format)
     except queries.RegionNotFound:
         abort(404)
     except ExportInputError as exc:
@@ -507,7 +509,7 @@ def _export_range() -> tuple[Optional[date], Optional[date]]:
     return date_from, date_to
 
 
-def _export_data(area, dataset: str):
+def _export_data(area, dataset: str, file_format: str = "csv"):
     if dataset == "wilayah":
         level = (request.args.get("level") or child_level_of(area.level) or area.level).strip()
         if level not in LEVELS:
@@ -517,6 +519,13 @@ def _export_data(area, dataset: str):
         away = [(r, label) for r, label in _away_labels().items()]
         return exports.area_columns(_, away), _area_rows(rows)
     date_from, date_to = _export_range()
+    if file_format == "xlsx":
+        limit = int(current_app.config.get("EXPORT_XLSX_MAX_ROWS", XLSX_MAX_ROWS))
+        n = export_row_count(current_user, area, dataset, date_from, date_to)
+        if n > limit:
+            raise ExportInputError(_("%(n)s baris terlalu banyak untuk XLSX (paling banyak %(max)s). Unduh CSV, "
+                                     "atau persempit dengan rentang tanggal (?from=TTTT-BB-HH&to=TTTT-BB-HH) atau "
+                                     "wilayah yang lebih kecil.", n=fmt_number(n), max=fmt_number(limit)))
     if dataset == "sesi":
         return exports.session_columns(_), session_export_rows(current_user, area, date_from, date_to)
     groups, reasons = _group_labels(), _not_recorded_labels()
@@ -576,10 +585,44 @@ def _batches(result, size: int) -> Iterator[list]:
         yield chunk
 
 
+def session_conditions(user, area, date_from: Optional[date], date_to: Optional[date]) -> list:
+    """SQL conditions: the sessions of an area the user may see, dated in the range (when given)."""
+    from outreach.planning.service import visible_sessions_clause
+    RS = RecordingSession
+    out = [_region_condition(area, RS), visible_sessions_clause(user)]
+    if date_from:
+        out.append(RS.date >= date_from)
+    if date_to:
+        out.append(RS.date <= date_to)
+    return out
+
+
+def log_conditions(user, area, date_from: Optional[date], date_to: Optional[date]) -> list:
+    """SQL conditions on TurnoutLog joined to its session: the logs of an area the user may see."""
+    from outreach.planning.service import visible_sessions_clause
+    L = TurnoutLog
+    out = [_region_condition(area, L), visible_sessions_clause(user)]
+    if date_from:
+        out.append(L.session_date >= date_from)
+    if date_to:
+        out.append(L.session_date <= date_to)
+    return out
+
+
+def export_row_count(user, area, dataset: str, date_from: Optional[date], date_to: Optional[date]) -> int:
+    RS = RecordingSession
+    if dataset == "sesi":
+        stmt = sa.select(sa.func.count(RS.id)).where(*session_conditions(user, area, date_from, date_to))
+    else:
+        stmt = (sa.select(sa.func.count(TurnoutLog.id)).join(RS, RS.id == TurnoutLog.session_id)
+                .where(*log_conditions(user, area, date_from, date_to)))
+    return int(db.session.scalar(stmt) or 0)
+
+
 def session_export_rows(user, area, date_from: Optional[date], date_to: Optional[date]) -> Iterator[dict]:
     """The sessions of an area in scope (optionally dated in a range), batch by batch: one query for the
     rows, one per batch for kits, region names and logged totals."""
-    from outreach.planning.service import kind_labels, target_group_labels, visible_sessions_clause
+    from outreach.planning.service import kind_labels, target_group_labels
     from outreach.templating import site_type_labels
 
     RS = RecordingSession
@@ -589,12 +632,8 @@ def session_export_rows(user, area, date_from: Optional[date], date_to: Optional
                       RS.cancel_reason, RS.notes)
             .join(Site, Site.id == RS.site_id).join(Team, Team.id == RS.team_id)
             .outerjoin(TurnoutLog, TurnoutLog.session_id == RS.id)
-            .where(_region_condition(area, RS), visible_sessions_clause(user))
+            .where(*session_conditions(user, area, date_from, date_to))
             .order_by(RS.date, RS.start_time, RS.id))
-    if date_from:
-        stmt = stmt.where(RS.date >= date_from)
-    if date_to:
-        stmt = stmt.where(RS.date <= date_to)
     statuses, kinds, types, groups = session_status_labels(), kind_labels(), site_type_labels(), target_group_labels()
     result = db.session.execute(stmt.execution_options(yield_per=EXPORT_BATCH))
     for batch in _batches(result, EXPORT_BATCH):
@@ -627,7 +666,6 @@ def _local(value: Optional[datetime]) -> Optional[datetime]:
 
 def log_export_rows(user, area, date_from: Optional[date], date_to: Optional[date]) -> Iterator[dict]:
     """The turnout logs of an area in scope (by session date), batch by batch."""
-    from outreach.planning.service import visible_sessions_clause
     from outreach.models.field import COUNT_COLUMNS
 
     L, RS = TurnoutLog, RecordingSession
@@ -637,12 +675,8 @@ def log_export_rows(user, area, date_from: Optional[date], date_to: Optional[dat
                       L.created_at, L.updated_at, L.version, *count_cols)
             .join(RS, RS.id == L.session_id).join(Site, Site.id == RS.site_id).join(Team, Team.id == RS.team_id)
             .outerjoin(User, User.id == L.created_by_id)
-            .where(_region_condition(area, L), visible_sessions_clause(user))
+            .where(*log_conditions(user, area, date_from, date_to))
             .order_by(L.session_date, L.session_id))
-    if date_from:
-        stmt = stmt.where(L.session_date >= date_from)
-    if date_to:
-        stmt = stmt.where(L.session_date <= date_to)
     result = db.session.execute(stmt.execution_options(yield_per=EXPORT_BATCH))
     for batch in _batches(result, EXPORT_BATCH):
         names = _names({r[2] for r in batch} | {r[3] for r in batch})

@@ -2,9 +2,10 @@
 past sessions of the demo field user's team, which wait for theirs, so "Jadwal saya" shows at once
 what a team does after a session.
 
-Logs are written through `outreach.field.service.save_log`, as a phone would send them (the session
-becomes selesai, the audit trail records the log). Numbers are deterministic (seeded) and stay within
-what the kits could record. Idempotent: when the kecamatan's sessions already have
+Logs are written through `outreach.field.service.save_log`, as a phone would send them: the session
+becomes selesai, the audit trail records the log, and the residents learned to be away are added to
+the desa's known-away counts. Numbers are deterministic (seeded) and stay within what the kits could
+record. Idempotent: when the kecamatan's sessions already have
 logs, nothing is added.
 """
 from __future__ import annotations
@@ -112,9 +113,10 @@ def _log_values(s: RecordingSession, rng: random.Random, tz) -> tuple[dict, date
         "not_recorded": {"tidak_ditemukan_siak": rng.randint(0, 3), "sudah_rekam": rng.randint(0, 4),
                          "belum_cukup_umur": rng.randint(0, 2),
                          "gangguan_alat_jaringan": rng.choice((0, 0, 0, 2, 5)), "tidak_bersedia": rng.randint(0, 2)},
-        # No residents-away counts: seed-demo resets the desa's known-away rows to the demo's own
-        # figures on every run, which would undo (and so not match) what the logs had added.
-        "away": {"luar_negeri": 0, "luar_daerah": 0, "pindah_meninggal": 0, "lainnya": 0},
+        # Residents the team learned are away: they add to the desa's known-away counts (seed-demo
+        # creates those rows once and leaves them alone afterwards).
+        "away": {"luar_negeri": rng.randint(0, 3), "luar_daerah": rng.randint(0, 4),
+                 "pindah_meninggal": rng.randint(0, 2), "lainnya": rng.choice((0, 0, 1))},
         "started_at": started.isoformat(), "ended_at": ended.isoformat(), "kit_ids": kit_ids,
         "notes": rng.choice(("", "", "Listrik sempat padam 20 menit.", "Banyak warga bekerja; datang sore.",
                              "Ketua RT membantu mendata warga lansia.")),

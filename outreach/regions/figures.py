@@ -9,7 +9,7 @@ of its desa to the person; without them (an AreaFigures built by hand) the area-
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Optional
 
@@ -90,9 +90,9 @@ class AreaFigures:
         return round(100.0 * (self.sudah_rekam or 0) / self.wajib_ktp, 2)
 
     def as_dict(self) -> dict:
-        out = asdict(self)
-        for name in _INTERNAL:
-            out.pop(name, None)
+        # Flat fields copied by hand: dataclasses.asdict deep-copies, which shows on a 576-row table.
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _INTERNAL}
+        out["known_away_by_reason"] = dict(self.known_away_by_reason)
         as_of = self.target_as_of.isoformat() if self.target_as_of else None
         out.update(known_away=self.known_away, backlog=self.backlog, reachable_backlog=self.reachable_backlog,
                    percent_recorded=self.percent_recorded, target_as_of=as_of,

@@ -11,12 +11,14 @@ province, its kabupaten and its kecamatan come out of a single pass over the des
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Optional, Sequence
 
 import sqlalchemy as sa
+from flask import current_app
 
 from outreach.extensions import db
 from outreach.models import AWAY_REASONS, KnownAway, Region
@@ -103,11 +105,18 @@ def desa_values(desa: DesaFilter) -> sa.CTE:
     columns = [Region.kode.label("kode"), Region.provinsi_kode.label("provinsi"),
                Region.kabupaten_kode.label("kabupaten"), Region.kecamatan_kode.label("kecamatan"),
                Region.wajib_ktp.label("wajib"), sa.func.coalesce(Region.sudah_rekam, 0).label("official"),
-               Region.target_as_of.label("as_of"), known_away_per_desa().label("away"),
-               recorded_since_per_desa().label("since")]
-    # Per-desa index probes (index-only on both databases) beat a grouped join over every log: measured
-    # at province scale, about half the time on SQLite and on PostgreSQL.
-    return (sa.select(*columns).where(Region.level == "desa", desa.on_region())
+               Region.target_as_of.label("as_of"), recorded_since_per_desa().label("since")]
+    # Per-desa index probes (index-only on both databases) beat a grouped join over every log: measured at
+    # province scale, about half the time on SQLite and on PostgreSQL. For known away (a small table)
+    # PostgreSQL is faster hashing the grouped rows, SQLite probing its covering index.
+    if db.session.get_bind().dialect.name == "postgresql":
+        away = (sa.select(KnownAway.desa_kode.label("desa_kode"), sa.func.sum(KnownAway.count).label("n"))
+                .where(desa.on_known_away()).group_by(KnownAway.desa_kode).subquery("away"))
+        stmt = (sa.select(*columns, sa.func.coalesce(away.c.n, 0).label("away"))
+                .outerjoin(away, away.c.desa_kode == Region.kode))
+    else:
+        stmt = sa.select(*columns, known_away_per_desa().label("away"))
+    return (stmt.where(Region.level == "desa", desa.on_region())
             .cte("coverage_desa").prefix_with("MATERIALIZED"))
 
 
@@ -152,9 +161,59 @@ def _away_by_reason(levels: Sequence[Optional[str]], desa: DesaFilter):
     return selects[0] if len(selects) == 1 else sa.union_all(*selects)
 
 
+def data_version() -> tuple:
+    """A cheap fingerprint (one statement, index look-ups and small counts) of everything the figures are
+    computed from: turnout logs, known-away rows and region rows (official figures are copied there).
+    Any insert, delete or update (each sets updated_at) changes it."""
+    def newest(column):
+        return sa.select(sa.func.max(column)).scalar_subquery()
+
+    def rows(model):
+        return sa.select(sa.func.count()).select_from(model).scalar_subquery()
+
+    row = db.session.execute(sa.select(
+        newest(TurnoutLog.updated_at), rows(TurnoutLog), newest(KnownAway.updated_at), rows(KnownAway),
+        sa.select(sa.func.sum(KnownAway.count)).scalar_subquery(), newest(Region.updated_at), rows(Region))).one()
+    return tuple(str(v) for v in row)
+
+
+def cache_enabled() -> bool:
+    """Setting COVERAGE_CACHE: True / False; unset (None): on, except in tests (TESTING), where statement
+    counts should not depend on what an earlier request left behind. Tests of the cache turn it on."""
+    setting = current_app.config.get("COVERAGE_CACHE")
+    return (not current_app.testing) if setting is None else bool(setting)
+
+
+_cache: "OrderedDict[tuple, tuple]" = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_ENTRIES = 256
+
+
 def totals_by_level(levels: Sequence[Optional[str]], desa: DesaFilter) -> dict[tuple, tuple]:
     """{(level or "", area code): totals row} for every level in `levels` (None: all covered desa in one
-    row, code ""), over the desa `desa` covers. Two statements: the sums, and known away by reason."""
+    row, code ""), over the desa `desa` covers.
+
+    Two statements (the sums, and known away by reason), remembered per process until data_version()
+    changes: a new or corrected turnout log, a known-away change or an import shows at the next call."""
+    if not cache_enabled():
+        return _compute_totals(levels, desa)
+    key = (db.engine.url.render_as_string(hide_password=True), tuple(levels), desa)
+    version = data_version()
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and hit[0] == version:
+            _cache.move_to_end(key)
+            return hit[1]
+    out = _compute_totals(levels, desa)
+    with _cache_lock:
+        _cache[key] = (version, out)
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    return out
+
+
+def _compute_totals(levels: Sequence[Optional[str]], desa: DesaFilter) -> dict[tuple, tuple]:
     d = desa_values(desa)
     selects = [_totals(d, level) for level in levels]
     stmt = selects[0] if len(selects) == 1 else sa.union_all(*selects)

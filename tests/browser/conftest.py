@@ -14,10 +14,15 @@ or the demo seed) before it opens a page. CSRF is switched on for browser tests,
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
 from pathlib import Path
 from types import SimpleNamespace
+
+# Without this, context.set_offline() does not cut off a service worker's own fetches, so an
+# offline test would not really be offline. Must be set before Playwright starts.
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 from urllib.parse import urlsplit
 
 import pytest

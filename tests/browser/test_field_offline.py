@@ -7,13 +7,11 @@ Service workers need a secure context: the live server is on 127.0.0.1 (localhos
 """
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 
 # Playwright applies offline mode (and routing) to a service worker's own requests only with this flag;
 # without it the worker would still reach the server while the page is "offline". It must be set before
 # the Playwright driver starts (the session's `browser` fixture), so at import time.
-os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
