@@ -7,6 +7,7 @@ FLASK := $(VENV)/bin/flask --app app
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
+JOBS ?= 2
 
 .PHONY: setup run test test-sqlite test-postgres chromium postgres translations translations-update
 
@@ -42,9 +43,9 @@ postgres:
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 
 test-sqlite: setup chromium
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n $(JOBS)
 
 test-postgres: setup chromium postgres
-	TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider
+	TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider -n $(JOBS)
 
 test: test-sqlite test-postgres

@@ -46,6 +46,16 @@ class DefaultConfig:
     # None: on, except under TESTING.
     COVERAGE_CACHE = None
     HOLIDAY_COUNTRY = "ID"
+    # Planner (issue 8): travel, working day and priority weights (extra weight per record, ≥ 0).
+    PLANNER_TRAVEL_KMH = 30
+    PLANNER_ROAD_FACTOR = 1.4
+    PLANNER_DAY_START = "08:00"
+    PLANNER_DAY_END = "15:00"
+    PLANNER_WEIGHT_PEMILIH_PEMULA = 1.0
+    PLANNER_WEIGHT_LAGGING = 0.5
+    PLANNER_WEIGHT_PER_30_DAYS = 0.1
+    PLANNER_MAX_DAYS_SINCE_VISIT = 180
+    PLANNER_MAX_DAYS = 62  # longest date range one proposal may cover
 
     # Maps
     MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

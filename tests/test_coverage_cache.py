@@ -76,3 +76,14 @@ def test_the_cache_keeps_areas_and_levels_apart(cache_on, world, db):
     assert [f.wajib_ktp for f in cq.area_table(admin, "desa", parent="33.74.01")] == [1000, 500]
     assert cq.coverage(admin)["region"].wajib_ktp == 2600
     assert rq.cache_enabled()
+
+
+def test_renamed_regions_and_new_desa_show_through_the_cache(cache_on, world, db):
+    admin = world.users["admin"]
+    assert [f.nama for f in cq.coverage(admin, "33.74")["children"]] == ["Kecamatan Satu", "Kecamatan Dua"]
+    world.kec2.nama = "Kecamatan Dua Baru"
+    builders.make_region("33.74.03.2001", "Desa Baru", wajib_ktp=100, sudah_rekam=40)
+    db.session.commit()
+    children = cq.coverage(admin, "33.74")["children"]
+    assert [(f.nama, f.wajib_ktp) for f in children] == [
+        ("Kecamatan Satu", 1500), ("Kecamatan Dua Baru", 800), ("Kecamatan 33.74.03", 100)]

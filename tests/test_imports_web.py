@@ -201,13 +201,14 @@ def test_boundaries_and_schools_through_the_browser(client, db, world, login_as,
     assert db.session.scalar(sa.select(Site).where(Site.npsn == "20399002")) is None
 
 
-def test_preview_in_english_falls_back_to_indonesian_messages(client, db, world, login_as, uploads):
+def test_preview_in_english_shows_translated_row_messages(client, db, world, login_as, uploads):
     login_as("admin")
     with client.session_transaction() as session:
         session["locale"] = "en"
     html = upload(client, "regions", "kode,nama,level,parent_kode,lat,lng\n33.74.09,X,kecamatan,33.74,110.4,-7\n") \
         .get_data(as_text=True)
-    assert "tertukar" in html
+    assert 'lang="en"' in html
+    assert "tertukar" not in html and "swapped" in html.lower()
 
 
 def test_stale_uploads_are_purged(tmp_path):

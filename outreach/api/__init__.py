@@ -4,6 +4,6 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Modules that carry API routes; openapi.json merges their OPENAPI_PATHS and OPENAPI_SCHEMAS.
-API_MODULES = ("routes", "regions", "sites", "sessions", "field", "maps", "coverage")
+API_MODULES = ("routes", "regions", "sites", "sessions", "field", "maps", "coverage", "plans")
 
-from outreach.api import routes, regions, sites, sessions, field, maps, coverage  # noqa: E402,F401
+from outreach.api import routes, regions, sites, sessions, field, maps, coverage, plans  # noqa: E402,F401

@@ -2,19 +2,25 @@
 forecast, slowest areas, coming sessions and overdue logs, each scoped to the user.
 
 Every figure is summed by SQL (GROUP BY, correlated per-desa sums); Python only shapes the few rows
-that come back. The figures are live: a turnout log counts the moment it is saved.
+that come back. The figures are live: a turnout log counts the moment it is saved. One pass over an
+area's desa gives the area, its children and its kecamatan (`area_bundle`); within a GET request the
+panels of a page share it (memo on `g`), and across requests outreach.regions.queries remembers the
+sums until a log, known-away or region row changes (setting COVERAGE_CACHE).
 
 Public functions (the pages and the API call these; names are stable):
 
+    resolve_area(user, region_kode=None)                             -> Area (RegionNotFound)
     coverage(user, region_kode=None)                  -> {"region", "children", "data_as_of", ...}
     area_table(user, level, parent=None, q=None, sort=None)          -> list[AreaFigures]
     trend_points(user, region_kode=None, date_from=None, date_to=None) -> list[dict]
-    team_figures(user, date_from=None, date_to=None)                 -> list[TeamFigures]
+    team_figures(user, date_from=None, date_to=None, region_kode=None) -> list[TeamFigures]
     pemilih_pemula(user, region_kode=None, cutoff=None)              -> {"cutoff", "total", "kecamatan", "schools"}
     forecast_for(user, region_kode=None, weeks=None, deadline=None)  -> {"items": [AreaForecast], ...}
     slowest_areas(user, region_kode=None, limit=10)                  -> list[AreaForecast]
     upcoming_sessions(user, region_kode=None, days=14, limit=20)     -> list[dict]
     overdue_logs(user, region_kode=None, limit=50)                   -> list[dict]
+    count_overdue_logs(user, region_kode=None)                       -> int
+    latest_log_at(area)                                              -> datetime | None
 
 Bad input raises `CoverageError` (`.status` 400 or 404, `.message` in Bahasa Indonesia):
 `RegionNotFound` for an unknown code or one outside the user's scope, `BadInput` otherwise.
@@ -288,9 +294,15 @@ def area_bundle(area: Area) -> AreaBundle:
         return memo[key]
     levels = _bundle_levels(area)
     row_levels = [lv for lv in levels if not (area.synthetic and lv == area.level)]
-    rows = rq.region_rows(row_levels, area.kode)
     group_levels = ([None] if area.kode is None else []) + levels
-    bundle = AreaBundle(area, levels, rows, rq.totals_by_level(group_levels, rq.DesaFilter.within(area.kode)))
+
+    def compute():
+        return (tuple(rq.region_rows(row_levels, area.kode)),
+                rq.compute_totals(group_levels, rq.DesaFilter.within(area.kode)))
+
+    # One fingerprint check covers both the region rows and the sums (see outreach.regions.queries.cached).
+    rows, totals = rq.cached(("bundle", area.kode, tuple(row_levels), tuple(group_levels)), compute)
+    bundle = AreaBundle(area, levels, rows, totals)
     if memo is not None:
         memo[key] = bundle
     return bundle
@@ -647,7 +659,8 @@ def pemilih_pemula(user, region_kode: Optional[str] = None, cutoff=None, school_
     today up to the cut-off). A cut-off in the past raises BadInput.
 
     Returns {"cutoff": date, "total": {...}, "kecamatan": [dict], "schools": [dict] (most still to record
-    first, at most `school_limit`; None: all), "schools_total": int}. Each row: pemilih_pemula, recorded,
+    first (then the larger still to record, then by id), at most `school_limit`; None: all),
+    "schools_total": int}. Each row: pemilih_pemula, recorded,
     still_to_record, sessions_planned, expected_planned, uncovered (= still to record − expected at
     planned sessions, not below 0); kecamatan rows also count schools and schools_without_session."""
     area = resolve_area(user, region_kode)
@@ -686,12 +699,20 @@ def pemilih_pemula(user, region_kode: Optional[str] = None, cutoff=None, school_
         kecamatan.append(item)
     kecamatan.sort(key=lambda r: (-r["uncovered"], -r["still_to_record"], r["kode"]))
     total = {k: sum(r[k] for r in kecamatan) for k in keys}
-    stmt = (sa.select(Site.id, Site.nama, Site.npsn, Site.jenjang, Site.desa_kode, Site.kecamatan_kode,
-                      Site.pemilih_pemula, recorded, still, n_sessions, expected, uncovered, Site.pemilih_pemula_as_of)
-            .outerjoin(planned, planned.c.site_id == Site.id).where(*schools_where)
-            .order_by(uncovered.desc(), still.desc(), Site.nama, Site.id))
+    # The ranking reads only indexed columns (covering index on schools); the names and details are then
+    # fetched for the schools kept, not for every school of the province.
+    top = (sa.select(Site.id.label("id"), recorded.label("recorded"), still.label("still"), n_sessions.label("n"),
+                     expected.label("expected"), uncovered.label("uncovered"))
+           .outerjoin(planned, planned.c.site_id == Site.id).where(*schools_where)
+           .order_by(uncovered.desc(), still.desc(), Site.id))
     if school_limit is not None:
-        stmt = stmt.limit(school_limit)
+        top = top.limit(school_limit)
+    top = top.subquery("top")
+    stmt = (sa.select(Site.id, Site.nama, Site.npsn, Site.jenjang, Site.desa_kode, Site.kecamatan_kode,
+                      Site.pemilih_pemula, top.c.recorded, top.c.still, top.c.n, top.c.expected, top.c.uncovered,
+                      Site.pemilih_pemula_as_of)
+            .join(top, top.c.id == Site.id)
+            .order_by(top.c.uncovered.desc(), top.c.still.desc(), Site.id))
     schools = [{"site_id": r[0], "nama": r[1], "npsn": r[2], "jenjang": r[3], "desa_kode": r[4],
                 "kecamatan_kode": r[5], "pemilih_pemula": int(r[6] or 0), "recorded": int(r[7] or 0),
                 "still_to_record": int(r[8] or 0), "sessions_planned": int(r[9] or 0),

@@ -7,3 +7,4 @@ from outreach.models.audit import AuditEntry  # noqa: F401
 from outreach.models.planning import RecordingSession, SessionKit, SessionPostponement, SESSION_KINDS, SESSION_STATUSES, TARGET_GROUPS  # noqa: F401
 from outreach.models.jobs import JobRun, Notification, CoverageSnapshot  # noqa: F401
 from outreach.models.field import TurnoutLog, NOT_RECORDED_REASONS, RECORDED_GROUPS, SEXES, COUNT_COLUMNS  # noqa: F401
+from outreach.models.plans import PlanProposal  # noqa: F401

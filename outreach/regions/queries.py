@@ -195,16 +195,22 @@ def totals_by_level(levels: Sequence[Optional[str]], desa: DesaFilter) -> dict[t
 
     Two statements (the sums, and known away by reason), remembered per process until data_version()
     changes: a new or corrected turnout log, a known-away change or an import shows at the next call."""
+    return cached(("totals", tuple(levels), desa), lambda: compute_totals(levels, desa))
+
+
+def cached(key: tuple, compute):
+    """compute(), remembered per process (COVERAGE_CACHE) under `key` until data_version() changes.
+    The value must not be changed by callers."""
     if not cache_enabled():
-        return _compute_totals(levels, desa)
-    key = (db.engine.url.render_as_string(hide_password=True), tuple(levels), desa)
+        return compute()
+    key = (db.engine.url.render_as_string(hide_password=True),) + key
     version = data_version()
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None and hit[0] == version:
             _cache.move_to_end(key)
             return hit[1]
-    out = _compute_totals(levels, desa)
+    out = compute()
     with _cache_lock:
         _cache[key] = (version, out)
         _cache.move_to_end(key)
@@ -213,7 +219,7 @@ def totals_by_level(levels: Sequence[Optional[str]], desa: DesaFilter) -> dict[t
     return out
 
 
-def _compute_totals(levels: Sequence[Optional[str]], desa: DesaFilter) -> dict[tuple, tuple]:
+def compute_totals(levels: Sequence[Optional[str]], desa: DesaFilter) -> dict[tuple, tuple]:
     d = desa_values(desa)
     selects = [_totals(d, level) for level in levels]
     stmt = selects[0] if len(selects) == 1 else sa.union_all(*selects)

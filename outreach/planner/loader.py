@@ -1,0 +1,336 @@
+"""From the database to a `PlanRequest`: the query side of the planner (the planner itself stays pure).
+
+`parse_inputs(raw)` checks the raw API/form values; `load_request(user, inputs)` loads, for a
+kecamatan or kabupaten in the user's scope: candidate sites with the reachable backlog of their desa
+(one pool per desa, shared by its sites: never counted twice), schools with pemilih pemula still to
+record and the cut-off PEMILIH_PEMULA_CUTOFF, the teams and kits the user may plan with (kits under
+repair marked), existing sessions as busy slots, days since each desa was last visited, and areas
+lagging the coverage forecast.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any, Mapping, Optional
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context
+from flask_babel import gettext as _babel_gettext
+
+from outreach.extensions import db
+from outreach.models import Region, Site as SiteRow
+from outreach.models.planning import ACTIVE_STATUSES, RecordingSession, SessionKit
+from outreach.models.regions import level_of
+from outreach.planner.model import BusySlot, Kit, PlanRequest, PriorityWeights, Site, Team
+from outreach.planner.validate import Issue, PlanInputError
+from outreach.planning import service as planning
+from outreach.security import kode_in_scope
+
+log = logging.getLogger(__name__)
+
+REPAIR_STATUSES = ("rusak", "servis")
+SCHOOL = "sekolah"
+# Home visits are arranged one by one, not proposed by the planner.
+NOT_PLANNED_TYPES = ("rumah",)
+INPUT_KINDS = {"region": "string", "date_from": "string", "date_to": "string", "team_ids": "array",
+               "kit_ids": "array", "settings": "object"}
+# Setting overrides: name -> (kind, PlanRequest field or weight name).
+SETTING_KINDS = {
+    "travel_speed_kmh": "number", "road_factor": "number", "records_per_kit_hour": "number",
+    "work_start": "time", "work_end": "time", "min_session_hours": "number", "max_session_hours": "number",
+    "weight_pemilih_pemula": "number", "weight_lagging": "number", "weight_per_30_days_since_visit": "number",
+    "max_days_since_visit": "integer",
+}
+
+
+def _(message: str, **variables) -> str:
+    if has_request_context():
+        return _babel_gettext(message, **variables)
+    return message % variables if variables else message
+
+
+class RegionNotFound(Exception):
+    """The region does not exist, is not a kecamatan/kabupaten, or lies outside the user's scope."""
+
+
+@dataclass
+class PlanInputs:
+    region: str
+    date_from: date
+    date_to: date
+    team_ids: Optional[list[int]] = None
+    kit_ids: Optional[list[int]] = None
+    settings: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {"region": self.region, "date_from": self.date_from.isoformat(), "date_to": self.date_to.isoformat(),
+                "team_ids": self.team_ids, "kit_ids": self.kit_ids, "settings": dict(self.settings)}
+
+
+def _cfg(name: str, default):
+    return current_app.config.get(name, default)
+
+
+def _parse_time(value) -> Optional[time]:
+    if isinstance(value, time):
+        return value
+    try:
+        text = str(value).strip()
+        return time.fromisoformat(("0" + text) if len(text) == 4 else text)
+    except ValueError:
+        return None
+
+
+def _id_list(value, label: str, issues: list, fld: str) -> Optional[list[int]]:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)):
+        issues.append(Issue(fld, _("%(label)s harus berupa daftar id.", label=label)))
+        return None
+    out = []
+    for v in value:
+        if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, str) and v.isdigit())) \
+                or not 0 < int(v) <= planning._ID_MAX:
+            issues.append(Issue(fld, _("%(label)s berisi id yang tidak sah: %(value)s.", label=label,
+                                       value=str(v)[:40])))
+            return None
+        out.append(int(v))
+    return sorted(set(out))
+
+
+def parse_inputs(raw: Mapping[str, Any]) -> PlanInputs:
+    """The request's raw values checked and typed; PlanInputError (Indonesian messages) when any is bad."""
+    issues: list[Issue] = []
+    unknown = sorted(str(k) for k in raw if k not in INPUT_KINDS)
+    if unknown:
+        issues.append(Issue("input", _("Kolom tidak dikenal: %(names)s.", names=", ".join(unknown))))
+    region = raw.get("region")
+    if not isinstance(region, str) or not region.strip():
+        issues.append(Issue("wilayah", _("Pilih wilayah (kode kecamatan atau kabupaten/kota).")))
+        region = ""
+    region = region.strip()
+    days = {}
+    for key, label in (("date_from", _("Tanggal mulai")), ("date_to", _("Tanggal akhir"))):
+        value = raw.get(key)
+        if isinstance(value, date):
+            days[key] = value
+            continue
+        try:
+            days[key] = date.fromisoformat(str(value).strip()) if value not in (None, "") else None
+        except ValueError:
+            days[key] = None
+            issues.append(Issue("tanggal", _("%(label)s \"%(value)s\" bukan tanggal yang sah (format TTTT-BB-HH).",
+                                             label=label, value=str(value)[:40])))
+            continue
+        if days[key] is None:
+            issues.append(Issue("tanggal", _("%(label)s wajib diisi.", label=label)))
+    if days.get("date_from") and days.get("date_to"):
+        span = (days["date_to"] - days["date_from"]).days + 1
+        if span < 1:
+            issues.append(Issue("tanggal", _("Rentang tanggal kosong: tanggal akhir %(last)s sebelum tanggal mulai "
+                                             "%(first)s.", last=days["date_to"].strftime("%d-%m-%Y"),
+                                             first=days["date_from"].strftime("%d-%m-%Y"))))
+        elif span > int(_cfg("PLANNER_MAX_DAYS", 62)):
+            issues.append(Issue("tanggal", _("Rentang tanggal terlalu panjang: paling lama %(n)s hari.",
+                                             n=int(_cfg("PLANNER_MAX_DAYS", 62)))))
+    team_ids = _id_list(raw.get("team_ids"), _("Tim"), issues, "tim")
+    kit_ids = _id_list(raw.get("kit_ids"), _("Alat"), issues, "alat")
+    settings = raw.get("settings") or {}
+    clean: dict = {}
+    if not isinstance(settings, Mapping):
+        issues.append(Issue("pengaturan", _("Pengaturan harus berupa objek.")))
+        settings = {}
+    for key, value in settings.items():
+        kind = SETTING_KINDS.get(key)
+        if kind is None:
+            issues.append(Issue("pengaturan", _("Pengaturan tidak dikenal: %(name)s.", name=str(key)[:40])))
+        elif value is None:
+            continue
+        elif kind == "time":
+            parsed = _parse_time(value)
+            if parsed is None:
+                issues.append(Issue("pengaturan", _("%(name)s \"%(value)s\" bukan jam yang sah (format JJ:MM).",
+                                                    name=key, value=str(value)[:20])))
+            else:
+                clean[key] = parsed.strftime("%H:%M")
+        else:
+            number = value
+            if isinstance(value, str):
+                try:
+                    number = float(value.replace(",", "."))
+                except ValueError:
+                    number = None
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+                issues.append(Issue("pengaturan", _("%(name)s harus berupa angka.", name=key)))
+            elif kind == "integer" and number != int(number):
+                issues.append(Issue("pengaturan", _("%(name)s harus berupa bilangan bulat.", name=key)))
+            else:
+                clean[key] = int(number) if kind == "integer" else float(number)
+    if issues:
+        raise PlanInputError(issues)
+    return PlanInputs(region=region, date_from=days["date_from"], date_to=days["date_to"], team_ids=team_ids,
+                      kit_ids=kit_ids, settings=clean)
+
+
+def resolve_region(user, kode: str) -> Region:
+    """The kecamatan or kabupaten to plan, inside the user's scope; RegionNotFound otherwise."""
+    if level_of(kode) not in ("kecamatan", "kabupaten"):
+        raise PlanInputError([Issue("wilayah", _("Wilayah \"%(kode)s\" harus kode kecamatan (mis. 33.74.01) atau "
+                                                 "kabupaten/kota (mis. 33.74).", kode=kode[:20]))])
+    if not kode_in_scope(user, kode):
+        raise RegionNotFound(kode)
+    region = db.session.get(Region, kode)
+    if region is None:
+        raise RegionNotFound(kode)
+    return region
+
+
+def planning_regions(user) -> list[Region]:
+    """Kecamatan (and, for an admin or a kabupaten scope, kabupaten) the user may plan, for forms."""
+    from outreach.security import user_scope_kode
+
+    scope = user_scope_kode(user)
+    q = sa.select(Region).where(Region.level.in_(("kecamatan", "kabupaten")))
+    if scope is not None:
+        q = q.where(sa.or_(Region.kode == scope, Region.kode.like(scope + ".%")))
+    return list(db.session.scalars(q.order_by(Region.kode)))
+
+
+def _kabupaten_of(region: Region) -> str:
+    return region.kode[:5]
+
+
+def available_resources(user, region: Region):
+    """Teams and kits of the region's kabupaten the user may plan with (kits under repair included)."""
+    kab = _kabupaten_of(region)
+    teams = [t for t in planning.visible_teams(user) if t.active and t.office_kode == kab]
+    kits = [k for k in planning.visible_kits(user) if k.office_kode == kab]
+    return teams, kits
+
+
+def _weights(settings: Mapping) -> PriorityWeights:
+    return PriorityWeights(
+        pemilih_pemula=settings.get("weight_pemilih_pemula", float(_cfg("PLANNER_WEIGHT_PEMILIH_PEMULA", 1.0))),
+        lagging=settings.get("weight_lagging", float(_cfg("PLANNER_WEIGHT_LAGGING", 0.5))),
+        per_30_days_since_visit=settings.get("weight_per_30_days_since_visit",
+                                             float(_cfg("PLANNER_WEIGHT_PER_30_DAYS", 0.1))),
+        max_days_since_visit=settings.get("max_days_since_visit", int(_cfg("PLANNER_MAX_DAYS_SINCE_VISIT", 180))))
+
+
+def _lagging_kodes(user, region: Region, today: date) -> set[str]:
+    """Kecamatan/desa of the region whose forecast misses the deadline (empty when no forecast can be made)."""
+    try:
+        from outreach.coverage.queries import forecast_for
+
+        fc = forecast_for(user, region.kode, today=today)
+        return {item.kode for item in fc["items"] if item.misses_deadline}
+    except Exception:  # the forecast is optional for the planner: no weight rather than no plan
+        log.warning("planner: no lagging forecast for %s", region.kode, exc_info=True)
+        return set()
+
+
+def load_request(user, inputs: PlanInputs, *, today: Optional[date] = None) -> tuple[PlanRequest, dict]:
+    """The planner's request for `inputs`, plus a context for display (names of sites, teams, kits)."""
+    region = resolve_region(user, inputs.region)
+    today = today or planning.local_today()
+    issues: list[Issue] = []
+    teams, kits = available_resources(user, region)
+    if inputs.team_ids is not None:
+        unknown = sorted(set(inputs.team_ids) - {t.id for t in teams})
+        if unknown:
+            issues.append(Issue("tim", _("Tim tidak dikenal atau bukan tim kabupaten/kota wilayah ini: %(ids)s.",
+                                         ids=", ".join(map(str, unknown)))))
+        teams = [t for t in teams if t.id in set(inputs.team_ids)]
+    if inputs.kit_ids is not None:
+        unknown = sorted(set(inputs.kit_ids) - {k.id for k in kits})
+        if unknown:
+            issues.append(Issue("alat", _("Alat tidak dikenal atau bukan alat kabupaten/kota wilayah ini: %(ids)s.",
+                                          ids=", ".join(map(str, unknown)))))
+        kits = [k for k in kits if k.id in set(inputs.kit_ids)]
+    if issues:
+        raise PlanInputError(issues)
+
+    from outreach.regions.queries import level_figures
+
+    level_col = SiteRow.kecamatan_kode if region.level == "kecamatan" else SiteRow.kabupaten_kode
+    rows = list(db.session.scalars(sa.select(SiteRow).where(
+        level_col == region.kode, SiteRow.active.is_(True), SiteRow.type.not_in(NOT_PLANNED_TYPES))
+        .order_by(SiteRow.id)))
+    figures = level_figures("desa", region.kode)
+    desa_backlog = {kode: int(f.reachable_backlog or 0) for kode, f in figures.items()}
+    last_visit = dict(db.session.execute(
+        sa.select(RecordingSession.desa_kode, sa.func.max(RecordingSession.date))
+        .where(RecordingSession.desa_kode.in_(list(desa_backlog) or [""]),
+               RecordingSession.status.in_(ACTIVE_STATUSES), RecordingSession.date < inputs.date_from)
+        .group_by(RecordingSession.desa_kode)).all())
+    lagging = _lagging_kodes(user, region, today)
+    cutoff = date.fromisoformat(str(_cfg("PEMILIH_PEMULA_CUTOFF", "2029-02-14")))
+
+    sites = []
+    for row in rows:
+        seen = last_visit.get(row.desa_kode)
+        since = (inputs.date_from - seen).days if seen else None
+        is_lagging = row.desa_kode in lagging or row.kecamatan_kode in lagging
+        if row.type == SCHOOL:
+            sites.append(Site(row.id, row.lat, row.lng, name=row.nama, pemilih_pemula=row.pemilih_pemula_backlog or 0,
+                              cutoff=cutoff, days_since_visit=since, lagging=is_lagging))
+        else:
+            backlog = desa_backlog.get(row.desa_kode, 0)
+            sites.append(Site(row.id, row.lat, row.lng, name=row.nama, desa=row.desa_kode, backlog=backlog,
+                              days_since_visit=since, lagging=is_lagging))
+
+    pool_ids = {k.id for k in kits}
+    plan_teams = []
+    for t in teams:
+        lat = t.office_lat if t.office_lat is not None else (t.office.lat if t.office else None)
+        lng = t.office_lng if t.office_lng is not None else (t.office.lng if t.office else None)
+        if lat is None or lng is None:
+            lat, lng = region.lat or 0.0, region.lng or 0.0
+        own = tuple(sorted(k.id for k in kits if k.team_id in (t.id, None) and k.id in pool_ids))
+        plan_teams.append(Team(t.id, lat, lng, name=t.nama, kit_ids=own))
+    plan_kits = tuple(Kit(k.id, k.code, under_repair=k.status in REPAIR_STATUSES) for k in kits)
+
+    team_ids = [t.id for t in teams] or [-1]
+    kit_ids = sorted(pool_ids) or [-1]
+    booked = sa.or_(RecordingSession.team_id.in_(team_ids), RecordingSession.id.in_(
+        sa.select(SessionKit.session_id).where(SessionKit.kit_id.in_(kit_ids))))
+    existing = db.session.execute(
+        sa.select(RecordingSession.id, RecordingSession.date, RecordingSession.end_date, RecordingSession.team_id)
+        .where(RecordingSession.status.in_(ACTIVE_STATUSES), RecordingSession.date <= inputs.date_to,
+               sa.func.coalesce(RecordingSession.end_date, RecordingSession.date) >= inputs.date_from, booked)).all()
+    session_kits: dict[int, list[int]] = {}
+    if existing:
+        for sid, kid in db.session.execute(sa.select(SessionKit.session_id, SessionKit.kit_id)
+                                           .where(SessionKit.session_id.in_([e.id for e in existing]))):
+            session_kits.setdefault(sid, []).append(kid)
+    busy = []
+    for e in existing:
+        day = max(e.date, inputs.date_from)
+        last = min(e.end_date or e.date, inputs.date_to)
+        while day <= last:
+            busy.append(BusySlot(day, team_id=e.team_id, kit_ids=tuple(sorted(session_kits.get(e.id, ())))))
+            day = date.fromordinal(day.toordinal() + 1)
+
+    s = inputs.settings
+    req = PlanRequest(
+        first_day=inputs.date_from, last_day=inputs.date_to, teams=tuple(plan_teams), kits=plan_kits,
+        sites=tuple(sites), desa_backlog=desa_backlog, busy=tuple(busy),
+        work_start=_parse_time(s.get("work_start", _cfg("PLANNER_DAY_START", "08:00"))),
+        work_end=_parse_time(s.get("work_end", _cfg("PLANNER_DAY_END", "15:00"))),
+        records_per_kit_hour=s.get("records_per_kit_hour", float(_cfg("RECORDS_PER_KIT_HOUR", 12))),
+        travel_speed_kmh=s.get("travel_speed_kmh", float(_cfg("PLANNER_TRAVEL_KMH", 30))),
+        road_factor=s.get("road_factor", float(_cfg("PLANNER_ROAD_FACTOR", 1.4))),
+        min_session_hours=s.get("min_session_hours", float(_cfg("SESSION_MIN_HOURS", 2))),
+        max_session_hours=s.get("max_session_hours", float(_cfg("SESSION_MAX_HOURS", 6))),
+        weights=_weights(s), default_cutoff=cutoff, holiday_country=str(_cfg("HOLIDAY_COUNTRY", "ID")))
+    context = {
+        "region": region,
+        "sites": {r.id: r for r in rows},
+        "teams": {t.id: t for t in teams},
+        "kits": {k.id: k for k in kits},
+    }
+    return req, context

@@ -1,0 +1,193 @@
+"""Proposals in the database: make one (load, plan, store), show it, accept the items kept.
+
+Nothing becomes a session until accepted; accepting creates each kept item through
+`planning.service.create_session`, so it passes the same conflict rules as a hand-made session,
+and a refused item saves nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Optional
+
+import sqlalchemy as sa
+
+from outreach.extensions import db
+from outreach.models.base import utcnow
+from outreach.models.plans import PlanProposal
+from outreach.planner import loader
+from outreach.planner.solve import plan
+from outreach.planner.validate import Issue, PlanInputError
+from outreach.planning import service as planning
+from outreach.security import kode_in_scope
+
+_ = loader._
+
+
+class AcceptInputError(Exception):
+    """The list of kept items is malformed; `errors` maps a position to an Indonesian message."""
+
+    def __init__(self, message: str, errors: Optional[dict] = None):
+        super().__init__(message)
+        self.message, self.errors = message, errors or {}
+
+
+def result_to_json(result, context: dict) -> dict:
+    """The planner's result in the stored/API shape, with names the coordinator knows."""
+    sites, teams, kits = context["sites"], context["teams"], context["kits"]
+    items = []
+    for p in result.items:
+        site = sites.get(p.site_id)
+        team = teams.get(p.team_id)
+        items.append({
+            "site_id": p.site_id, "site_nama": p.site_name or (site.nama if site else ""),
+            "site_type": site.type if site else None,
+            "lat": site.lat if site else None, "lng": site.lng if site else None,
+            "date": p.date.isoformat(), "start": p.start.strftime("%H:%M"), "end": p.end.strftime("%H:%M"),
+            "team_id": p.team_id, "team_nama": team.nama if team else "",
+            "kit_ids": list(p.kit_ids), "kit_codes": [kits[k].code for k in p.kit_ids if k in kits],
+            "expected_yield": int(p.expected_yield), "pemilih_pemula_yield": int(p.pemilih_pemula_yield),
+            "distance_km": round(float(p.distance_km), 1), "reason": p.reason,
+        })
+    left = [{"site_id": lo.site_id, "site_nama": sites[lo.site_id].nama if lo.site_id in sites else "",
+             "reason": lo.reason} for lo in result.left_out]
+    return {"items": items, "total_expected_yield": int(result.total_expected_yield),
+            "total_weighted_yield": round(float(result.total_weighted_yield), 2), "left_out": left,
+            "working_days": [d.isoformat() for d in result.working_days]}
+
+
+def create_proposal(user, raw: dict, *, today: Optional[date] = None) -> PlanProposal:
+    """Plan `raw` (region, date_from, date_to, team_ids, kit_ids, settings) and store the proposal.
+
+    Raises PlanInputError (Indonesian issues) for bad input, loader.RegionNotFound for a region outside
+    the user's scope. Only the proposal row is written: no session."""
+    if not planning.can_plan(user):
+        raise planning.NotAllowed(_("Hanya admin dan koordinator kecamatan yang dapat menyusun usulan jadwal."))
+    inputs = loader.parse_inputs(raw)
+    req, context = loader.load_request(user, inputs, today=today)
+    result = plan(req)  # raises PlanInputError (no team/kit, no targets, settings out of range)
+    proposal = PlanProposal(user_id=user.id, region_kode=context["region"].kode, request=inputs.as_json(),
+                            result=result_to_json(result, context), accepted_session_ids=[])
+    db.session.add(proposal)
+    db.session.commit()
+    return proposal
+
+
+def get_proposal(user, proposal_id: int) -> Optional[PlanProposal]:
+    """A proposal of a region in the user's scope (another kecamatan's: None)."""
+    if not planning.can_plan(user) or not 0 < proposal_id <= planning._ID_MAX:
+        return None
+    proposal = db.session.get(PlanProposal, proposal_id)
+    if proposal is None or not kode_in_scope(user, proposal.region_kode):
+        return None
+    return proposal
+
+
+def recent_proposals(user, limit: int = 10) -> list[PlanProposal]:
+    from outreach.security import user_scope_kode
+
+    scope = user_scope_kode(user)
+    q = sa.select(PlanProposal).order_by(PlanProposal.id.desc()).limit(limit)
+    if scope is not None:
+        q = q.where(sa.or_(PlanProposal.region_kode == scope, PlanProposal.region_kode.like(scope + ".%")))
+    return list(db.session.scalars(q))
+
+
+def proposal_to_dict(p: PlanProposal) -> dict:
+    out = {"id": p.id, "region": p.region_kode, "date_from": p.request.get("date_from"),
+           "date_to": p.request.get("date_to"), "team_ids": p.request.get("team_ids"),
+           "kit_ids": p.request.get("kit_ids"), "settings": p.request.get("settings") or {},
+           "created_at": p.created_at.isoformat() if p.created_at else None,
+           "accepted_at": p.accepted_at.isoformat() if p.accepted_at else None,
+           "accepted_session_ids": list(p.accepted_session_ids or [])}
+    out.update(p.result)
+    return out
+
+
+@dataclass
+class AcceptOutcome:
+    created: list = field(default_factory=list)  # [{"index", "session_id", "item"}]
+    refused: list = field(default_factory=list)  # [{"index", "item", "messages", "conflicts"}]
+
+    @property
+    def created_session_ids(self) -> list[int]:
+        return [c["session_id"] for c in self.created]
+
+
+_ITEM_KEYS = {"index", "date", "start", "end", "team_id", "kit_ids", "site_id", "override_reason"}
+
+
+def _kept_items(proposal: PlanProposal, kept: Any) -> list[tuple[Optional[int], dict]]:
+    """(index, item) for each kept entry: an index, or an object with `index` and changed fields."""
+    items = proposal.result.get("items", [])
+    if not isinstance(kept, list) or not kept:
+        raise AcceptInputError(_("Pilih minimal satu usulan sesi untuk diterima (items: daftar indeks atau objek)."))
+    out, errors = [], {}
+    for pos, entry in enumerate(kept):
+        if isinstance(entry, bool):
+            entry = None
+        if isinstance(entry, int):
+            entry = {"index": entry}
+        if not isinstance(entry, dict):
+            errors[str(pos)] = _("Harus berupa indeks usulan atau objek.")
+            continue
+        unknown = sorted(set(entry) - _ITEM_KEYS)
+        if unknown:
+            errors[str(pos)] = _("Kolom tidak dikenal: %(names)s.", names=", ".join(map(str, unknown)))
+            continue
+        index = entry.get("index")
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(items):
+                errors[str(pos)] = _("Indeks usulan %(index)s tidak ada (0 sampai %(last)s).",
+                                     index=str(index)[:20], last=len(items) - 1)
+                continue
+            item = dict(items[index])
+        else:
+            missing = [k for k in ("site_id", "date", "start", "end", "team_id", "kit_ids") if k not in entry]
+            if missing:
+                errors[str(pos)] = _("Tanpa indeks, sesi harus lengkap; kurang: %(names)s.", names=", ".join(missing))
+                continue
+            item = {}
+        item.update({k: v for k, v in entry.items() if k != "index"})
+        out.append((index, item))
+    if errors:
+        raise AcceptInputError(_("Daftar usulan yang diterima tidak valid."), errors)
+    return out
+
+
+def accept_proposal(user, proposal: PlanProposal, kept: Any) -> AcceptOutcome:
+    """Create a session for each kept item (same rules as a hand-made session); report each outcome."""
+    if not planning.can_plan(user):
+        raise planning.NotAllowed(_("Hanya admin dan koordinator kecamatan yang dapat menerima usulan jadwal."))
+    entries = _kept_items(proposal, kept)
+    outcome = AcceptOutcome()
+    proposal_id = proposal.id
+    for index, item in entries:
+        data = {"site_id": item.get("site_id"), "date": item.get("date"), "start": item.get("start"),
+                "end": item.get("end"), "team_id": item.get("team_id"), "kit_ids": item.get("kit_ids"),
+                "kind": "perekaman", "notes": _("Dari usulan jadwal #%(id)s.", id=proposal_id)}
+        if item.get("site_type") == loader.SCHOOL:
+            data["target_groups"] = ["pemilih_pemula"]
+        if item.get("override_reason"):
+            data["override_reason"] = item["override_reason"]
+        try:
+            session = planning.create_session(user, data)
+        except planning.ValidationFailed as exc:
+            outcome.refused.append({"index": index, "item": item, "messages": list(exc.errors.values()),
+                                    "errors": exc.errors, "conflicts": []})
+        except planning.ConflictsFound as exc:
+            outcome.refused.append({"index": index, "item": item, "messages": [c.message for c in exc.conflicts],
+                                    "conflicts": [c.as_dict() for c in exc.conflicts],
+                                    "overridable": exc.overridable})
+        else:
+            outcome.created.append({"index": index, "session_id": session.id, "item": item})
+    proposal = db.session.get(PlanProposal, proposal_id)
+    if outcome.created:
+        proposal.accepted_at = utcnow()
+        proposal.accepted_session_ids = list(proposal.accepted_session_ids or []) + outcome.created_session_ids
+        db.session.commit()
+    return outcome
+
+
+__all__ = ["AcceptInputError", "AcceptOutcome", "Issue", "PlanInputError", "accept_proposal", "create_proposal",
+           "get_proposal", "proposal_to_dict", "recent_proposals"]

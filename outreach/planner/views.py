@@ -1,0 +1,122 @@
+"""Pages of the planner (issue 8): ask for a proposal, review it on a map and per day, accept in one step."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SelectMultipleField, SubmitField
+from wtforms.validators import DataRequired
+
+from outreach.planner import loader, store
+from outreach.planner.validate import PlanInputError
+from outreach.planning import service as planning
+from outreach.security import roles_required
+
+bp = Blueprint("planner", __name__)
+
+
+class PlanForm(FlaskForm):
+    region = SelectField(_l("Wilayah (kecamatan atau kabupaten/kota)"), validators=[DataRequired()])
+    date_from = DateField(_l("Tanggal mulai"), validators=[DataRequired(_l("Tanggal mulai wajib diisi."))])
+    date_to = DateField(_l("Tanggal akhir"), validators=[DataRequired(_l("Tanggal akhir wajib diisi."))])
+    team_ids = SelectMultipleField(_l("Tim yang tersedia (kosong: semua)"), coerce=int)
+    kit_ids = SelectMultipleField(_l("Alat yang tersedia (kosong: semua yang tidak diperbaiki)"), coerce=int)
+    submit = SubmitField(_l("Usulkan jadwal"))
+
+
+class AcceptForm(FlaskForm):
+    """CSRF only: the kept items and their dates are read from the request (one checkbox per item)."""
+    submit = SubmitField(_l("Terima"))
+
+
+def _plan_form() -> PlanForm:
+    form = PlanForm()
+    regions = loader.planning_regions(current_user)
+    form.region.choices = [(r.kode, f"{r.kode} {r.nama}") for r in regions]
+    teams = [t for t in planning.visible_teams(current_user) if t.active]
+    kits = planning.visible_kits(current_user)
+    form.team_ids.choices = [(t.id, t.nama) for t in teams]
+    form.kit_ids.choices = [(k.id, k.code + (" (" + _("sedang diperbaiki") + ")" if k.status in loader.REPAIR_STATUSES
+                                             else "")) for k in kits]
+    return form
+
+
+@bp.route("/usulan-jadwal", methods=["GET", "POST"])
+@roles_required("admin", "coordinator")
+def new_plan():
+    """The request form: region in scope, date range, teams and kits available."""
+    form = _plan_form()
+    issues = []
+    if form.validate_on_submit():
+        raw = {"region": form.region.data, "date_from": form.date_from.data, "date_to": form.date_to.data,
+               "team_ids": form.team_ids.data or None, "kit_ids": form.kit_ids.data or None}
+        try:
+            proposal = store.create_proposal(current_user, raw)
+        except PlanInputError as exc:
+            issues = [i.message for i in exc.issues]
+        except loader.RegionNotFound:
+            issues = [_("Wilayah tidak ditemukan atau di luar cakupan Anda.")]
+        else:
+            return redirect(url_for("planner.show_plan", proposal_id=proposal.id))
+    return render_template("planner/new.html", form=form, issues=issues, title=_("Usulan jadwal"),
+                           recent=store.recent_proposals(current_user)), (422 if issues else 200)
+
+
+def _proposal_or_404(proposal_id: int):
+    proposal = store.get_proposal(current_user, proposal_id)
+    if proposal is None:
+        abort(404)
+    return proposal
+
+
+def _by_day(items: list[dict]) -> list[tuple[str, list[tuple[int, dict]]]]:
+    days: dict[str, list] = {}
+    for i, item in enumerate(items):
+        days.setdefault(item["date"], []).append((i, item))
+    return sorted(days.items())
+
+
+@bp.get("/usulan-jadwal/<int:proposal_id>")
+@roles_required("admin", "coordinator")
+def show_plan(proposal_id: int):
+    """The proposal: items with their reasons, total, left out, a map and a per-day list."""
+    proposal = _proposal_or_404(proposal_id)
+    data = store.proposal_to_dict(proposal)
+    return render_template("planner/show.html", p=data, by_day=_by_day(data["items"]), form=AcceptForm(),
+                           outcome=None, title=_("Usulan jadwal #%(id)s", id=proposal.id))
+
+
+@bp.post("/usulan-jadwal/<int:proposal_id>/terima")
+@roles_required("admin", "coordinator")
+def accept_plan(proposal_id: int):
+    """Accept the checked items (with their possibly moved dates) in one step."""
+    proposal = _proposal_or_404(proposal_id)
+    items = proposal.result.get("items", [])
+    kept = []
+    for i, item in enumerate(items):
+        if request.form.get(f"keep_{i}"):
+            entry = {"index": i}
+            new_date = (request.form.get(f"date_{i}") or "").strip()
+            if new_date and new_date != item["date"]:
+                entry["date"] = new_date
+            kept.append(entry)
+    form = AcceptForm()
+    status = 200
+    outcome = None
+    try:
+        outcome = store.accept_proposal(current_user, proposal, kept)
+    except store.AcceptInputError as exc:
+        flash(exc.message, "danger")
+        status = 422
+    else:
+        if outcome.created:
+            flash(_("%(n)s sesi dibuat dari usulan ini.", n=len(outcome.created)), "success")
+        if outcome.refused:
+            flash(_("%(n)s usulan ditolak karena bentrok atau tidak valid; tidak ada yang disimpan untuknya.",
+                    n=len(outcome.refused)), "warning")
+    proposal = _proposal_or_404(proposal_id)
+    data = store.proposal_to_dict(proposal)
+    return render_template("planner/show.html", p=data, by_day=_by_day(data["items"]), form=form,
+                           outcome=outcome, title=_("Usulan jadwal #%(id)s", id=proposal.id)), status
