@@ -420,11 +420,10 @@ def area_table(user, level: str, parent: Optional[str] = None, q: Optional[str] 
         conditions.append(sa.or_(sa.func.lower(Region.nama).like(f"%{escaped}%", escape="\\"),
                                  Region.kode.like(f"{escaped}%", escape="\\")))
     if within is not None and level_of(within) and LEVELS.index(level_of(within)) > LEVELS.index(level):
-        # The scope lies below the level asked for (a coordinator asking for kabupaten): their own only.
-        conditions.append(Region.kode == ".".join(within.split(".")[:LEVELS.index(level) + 1]))
-        rows = level_figures(level, None, conditions)
-    else:
-        rows = level_figures(level, within, conditions)
+        # The level asked for lies above the scope (a coordinator asking for kabupaten): an ancestor's
+        # totals would reveal its other areas, as the regions API refuses them too.
+        return []
+    rows = level_figures(level, within, conditions)
     return _sort_figures(list(rows.values()), sort)
 
 
