@@ -87,3 +87,37 @@ def test_renamed_regions_and_new_desa_show_through_the_cache(cache_on, world, db
     children = cq.coverage(admin, "33.74")["children"]
     assert [(f.nama, f.wajib_ktp) for f in children] == [
         ("Kecamatan Satu", 1500), ("Kecamatan Dua Baru", 800), ("Kecamatan 33.74.03", 100)]
+
+
+def test_team_and_pemilih_pemula_figures_follow_sessions_and_schools(cache_on, world, db):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    admin = world.users["admin"]
+    school = builders.make_site(world.desa1.kode, "SMA Uji", type="sekolah", pemilih_pemula=80,
+                                pemilih_pemula_recorded=20)
+    session = builders.make_session(school, world.team, day=date(2026, 10, 5), status="rencana", expected_turnout=30)
+    db.session.commit()
+    now = datetime(2026, 10, 1, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+
+    def team():
+        (f,) = cq.team_figures(admin, date(2026, 10, 1), date(2026, 10, 31), now=now)
+        return (f.sessions_planned, f.sessions_open, f.sessions_cancelled, f.logs_overdue)
+
+    def pemula():
+        result = cq.pemilih_pemula(admin, cutoff="2029-02-14", today=date(2026, 10, 1))
+        return (result["total"]["still_to_record"], result["total"]["sessions_planned"], result["total"]["uncovered"])
+
+    assert (team(), pemula()) == ((1, 1, 0, 0), (60, 1, 30))
+    assert (team(), pemula()) == ((1, 1, 0, 0), (60, 1, 30))  # from the cache
+    session.status, session.cancel_reason = "dibatalkan", "Sekolah libur"
+    db.session.commit()
+    assert (team(), pemula()) == ((1, 0, 1, 0), (60, 0, 60))
+    school.pemilih_pemula_recorded = 50
+    builders.make_session(world.site1, world.team, day=date(2026, 10, 2), end="10:00", status="terkonfirmasi")
+    db.session.commit()
+    assert pemula() == (30, 0, 30)
+    assert team() == (2, 1, 1, 0)
+    later = datetime(2026, 10, 3, 11, 0, tzinfo=ZoneInfo("Asia/Jakarta"))  # the clock alone makes a log overdue
+    (f,) = cq.team_figures(admin, date(2026, 10, 1), date(2026, 10, 31), now=later)
+    assert f.logs_overdue == 1

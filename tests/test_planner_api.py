@@ -230,3 +230,18 @@ def test_openapi_documents_the_planner(client):
     assert "post" in doc["paths"]["/api/v1/plans"]
     assert "post" in doc["paths"]["/api/v1/plans/{proposal_id}/accept"]
     assert "PlanProposal" in doc["components"]["schemas"]
+
+
+def test_site_unavailable_dates_are_never_proposed(client, login_as, pw):
+    login_as("coordinator")
+    first, last = _range()
+    blocked = [date.fromisoformat(first) + timedelta(days=d) for d in range(5)]
+    pw.school.unavailable_dates = f"{blocked[0].isoformat()}..{blocked[-1].isoformat()}"
+    db.session.commit()
+    body = _post(client, {"region": pw.kec1.kode, "date_from": first, "date_to": last}).get_json()
+    assert all(item["site_id"] != pw.school.id for item in body["items"]), body["items"]
+    # with the school free again it is planned (the pemilih pemula pool is worth a day)
+    pw.school.unavailable_dates = ""
+    db.session.commit()
+    body = _post(client, {"region": pw.kec1.kode, "date_from": first, "date_to": last}).get_json()
+    assert any(item["site_id"] == pw.school.id for item in body["items"])

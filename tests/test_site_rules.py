@@ -68,3 +68,21 @@ def test_long_fields_and_bad_phone():
 def test_html_in_name_is_kept_verbatim_for_escaping_at_display():
     check = check_site(base(nama="<script>alert(1)</script>"), DESA)
     assert check.ok and check.values["nama"] == "<script>alert(1)</script>"
+
+
+def test_unavailable_dates_are_normalised_and_expanded():
+    from datetime import date
+
+    from outreach.sites.rules import expand_date_spec
+
+    check = check_site(base(unavailable_dates="2026-12-30..2027-01-02;\n 2027-02-14 ,"), DESA)
+    assert check.ok
+    assert check.values["unavailable_dates"] == "2026-12-30..2027-01-02, 2027-02-14"
+    days = expand_date_spec(check.values["unavailable_dates"])
+    assert days == {date(2026, 12, 30), date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 2), date(2027, 2, 14)}
+
+
+def test_bad_unavailable_dates_get_a_message():
+    assert "tidak dikenali" in check_site(base(unavailable_dates="besok"), DESA).errors["unavailable_dates"]
+    assert "terbalik" in check_site(base(unavailable_dates="2027-01-05..2027-01-01"), DESA).errors["unavailable_dates"]
+    assert "Terlalu banyak" in check_site(base(unavailable_dates="2026-01-01..2027-12-31"), DESA).errors["unavailable_dates"]

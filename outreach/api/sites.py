@@ -20,7 +20,7 @@ from outreach.sites.service import save_site, site_as_dict
 WRITABLE = {
     "type": "string", "nama": "string", "desa_kode": "string", "lat": "number", "lng": "number",
     "rt": "integer", "rw": "integer", "address": "string", "npsn": "string", "jenjang": "string",
-    "school_status": "string", "contact_name": "string", "contact_phone": "string", "notes": "string",
+    "school_status": "string", "contact_name": "string", "contact_phone": "string", "notes": "string", "unavailable_dates": "string",
     "pemilih_pemula": "integer", "coords_approximate": "boolean",
 }
 
@@ -125,6 +125,7 @@ _SITE_PROPERTIES = {
     "contact_name": {"type": "string", "maxLength": 120},
     "contact_phone": {"type": "string", "maxLength": 40},
     "notes": {"type": "string", "maxLength": 2000},
+    "unavailable_dates": {"type": "string", "description": "YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD items, comma separated"},
     "pemilih_pemula": {"type": "integer", "nullable": True, "minimum": 0,
                        "description": "Sekolah: siswa yang berusia 17 pada tanggal batas"},
 }

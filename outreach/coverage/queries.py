@@ -593,11 +593,41 @@ def team_figures(user, date_from=None, date_to=None, region_kode: Optional[str] 
     """Per team, over the sessions dated in [date_from, date_to] inside the area (default: the user's scope,
     last 28 days): sessions planned / open / done / cancelled, logs overdue, recorded, recorded per
     kit-hour and the share of expected turnout reached. Teams of offices in the area with no session
-    appear with zeros. Ordered by team name. Two queries."""
+    appear with zeros. Ordered by team name. Three queries (the sums are cached until a session, log,
+    known-away or region row changes; overdue is counted afresh)."""
     area = resolve_area(user, region_kode)
     date_from, date_to = _date_range(date_from, date_to, 28)
     RS = RecordingSession
     in_period = sa.and_(RS.date >= date_from, RS.date <= date_to, _session_area_condition(area))
+    totals = rq.cached(("teams", area.kode, area.synthetic, date_from, date_to),
+                       lambda: _team_totals(area, in_period, date_from, date_to),
+                       also=(RecordingSession,))
+    # Overdue depends on the clock, not only on the data: counted apart, never cached (few rows: open
+    # sessions in the past, read from the (status, date) index).
+    overdue = dict(db.session.execute(sa.select(RS.team_id, sa.func.count()).where(
+        in_period, _overdue_condition(now)).group_by(RS.team_id)).all())
+    office_cond = sa.true() if area.kode is None else sa.or_(Team.office_kode == area.kode,
+                                                             Team.office_kode.like(area.kode + ".%"))
+    teams = db.session.execute(sa.select(Team.id, Team.nama, Team.office_kode).where(
+        sa.or_(sa.and_(Team.active.is_(True), office_cond), Team.id.in_(list(totals) + list(overdue) or [-1])))
+        .order_by(Team.nama)).all()
+    out = []
+    for team_id, nama, office in teams:
+        t = totals.get(team_id)
+        f = TeamFigures(team_id=team_id, nama=nama, office_kode=office,
+                        logs_overdue=int(overdue.get(team_id, 0)))
+        if t:
+            (f.sessions_planned, f.sessions_open, f.sessions_done, f.sessions_cancelled,
+             f.recorded) = (int(v or 0) for v in t[:5])
+            f.kit_hours = float(t[5] or 0.0)
+            f.expected_turnout_done = int(t[6] or 0)
+        out.append(f)
+    return out
+
+
+def _team_totals(area: Area, in_period, date_from: date, date_to: date) -> dict:
+    """{team_id: (planned, open, done, cancelled, recorded, kit_hours, expected of logged sessions)}."""
+    RS = RecordingSession
     # The period's logs, each span computed once (a log's session_date is its session's date, so the same
     # window reads only the period's logs).
     logs = (sa.select(TurnoutLog.id.label("id"), TurnoutLog.session_id.label("session_id"),
@@ -607,35 +637,17 @@ def team_figures(user, date_from=None, date_to=None, region_kode: Optional[str] 
                    _log_area_condition(area))
             .cte("period_logs").prefix_with("MATERIALIZED"))
     has_log = logs.c.id.is_not(None)
-    overdue = _overdue_condition(now, no_log=logs.c.id.is_(None))
     stmt = (sa.select(
         RS.team_id, sa.func.count(RS.id),
         sa.func.sum(sa.case((RS.status.in_(OPEN_STATUSES), 1), else_=0)),
         sa.func.sum(sa.case((RS.status == DONE_STATUS, 1), else_=0)),
         sa.func.sum(sa.case((RS.status == CANCELLED_STATUS, 1), else_=0)),
-        sa.func.sum(sa.case((overdue, 1), else_=0)),
         sa.func.sum(sa.func.coalesce(logs.c.recorded, 0)),
         sa.func.sum(sa.case((has_log, logs.c.kits * _hours_worked(logs.c.span)), else_=0.0)),
         sa.func.sum(sa.case((has_log, RS.expected_turnout), else_=0)))
         .outerjoin(logs, logs.c.session_id == RS.id)
         .where(in_period).group_by(RS.team_id))
-    totals = {row[0]: row[1:] for row in db.session.execute(stmt)}
-    office_cond = sa.true() if area.kode is None else sa.or_(Team.office_kode == area.kode,
-                                                             Team.office_kode.like(area.kode + ".%"))
-    teams = db.session.execute(sa.select(Team.id, Team.nama, Team.office_kode).where(
-        sa.or_(sa.and_(Team.active.is_(True), office_cond), Team.id.in_(list(totals) or [-1])))
-        .order_by(Team.nama)).all()
-    out = []
-    for team_id, nama, office in teams:
-        t = totals.get(team_id)
-        f = TeamFigures(team_id=team_id, nama=nama, office_kode=office)
-        if t:
-            (f.sessions_planned, f.sessions_open, f.sessions_done, f.sessions_cancelled, f.logs_overdue,
-             f.recorded) = (int(v or 0) for v in t[:6])
-            f.kit_hours = float(t[6] or 0.0)
-            f.expected_turnout_done = int(t[7] or 0)
-        out.append(f)
-    return out
+    return {row[0]: tuple(row[1:]) for row in db.session.execute(stmt)}
 
 
 # ---------------------------------------------------------------- pemilih pemula
@@ -667,6 +679,15 @@ def pemilih_pemula(user, region_kode: Optional[str] = None, cutoff=None, school_
     cutoff = _as_date(cutoff, "cutoff") or pemilih_pemula_cutoff() or today
     if cutoff < today:
         raise BadInput(_("Tanggal batas %(d)s sudah lewat; pilih hari ini atau sesudahnya.", d=cutoff.isoformat()))
+    total, kecamatan, schools = rq.cached(
+        ("pemilih_pemula", area.kode, area.synthetic, today, cutoff, school_limit),
+        lambda: _pemilih_pemula_rows(area, today, cutoff, school_limit), also=(RecordingSession, Site))
+    # Copies: the cached rows stay as computed whatever a caller does with its own.
+    return {"cutoff": cutoff, "area": area, "total": dict(total), "kecamatan": [dict(r) for r in kecamatan],
+            "schools": [dict(r) for r in schools], "schools_total": total["schools"]}
+
+
+def _pemilih_pemula_rows(area: Area, today: date, cutoff: date, school_limit: Optional[int]) -> tuple:
     RS = RecordingSession
     planned = (sa.select(RS.site_id.label("site_id"), sa.func.count(RS.id).label("n"),
                          sa.func.sum(RS.expected_turnout).label("expected"))
@@ -717,8 +738,7 @@ def pemilih_pemula(user, region_kode: Optional[str] = None, cutoff=None, school_
                 "still_to_record": int(r[8] or 0), "sessions_planned": int(r[9] or 0),
                 "expected_planned": int(r[10] or 0), "uncovered": int(r[11] or 0), "as_of": r[12]}
                for r in db.session.execute(stmt)]
-    return {"cutoff": cutoff, "area": area, "total": total, "kecamatan": kecamatan, "schools": schools,
-            "schools_total": total["schools"]}
+    return total, kecamatan, schools
 
 
 # ---------------------------------------------------------------- forecast

@@ -36,6 +36,8 @@ class Site(db.Model):
     contact_name: Mapped[str] = mapped_column(sa.String(120), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # Days the site cannot host a session (school holidays, harvest, ...): "2026-12-20..2027-01-02, 2027-02-14".
+    unavailable_dates: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # Pemilih pemula of a school: copy of its newest TargetCount (history in TargetCount).
     pemilih_pemula: Mapped[Optional[int]] = mapped_column(sa.Integer)
     pemilih_pemula_recorded: Mapped[Optional[int]] = mapped_column(sa.Integer)

@@ -255,6 +255,7 @@ def load_request(user, inputs: PlanInputs, *, today: Optional[date] = None) -> t
         raise PlanInputError(issues)
 
     from outreach.regions.queries import level_figures
+    from outreach.sites.rules import expand_date_spec
 
     level_col = SiteRow.kecamatan_kode if region.level == "kecamatan" else SiteRow.kabupaten_kode
     rows = list(db.session.scalars(sa.select(SiteRow).where(
@@ -277,11 +278,13 @@ def load_request(user, inputs: PlanInputs, *, today: Optional[date] = None) -> t
         is_lagging = row.desa_kode in lagging or row.kecamatan_kode in lagging
         if row.type == SCHOOL:
             sites.append(Site(row.id, row.lat, row.lng, name=row.nama, pemilih_pemula=row.pemilih_pemula_backlog or 0,
-                              cutoff=cutoff, days_since_visit=since, lagging=is_lagging))
+                              cutoff=cutoff, days_since_visit=since, lagging=is_lagging,
+                              blocked_dates=expand_date_spec(row.unavailable_dates)))
         else:
             backlog = desa_backlog.get(row.desa_kode, 0)
             sites.append(Site(row.id, row.lat, row.lng, name=row.nama, desa=row.desa_kode, backlog=backlog,
-                              days_since_visit=since, lagging=is_lagging))
+                              days_since_visit=since, lagging=is_lagging,
+                              blocked_dates=expand_date_spec(row.unavailable_dates)))
 
     pool_ids = {k.id for k in kits}
     plan_teams = []

@@ -8,6 +8,9 @@ counts twice; a desa without official figures has no as-of date and keeps all it
 max(wajib − estimate − away, 0). These per-desa values are computed once (a MATERIALIZED common
 table expression) and summed per area for each level asked for (GROUP BY, UNION ALL), so a
 province, its kabupaten and its kecamatan come out of a single pass over the desa.
+
+The sums are remembered per process until a turnout log, a known-away row or a region row changes
+(`cached`, `data_version`; setting COVERAGE_CACHE): a new log shows at the very next call.
 """
 from __future__ import annotations
 
@@ -34,17 +37,15 @@ _GROUP_COLUMN = {
 }
 # Columns of the per-desa table that carry each level's code.
 _DESA_COLUMN = {"provinsi": "provinsi", "kabupaten": "kabupaten", "kecamatan": "kecamatan", "desa": "kode"}
-ALL = None  # a "level" that sums every desa matched into one row (grp "")
+_KODE_LENGTH = {"provinsi": 2, "kabupaten": 5, "kecamatan": 8}
+EPOCH = date(1900, 1, 1)  # as-of date of a desa without official figures: every log counts
 _CHUNK = 900
 
 
 def new_figures(r) -> AreaFigures:
+    """Empty AreaFigures for a region row (kode, nama, level, kind, parent_kode, lat, lng)."""
     return AreaFigures(kode=r.kode, nama=r.nama, level=r.level, kind=r.kind, parent_kode=r.parent_kode,
                        lat=r.lat, lng=r.lng)
-
-
-EPOCH = date(1900, 1, 1)  # as-of date of a desa without official figures: every log counts
-_KODE_LENGTH = {"provinsi": 2, "kabupaten": 5, "kecamatan": 8}
 
 
 @dataclass(frozen=True)
@@ -161,19 +162,20 @@ def _away_by_reason(levels: Sequence[Optional[str]], desa: DesaFilter):
     return selects[0] if len(selects) == 1 else sa.union_all(*selects)
 
 
-def data_version() -> tuple:
-    """A cheap fingerprint (one statement, index look-ups and small counts) of everything the figures are
-    computed from: turnout logs, known-away rows and region rows (official figures are copied there).
-    Any insert, delete or update (each sets updated_at) changes it."""
-    def newest(column):
-        return sa.select(sa.func.max(column)).scalar_subquery()
+def change_stamp(model) -> list:
+    """Scalar subqueries that change whenever a row of `model` is inserted, deleted or updated (its
+    updated_at is set on every write): the newest updated_at (an index look-up) and the row count."""
+    return [sa.select(sa.func.max(model.updated_at)).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(model).scalar_subquery()]
 
-    def rows(model):
-        return sa.select(sa.func.count()).select_from(model).scalar_subquery()
 
+def data_version(*models) -> tuple:
+    """A cheap fingerprint (one statement) of everything the figures are computed from: turnout logs,
+    known-away rows and region rows (official figures are copied there), plus the `models` given."""
     row = db.session.execute(sa.select(
-        newest(TurnoutLog.updated_at), rows(TurnoutLog), newest(KnownAway.updated_at), rows(KnownAway),
-        sa.select(sa.func.sum(KnownAway.count)).scalar_subquery(), newest(Region.updated_at), rows(Region))).one()
+        *change_stamp(TurnoutLog), *change_stamp(KnownAway),
+        sa.select(sa.func.sum(KnownAway.count)).scalar_subquery(), *change_stamp(Region),
+        *[stamp for model in models for stamp in change_stamp(model)])).one()
     return tuple(str(v) for v in row)
 
 
@@ -198,13 +200,13 @@ def totals_by_level(levels: Sequence[Optional[str]], desa: DesaFilter) -> dict[t
     return cached(("totals", tuple(levels), desa), lambda: compute_totals(levels, desa))
 
 
-def cached(key: tuple, compute):
-    """compute(), remembered per process (COVERAGE_CACHE) under `key` until data_version() changes.
-    The value must not be changed by callers."""
+def cached(key: tuple, compute, also=()):
+    """compute(), remembered per process (COVERAGE_CACHE) under `key` until data_version(*also) changes
+    (`also`: more models the value is computed from). The value must not be changed by callers."""
     if not cache_enabled():
         return compute()
     key = (db.engine.url.render_as_string(hide_password=True),) + key
-    version = data_version()
+    version = data_version(*also)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None and hit[0] == version:
@@ -220,6 +222,7 @@ def cached(key: tuple, compute):
 
 
 def compute_totals(levels: Sequence[Optional[str]], desa: DesaFilter) -> dict[tuple, tuple]:
+    """totals_by_level without the cache: the sums, then known away by reason."""
     d = desa_values(desa)
     selects = [_totals(d, level) for level in levels]
     stmt = selects[0] if len(selects) == 1 else sa.union_all(*selects)

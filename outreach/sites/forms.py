@@ -10,7 +10,7 @@ from outreach.models import JENJANG_CHOICES
 
 # Form fields handed to save_site (the names of outreach.sites.rules.FIELDS).
 SITE_FIELDS = ("type", "nama", "desa_kode", "lat", "lng", "rt", "rw", "address", "npsn", "jenjang", "school_status",
-               "contact_name", "contact_phone", "notes", "pemilih_pemula", "coords_approximate")
+               "contact_name", "contact_phone", "notes", "pemilih_pemula", "coords_approximate", "unavailable_dates")
 
 
 class GroupedSelect(Select):
@@ -59,6 +59,9 @@ class SiteForm(FlaskForm):
     pemilih_pemula = StringField(_l("Jumlah pemilih pemula"), render_kw={"inputmode": "numeric"},
                                  description=_l("Siswa yang berusia 17 tahun pada hari pemungutan suara."))
     notes = TextAreaField(_l("Catatan"), render_kw={"rows": 2, "maxlength": 2000})
+    unavailable_dates = StringField(
+        _l("Tanggal tidak bisa dipakai"),
+        description=_l("Mis. libur sekolah: 2026-12-20..2027-01-02, 2027-02-14. Usulan jadwal menghindari tanggal ini."))
     submit = SubmitField(_l("Simpan"))
 
     def __init__(self, *args, **kwargs):

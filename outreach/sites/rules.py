@@ -9,7 +9,7 @@ from outreach.geo import haversine_km, in_indonesia, looks_swapped, point_in_bou
 from outreach.models.sites import JENJANG_CHOICES, SITE_TYPES
 
 FIELDS = ("type", "nama", "desa_kode", "lat", "lng", "rt", "rw", "address", "npsn", "jenjang", "school_status",
-          "contact_name", "contact_phone", "notes", "pemilih_pemula", "coords_approximate")
+          "contact_name", "contact_phone", "notes", "pemilih_pemula", "coords_approximate", "unavailable_dates")
 MAX_LEN = {"nama": 200, "address": 300, "contact_name": 120, "contact_phone": 40, "notes": 2000, "npsn": 20}
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 FAR_FROM_CENTROID_KM = 15.0
@@ -126,4 +126,58 @@ def check_site(data: dict, desa: Optional[DesaInfo]) -> SiteCheck:
     if v["contact_phone"] and not PHONE_RE.match(v["contact_phone"]):
         check.errors["contact_phone"] = "Nomor telepon hanya boleh berisi angka, spasi, tanda hubung, dan + di depan."
     v["coords_approximate"] = str(data.get("coords_approximate", "")).lower() in ("1", "true", "y", "on", "ya")
+    spec, problem = normalise_date_spec(data.get("unavailable_dates"))
+    v["unavailable_dates"] = spec
+    if problem:
+        check.errors["unavailable_dates"] = problem
     return check
+
+
+MAX_UNAVAILABLE_DAYS = 400
+
+
+def normalise_date_spec(raw) -> tuple[str, Optional[str]]:
+    """Clean "YYYY-MM-DD" and "YYYY-MM-DD..YYYY-MM-DD" items (comma or newline separated).
+
+    Returns the normalised text and an error message (Bahasa Indonesia) or None."""
+    from datetime import date
+
+    text = str(raw or "").strip()
+    if not text:
+        return "", None
+    items, days = [], 0
+    for token in re.split(r"[,\n;]+", text):
+        token = token.strip()
+        if not token:
+            continue
+        first, _, last = token.partition("..")
+        try:
+            start = date.fromisoformat(first.strip())
+            end = date.fromisoformat(last.strip()) if last else start
+        except ValueError:
+            return text, f"Tanggal '{token[:30]}' tidak dikenali. Tulis TTTT-BB-HH atau TTTT-BB-HH..TTTT-BB-HH."
+        if end < start:
+            return text, f"Rentang '{token[:30]}' terbalik: tanggal akhir sebelum tanggal awal."
+        days += (end - start).days + 1
+        items.append(start.isoformat() if start == end else f"{start.isoformat()}..{end.isoformat()}")
+    if days > MAX_UNAVAILABLE_DAYS:
+        return text, f"Terlalu banyak hari ({days}); maksimal {MAX_UNAVAILABLE_DAYS}."
+    return ", ".join(items), None
+
+
+def expand_date_spec(spec: Optional[str]) -> frozenset:
+    """The set of dates named by a normalised spec (see normalise_date_spec)."""
+    from datetime import date, timedelta
+
+    out = set()
+    for token in (spec or "").split(","):
+        token = token.strip()
+        if not token:
+            continue
+        first, _, last = token.partition("..")
+        start = date.fromisoformat(first)
+        end = date.fromisoformat(last) if last else start
+        while start <= end:
+            out.add(start)
+            start += timedelta(days=1)
+    return frozenset(out)

@@ -14,7 +14,7 @@ from outreach.security import kode_in_scope
 from outreach.sites.rules import DesaInfo, SiteCheck, check_site
 
 EDITABLE = ("type", "nama", "desa_kode", "lat", "lng", "rt", "rw", "address", "npsn", "jenjang", "school_status",
-            "contact_name", "contact_phone", "notes", "coords_approximate")
+            "contact_name", "contact_phone", "notes", "coords_approximate", "unavailable_dates")
 
 
 def desa_info(kode: str | None) -> Optional[DesaInfo]:
@@ -80,4 +80,5 @@ def site_as_dict(site: Site) -> dict:
         "school_status": site.school_status, "contact_name": site.contact_name,
         "contact_phone": site.contact_phone, "notes": site.notes, "pemilih_pemula": site.pemilih_pemula,
         "pemilih_pemula_recorded": site.pemilih_pemula_recorded, "active": site.active,
+        "unavailable_dates": site.unavailable_dates or "",
     }
