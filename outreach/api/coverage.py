@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import wraps
 
-from flask import jsonify, request
-from flask_babel import gettext as _
+from flask import jsonify
 from flask_login import current_user
 
 from outreach.api import bp

@@ -22,14 +22,18 @@ def snapshot_rows(figures: Iterable, day: date) -> list[dict]:
         if f.wajib_ktp is None:
             continue
         official = f.sudah_rekam or 0
-        # Issue 5 adds field-recorded counts since the official as-of date; until then there are none.
         since = int(getattr(f, "recorded_since", 0) or 0)
-        estimated = min(official + since, f.wajib_ktp)
-        backlog = max(f.wajib_ktp - estimated, 0)
+        # The figures cap the estimate per desa, so an area's numbers are the sum of its desa's:
+        # take them as computed rather than re-deriving them at area level.
+        estimated = getattr(f, "sudah_rekam_estimated", None)
+        if estimated is None:
+            estimated = min(official + since, f.wajib_ktp)
+        backlog = f.backlog if f.backlog is not None else max(f.wajib_ktp - estimated, 0)
+        reachable = f.reachable_backlog if f.reachable_backlog is not None else max(backlog - f.known_away, 0)
         rows.append({"region_kode": f.kode, "date": day, "wajib_ktp": f.wajib_ktp,
                      "sudah_rekam_official": official, "official_as_of": f.target_as_of,
                      "recorded_since": since, "sudah_rekam_estimated": estimated, "backlog": backlog,
-                     "known_away": f.known_away, "reachable_backlog": max(backlog - f.known_away, 0)})
+                     "known_away": f.known_away, "reachable_backlog": reachable})
     return rows
 
 

@@ -1,7 +1,7 @@
 """coverage: indexes on recording_session.updated_at and site.updated_at
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-28 01:45:00
 
 The coverage figures cache (outreach.regions.queries.cached) checks, before reusing team and pemilih
@@ -11,8 +11,8 @@ look-up each instead of a walk through every row.
 from alembic import op
 
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
