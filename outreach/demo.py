@@ -21,7 +21,7 @@ from outreach.extensions import db
 from outreach.models import ImportBatch, KnownAway, Kit, Region, Site, TargetCount, Team, User
 from outreach.models.regions import ancestors_of, kind_of, level_of
 
-DEMO_EXTENSIONS = ["outreach.planning.demo", "outreach.field.demo"]
+DEMO_EXTENSIONS = ["outreach.planning.demo", "outreach.field.demo", "outreach.jobs.demo"]
 BATCH_KIND = "demo"
 
 

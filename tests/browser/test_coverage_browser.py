@@ -37,7 +37,7 @@ def test_manager_reads_the_dashboard_drills_down_and_downloads_csv(app, db, worl
     db.session.commit()
 
     login(page, "manajer_uji", builders.PASSWORD)
-    page.get_by_role("link", name="Dasbor", exact=True).click()
+    page.locator("nav.navbar").get_by_role("link", name="Dasbor", exact=True).click()
     page.wait_for_url("**/dasbor")
     assert page.get_by_test_id("dashboard-title").inner_text() == "Dasbor Kota Uji"
     headline = page.get_by_test_id("headline")
