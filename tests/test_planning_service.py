@@ -410,3 +410,19 @@ def test_writes_lock_before_they_check(db, pw):
         locks = [i for i, s in enumerate(statements) if s.strip().upper() == "BEGIN IMMEDIATE"]
         assert len(locks) == 1
     assert max(locks) < lookup
+
+
+def test_every_problem_of_a_new_session_is_reported_at_once(db, pw):
+    """A missing team no longer hides the end before the start and the past date: one round trip."""
+    coord = pw.users["coordinator"]
+    bad = data(pw, date="2026-05-01", start="14:00", end="09:00", kit_ids=[])
+    bad.pop("team_id")
+    for attempt in (lambda: service.create_session(coord, bad), lambda: service.check_session(coord, bad)):
+        try:
+            result = attempt()
+            errors = result.errors
+        except service.ValidationFailed as exc:
+            errors = exc.errors
+        assert set(errors) >= {"team_id", "end", "date", "kit_ids"}, errors
+        assert "sudah lewat" in errors["date"] and "setelah jam mulai" in errors["end"]
+    assert count(db) == 0

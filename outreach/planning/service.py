@@ -97,9 +97,10 @@ class ValidationFailed(PlanningError):
     """Bad input: {field: message}."""
     status = 422
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, str], values: Optional[dict] = None):
         super().__init__(_("Data sesi tidak valid. Periksa isian yang ditandai."))
         self.errors = errors
+        self.values = values or {}  # what did parse, so the other checks can still run on it
 
 
 class ConflictsFound(PlanningError):
@@ -322,8 +323,19 @@ def parse_session_data(data: Mapping[str, Any], *, partial: bool = False) -> dic
             else:
                 values[key] = text.strip()
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors, values)
     return values
+
+
+def _parse_new(data: Mapping[str, Any], today: date) -> dict:
+    """Parse a new session's input; on bad input report every problem at once: the field errors
+    together with those of the schedule checks (times in order, not in the past, kits) on what parsed."""
+    try:
+        return _merged_values(None, parse_session_data(data))
+    except ValidationFailed as exc:
+        more: dict[str, str] = {}
+        _check_new_values(exc.values, None, today, more)
+        raise ValidationFailed({**more, **exc.errors}, exc.values) from None
 
 
 def _reason(data: Mapping, key: str = "override_reason") -> str:
@@ -712,7 +724,10 @@ def check_session(user, data: Mapping[str, Any], *, session_id: Optional[int] = 
         if existing is None:
             raise NotFound()
     try:
-        values = _merged_values(existing, parse_session_data(data, partial=existing is not None))
+        if existing is None:
+            values = _parse_new(data, today or local_today())
+        else:
+            values = _merged_values(existing, parse_session_data(data, partial=True))
     except ValidationFailed as exc:
         result.errors = exc.errors
         return result
@@ -828,7 +843,7 @@ def create_session(user, data: Mapping[str, Any], *, today: Optional[date] = Non
     if not can_plan(user):
         raise NotAllowed(_("Hanya admin dan koordinator kecamatan yang dapat merencanakan sesi."))
     override = _reason(data)
-    values = _merged_values(None, parse_session_data(data))
+    values = _parse_new(data, today or local_today())
     errors: dict[str, str] = {}
     _check_new_values(values, None, today or local_today(), errors)
     mop_up_of, absentees = _mop_up_source(data, values, errors)
