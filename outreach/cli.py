@@ -6,7 +6,7 @@ def register(app):
     from outreach import accounts_cli
 
     accounts_cli.register(app)
-    for module_name in ("outreach.imports.cli", "outreach.demo", "outreach.jobs.cli"):
+    for module_name in ("outreach.imports.cli", "outreach.demo", "outreach.jobs.cli", "outreach.regions.tally"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

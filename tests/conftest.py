@@ -80,7 +80,17 @@ def db(app):
     with app.app_context():
         yield _db
         _db.session.rollback()
+        _check_tally()
         _clear_tables(app)
+
+
+def _check_tally() -> None:
+    """Whatever a test wrote, the per-desa tally the triggers keep must equal a count from scratch."""
+    from outreach.regions.tally import drift
+
+    wrong = drift(limit=5)
+    _db.session.rollback()
+    assert not wrong, f"desa_tally drifted from its logs / known-away rows: {wrong}"
 
 
 class IsolatedClient(FlaskClient):

@@ -1,6 +1,6 @@
 """The data model. Import models from here: `from outreach.models import Region, Site`."""
 from outreach.models.base import utcnow  # noqa: F401
-from outreach.models.regions import Region, TargetCount, KnownAway, ImportBatch, AWAY_REASONS  # noqa: F401
+from outreach.models.regions import Region, TargetCount, KnownAway, DesaTally, ImportBatch, AWAY_REASONS  # noqa: F401
 from outreach.models.sites import Site, SITE_TYPES, JENJANG_CHOICES  # noqa: F401
 from outreach.models.accounts import User, Team, Kit, ApiToken, ROLES, KIT_STATUSES  # noqa: F401
 from outreach.models.audit import AuditEntry  # noqa: F401

@@ -113,6 +113,31 @@ class KnownAway(db.Model):
     )
 
 
+class DesaTally(db.Model):
+    """Per desa, the sums the coverage figures need from its turnout logs and known-away rows, kept by
+    database triggers (migration 0009) in the same transaction as every write to turnout_log, known_away
+    or a desa's region row, whichever way the write comes (ORM, bulk statement, cascade):
+
+    - recorded_since: Σ recorded_total of the desa's logs dated after its official as-of date
+      (region.target_as_of; a desa without official figures keeps all its logs). A new SIAK as-of date
+      recounts the desa from its logs; a log moves the sum by its own figures.
+    - known_away and away_<reason>: Σ known_away.count, in all and per reason.
+
+    A province's figures then read one row per desa instead of every log (outreach.regions.queries).
+    `outreach.regions.tally.drift()` compares the rows with a count from scratch."""
+    __tablename__ = "desa_tally"
+
+    desa_kode: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    recorded_since: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    known_away: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    away_luar_negeri: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    away_luar_daerah: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    away_pindah_meninggal: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    away_lainnya: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
 class ImportBatch(db.Model):
     """One committed import (CLI or web), with its summary."""
     __tablename__ = "import_batch"

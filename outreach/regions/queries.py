@@ -5,9 +5,11 @@ newest SIAK import), recorded since = SUM(TurnoutLog.recorded_total) of the desa
 its official as-of date (a log on or before that date is already inside the SIAK figure, so nothing
 counts twice; a desa without official figures has no as-of date and keeps all its logs), known away
 (per reason), the estimate min(official + since, wajib) and the reachable backlog
-max(wajib − estimate − away, 0). These per-desa values are computed once (a MATERIALIZED common
-table expression) and summed per area for each level asked for (GROUP BY, UNION ALL), so a
-province, its kabupaten and its kecamatan come out of a single pass over the desa.
+max(wajib − estimate − away, 0). The log and known-away sums are kept per desa by database triggers
+in desa_tally (outreach.models.regions.DesaTally, migration 0009), in the transaction of each write.
+These per-desa values are read once (a MATERIALIZED common table expression) and summed per area for
+each level asked for (GROUP BY, UNION ALL), so a province, its kabupaten and its kecamatan come out of
+a single statement over the desa.
 
 The sums are remembered per process until a turnout log, a known-away row or a region row changes
 (`cached`, `data_version`; setting COVERAGE_CACHE): a new log shows at the very next call.
@@ -24,7 +26,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from outreach.extensions import db
-from outreach.models import AWAY_REASONS, KnownAway, Region
+from outreach.models import AWAY_REASONS, DesaTally, KnownAway, Region
 from outreach.models.field import TurnoutLog
 from outreach.models.regions import level_of
 from outreach.regions.figures import AreaFigures
@@ -35,9 +37,6 @@ _GROUP_COLUMN = {
     "kecamatan": Region.kecamatan_kode,
     "desa": Region.kode,
 }
-# Columns of the per-desa table that carry each level's code.
-_DESA_COLUMN = {"provinsi": "provinsi", "kabupaten": "kabupaten", "kecamatan": "kecamatan", "desa": "kode"}
-_KODE_LENGTH = {"provinsi": 2, "kabupaten": 5, "kecamatan": 8}
 EPOCH = date(1900, 1, 1)  # as-of date of a desa without official figures: every log counts
 _CHUNK = 900
 
@@ -51,7 +50,7 @@ def new_figures(r) -> AreaFigures:
 @dataclass(frozen=True)
 class DesaFilter:
     """Which desa a question covers: those inside the areas `codes` of `level` (level None: every desa).
-    It turns into a condition on Region and on KnownAway (which only has desa_kode)."""
+    It turns into a condition on Region."""
     level: Optional[str] = None
     codes: tuple = ()
 
@@ -67,16 +66,6 @@ class DesaFilter:
             return sa.true()
         return _in(_GROUP_COLUMN[self.level], self.codes)
 
-    def on_known_away(self):
-        if self.level is None:
-            return sa.true()
-        if self.level == "desa":
-            return _in(KnownAway.desa_kode, self.codes)
-        if len(self.codes) == 1:  # an index range: '33.74.' <= desa_kode < '33.74/'
-            kode = self.codes[0]
-            return sa.and_(KnownAway.desa_kode >= kode + ".", KnownAway.desa_kode < kode + "/")
-        return _in(sa.func.substr(KnownAway.desa_kode, 1, _KODE_LENGTH[self.level]), self.codes)
-
 
 def _in(column, codes):
     codes = list(codes)
@@ -85,81 +74,67 @@ def _in(column, codes):
     return column == codes[0] if len(codes) == 1 else column.in_(codes)
 
 
-def recorded_since_per_desa():
-    """Correlated scalar: the desa row's field-recorded count after its official as-of date (an index range
-    on turnout_log (desa_kode, session_date, recorded_total): only the logs that count are read)."""
-    return (sa.select(sa.func.coalesce(sa.func.sum(TurnoutLog.recorded_total), 0))
-            .where(TurnoutLog.desa_kode == Region.kode,
-                   TurnoutLog.session_date > sa.func.coalesce(Region.target_as_of, EPOCH))
-            .correlate(Region).scalar_subquery())
-
-
-def known_away_per_desa():
-    """Correlated scalar: the desa row's known-away residents, all reasons."""
-    return (sa.select(sa.func.coalesce(sa.func.sum(KnownAway.count), 0))
-            .where(KnownAway.desa_kode == Region.kode).correlate(Region).scalar_subquery())
-
-
-def desa_values(desa: DesaFilter) -> sa.CTE:
-    """The per-desa values (codes, wajib, official, as_of, since, away) of the desa `desa` covers, as a
-    MATERIALIZED CTE: computed once, however many levels sum it."""
+def desa_values(desa: DesaFilter) -> sa.Select:
+    """The per-desa values (codes, wajib, official, as_of, since, away in all and per reason) of the desa
+    `desa` covers. The log and known-away sums come from desa_tally (kept by triggers): one row per desa,
+    whatever the number of logs."""
+    T = DesaTally
     columns = [Region.kode.label("kode"), Region.provinsi_kode.label("provinsi"),
                Region.kabupaten_kode.label("kabupaten"), Region.kecamatan_kode.label("kecamatan"),
                Region.wajib_ktp.label("wajib"), sa.func.coalesce(Region.sudah_rekam, 0).label("official"),
-               Region.target_as_of.label("as_of"), recorded_since_per_desa().label("since")]
-    # Per-desa index probes (index-only on both databases) beat a grouped join over every log: measured at
-    # province scale, about half the time on SQLite and on PostgreSQL. For known away (a small table)
-    # PostgreSQL is faster hashing the grouped rows, SQLite probing its covering index.
-    if db.session.get_bind().dialect.name == "postgresql":
-        away = (sa.select(KnownAway.desa_kode.label("desa_kode"), sa.func.sum(KnownAway.count).label("n"))
-                .where(desa.on_known_away()).group_by(KnownAway.desa_kode).subquery("away"))
-        stmt = (sa.select(*columns, sa.func.coalesce(away.c.n, 0).label("away"))
-                .outerjoin(away, away.c.desa_kode == Region.kode))
-    else:
-        stmt = sa.select(*columns, known_away_per_desa().label("away"))
-    return (stmt.where(Region.level == "desa", desa.on_region())
-            .cte("coverage_desa").prefix_with("MATERIALIZED"))
+               Region.target_as_of.label("as_of"), sa.func.coalesce(T.recorded_since, 0).label("since"),
+               sa.func.coalesce(T.known_away, 0).label("away"),
+               *[sa.func.coalesce(getattr(T, f"away_{reason}"), 0).label(f"away_{reason}")
+                 for reason in AWAY_REASONS]]
+    return (sa.select(*columns).outerjoin(T, T.desa_kode == Region.kode)
+            .where(Region.level == "desa", desa.on_region()))
 
 
 def _level_label(level: Optional[str]):
     return sa.literal_column(f"'{level or ''}'")
 
 
-def _totals(d: sa.CTE, level: Optional[str]) -> sa.Select:
+# The code columns of the per-desa values, coarse to fine, and how deep each level sits.
+_CODE_COLUMNS = ("provinsi", "kabupaten", "kecamatan", "kode")
+_DEPTH = {None: -1, "provinsi": 0, "kabupaten": 1, "kecamatan": 2, "desa": 3}
+_SUMS = ("wajib", "official", "since", "estimated", "reachable", *[f"away_{reason}" for reason in AWAY_REASONS])
+
+
+def _finest_totals(desa: DesaFilter, finest: Optional[str]) -> sa.CTE:
+    """The desa values summed per area of the finest level asked for (with the codes of its ancestors), as
+    a MATERIALIZED CTE: the coarser levels add up these few rows instead of every desa again. The caps
+    (estimate ≤ wajib, reachable ≥ 0) apply per desa, before any sum."""
+    d = desa_values(desa).subquery("d")
     reached = d.c.official + d.c.since
     estimated = sa.case((d.c.wajib.is_(None), None), (reached > d.c.wajib, d.c.wajib), else_=reached)
     left = d.c.wajib - estimated - d.c.away
     reachable = sa.case((d.c.wajib.is_(None), None), (left < 0, 0), else_=left)
-    grp = d.c[_DESA_COLUMN[level]] if level is not None else sa.literal_column("''")
+    keys = [d.c[column] for column in _CODE_COLUMNS[:_DEPTH[finest] + 1]]
     stmt = sa.select(
-        _level_label(level).label("lvl"), grp.label("grp"),
-        sa.func.sum(d.c.wajib), sa.func.sum(sa.case((d.c.wajib.is_(None), None), else_=d.c.official)),
-        sa.func.max(d.c.as_of), sa.func.count(d.c.wajib), sa.func.sum(d.c.since), sa.func.sum(estimated),
-        sa.func.sum(reachable))
+        *keys, sa.func.sum(d.c.wajib).label("wajib"),
+        sa.func.sum(sa.case((d.c.wajib.is_(None), None), else_=d.c.official)).label("official"),
+        sa.func.max(d.c.as_of).label("as_of"), sa.func.count(d.c.wajib).label("n"),
+        sa.func.sum(d.c.since).label("since"), sa.func.sum(estimated).label("estimated"),
+        sa.func.sum(reachable).label("reachable"),
+        *[sa.func.sum(d.c[f"away_{reason}"]).label(f"away_{reason}") for reason in AWAY_REASONS])
+    if keys:
+        stmt = stmt.group_by(*keys)
+    return stmt.cte("coverage_totals").prefix_with("MATERIALIZED")
+
+
+def _totals(g: sa.CTE, level: Optional[str], finest: Optional[str]) -> sa.Select:
+    """Rows (lvl, grp, wajib, official, as_of, n, since, estimated, reachable, away_<reason>...) of `level`,
+    from the finest level's totals `g`."""
+    grp = g.c[_CODE_COLUMNS[_DEPTH[level]]] if level is not None else sa.literal_column("''")
+    if level == finest:
+        return sa.select(_level_label(level).label("lvl"), grp.label("grp"), g.c.wajib, g.c.official, g.c.as_of,
+                         g.c.n, g.c.since, g.c.estimated, g.c.reachable,
+                         *[g.c[f"away_{reason}"] for reason in AWAY_REASONS])
+    sums = {name: sa.func.sum(g.c[name]) for name in _SUMS}
+    stmt = sa.select(_level_label(level).label("lvl"), grp.label("grp"), sums["wajib"], sums["official"],
+                     sa.func.max(g.c.as_of), sa.func.sum(g.c.n), sums["since"], sums["estimated"],
+                     sums["reachable"], *[sums[f"away_{reason}"] for reason in AWAY_REASONS])
     return stmt.group_by(grp) if level is not None else stmt
-
-
-def _away_by_reason(levels: Sequence[Optional[str]], desa: DesaFilter):
-    """Known away per area and reason for every level, straight from known_away (an area's code is a prefix
-    of its desa codes, so no join is needed): one scan grouped at the finest level asked for (kecamatan
-    unless desa are asked for), summed again per level."""
-    finest = "desa" if "desa" in levels else "kecamatan"
-    key = KnownAway.desa_kode if finest == "desa" else sa.func.substr(KnownAway.desa_kode, 1, _KODE_LENGTH[finest])
-    base = (sa.select(key.label("k"), KnownAway.reason.label("reason"), sa.func.sum(KnownAway.count).label("n"))
-            .where(desa.on_known_away()).group_by(key, KnownAway.reason)
-            .cte("away_base").prefix_with("MATERIALIZED"))
-    selects = []
-    for level in levels:
-        if level is None:
-            grp = sa.literal_column("''")
-        elif level == finest:
-            grp = base.c.k
-        else:
-            grp = sa.func.substr(base.c.k, 1, _KODE_LENGTH[level])
-        group = [grp, base.c.reason] if level is not None else [base.c.reason]
-        selects.append(sa.select(_level_label(level).label("lvl"), grp.label("grp"), base.c.reason,
-                                 sa.func.sum(base.c.n)).group_by(*group))
-    return selects[0] if len(selects) == 1 else sa.union_all(*selects)
 
 
 def change_stamp(model) -> list:
@@ -222,20 +197,19 @@ def cached(key: tuple, compute, also=()):
 
 
 def compute_totals(levels: Sequence[Optional[str]], desa: DesaFilter) -> dict[tuple, tuple]:
-    """totals_by_level without the cache: the sums, then known away by reason."""
-    d = desa_values(desa)
-    selects = [_totals(d, level) for level in levels]
+    """totals_by_level without the cache: one statement, known away by reason included."""
+    finest = max(levels, key=lambda level: _DEPTH[level])
+    g = _finest_totals(desa, finest)
+    selects = [_totals(g, level, finest) for level in levels]
     stmt = selects[0] if len(selects) == 1 else sa.union_all(*selects)
-    out: dict[tuple, list] = {}
+    out: dict[tuple, tuple] = {}
+    n_reasons = len(AWAY_REASONS)
     for row in db.session.execute(stmt):
         if row[1] is None and row[0] != "":
             continue
-        out[(row[0], row[1] if row[1] is not None else "")] = [*row[2:], {}]
-    for lvl, grp, reason, count in db.session.execute(_away_by_reason(levels, desa)):
-        totals = out.get((lvl, grp if grp is not None else ""))
-        if totals is not None and count:
-            totals[-1][reason] = int(count)
-    return {key: tuple(value) for key, value in out.items()}
+        away = {reason: int(n) for reason, n in zip(AWAY_REASONS, row[-n_reasons:]) if n}
+        out[(row[0], row[1] if row[1] is not None else "")] = (*row[2:-n_reasons], away)
+    return out
 
 
 def apply_totals(f: AreaFigures, totals: Optional[tuple]) -> AreaFigures:

@@ -1,0 +1,87 @@
+"""desa_tally (outreach.models.regions.DesaTally): the per-desa log and known-away sums that database
+triggers keep. Here: the same sums counted from scratch, to find rows that drifted (tests check every
+test's data with it; `flask --app app coverage-tally` checks a live database) and to rebuild them.
+
+    flask --app app coverage-tally            # count the desa whose tally differs from a recount
+    flask --app app coverage-tally --rebuild  # rewrite every tally row from a recount
+"""
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from outreach.extensions import db
+from outreach.models import AWAY_REASONS, DesaTally, KnownAway, Region
+from outreach.models.field import TurnoutLog
+from outreach.regions.queries import EPOCH
+
+TALLY_COLUMNS = ("recorded_since", "known_away", *[f"away_{reason}" for reason in AWAY_REASONS])
+
+
+def recount():
+    """SELECT desa_kode, recorded_since, known_away, away_<reason>... counted from the logs and known-away
+    rows of every desa region row (what the triggers should have kept)."""
+    since = (sa.select(sa.func.coalesce(sa.func.sum(TurnoutLog.recorded_total), 0))
+             .where(TurnoutLog.desa_kode == Region.kode,
+                    TurnoutLog.session_date > sa.func.coalesce(Region.target_as_of, EPOCH))
+             .correlate(Region).scalar_subquery())
+
+    def away(reason=None):
+        cond = [KnownAway.desa_kode == Region.kode] + ([KnownAway.reason == reason] if reason else [])
+        return (sa.select(sa.func.coalesce(sa.func.sum(KnownAway.count), 0)).where(*cond)
+                .correlate(Region).scalar_subquery())
+
+    values = [since, away(), *[away(reason) for reason in AWAY_REASONS]]
+    return sa.select(Region.kode.label("desa_kode"), *[v.label(c) for v, c in zip(values, TALLY_COLUMNS)]).where(
+        Region.level == "desa")
+
+
+def drift(limit: int = 20) -> list[dict]:
+    """Desa whose tally row differs from a recount (a missing row counts as zeros): at most `limit`,
+    each {"desa_kode", "column", "tally", "recount"} for its first differing column."""
+    fresh = recount().subquery("fresh")
+    T = DesaTally
+    pairs = [(c, sa.func.coalesce(getattr(T, c), 0), fresh.c[c]) for c in TALLY_COLUMNS]
+    stmt = (sa.select(fresh.c.desa_kode, *[p[1] for p in pairs], *[p[2] for p in pairs])
+            .outerjoin(T, T.desa_kode == fresh.c.desa_kode)
+            .where(sa.or_(*[kept != counted for _, kept, counted in pairs]))
+            .order_by(fresh.c.desa_kode).limit(limit))
+    out = []
+    n = len(pairs)
+    for row in db.session.execute(stmt):
+        for i, column in enumerate(TALLY_COLUMNS):
+            if row[1 + i] != row[1 + n + i]:
+                out.append({"desa_kode": row[0], "column": column, "tally": row[1 + i], "recount": row[1 + n + i]})
+                break
+    return out
+
+
+def rebuild() -> int:
+    """Rewrite every tally row from a recount (in the caller's transaction); returns the rows written."""
+    db.session.execute(sa.delete(DesaTally))
+    result = db.session.execute(sa.insert(DesaTally).from_select(["desa_kode", *TALLY_COLUMNS], recount()))
+    return result.rowcount
+
+
+def register(app):
+    @app.cli.command("coverage-tally")
+    @click.option("--rebuild", "do_rebuild", is_flag=True, help="Tulis ulang semua baris dari hitungan ulang.")
+    @with_appcontext
+    def coverage_tally_command(do_rebuild):
+        """Check (or rebuild) the per-desa tally the coverage figures read."""
+        if do_rebuild:
+            n = rebuild()
+            db.session.commit()
+            click.echo(f"Rekap per desa ditulis ulang: {n} desa.")
+            return
+        wrong = drift(limit=20)
+        if not wrong:
+            click.echo("Rekap per desa cocok dengan hitungan ulang dari log dan data warga di luar wilayah.")
+            return
+        for item in wrong:
+            click.echo(f"{item['desa_kode']}: {item['column']} tersimpan {item['tally']}, "
+                       f"hitungan ulang {item['recount']}")
+        click.echo("Rekap per desa berbeda dari hitungan ulang; jalankan dengan --rebuild untuk memperbaikinya.",
+                   err=True)
+        raise SystemExit(1)
