@@ -520,28 +520,6 @@ def _rare(condition):
     return condition
 
 
-def _span_hours(started, ended):
-    """SQL: hours between two timestamps (dialect-specific)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return (sa.func.julianday(ended) - sa.func.julianday(started)) * 24.0
-    return sa.extract("epoch", ended - started) / 3600.0
-
-
-def _hours_worked(span):
-    """SQL twin of outreach.field.rules.hours_worked, from the span in hours between start and end: a
-    multi-day span ((days − 1) × 24 + daily) counts its daily hours times the days, so nights do not count."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        full_days = sa.cast(span / 24.0, sa.Integer)
-    else:
-        full_days = sa.func.floor(span / 24.0)
-    daily = span - full_days * 24.0
-    return sa.case((full_days < 1, span), (daily <= 0, span), else_=(full_days + 1) * daily)
-
-
-def _kits_used(log=TurnoutLog):
-    return sa.func.coalesce(sa.func.json_array_length(log.kit_ids), 0)
-
-
 # ---------------------------------------------------------------- teams
 
 @dataclass
@@ -600,7 +578,7 @@ def team_figures(user, date_from=None, date_to=None, region_kode: Optional[str] 
     RS = RecordingSession
     in_period = sa.and_(RS.date >= date_from, RS.date <= date_to, _session_area_condition(area))
     totals = rq.cached(("teams", area.kode, area.synthetic, date_from, date_to),
-                       lambda: _team_totals(area, in_period, date_from, date_to),
+                       lambda: _team_totals(in_period, date_from, date_to),
                        also=(RecordingSession,))
     # Overdue depends on the clock, not only on the data: counted apart, never cached (few rows: open
     # sessions in the past, read from the (status, date) index).
@@ -625,28 +603,31 @@ def team_figures(user, date_from=None, date_to=None, region_kode: Optional[str] 
     return out
 
 
-def _team_totals(area: Area, in_period, date_from: date, date_to: date) -> dict:
-    """{team_id: (planned, open, done, cancelled, recorded, kit_hours, expected of logged sessions)}."""
-    RS = RecordingSession
-    # The period's logs, each span computed once (a log's session_date is its session's date, so the same
-    # window reads only the period's logs).
-    logs = (sa.select(TurnoutLog.id.label("id"), TurnoutLog.session_id.label("session_id"),
-                      TurnoutLog.recorded_total.label("recorded"), _kits_used().label("kits"),
-                      _span_hours(TurnoutLog.started_at, TurnoutLog.ended_at).label("span"))
-            .where(TurnoutLog.session_date >= date_from, TurnoutLog.session_date <= date_to,
-                   _log_area_condition(area))
-            .cte("period_logs").prefix_with("MATERIALIZED"))
-    has_log = logs.c.id.is_not(None)
+def _team_totals(in_period, date_from: date, date_to: date) -> dict:
+    """{team_id: (planned, open, done, cancelled, recorded, kit_hours, expected of logged sessions)}.
+
+    One pass over the period's sessions, each with its log, read from two covering indexes only:
+    (date, team_id, status, expected_turnout, id) of the sessions and (session_date, session_id,
+    recorded_total, kit_hours) of the logs. A log carries its session's first day and region codes, so
+    matching it on (session_date, session_id) finds the same logs as the session id alone; the date range
+    on the log as well lets PostgreSQL hash the period's logs from their index."""
+    RS, TL = RecordingSession, TurnoutLog
+    # Grouped by an expression: SQLite would otherwise read the sessions in (team_id, date) index order to
+    # spare the sort, visiting each session's table row (without statistics, every session of all time);
+    # sorting the period's index entries by team costs far less.
+    team = (RS.team_id + sa.literal_column("0")).label("team")
+    has_log = TL.session_id.is_not(None)
     stmt = (sa.select(
-        RS.team_id, sa.func.count(RS.id),
+        team, sa.func.count(),
         sa.func.sum(sa.case((RS.status.in_(OPEN_STATUSES), 1), else_=0)),
         sa.func.sum(sa.case((RS.status == DONE_STATUS, 1), else_=0)),
         sa.func.sum(sa.case((RS.status == CANCELLED_STATUS, 1), else_=0)),
-        sa.func.sum(sa.func.coalesce(logs.c.recorded, 0)),
-        sa.func.sum(sa.case((has_log, logs.c.kits * _hours_worked(logs.c.span)), else_=0.0)),
+        sa.func.sum(sa.func.coalesce(TL.recorded_total, 0)),
+        sa.func.sum(sa.func.coalesce(TL.kit_hours, 0.0)),
         sa.func.sum(sa.case((has_log, RS.expected_turnout), else_=0)))
-        .outerjoin(logs, logs.c.session_id == RS.id)
-        .where(in_period).group_by(RS.team_id))
+        .outerjoin(TL, sa.and_(TL.session_id == RS.id, TL.session_date == RS.date,
+                               TL.session_date >= date_from, TL.session_date <= date_to))
+        .where(in_period).group_by(team))
     return {row[0]: tuple(row[1:]) for row in db.session.execute(stmt)}
 
 

@@ -70,7 +70,7 @@ from outreach.field import rules
 from outreach.models import Kit, KnownAway, RecordingSession, Site
 from outreach.models.audit import AuditEntry, record_change
 from outreach.models.base import utcnow
-from outreach.models.field import COUNT_COLUMNS, TurnoutLog, away_column
+from outreach.models.field import COUNT_COLUMNS, TurnoutLog, away_column, kit_hours_of
 from outreach.models.planning import MAX_SESSION_DAYS
 from outreach.models.regions import AWAY_REASONS
 from outreach.planning import service as planning
@@ -443,6 +443,12 @@ def _over_capacity(values: rules.LogValues) -> bool:
     return values.confirm_over_capacity and values.recorded_total > limit
 
 
+def _kit_hours(values: rules.LogValues) -> float:
+    """Kits used × hours worked (rules.hours_worked on the office-zone times): kept on the log, the team
+    figures sum it without reading the log's row. Not an audited column: it follows the times and kits."""
+    return kit_hours_of(values.started_at, values.ended_at, values.kit_ids, log_settings().tz)
+
+
 def _current_columns(log: TurnoutLog) -> dict:
     cols = {c: getattr(log, c) for c in COUNT_COLUMNS}
     cols.update(recorded_total=log.recorded_total, started_at=rules.as_utc(log.started_at),
@@ -571,7 +577,8 @@ def save_log(user, session_id: int, data: Mapping[str, Any], idempotency_key: Op
     log = TurnoutLog(session_id=session.id, desa_kode=session.desa_kode, kecamatan_kode=session.kecamatan_kode,
                      kabupaten_kode=session.kabupaten_kode, provinsi_kode=session.provinsi_kode,
                      session_date=session.date, idempotency_key=key, request_fingerprint=fingerprint,
-                     created_by_id=user.id, updated_by_id=user.id, created_at=now, updated_at=now, **columns)
+                     created_by_id=user.id, updated_by_id=user.id, created_at=now, updated_at=now,
+                     kit_hours=_kit_hours(values), **columns)
     db.session.add(log)
     try:
         db.session.flush()
@@ -674,6 +681,7 @@ def correct_log(user, session_id: int, data: Mapping[str, Any], expected_version
     with db.session.no_autoflush:  # one UPDATE, so `version` goes up by one
         for column, value in columns.items():
             setattr(log, column, value)
+        log.kit_hours = _kit_hours(values)
         log.updated_by_id = user.id
         log.updated_at = now
         record_change(AUDIT_ENTITY, log.id, "update", user.id, changes, reason=_figures_note(moved))

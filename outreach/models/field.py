@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -74,6 +75,25 @@ def _count() -> Mapped[int]:
     return mapped_column(sa.Integer, default=0, server_default="0")
 
 
+def kit_hours_of(started_at: Optional[datetime], ended_at: Optional[datetime], kit_ids, tz) -> float:
+    """Kits used × hours worked between the two times, taken in the office zone `tz` (naive: UTC)."""
+    from outreach.field.rules import as_utc, hours_worked  # the rules import this module
+
+    if started_at is None or ended_at is None:
+        return 0.0
+    hours = hours_worked(as_utc(started_at).astimezone(tz), as_utc(ended_at).astimezone(tz))
+    return len(kit_ids or ()) * hours
+
+
+def _kit_hours_default(context) -> float:
+    from flask import current_app, has_app_context
+
+    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
+    row = context.get_current_parameters()
+    return kit_hours_of(row.get("started_at"), row.get("ended_at"), row.get("kit_ids"),
+                        ZoneInfo(zone or "Asia/Jakarta"))
+
+
 class TurnoutLog(db.Model):
     """The turnout of one session: who was recorded, who was not and why, who is known to be away."""
     __tablename__ = "turnout_log"
@@ -110,6 +130,11 @@ class TurnoutLog(db.Model):
     started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     ended_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     kit_ids: Mapped[list] = mapped_column(sa.JSON, default=list)  # kits actually used (Kit.id)
+    # Kits used × hours worked (outreach.field.rules.hours_worked on the local times): the team figures
+    # sum it from an index. The field service sets it on save and correction; an insert that leaves it
+    # out (a test builder, a bulk load) gets it computed from the row's own times and kits.
+    kit_hours: Mapped[float] = mapped_column(sa.Float, default=_kit_hours_default,
+                                             server_default="0")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     # The team said "yes, really" to a figure above what the kits could record in the hours worked.
     over_capacity_confirmed: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
@@ -137,6 +162,8 @@ class TurnoutLog(db.Model):
         sa.Index("ix_turnout_log_kecamatan_date", "kecamatan_kode", "session_date"),
         sa.Index("ix_turnout_log_kabupaten_date", "kabupaten_kode", "session_date"),
         sa.Index("ix_turnout_log_provinsi_date", "provinsi_kode", "session_date"),
+        # Team figures: the period's logs with their session, recorded total and kit-hours (covering).
+        sa.Index("ix_turnout_log_date_session", "session_date", "session_id", "recorded_total", "kit_hours"),
         sa.CheckConstraint(" AND ".join(f"{c} >= 0" for c in COUNT_COLUMNS + ("recorded_total",)),
                            name="counts_nonneg"),
         sa.CheckConstraint(

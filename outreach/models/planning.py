@@ -97,6 +97,8 @@ class RecordingSession(db.Model):
         # Calendars and lists: a kecamatan's / kabupaten's sessions in a period.
         sa.Index("ix_recording_session_kecamatan_date", "kecamatan_kode", "date"),
         sa.Index("ix_recording_session_kabupaten_date", "kabupaten_kode", "date"),
+        # Team figures: the period's sessions with their team, status and expected turnout (covering).
+        sa.Index("ix_recording_session_date_team", "date", "team_id", "status", "expected_turnout", "id"),
         sa.CheckConstraint("end_date IS NULL OR end_date >= date", name="dates_ordered"),
         sa.CheckConstraint("end_time > start_time", name="times_ordered"),
         sa.CheckConstraint("expected_turnout >= 0", name="turnout_nonneg"),
