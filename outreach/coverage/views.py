@@ -10,7 +10,9 @@ range, a deadline in the past, a word where a date belongs) answers 400 with the
     /dasbor/tabel?level=&parent=&q=&sort=     every area of a level, sortable and filterable
     /dasbor/<kode>/tren?from=&to=             backlog over time: chart and table
     /dasbor/<kode>/prakiraan?weeks=&deadline= when the reachable backlog reaches zero, per kecamatan
+    /dasbor/<kode>/tim?from=&to=&sort=        every team of the area over a period: table and chart
     /dasbor/<kode>/ekspor/<wilayah|sesi|log>.<csv|xlsx>   exports
+    /dasbor/<kode>/ekspor/tim.<csv|xlsx>?from=&to=&sort=  the team table
 """
 from __future__ import annotations
 
@@ -43,6 +45,9 @@ UPCOMING_DAYS = 14
 UPCOMING_LIMIT = 15
 OVERDUE_LIMIT = 15
 FORECAST_CHART_LIMIT = 30
+TEAM_DEFAULT_DAYS = 28       # as queries.team_figures
+TEAM_DASHBOARD_LIMIT = 10    # the dashboard shows the teams most behind; the team page shows them all
+TEAM_CHART_LIMIT = 30
 # An XLSX is built in memory by openpyxl (about 10,000 rows a second): larger sets go out as CSV.
 XLSX_MAX_ROWS = 50_000
 
@@ -304,9 +309,13 @@ def dashboard_context(user, kode: Optional[str]) -> dict:
     context["upcoming"] = queries.upcoming_sessions(user, k, days=UPCOMING_DAYS, limit=UPCOMING_LIMIT)
     context["overdue"] = queries.overdue_logs(user, k, limit=OVERDUE_LIMIT)
     context["overdue_count"] = queries.count_overdue_logs(user, k)
-    # Who is behind first: most overdue logs, then the lowest share of the expected turnout reached.
-    context["teams"] = sorted(queries.team_figures(user, region_kode=k), key=lambda t: (
-        -t.logs_overdue, t.expected_reached_share if t.expected_reached_share is not None else 2.0, t.nama))
+    # Who is behind: the first few in team_behind_key's order; every team is on the team page.
+    all_teams = sorted(queries.team_figures(user, region_kode=k), key=team_behind_key)
+    context["teams"] = all_teams[:TEAM_DASHBOARD_LIMIT]
+    context["teams_total"] = len(all_teams)
+    context["teams_overdue"] = sum(1 for t in all_teams if t.logs_overdue)
+    context["teams_chart"] = team_chart(context["teams"], *team_period(None, None, queries.local_today()),
+                                        limit=TEAM_DASHBOARD_LIMIT, width=560) if all_teams else None
     try:
         context["pemula"] = queries.pemilih_pemula(user, k, school_limit=5)
     except queries.BadInput as exc:  # e.g. the configured cut-off has passed
@@ -455,6 +464,206 @@ def _default_deadline() -> Optional[date]:
         return queries.coverage_deadline()
     except queries.BadInput:
         return None
+
+
+# ---------------------------------------------------------------- teams
+
+# Sort keys of the team table: "behind" is who is behind first (the dashboard's order); the others are
+# TeamFigures attributes ("office" the office's name). "-" before a key sorts descending.
+TEAM_SORT_KEYS = ("behind", "nama", "office", "sessions_planned", "sessions_open", "sessions_done",
+                  "sessions_cancelled", "logs_overdue", "recorded", "recorded_per_kit_hour", "expected_reached_share")
+
+
+def team_behind_key(team) -> tuple:
+    """Who is behind first: most overdue logs, then the lowest share of the expected turnout reached
+    (teams with no logged session after those with one), then the name."""
+    share = team.expected_reached_share
+    return (-team.logs_overdue, share is None, share or 0.0, team.nama.lower())
+
+
+def sort_teams(teams: list, sort: str, offices: Optional[dict] = None) -> list:
+    """The teams in the order of a TEAM_SORT_KEYS key ("-key": descending; missing values last, equal
+    values by name). ValueError for an unknown key."""
+    desc = sort.startswith("-")
+    key = sort[1:] if desc else sort
+    if key not in TEAM_SORT_KEYS:
+        raise ValueError(key)
+    if key == "behind":
+        return sorted(teams, key=team_behind_key, reverse=desc)
+    offices = offices or {}
+
+    def value(t):
+        if key == "office":
+            return (offices.get(t.office_kode) or t.office_kode or "").lower()
+        v = getattr(t, key)
+        return v.lower() if isinstance(v, str) else v
+
+    by_name = sorted(teams, key=lambda t: t.nama.lower())
+    present = [t for t in by_name if value(t) is not None]
+    missing = [t for t in by_name if value(t) is None]
+    # sort is stable (also with reverse=True): equal values stay in name order
+    return sorted(present, key=value, reverse=desc) + missing
+
+
+def team_period(date_from: Optional[date], date_to: Optional[date], today: date) -> tuple[date, date]:
+    """The period the team figures cover, with queries.team_figures' defaults (the last 28 days; 28 days
+    from a start date in the future), so the page can say which days it shows."""
+    if date_to is None:
+        date_to = today if date_from is None or date_from <= today else date_from + timedelta(days=TEAM_DEFAULT_DAYS)
+    return date_from or date_to - timedelta(days=TEAM_DEFAULT_DAYS), date_to
+
+
+def team_totals(teams: list) -> dict:
+    """The column sums of the team table; the rates from the sums (not an average of rates)."""
+    out = {k: sum(getattr(t, k) for t in teams) for k in (
+        "sessions_planned", "sessions_open", "sessions_done", "sessions_cancelled", "logs_overdue", "recorded",
+        "kit_hours", "expected_turnout_done")}
+    out["recorded_per_kit_hour"] = out["recorded"] / out["kit_hours"] if out["kit_hours"] > 0 else None
+    out["expected_reached_share"] = (out["recorded"] / out["expected_turnout_done"]
+                                     if out["expected_turnout_done"] > 0 else None)
+    out["teams_overdue"] = sum(1 for t in teams if t.logs_overdue)
+    return out
+
+
+def office_names(teams: list) -> dict:
+    """{office kode: region name} of the teams' offices (one query)."""
+    kodes = sorted({t.office_kode for t in teams if t.office_kode})
+    if not kodes:
+        return {}
+    return dict(db.session.execute(sa.select(Region.kode, Region.nama).where(Region.kode.in_(kodes))).all())
+
+
+def team_sessions_url(team, date_from: date, date_to: date) -> str:
+    """The session list of one team over the period."""
+    return url_for("planning.session_list", team_id=team.team_id, **{"from": date_from.isoformat(),
+                                                                     "to": date_to.isoformat()})
+
+
+def team_chart(teams: list, date_from: date, date_to: date, *, limit: int, width: int = 1160,
+               testid: str = "teams-chart"):
+    """Share of the expected turnout reached, one bar per team in the order given (the first `limit`);
+    teams with overdue logs are hatched and say how many."""
+    from flask_babel import get_locale
+
+    numbers = Numbers(get_locale())
+    bars = []
+    for t in teams[:limit]:
+        share = t.expected_reached_share
+        if share is None:
+            value = None
+            text = _("belum ada laporan") if t.sessions_planned else _("tanpa sesi")
+        else:
+            value = share * 100
+            text = numbers.percent(value)
+        if t.logs_overdue:
+            text += " · " + _("%(n)s laporan terlambat", n=numbers.number(t.logs_overdue))
+        bars.append(charts.Bar(label=t.nama, value=value, value_text=text, flag=t.logs_overdue > 0,
+                               href=team_sessions_url(t, date_from, date_to)))
+    return charts.bar_chart(bars, title=_("Terekam dibanding perkiraan hadir, per tim"), width=width,
+                            reference=charts.Reference(100, _("sesuai perkiraan")), testid=testid,
+                            desc=_("Terekam dibagi perkiraan hadir sesi yang sudah dilaporkan. Tim dengan "
+                                   "laporan terlambat diarsir."),
+                            fmt_number=lambda v: numbers.number(v) + "%",
+                            empty_text=_("Belum ada tim di wilayah ini."))
+
+
+def team_columns() -> list:
+    """Columns of the team table's export."""
+    C = exports.Column
+    return [C("team_id", _("No. tim"), "int", 8), C("nama", _("Tim"), width=24),
+            C("office_kode", _("Kode kantor"), width=12), C("office", _("Kantor"), width=24), C("date_from", _("Dari tanggal"), "date", 12),
+            C("date_to", _("Sampai tanggal"), "date", 12), C("sessions_planned", _("Sesi"), "int"),
+            C("sessions_open", _("Belum terlaksana"), "int"), C("sessions_done", _("Selesai"), "int"),
+            C("sessions_cancelled", _("Batal"), "int"), C("logs_overdue", _("Laporan terlambat"), "int"),
+            C("recorded", _("Terekam"), "int"), C("kit_hours", _("Alat-jam"), "float"),
+            C("recorded_per_kit_hour", _("Terekam per alat-jam"), "float"),
+            C("expected_turnout_done", _("Perkiraan hadir (sesi yang dilaporkan)"), "int"),
+            C("expected_reached_percent", _("Persen dari perkiraan hadir"), "float")]
+
+
+def team_rows(teams: list, offices: dict, date_from: date, date_to: date) -> Iterator[dict]:
+    for t in teams:
+        row = t.as_dict()
+        share = t.expected_reached_share
+        row.update(office=offices.get(t.office_kode, ""), date_from=date_from, date_to=date_to,
+                   expected_reached_percent=None if share is None else round(share * 100, 1))
+        yield row
+
+
+def _team_args() -> dict:
+    """The team pages' query arguments: the period (from/to) and the sort key, with the first error."""
+    raw_from, raw_to = request.args.get("from", ""), request.args.get("to", "")
+    sort = (request.args.get("sort") or "behind").strip()
+    args = {"raw_from": raw_from, "raw_to": raw_to, "sort": sort, "error": None}
+    date_from, err_from = parse_date_arg(raw_from, _("Tanggal awal"))
+    date_to, err_to = parse_date_arg(raw_to, _("Tanggal akhir"))
+    if err_from or err_to:
+        return dict(args, error=err_from or err_to)
+    if date_from and date_to and date_from > date_to:
+        return dict(args, error=_("Rentang tanggal terbalik: tanggal awal (%(a)s) sesudah tanggal akhir (%(b)s).",
+                                  a=format_date(date_from, "d MMM yyyy"), b=format_date(date_to, "d MMM yyyy")))
+    if (sort[1:] if sort.startswith("-") else sort) not in TEAM_SORT_KEYS:
+        return dict(args, error=_("Urutan \"%(sort)s\" tidak dikenal. Klik judul kolom tabel untuk mengurutkan.",
+                                  sort=sort[:40]))
+    date_from, date_to = team_period(date_from, date_to, queries.local_today())
+    return dict(args, date_from=date_from, date_to=date_to)
+
+
+def _team_figures(kode: str, args: dict) -> tuple[list, dict]:
+    """The area's teams over the period of `args`, in its sort order, and their offices' names."""
+    teams = queries.team_figures(current_user, args["date_from"], args["date_to"], region_kode=kode)
+    offices = office_names(teams)
+    return sort_teams(teams, args["sort"], offices), offices
+
+
+@bp.route("/dasbor/<kode>/tim")
+@roles_required(*DASHBOARD_ROLES)
+def teams(kode: str):
+    """Every team working in the area over a period: sessions, overdue logs, recorded, recorded per
+    kit-hour and the share of the expected turnout reached; sortable, with the ranking as a chart."""
+    area = _area_or_404(kode)
+    args = _team_args()
+    error = args.pop("error")
+    context = dict(args, area=area, crumbs=crumbs_for(area), teams=[], chart_limit=TEAM_CHART_LIMIT)
+    if error:
+        return _bad_input_page("coverage/teams.html", error, **context)
+    try:
+        rows, offices = _team_figures(kode, args)
+    except queries.RegionNotFound:
+        abort(404)
+    except queries.BadInput as exc:
+        return _bad_input_page("coverage/teams.html", exc.message, **context)
+    behind = rows if args["sort"] == "behind" else sorted(rows, key=team_behind_key)
+    return render_template("coverage/teams.html", **dict(
+        context, teams=rows, offices=offices, totals=team_totals(rows),
+        sessions_url=team_sessions_url, chart=team_chart(behind, args["date_from"], args["date_to"],
+                                                         limit=TEAM_CHART_LIMIT)))
+
+
+@bp.route("/dasbor/<kode>/ekspor/tim.<any(csv,xlsx):file_format>")
+@roles_required(*DASHBOARD_ROLES)
+def teams_export(kode: str, file_format: str):
+    """The team table of the team page (same period and order) as CSV or XLSX."""
+    area = _area_or_404(kode)
+    args = _team_args()
+    if args["error"]:
+        return render_template("error.html", code=400, message=args["error"]), 400
+    try:
+        rows, offices = _team_figures(kode, args)
+    except queries.RegionNotFound:
+        abort(404)
+    except queries.BadInput as exc:
+        return render_template("error.html", code=400, message=exc.message), 400
+    columns, data = team_columns(), team_rows(rows, offices, args["date_from"], args["date_to"])
+    filename = exports.export_filename("tim", area.kode, queries.local_today(), file_format)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    if file_format == "csv":
+        return Response(exports.csv_text(columns, data), content_type=exports.CSV_MIME, headers=headers)
+    note = _("Tim %(area)s, %(a)s sampai %(b)s. Diunduh %(at)s dari Jemput Bola.", area=area.nama,
+             a=format_date(args["date_from"], "d MMMM yyyy"), b=format_date(args["date_to"], "d MMMM yyyy"),
+             at=format_date(queries.local_today(), "d MMMM yyyy"))
+    body = exports.xlsx_bytes(columns, data, sheet_title=_("Tim"), notes=[note])
+    return Response(body, content_type=exports.XLSX_MIME, headers=headers)
 
 
 # ---------------------------------------------------------------- exports

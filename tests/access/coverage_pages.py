@@ -1,4 +1,4 @@
-"""Access matrix fragment for the coverage pages (issue 5): dashboard, area table, trend, forecast, exports.
+"""Access matrix fragment for the coverage pages (issue 5): dashboard, area table, trend, forecast, teams, exports.
 Field teams do not see the dashboard; what the others see is scoped (tests/test_coverage_pages.py)."""
 STAFF = {"admin", "manager", "coordinator"}
 
@@ -8,6 +8,8 @@ EXPECTED = {
     "coverage.trend": STAFF,
     "coverage.forecast": STAFF,
     "coverage.export": STAFF,
+    "coverage.teams": STAFF,
+    "coverage.teams_export": STAFF,
 }
 
 URL_SAMPLES = {"dataset": "wilayah", "file_format": "csv"}

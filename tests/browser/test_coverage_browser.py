@@ -1,5 +1,5 @@
 """A manager opens the dashboard, reads the headline numbers and the trend chart, drills down to a
-kecamatan, and downloads its area table as CSV."""
+kecamatan, downloads its area table as CSV, and opens the team figures."""
 import csv
 import io
 from datetime import date, timedelta
@@ -84,4 +84,13 @@ def test_manager_reads_the_dashboard_drills_down_and_downloads_csv(app, db, worl
     assert page.get_by_test_id("forecast-chart").is_visible()
     assert "1 dari 2 wilayah diperkirakan meleset" in page.get_by_test_id("forecast-headline").inner_text()
     screenshot(page, "4-prakiraan-kota")
+
+    # who is behind: the team tab, its ranking chart and the table of every team
+    page.get_by_test_id("tab-teams").click()
+    page.wait_for_url("**/dasbor/33.74/tim")
+    assert page.get_by_test_id("teams-chart").is_visible()
+    row = page.get_by_test_id("teams-table").locator(f'tr[data-team-id="{w.team.id}"]')
+    assert row.locator("td").nth(7).inner_text() == "48"   # 40 + 8 recorded in the last 28 days
+    assert row.locator("td").nth(9).inner_text() == "96,0%"  # 48 of the 50 expected (the other session gave none)
+    screenshot(page, "5-tim-kota")
     assert page.blocked_requests == []
