@@ -131,6 +131,11 @@ def test_pemilih_pemula_per_school_and_kecamatan(world, db):
     assert tuple(kec["33.74.01"][k] for k in keys) == (2, 200, 180, 20, 1, 15, 5, 0)
     assert tuple(kec["33.74.02"][k] for k in keys) == (1, 50, 0, 50, 0, 0, 50, 1)
     assert tuple(result["total"][k] for k in keys) == (3, 250, 180, 70, 1, 15, 55, 1)
+    # The dashboard's summary sums the same schools in one row, without the kecamatan list.
+    summary = cq.pemilih_pemula(world.users["manager"], cutoff="2029-02-14", today=date(2026, 10, 1),
+                                school_limit=2, per_kecamatan=False)
+    assert tuple(summary["total"][k] for k in keys) == (3, 250, 180, 70, 1, 15, 55, 1)
+    assert summary["kecamatan"] == [] and [s["nama"] for s in summary["schools"]] == ["MA C", "SMA A"]
     assert [r["kode"] for r in result["kecamatan"]] == ["33.74.02", "33.74.01"]  # most uncovered first
     assert [(s["nama"], s["still_to_record"], s["sessions_planned"], s["uncovered"]) for s in result["schools"]] == [
         ("MA C", 50, 0, 50), ("SMA A", 20, 1, 5), ("SMK B", 0, 0, 0)]

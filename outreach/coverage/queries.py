@@ -645,7 +645,7 @@ def _site_condition(area: Area):
 
 
 def pemilih_pemula(user, region_kode: Optional[str] = None, cutoff=None, school_limit: Optional[int] = 500,
-                   today: Optional[date] = None) -> dict:
+                   today: Optional[date] = None, per_kecamatan: bool = True) -> dict:
     """Students turning 17 by the cut-off (a school's pemilih pemula target) still to record, per school and
     per kecamatan, with the school sessions planned for them (open sessions at the school dated from
     today up to the cut-off). A cut-off in the past raises BadInput.
@@ -654,21 +654,24 @@ def pemilih_pemula(user, region_kode: Optional[str] = None, cutoff=None, school_
     first (then the larger still to record, then by id), at most `school_limit`; None: all),
     "schools_total": int}. Each row: pemilih_pemula, recorded,
     still_to_record, sessions_planned, expected_planned, uncovered (= still to record − expected at
-    planned sessions, not below 0); kecamatan rows also count schools and schools_without_session."""
+    planned sessions, not below 0); kecamatan rows also count schools and schools_without_session.
+    per_kecamatan=False (a dashboard's summary): "kecamatan" is empty and the total is summed in one row."""
     area = resolve_area(user, region_kode)
     today = today or local_today()
     cutoff = _as_date(cutoff, "cutoff") or pemilih_pemula_cutoff() or today
     if cutoff < today:
         raise BadInput(_("Tanggal batas %(d)s sudah lewat; pilih hari ini atau sesudahnya.", d=cutoff.isoformat()))
     total, kecamatan, schools = rq.cached(
-        ("pemilih_pemula", area.kode, area.synthetic, today, cutoff, school_limit),
-        lambda: _pemilih_pemula_rows(area, today, cutoff, school_limit), also=(RecordingSession, Site))
+        ("pemilih_pemula", area.kode, area.synthetic, today, cutoff, school_limit, per_kecamatan),
+        lambda: _pemilih_pemula_rows(area, today, cutoff, school_limit, per_kecamatan),
+        also=(RecordingSession, Site))
     # Copies: the cached rows stay as computed whatever a caller does with its own.
     return {"cutoff": cutoff, "area": area, "total": dict(total), "kecamatan": [dict(r) for r in kecamatan],
             "schools": [dict(r) for r in schools], "schools_total": total["schools"]}
 
 
-def _pemilih_pemula_rows(area: Area, today: date, cutoff: date, school_limit: Optional[int]) -> tuple:
+def _pemilih_pemula_rows(area: Area, today: date, cutoff: date, school_limit: Optional[int],
+                         per_kecamatan: bool = True) -> tuple:
     RS = RecordingSession
     planned = (sa.select(RS.site_id.label("site_id"), sa.func.count(RS.id).label("n"),
                          sa.func.sum(RS.expected_turnout).label("expected"))
@@ -682,24 +685,29 @@ def _pemilih_pemula_rows(area: Area, today: date, cutoff: date, school_limit: Op
     n_sessions = sa.func.coalesce(planned.c.n, 0)
     schools_where = (Site.type == "sekolah", Site.active.is_(True), _site_condition(area),
                      Site.pemilih_pemula.is_not(None))
-    per_kec = db.session.execute(
-        sa.select(Site.kecamatan_kode, sa.func.count(Site.id), sa.func.sum(Site.pemilih_pemula),
-                  sa.func.sum(sa.case((recorded > Site.pemilih_pemula, Site.pemilih_pemula), else_=recorded)),
-                  sa.func.sum(still), sa.func.sum(n_sessions), sa.func.sum(expected), sa.func.sum(uncovered),
-                  sa.func.sum(sa.case((sa.and_(n_sessions == 0, still > 0), 1), else_=0)))
-        .outerjoin(planned, planned.c.site_id == Site.id).where(*schools_where)
-        .group_by(Site.kecamatan_kode)).all()
-    names = dict(db.session.execute(sa.select(Region.kode, Region.nama).where(
-        Region.kode.in_([r[0] for r in per_kec] or ["-"]))).all()) if per_kec else {}
+    sums = (sa.func.count(Site.id), sa.func.sum(Site.pemilih_pemula),
+            sa.func.sum(sa.case((recorded > Site.pemilih_pemula, Site.pemilih_pemula), else_=recorded)),
+            sa.func.sum(still), sa.func.sum(n_sessions), sa.func.sum(expected), sa.func.sum(uncovered),
+            sa.func.sum(sa.case((sa.and_(n_sessions == 0, still > 0), 1), else_=0)))
     keys = ("schools", "pemilih_pemula", "recorded", "still_to_record", "sessions_planned", "expected_planned",
             "uncovered", "schools_without_session")
     kecamatan = []
-    for row in per_kec:
-        item = {"kode": row[0], "nama": names.get(row[0], row[0])}
-        item.update({k: int(v or 0) for k, v in zip(keys, row[1:])})
-        kecamatan.append(item)
-    kecamatan.sort(key=lambda r: (-r["uncovered"], -r["still_to_record"], r["kode"]))
-    total = {k: sum(r[k] for r in kecamatan) for k in keys}
+    if per_kecamatan:
+        per_kec = db.session.execute(
+            sa.select(Site.kecamatan_kode, *sums).outerjoin(planned, planned.c.site_id == Site.id)
+            .where(*schools_where).group_by(Site.kecamatan_kode)).all()
+        names = dict(db.session.execute(sa.select(Region.kode, Region.nama).where(
+            Region.kode.in_([r[0] for r in per_kec] or ["-"]))).all()) if per_kec else {}
+        for row in per_kec:
+            item = {"kode": row[0], "nama": names.get(row[0], row[0])}
+            item.update({k: int(v or 0) for k, v in zip(keys, row[1:])})
+            kecamatan.append(item)
+        kecamatan.sort(key=lambda r: (-r["uncovered"], -r["still_to_record"], r["kode"]))
+        total = {k: sum(r[k] for r in kecamatan) for k in keys}
+    else:
+        row = db.session.execute(sa.select(*sums).outerjoin(planned, planned.c.site_id == Site.id)
+                                 .where(*schools_where)).one()
+        total = {k: int(v or 0) for k, v in zip(keys, row)}
     # The ranking reads only indexed columns (covering index on schools); the names and details are then
     # fetched for the schools kept, not for every school of the province.
     top = (sa.select(Site.id.label("id"), recorded.label("recorded"), still.label("still"), n_sessions.label("n"),

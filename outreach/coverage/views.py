@@ -317,7 +317,7 @@ def dashboard_context(user, kode: Optional[str]) -> dict:
     context["teams_chart"] = team_chart(context["teams"], *team_period(None, None, queries.local_today()),
                                         limit=TEAM_DASHBOARD_LIMIT, width=560) if all_teams else None
     try:
-        context["pemula"] = queries.pemilih_pemula(user, k, school_limit=5)
+        context["pemula"] = queries.pemilih_pemula(user, k, school_limit=5, per_kecamatan=False)
     except queries.BadInput as exc:  # e.g. the configured cut-off has passed
         context["pemula"] = None
         context["notes"].append(exc.message)
