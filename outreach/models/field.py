@@ -164,6 +164,10 @@ class TurnoutLog(db.Model):
         sa.Index("ix_turnout_log_provinsi_date", "provinsi_kode", "session_date"),
         # Team figures: the period's logs with their session, recorded total and kit-hours (covering).
         sa.Index("ix_turnout_log_date_session", "session_date", "session_id", "recorded_total", "kit_hours"),
+        # Coverage (migration 0005): recounts per desa, the forecast's pace per kecamatan, "data per".
+        sa.Index("ix_turnout_log_desa_date_total", "desa_kode", "session_date", "recorded_total"),
+        sa.Index("ix_turnout_log_date_kecamatan_total", "session_date", "kecamatan_kode", "recorded_total"),
+        sa.Index("ix_turnout_log_updated_at", "updated_at"),
         sa.CheckConstraint(" AND ".join(f"{c} >= 0" for c in COUNT_COLUMNS + ("recorded_total",)),
                            name="counts_nonneg"),
         sa.CheckConstraint(

@@ -99,6 +99,9 @@ class RecordingSession(db.Model):
         sa.Index("ix_recording_session_kabupaten_date", "kabupaten_kode", "date"),
         # Team figures: the period's sessions with their team, status and expected turnout (covering).
         sa.Index("ix_recording_session_date_team", "date", "team_id", "status", "expected_turnout", "id"),
+        # Open sessions by date (overdue logs, planned school sessions; migration 0011); the cache's stamp.
+        sa.Index("ix_recording_session_status_date_site", "status", "date", "site_id", "expected_turnout"),
+        sa.Index("ix_recording_session_updated_at", "updated_at"),
         sa.CheckConstraint("end_date IS NULL OR end_date >= date", name="dates_ordered"),
         sa.CheckConstraint("end_time > start_time", name="times_ordered"),
         sa.CheckConstraint("expected_turnout >= 0", name="turnout_nonneg"),

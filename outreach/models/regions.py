@@ -70,7 +70,13 @@ class Region(db.Model):
     parent: Mapped[Optional["Region"]] = relationship(remote_side=[kode], back_populates="children")
     children: Mapped[list["Region"]] = relationship(back_populates="parent", order_by="Region.kode")
 
-    __table_args__ = (sa.Index("ix_region_level_kabupaten", "level", "kabupaten_kode"),)
+    __table_args__ = (
+        sa.Index("ix_region_level_kabupaten", "level", "kabupaten_kode"),
+        # Coverage (migration 0005): the desa's figures from the index alone; the figures cache's stamp.
+        sa.Index("ix_region_coverage", "level", "kabupaten_kode", "kecamatan_kode", "kode", "provinsi_kode",
+                 "wajib_ktp", "sudah_rekam", "target_as_of"),
+        sa.Index("ix_region_updated_at", "updated_at"),
+    )
 
     def __repr__(self) -> str:
         return f"<Region {self.kode} {self.nama}>"
@@ -109,6 +115,8 @@ class KnownAway(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("desa_kode", "reason", name="uq_known_away_desa_reason"),
+        sa.Index("ix_known_away_desa_reason_count", "desa_kode", "reason", "count"),  # migration 0005
+        sa.Index("ix_known_away_updated_at", "updated_at"),
         sa.CheckConstraint("count >= 0", name="count_nonneg"),
     )
 

@@ -50,6 +50,10 @@ class Site(db.Model):
 
     __table_args__ = (
         sa.Index("ix_site_lat_lng", "lat", "lng"),
+        # Pemilih pemula figures from the index alone (migration 0005); the figures cache's stamp (0008).
+        sa.Index("ix_site_school_pemilih_pemula", "type", "active", "kecamatan_kode", "pemilih_pemula",
+                 "pemilih_pemula_recorded"),
+        sa.Index("ix_site_updated_at", "updated_at"),
         sa.CheckConstraint("lat BETWEEN -90 AND 90 AND lng BETWEEN -180 AND 180", name="coords_range"),
     )
 
