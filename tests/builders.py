@@ -185,3 +185,20 @@ def make_turnout_log(session, user=None, recorded: dict | None = None, by_sex: d
     db.session.add(log)
     db.session.flush()
     return log
+
+
+def statements_of(fn) -> tuple:
+    """(fn()'s result, [SQL statements it sent to the database])."""
+    import sqlalchemy as sa
+
+    seen = []
+
+    def before(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        result = fn()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+    return result, seen

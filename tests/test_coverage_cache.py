@@ -21,20 +21,6 @@ def cache_on(app):
     app.config["COVERAGE_CACHE"] = None
 
 
-def statements(db, fn):
-    seen = []
-
-    def before(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        result = fn()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
-    return result, seen
-
-
 def kab(world):
     f = cq.coverage(world.users["admin"], "33.74")["region"]
     return (f.recorded_since, f.sudah_rekam_estimated, f.known_away, f.reachable_backlog)
@@ -45,7 +31,7 @@ def test_a_repeat_reads_the_cache_and_every_change_shows(cache_on, world, db):
     log = builders.make_turnout_log(session, recorded={"umum": 40})
     db.session.commit()
     assert kab(world) == (40, 2180, 0, 120)
-    again, seen = statements(db, lambda: kab(world))
+    again, seen = builders.statements_of(lambda: kab(world))
     assert again == (40, 2180, 0, 120)
     assert not any("coverage_desa" in s for s in seen), "a repeat must not recompute the figures"
 

@@ -198,24 +198,10 @@ def test_chart_labels_are_escaped(client, login_as, cw, db):
     assert kec.kode in "".join(a.get("href") for a in slowest.iter("{http://www.w3.org/2000/svg}a"))
 
 
-def _count_statements(app, db, fn):
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        fn()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
-    return statements
-
-
 def test_dashboard_query_count_does_not_grow_with_the_number_of_areas(app, client, login_as, cw, db):
     login_as("manager")
     client.get("/dasbor")  # warm-up (first-request work, caches)
-    small = _count_statements(app, db, lambda: client.get("/dasbor"))
+    small = builders.statements_of(lambda: client.get("/dasbor"))[1]
     for k in range(3, 9):
         desa = builders.make_region(f"33.74.{k:02d}.2001", f"Desa {k}", wajib_ktp=100 * k, sudah_rekam=50 * k)
         site = builders.make_site(desa.kode, f"Balai {k}")
@@ -225,7 +211,7 @@ def test_dashboard_query_count_does_not_grow_with_the_number_of_areas(app, clien
             builders.make_turnout_log(s, recorded={"umum": k})
         builders.make_session(site, cw.team, [cw.kit], day=TODAY + timedelta(days=k))
     db.session.commit()
-    large = _count_statements(app, db, lambda: client.get("/dasbor"))
+    large = builders.statements_of(lambda: client.get("/dasbor"))[1]
     print(f"dashboard statements: {len(small)}")
     assert len(large) == len(small), (len(small), len(large))
     assert len(small) < 40

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
-import sqlalchemy as sa
 
 from tests import builders
 
@@ -351,29 +350,15 @@ def test_the_page_in_english(client, login_as, tw):
     assert "Sesi" not in re.search(r"<thead.*?</thead>", html, flags=re.S).group(0)
 
 
-def _count_statements(db, fn):
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        fn()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
-    return statements
-
-
 def test_query_count_does_not_grow_with_the_number_of_teams(client, login_as, tw, db):
     login_as("manager")
     client.get("/dasbor/33.74/tim")
-    small = _count_statements(db, lambda: client.get("/dasbor/33.74/tim"))
+    small = builders.statements_of(lambda: client.get("/dasbor/33.74/tim"))[1]
     for k in range(8):
         team = builders.make_team(f"33.74.0{k % 2 + 1}", f"Tim Baru {k}")
         kit = builders.make_kit(team)
         s = builders.make_session(tw.site1, team, [kit], day=TODAY - timedelta(days=k + 1), expected_turnout=10)
         builders.make_turnout_log(s, recorded={"umum": k})
     db.session.commit()
-    large = _count_statements(db, lambda: client.get("/dasbor/33.74/tim"))
+    large = builders.statements_of(lambda: client.get("/dasbor/33.74/tim"))[1]
     assert len(large) == len(small) and len(small) < 15, (len(small), len(large))
