@@ -14,8 +14,8 @@ the real data): the province is summed over its kabupaten.
 The data is generated in this process and measured in a fresh one (as a server process would be).
 Timings are server time: the WSGI call through Flask's test client (or the function call), median of
 --repeat runs after two warm-up runs; queries = statements sent to the database by one call. Each call is
-measured cold (COVERAGE_CACHE off: every figure computed) and "_cached" (the default in production: a
-repeat reads the per-process figures cache after one fingerprint query). "_cpu_ms" is this process's CPU
+measured cold (COVERAGE_CACHE off: every figure computed; the default on PostgreSQL) and "_cached" (the
+default on SQLite: a repeat reads the per-process figures cache after a fingerprint query). "_cpu_ms" is this process's CPU
 time (on SQLite it includes the database work; it is less sensitive to other load on the machine than the
 wall clock); "calibration_1m_loop_ms" times a fixed Python loop, to read the figures against.
 With --database-url the PostgreSQL database is EMPTIED first (DROP SCHEMA public CASCADE).
@@ -354,8 +354,8 @@ def run(label: str, url: str, data_dir: Path, repeat: int, reuse: bool = False,
     if "coverage.area_table" in endpoints:
         cases.append(("bench_admin", "page_area_table_kecamatan", get("/dasbor/tabel?level=kecamatan")))
     out.append((f"{label}_calibration_1m_loop_ms", f"{calibration_ms():.0f}"))
-    # Cold: every call computes its figures (COVERAGE_CACHE off). Cached: the production default, where
-    # a repeat reads the per-process figures cache after one fingerprint query.
+    # Cold: every call computes its figures (COVERAGE_CACHE off, the PostgreSQL default). Cached (the SQLite
+    # default): a repeat reads the per-process figures cache after a fingerprint query.
     for mode, cache in (("", False), ("_cached", True)):
         app.config["COVERAGE_CACHE"] = cache
         current = None

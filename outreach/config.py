@@ -43,7 +43,8 @@ class DefaultConfig:
     FORECAST_WEEKS = 8
     COVERAGE_DEADLINE = "2029-02-14"
     # Coverage figures are remembered per process until a log, known-away or region row changes.
-    # None: on, except under TESTING.
+    # None: on for SQLite, off for PostgreSQL (there the change fingerprint, row counts of the large tables,
+    # costs more than the figures it spares: measured with bench/coverage_bench.py), and off under TESTING.
     COVERAGE_CACHE = None
     HOLIDAY_COUNTRY = "ID"
     # Planner (issue 8): travel, working day and priority weights (extra weight per record, ≥ 0).

@@ -107,3 +107,18 @@ def test_team_and_pemilih_pemula_figures_follow_sessions_and_schools(cache_on, w
     later = datetime(2026, 10, 3, 11, 0, tzinfo=ZoneInfo("Asia/Jakarta"))  # the clock alone makes a log overdue
     (f,) = cq.team_figures(admin, date(2026, 10, 1), date(2026, 10, 31), now=later)
     assert f.logs_overdue == 1
+
+
+def test_default_is_on_for_sqlite_and_off_for_postgresql(app, db):
+    from outreach.regions.queries import cache_enabled
+
+    assert app.config["COVERAGE_CACHE"] is None
+    assert cache_enabled() is False  # under TESTING
+    app.testing = False
+    try:
+        assert cache_enabled() is (db.engine.dialect.name == "sqlite")
+        app.config["COVERAGE_CACHE"] = True
+        assert cache_enabled() is True
+    finally:
+        app.testing = True
+        app.config["COVERAGE_CACHE"] = None

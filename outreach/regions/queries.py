@@ -155,10 +155,15 @@ def data_version(*models) -> tuple:
 
 
 def cache_enabled() -> bool:
-    """Setting COVERAGE_CACHE: True / False; unset (None): on, except in tests (TESTING), where statement
-    counts should not depend on what an earlier request left behind. Tests of the cache turn it on."""
+    """Setting COVERAGE_CACHE: True / False; unset (None): on for SQLite, off for PostgreSQL, and off in tests
+    (TESTING), where statement counts should not depend on what an earlier request left behind (tests of
+    the cache turn it on). On PostgreSQL the fingerprint (row counts of logs, sessions and sites) costs
+    more than computing the figures from the per-desa tally: at province scale the dashboard took 109 ms
+    with the cache, 98 ms without (bench/coverage_bench.py)."""
     setting = current_app.config.get("COVERAGE_CACHE")
-    return (not current_app.testing) if setting is None else bool(setting)
+    if setting is None:
+        return not current_app.testing and db.engine.dialect.name == "sqlite"
+    return bool(setting)
 
 
 _cache: "OrderedDict[tuple, tuple]" = OrderedDict()
