@@ -245,3 +245,69 @@ def test_site_unavailable_dates_are_never_proposed(client, login_as, pw):
     db.session.commit()
     body = _post(client, {"region": pw.kec1.kode, "date_from": first, "date_to": last}).get_json()
     assert any(item["site_id"] == pw.school.id for item in body["items"])
+
+
+# ---------------------------------------------------------------- language
+
+def _speak_english(client, user, how):
+    if how == "profile":
+        user.locale = "en"
+        db.session.commit()
+    else:
+        client.post("/bahasa/en")
+
+
+@pytest.mark.parametrize("how", ["profile", "session"])
+def test_bad_input_follows_the_users_language(client, login_as, pw, how):
+    """The same bad request: Indonesian by default, English for a user who chose English."""
+    user = login_as("coordinator")
+    first, last = _range()
+    body = {"region": pw.kec1.kode, "date_from": first, "date_to": last,
+            "settings": {"travel_speed_kmh": 0, "work_start": "15:00", "work_end": "08:00"}}
+    resp = _post(client, body)
+    assert resp.status_code == 422
+    message = resp.get_json()["message"]
+    assert "Kecepatan perjalanan harus lebih dari 0 km/jam (sekarang 0" in message
+    assert "Jam kerja selesai (08:00) harus setelah jam mulai (15:00)." in message
+
+    _speak_english(client, user, how)
+    resp = _post(client, body)
+    assert resp.status_code == 422
+    message = resp.get_json()["message"]
+    assert "Travel speed must be more than 0 km/h (now 0" in message
+    assert "The working day's end (08:00) must be after its start (15:00)." in message
+    assert "Kecepatan" not in message and "Jam kerja" not in message
+    assert _proposals() == 0
+
+
+def test_no_kit_message_in_english_names_the_kits(client, login_as, pw):
+    pw.kit.status = "rusak"
+    pw.kit2.status = "servis"
+    pw.users["coordinator"].locale = "en"
+    db.session.commit()
+    login_as("coordinator")
+    first, last = _range()
+    resp = _post(client, {"region": pw.kec1.kode, "date_from": first, "date_to": last})
+    assert resp.status_code == 422
+    assert resp.get_json()["message"] == "No kit is available: KIT-A, KIT-B under repair."
+
+
+def test_reasons_follow_the_users_language(client, login_as, pw):
+    """Per-item and left-out reasons: Indonesian by default, English for an English-speaking user."""
+    login_as("coordinator")
+    first, last = _range()
+    pw.school.unavailable_dates = f"{first}..{last}"
+    db.session.commit()
+    request_body = {"region": pw.kec1.kode, "date_from": first, "date_to": last}
+    body = _post(client, request_body).get_json()
+    assert body["items"] and all("; perkiraan " in item["reason"] for item in body["items"])
+    school = [lo["reason"] for lo in body["left_out"] if lo["site_id"] == pw.school.id]
+    assert school == ["tidak bisa menerima kunjungan pada semua hari kerja dalam rentang ini"]
+
+    client.post("/bahasa/en")
+    body = _post(client, request_body).get_json()
+    for item in body["items"]:
+        assert "; about " in item["reason"] and " kits × " in item["reason"], item["reason"]
+        assert "perkiraan" not in item["reason"] and "alat" not in item["reason"]
+    school = [lo["reason"] for lo in body["left_out"] if lo["site_id"] == pw.school.id]
+    assert school == ["cannot take visits on any working day in this range"]

@@ -34,10 +34,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context, has_request_context, request
-from flask_babel import gettext as _babel_gettext
 
 from outreach.coverage import forecast as fc
 from outreach.extensions import db
+from outreach.i18n import gettext_here as _
 from outreach.models import Region, Site, Team
 from outreach.models.field import TurnoutLog
 from outreach.models.jobs import CoverageSnapshot
@@ -58,13 +58,6 @@ SORT_KEYS = ("kode", "nama", "wajib_ktp", "sudah_rekam_official", "official_as_o
              "sudah_rekam_estimated", "backlog", "known_away", "reachable_backlog", "percent_recorded")
 TREND_DEFAULT_DAYS = 90
 TREND_MAX_DAYS = 3660
-
-
-def _(message: str, **variables) -> str:
-    """gettext in a request (the user's language); the Indonesian msgid itself elsewhere (CLI, jobs, tests)."""
-    if has_request_context():
-        return _babel_gettext(message, **variables)
-    return message % variables if variables else message
 
 
 # ---------------------------------------------------------------- errors

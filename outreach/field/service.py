@@ -59,14 +59,14 @@ from typing import Any, Mapping, Optional
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
-from flask_babel import gettext as _babel_gettext
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from outreach.extensions import db
 from outreach.field import rules
+from outreach.i18n import gettext_here as _
 from outreach.models import Kit, KnownAway, RecordingSession, Site
 from outreach.models.audit import AuditEntry, record_change
 from outreach.models.base import utcnow
@@ -82,13 +82,6 @@ MAX_ID = 2**31 - 1
 LOGGER_ROLES = frozenset({"admin", "coordinator", "field"})
 # Roles that may correct a log after the team's corrections window.
 SUPERVISOR_ROLES = frozenset({"admin", "coordinator"})
-
-
-def _(message: str, **variables) -> str:
-    """gettext in a request (the user's language); the Indonesian msgid itself elsewhere (CLI, seed, jobs)."""
-    if has_request_context():
-        return _babel_gettext(message, **variables)
-    return message % variables if variables else message
 
 
 # ---------------------------------------------------------------- errors

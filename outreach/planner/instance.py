@@ -21,17 +21,26 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterable, Optional
 
 from outreach.geo import haversine_km
+from outreach.i18n import gettext_here as _
 from outreach.planner.model import (Id, LeftOut, PlanRequest, PlanResult, ProposedSession, Site, id_key)
 
 EPS = 1e-6  # values are weighted head counts: differences below this are noise
 TRAVEL_ROUNDING_MINUTES = 5
 DURATION_ROUNDING_MINUTES = 15
-MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+
+def N_(msgid: str) -> str:
+    """Mark a msgid for extraction; it is translated where it is used."""
+    return msgid
+
+
+MONTHS_ID = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("Mei"), N_("Jun"), N_("Jul"), N_("Agu"), N_("Sep"),
+             N_("Okt"), N_("Nov"), N_("Des"))
 
 
 def short_date(day: date) -> str:
-    """'14 Feb' in Bahasa Indonesia."""
-    return f"{day.day} {MONTHS_ID[day.month - 1]}"
+    """'14 Feb': Bahasa Indonesia outside a request, the user's language inside one."""
+    return f"{day.day} {_(MONTHS_ID[day.month - 1])}"
 
 
 def has_target(site: Site, desa_pool: Optional[int]) -> bool:
@@ -368,25 +377,26 @@ def _reason(inst: Instance, i: int, t: int, day: date, general_left: int, pp_lef
     w = inst.req.weights
     parts = []
     if inst.B[i] > 0 or inst.P[i] == 0:
-        parts.append(f"backlog {general_left}")
+        parts.append(_("backlog %(n)s", n=general_left))
     parts.append(f"{inst.dist_km[i][t]:.0f} km")
     if inst.P[i] > 0:
         cutoff = inst.cutoff_date[i]
         if cutoff is None:
-            parts.append(f"pemilih pemula {pp_left}")
+            parts.append(_("pemilih pemula %(n)s", n=pp_left))
         elif day <= cutoff:
-            parts.append(f"pemilih pemula {pp_left} sebelum {short_date(cutoff)}")
+            parts.append(_("pemilih pemula %(n)s sebelum %(date)s", n=pp_left, date=short_date(cutoff)))
         else:
-            parts.append(f"pemilih pemula {pp_left} (lewat batas {short_date(cutoff)})")
+            parts.append(_("pemilih pemula %(n)s (lewat batas %(date)s)", n=pp_left, date=short_date(cutoff)))
     if site.lagging and w.lagging > 0:
-        parts.append("wilayah tertinggal")
+        parts.append(_("wilayah tertinggal"))
     if w.per_30_days_since_visit > 0:
         if site.days_since_visit is None:
-            parts.append("belum pernah dikunjungi")
+            parts.append(_("belum pernah dikunjungi"))
         elif site.days_since_visit >= 30:
-            parts.append(f"{site.days_since_visit} hari sejak kunjungan terakhir")
+            parts.append(_("%(days)s hari sejak kunjungan terakhir", days=site.days_since_visit))
     hours = f"{minutes / 60:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-    return ", ".join(parts) + f"; perkiraan {yield_} orang ({kits} alat × {hours} jam)"
+    return _("%(reasons)s; perkiraan %(n)s orang (%(kits)s alat × %(hours)s jam)", reasons=", ".join(parts),
+             n=yield_, kits=kits, hours=hours)
 
 
 def _left_out_reason(inst: Instance, i: int, detail: dict) -> str:
@@ -394,16 +404,17 @@ def _left_out_reason(inst: Instance, i: int, detail: dict) -> str:
     req = inst.req
     if all(c == 0 for c in inst.cpk[i]):
         hours = f"{req.min_session_hours:g}".replace(".", ",")
-        return f"terlalu jauh: perjalanan pulang-pergi menyisakan kurang dari {hours} jam untuk perekaman"
+        return _("terlalu jauh: perjalanan pulang-pergi menyisakan kurang dari %(hours)s jam untuk perekaman",
+                 hours=hours)
     if all(d in inst.blocked[i] for d in range(inst.n_days)):
-        return "tidak bisa menerima kunjungan pada semua hari kerja dalam rentang ini"
+        return _("tidak bisa menerima kunjungan pada semua hari kerja dalam rentang ini")
     if not any(inst.can_visit(i, t, d) for t in range(len(inst.teams)) for d in range(inst.n_days)):
-        return "tidak ada tim dengan alat yang bisa menjangkaunya pada hari lokasi ini bisa dikunjungi"
+        return _("tidak ada tim dengan alat yang bisa menjangkaunya pada hari lokasi ini bisa dikunjungi")
     if inst.P[i] == 0 and site.desa is not None:
         used = sum(v[2] for j, v in detail.items() if inst.group[j] == inst.group[i])
         if used >= inst.pool[inst.group[i]]:
-            return f"backlog desa {site.desa} sudah terlayani oleh sesi di lokasi lain desa itu"
-    return "kalah prioritas: semua tim dan alat sudah terpakai untuk lokasi yang lebih bernilai"
+            return _("backlog desa %(desa)s sudah terlayani oleh sesi di lokasi lain desa itu", desa=site.desa)
+    return _("kalah prioritas: semua tim dan alat sudah terpakai untuk lokasi yang lebih bernilai")
 
 
 def session_shares(inst: Instance, state: State,

@@ -16,10 +16,10 @@ from datetime import date, time
 from typing import Any, Mapping, Optional
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
-from flask_babel import gettext as _babel_gettext
+from flask import current_app
 
 from outreach.extensions import db
+from outreach.i18n import gettext_here as _
 from outreach.models import Region, Site as SiteRow
 from outreach.models.planning import ACTIVE_STATUSES, RecordingSession, SessionKit
 from outreach.models.regions import level_of
@@ -43,12 +43,6 @@ SETTING_KINDS = {
     "weight_pemilih_pemula": "number", "weight_lagging": "number", "weight_per_30_days_since_visit": "number",
     "max_days_since_visit": "integer",
 }
-
-
-def _(message: str, **variables) -> str:
-    if has_request_context():
-        return _babel_gettext(message, **variables)
-    return message % variables if variables else message
 
 
 class RegionNotFound(Exception):

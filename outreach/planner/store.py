@@ -13,6 +13,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 
 from outreach.extensions import db
+from outreach.i18n import gettext_here as _
 from outreach.models.base import utcnow
 from outreach.models.plans import PlanProposal
 from outreach.planner import loader
@@ -20,8 +21,6 @@ from outreach.planner.solve import plan
 from outreach.planner.validate import Issue, PlanInputError
 from outreach.planning import service as planning
 from outreach.security import kode_in_scope
-
-_ = loader._
 
 
 class AcceptInputError(Exception):

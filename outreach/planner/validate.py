@@ -1,9 +1,11 @@
-"""Input checks for the planner, with messages in Bahasa Indonesia for the coordinator."""
+"""Input checks for the planner, with messages for the coordinator (Indonesian msgids, in the user's
+language inside a request, Bahasa Indonesia elsewhere)."""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+from outreach.i18n import gettext_here as _
 from outreach.planner.model import PlanRequest, id_key
 
 
@@ -31,7 +33,7 @@ def _names(items) -> str:
 
 def _team(team) -> str:
     """A team as the coordinator knows it: its name, else "tim <id>"."""
-    return team.name or f"tim {team.id}"
+    return team.name or _("tim %(id)s", id=team.id)
 
 
 def _sentence(text: str) -> str:
@@ -48,42 +50,49 @@ def validate(req: PlanRequest) -> list[Issue]:
         return not isinstance(x, (int, float)) or math.isnan(x) or math.isinf(x)
 
     if bad_number(req.travel_speed_kmh) or req.travel_speed_kmh <= 0:
-        add("pengaturan", f"Kecepatan perjalanan harus lebih dari 0 km/jam (sekarang {req.travel_speed_kmh}).")
+        add("pengaturan", _("Kecepatan perjalanan harus lebih dari 0 km/jam (sekarang %(value)s).",
+                            value=req.travel_speed_kmh))
     if bad_number(req.records_per_kit_hour) or req.records_per_kit_hour <= 0:
-        add("pengaturan", "Jumlah perekaman per alat per jam harus lebih dari 0 "
-                          f"(sekarang {req.records_per_kit_hour}).")
+        add("pengaturan", _("Jumlah perekaman per alat per jam harus lebih dari 0 (sekarang %(value)s).",
+                            value=req.records_per_kit_hour))
     if bad_number(req.road_factor) or req.road_factor < 1:
-        add("pengaturan", f"Faktor jalan harus minimal 1 (jarak jalan tidak lebih pendek dari garis lurus; "
-                          f"sekarang {req.road_factor}).")
+        add("pengaturan", _("Faktor jalan harus minimal 1 (jarak jalan tidak lebih pendek dari garis lurus; "
+                            "sekarang %(value)s).", value=req.road_factor))
     work = req.work_minutes()
     if work <= 0:
-        add("pengaturan", f"Jam kerja selesai ({req.work_end:%H:%M}) harus setelah jam mulai ({req.work_start:%H:%M}).")
+        add("pengaturan", _("Jam kerja selesai (%(end)s) harus setelah jam mulai (%(start)s).",
+                            end=req.work_end.strftime("%H:%M"), start=req.work_start.strftime("%H:%M")))
     if bad_number(req.min_session_hours) or req.min_session_hours < 0:
-        add("pengaturan", f"Lama sesi minimal tidak boleh negatif (sekarang {req.min_session_hours}).")
+        add("pengaturan", _("Lama sesi minimal tidak boleh negatif (sekarang %(value)s).",
+                            value=req.min_session_hours))
     if bad_number(req.max_session_hours) or req.max_session_hours <= 0:
-        add("pengaturan", f"Lama sesi maksimal harus lebih dari 0 jam (sekarang {req.max_session_hours}).")
+        add("pengaturan", _("Lama sesi maksimal harus lebih dari 0 jam (sekarang %(value)s).",
+                            value=req.max_session_hours))
     elif not bad_number(req.min_session_hours) and req.max_session_hours < req.min_session_hours:
-        add("pengaturan", f"Lama sesi maksimal ({req.max_session_hours} jam) lebih kecil dari lama sesi minimal "
-                          f"({req.min_session_hours} jam).")
+        add("pengaturan", _("Lama sesi maksimal (%(max)s jam) lebih kecil dari lama sesi minimal (%(min)s jam).",
+                            max=req.max_session_hours, min=req.min_session_hours))
     elif work > 0 and not bad_number(req.min_session_hours) and req.min_session_hours * 60 > work:
-        add("pengaturan", f"Lama sesi minimal ({req.min_session_hours} jam) lebih panjang dari jam kerja.")
+        add("pengaturan", _("Lama sesi minimal (%(min)s jam) lebih panjang dari jam kerja.",
+                            min=req.min_session_hours))
     w = req.weights
-    for label, value in (("pemilih pemula", w.pemilih_pemula), ("wilayah tertinggal", w.lagging),
-                         ("hari sejak kunjungan terakhir", w.per_30_days_since_visit),
-                         ("batas hari sejak kunjungan terakhir", w.max_days_since_visit)):
+    for label, value in ((_("pemilih pemula"), w.pemilih_pemula), (_("wilayah tertinggal"), w.lagging),
+                         (_("hari sejak kunjungan terakhir"), w.per_30_days_since_visit),
+                         (_("batas hari sejak kunjungan terakhir"), w.max_days_since_visit)):
         if bad_number(value) or value < 0:
-            add("pengaturan", f"Bobot prioritas {label} tidak boleh negatif (sekarang {value}).")
+            add("pengaturan", _("Bobot prioritas %(label)s tidak boleh negatif (sekarang %(value)s).",
+                                label=label, value=value))
 
     # Dates.
     days = ()
     if req.last_day < req.first_day:
-        add("tanggal", f"Rentang tanggal kosong: tanggal akhir {_fmt_date(req.last_day)} sebelum tanggal mulai "
-                       f"{_fmt_date(req.first_day)}.")
+        add("tanggal", _("Rentang tanggal kosong: tanggal akhir %(last)s sebelum tanggal mulai %(first)s.",
+                         last=_fmt_date(req.last_day), first=_fmt_date(req.first_day)))
     else:
         days = req.working_days()
         if not days:
-            add("tanggal", f"Tidak ada hari kerja antara {_fmt_date(req.first_day)} dan {_fmt_date(req.last_day)} "
-                           "(akhir pekan dan hari libur nasional tidak dihitung).")
+            add("tanggal", _("Tidak ada hari kerja antara %(first)s dan %(last)s "
+                             "(akhir pekan dan hari libur nasional tidak dihitung).",
+                             first=_fmt_date(req.first_day), last=_fmt_date(req.last_day)))
     day_set = set(days)
 
     # Teams.
@@ -97,24 +106,26 @@ def validate(req: PlanRequest) -> list[Issue]:
                 busy_kit_days.setdefault(k, set()).add(slot.date)
     kit_ids = {k.id for k in req.kits}
     if not req.teams:
-        add("tim", "Tidak ada tim yang tersedia: tambahkan tim perekaman terlebih dahulu.")
+        add("tim", _("Tidak ada tim yang tersedia: tambahkan tim perekaman terlebih dahulu."))
     elif days:
         for t in req.teams:
             if not (-90 <= t.lat <= 90 and -180 <= t.lng <= 180):
-                add("tim", f"Lokasi kantor {_team(t)} tidak valid ({t.lat}, {t.lng}).")
+                add("tim", _("Lokasi kantor %(team)s tidak valid (%(lat)s, %(lng)s).", team=_team(t), lat=t.lat,
+                             lng=t.lng))
             if t.kit_ids is not None:
                 unknown = [k for k in t.kit_ids if k not in kit_ids]
                 if unknown:
-                    add("tim", _sentence(f"{_team(t)} memakai alat yang tidak dikenal: {_names(unknown)}."))
+                    add("tim", _sentence(_("%(team)s memakai alat yang tidak dikenal: %(kits)s.", team=_team(t),
+                                           kits=_names(unknown))))
         free = [t for t in req.teams if len(busy_team_days.get(t.id, ())) < len(days)]
         if not free:
-            add("tim", "Tidak ada tim yang tersedia: semua tim ("
-                       f"{_names(_team(t) for t in sorted(req.teams, key=lambda t: id_key(t.id)))}) "
-                       "sudah terjadwal pada semua hari kerja dalam rentang ini.")
+            add("tim", _("Tidak ada tim yang tersedia: semua tim (%(teams)s) sudah terjadwal pada semua hari kerja "
+                         "dalam rentang ini.",
+                         teams=_names(_team(t) for t in sorted(req.teams, key=lambda t: id_key(t.id)))))
 
     # Kits.
     if not req.kits:
-        add("alat", "Tidak ada alat perekaman yang tersedia: tambahkan alat terlebih dahulu.")
+        add("alat", _("Tidak ada alat perekaman yang tersedia: tambahkan alat terlebih dahulu."))
     elif days:
         repair = [k for k in req.kits if k.under_repair]
         out = [k for k in req.kits if not k.under_repair
@@ -122,30 +133,32 @@ def validate(req: PlanRequest) -> list[Issue]:
         if len(repair) + len(out) == len(req.kits):
             parts = []
             if repair:
-                parts.append(f"{_names(k.code or k.id for k in repair)} sedang diperbaiki")
+                parts.append(_("%(kits)s sedang diperbaiki", kits=_names(k.code or k.id for k in repair)))
             if out:
-                parts.append(f"{_names(k.code or k.id for k in out)} sudah terpakai atau tidak tersedia "
-                             "pada semua hari kerja")
-            add("alat", "Tidak ada alat yang tersedia: " + "; ".join(parts) + ".")
+                parts.append(_("%(kits)s sudah terpakai atau tidak tersedia pada semua hari kerja",
+                               kits=_names(k.code or k.id for k in out)))
+            add("alat", _("Tidak ada alat yang tersedia: %(reasons)s.", reasons="; ".join(parts)))
         else:
             usable = {k.id for k in req.kits if k not in repair and k not in out}
             for t in req.teams:
                 if t.kit_ids is not None and not (set(t.kit_ids) & usable):
-                    add("alat", _sentence(f"{_team(t)} tidak punya alat yang tersedia dalam rentang ini."))
+                    add("alat", _sentence(_("%(team)s tidak punya alat yang tersedia dalam rentang ini.",
+                                            team=_team(t))))
 
     # Sites and targets.
     bad_coords = [s for s in req.sites if not (-90 <= s.lat <= 90 and -180 <= s.lng <= 180)]
     for s in bad_coords:
-        add("lokasi", f"Koordinat lokasi {s.name or s.id} tidak valid ({s.lat}, {s.lng}).")
+        add("lokasi", _("Koordinat lokasi %(site)s tidak valid (%(lat)s, %(lng)s).", site=s.name or s.id,
+                        lat=s.lat, lng=s.lng))
     negative = [s for s in req.sites if s.backlog < 0 or s.pemilih_pemula < 0]
     for s in negative:
-        add("lokasi", f"Backlog atau pemilih pemula lokasi {s.name or s.id} tidak boleh negatif.")
+        add("lokasi", _("Backlog atau pemilih pemula lokasi %(site)s tidak boleh negatif.", site=s.name or s.id))
     neg_desa = sorted(k for k, v in req.desa_backlog.items() if v is None or v < 0)
     if neg_desa:
-        add("lokasi", f"Backlog desa tidak boleh negatif: {_names(neg_desa)}.")
+        add("lokasi", _("Backlog desa tidak boleh negatif: %(desa)s.", desa=_names(neg_desa)))
     if not req.sites:
-        add("lokasi", "Wilayah ini tidak punya sasaran: belum ada lokasi (RT/RW, balai desa, sekolah) "
-                      "untuk dikunjungi.")
+        add("lokasi", _("Wilayah ini tidak punya sasaran: belum ada lokasi (RT/RW, balai desa, sekolah) "
+                        "untuk dikunjungi."))
     elif not bad_coords and not negative:
         from outreach.planner.instance import has_target
 
@@ -155,6 +168,6 @@ def validate(req: PlanRequest) -> list[Issue]:
                 given = req.desa_backlog.get(s.desa)
                 pools[s.desa] = given if given is not None else max(pools.get(s.desa, 0), s.backlog)
         if not any(has_target(s, pools.get(s.desa)) for s in req.sites):
-            add("lokasi", "Wilayah ini tidak punya sasaran: tidak ada lokasi dengan backlog yang bisa dijangkau "
-                          "atau pemilih pemula yang belum direkam.")
+            add("lokasi", _("Wilayah ini tidak punya sasaran: tidak ada lokasi dengan backlog yang bisa dijangkau "
+                            "atau pemilih pemula yang belum direkam."))
     return issues

@@ -48,11 +48,11 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 import sqlalchemy as sa
 from flask import current_app, has_request_context
-from flask_babel import gettext as _babel_gettext
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from outreach.extensions import db
+from outreach.i18n import gettext_here as _
 from outreach.models import KnownAway, Kit, Region, Site, Team, User
 from outreach.models.audit import AuditEntry, record_change
 from outreach.models.base import utcnow
@@ -63,14 +63,6 @@ from outreach.planning import capacity, workflow
 from outreach.planning.conflicts import (Booking, Conflict, KitInfo, Proposal, Slot, Verdict, find_conflicts,
                                          is_working_day, refusals, window)
 from outreach.security import kode_in_scope, user_scope_kode
-
-
-
-def _(message: str, **variables) -> str:
-    """gettext in a request (the user's language); the Indonesian msgid itself elsewhere (CLI, seed, jobs)."""
-    if has_request_context():
-        return _babel_gettext(message, **variables)
-    return message % variables if variables else message
 
 
 AUDIT_ENTITY = "recording_session"
