@@ -1,6 +1,8 @@
 # Two commands for a fresh machine:
 #   make run   - install, migrate, load the demo and serve http://127.0.0.1:5000 (SQLite in instance/)
 #   make test  - install and run the whole suite on SQLite, then on PostgreSQL
+# Another instant: make test-sqlite AT="2027-01-01 06:30" runs the suite as if it were then (a time
+# without a zone is WIB), every process it starts included (libfaketime, Debian package faketime).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
@@ -8,8 +10,20 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 JOBS ?= 2
+AT ?=
 
-.PHONY: setup run test test-sqlite test-postgres chromium postgres translations translations-update
+ifneq ($(strip $(AT)),)
+AT_EPOCH := $(shell TZ=Asia/Jakarta date -d '$(AT)' +%s 2>/dev/null)
+ifeq ($(AT_EPOCH),)
+$(error AT="$(AT)" is not an instant `date -d` understands; write e.g. AT="2027-01-01 06:30" (WIB) or AT="2026-12-24 15:30 UTC")
+endif
+# The clock starts at AT and keeps ticking, shared by every process of the run (pytest-xdist workers,
+# servers and schedulers started by tests). Chromium is started without it (see tests/browser/conftest.py).
+CLOCK := JB_TEST_AT='$(AT)' faketime -m @$(AT_EPOCH)
+FAKETIME_DEP := faketime
+endif
+
+.PHONY: setup run test test-sqlite test-postgres chromium faketime postgres translations translations-update
 
 setup: $(VENV)/.installed translations
 
@@ -38,14 +52,19 @@ run: setup
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
+faketime:
+	@command -v faketime >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null)
+
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 
-test-sqlite: setup chromium
-	$(PY) -m pytest -q -p no:cacheprovider -n $(JOBS)
+test-sqlite: setup chromium $(FAKETIME_DEP)
+	$(CLOCK) $(PY) -m pytest -q -p no:cacheprovider -n $(JOBS)
 
-test-postgres: setup chromium postgres
-	TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider -n $(JOBS)
+# Under AT only the Python processes are moved in time, not the PostgreSQL server (the app takes no
+# time from the database).
+test-postgres: setup chromium postgres $(FAKETIME_DEP)
+	TEST_DATABASE_URL=$(PG_URL) $(CLOCK) $(PY) -m pytest -q -p no:cacheprovider -n $(JOBS)
 
 test: test-sqlite test-postgres

@@ -1,10 +1,10 @@
 """Jinja globals and filters shared by all templates."""
-from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
+from outreach import clock
 from outreach.assets import vendor_url
 
 SITE_TYPE_LABELS = None  # built lazily in the request's locale
@@ -86,7 +86,7 @@ def register(app):
     @app.context_processor
     def inject():
         return {"current_locale": str(get_locale()), "languages": current_app.config["LANGUAGES"],
-                "today": date.today(), "now": datetime.now, "demo_data_loaded": demo_data_loaded}
+                "today": clock.local_today(), "now": clock.local_now, "demo_data_loaded": demo_data_loaded}
 
 
 # (endpoint, label, roles). Entries whose endpoint does not exist yet are skipped.

@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
+from outreach import clock
 from outreach.extensions import db
 from outreach.models import KnownAway, Kit, Region, Site, TargetCount, Team, User
 from outreach.models.regions import ancestors_of, kind_of, level_of
 
 PASSWORD = "rahasia-uji-123"
 _seq = itertools.count(1)
+
+
+def working_day(on_or_after: date) -> date:
+    """The first working day (Monday–Friday, not a public holiday) on or after a day."""
+    from outreach.planner.model import working_days
+
+    return working_days(on_or_after, on_or_after + timedelta(days=31))[0]
 
 
 def make_region(kode: str, nama: str | None = None, lat: float | None = -7.0, lng: float | None = 110.4,
@@ -96,7 +104,7 @@ def make_session(site: Site, team: Team, kits: list | None = None, day: date | N
                  end: str = "12:00", status: str = "rencana", end_date: date | None = None, kind: str = "perekaman",
                  **kw):
     """A recording session written straight to the database (no rule checks: for arranging a test)."""
-    from datetime import time, timedelta
+    from datetime import time
 
     from outreach.models import RecordingSession
     from outreach.planning.service import set_kits
@@ -104,7 +112,7 @@ def make_session(site: Site, team: Team, kits: list | None = None, day: date | N
     session = RecordingSession(
         site_id=site.id, desa_kode=site.desa_kode, kecamatan_kode=site.kecamatan_kode,
         kabupaten_kode=site.kabupaten_kode, provinsi_kode=site.provinsi_kode,
-        date=day or date.today() + timedelta(days=7), end_date=end_date, start_time=time.fromisoformat(start),
+        date=day or working_day(clock.local_today() + timedelta(days=7)), end_date=end_date, start_time=time.fromisoformat(start),
         end_time=time.fromisoformat(end), team_id=team.id, kind=kind, status=status,
         target_groups=kw.pop("target_groups", ["umum"]), expected_turnout=kw.pop("expected_turnout", 0), **kw)
     set_kits(session, [k.id for k in (kits or [])])

@@ -1,19 +1,64 @@
 """Fixtures: app, client, runner, db, login_as(role) and a small world built from builders.
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+
+Time: a test either holds at any instant, or states the instant it is about with the `at` marker
+(`@pytest.mark.at(datetime(2026, 12, 14, 9, 0, tzinfo=WIB))`, or `pytestmark = pytest.mark.at(NOW)`
+for a whole module): the clock is moved there (and keeps ticking) for the test and its fixtures, in
+the test process and in the live server's threads; the browser tests give the pages the same
+clock. `make test-sqlite AT="2027-01-01 06:30"` runs the whole suite, subprocesses included, at
+another instant (libfaketime); the header of the run says which instant it is.
 """
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient
 
 from outreach import create_app, normalise_database_url
 from outreach.extensions import db as _db
 from tests import builders
+
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+_RUN_STARTED = datetime.now(timezone.utc)
+
+
+def _clock_line() -> str:
+    faked = " (libfaketime: AT=%s)" % os.environ["JB_TEST_AT"] if os.environ.get("JB_TEST_AT") else ""
+    start = _RUN_STARTED
+    return f"clock: run started {start:%Y-%m-%d %H:%M} UTC = {start.astimezone(WIB):%a %d %b %Y %H:%M} WIB{faked}"
+
+
+def pytest_report_header(config):
+    return _clock_line()
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(_clock_line())  # also under -q, which leaves the header out
+
+
+@pytest.fixture(autouse=True)
+def _instant(request):
+    """Moves the clock to the instant a test states with `@pytest.mark.at(moment)` (ticking from there)."""
+    marker = request.node.get_closest_marker("at")
+    if marker is None:
+        yield None
+        return
+    moment = marker.args[0]
+    assert isinstance(moment, datetime) and moment.tzinfo is not None, "pytest.mark.at needs an aware datetime"
+    # Travel to the instant in UTC: given a ZoneInfo, time_machine would also move the process's own
+    # zone (TZ) there and hide code that takes the server's zone for the offices'.
+    with time_machine.travel(moment.astimezone(timezone.utc), tick=marker.kwargs.get("tick", True)):
+        yield moment
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -72,6 +117,11 @@ def _clear_tables(app) -> None:
     with engine.begin() as conn:
         for t in tables:
             conn.execute(sa.text(f'DELETE FROM "{t}"'))
+    # Per-process memos of what is in the database go with the rows (the demo banner's "is the demo
+    # loaded" is remembered for a minute, and the next test's database may not hold the demo).
+    from outreach import templating
+
+    templating._demo_cache.clear()
 
 
 @pytest.fixture()

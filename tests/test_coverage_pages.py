@@ -4,7 +4,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import openpyxl
@@ -14,8 +14,12 @@ import sqlalchemy as sa
 from outreach.field import service as field_service
 from outreach.models.jobs import CoverageSnapshot
 from tests import builders
+from tests.conftest import WIB
 
-TODAY = date.today()
+# The instant these pages are read at: a Monday morning, official figures as of 15 Sep 2026.
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=WIB)
+TODAY = NOW.date()
+pytestmark = pytest.mark.at(NOW)
 EVIL = "=cmd|' /C calc'!A0"
 
 

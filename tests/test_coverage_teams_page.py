@@ -4,15 +4,19 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import openpyxl
 import pytest
 
 from tests import builders
+from tests.conftest import WIB
 
-TODAY = date.today()
+# The instant the team figures are read at (a Monday morning).
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=WIB)
+TODAY = NOW.date()
+pytestmark = pytest.mark.at(NOW)
 SVG = "{http://www.w3.org/2000/svg}"
 EVIL = "=cmd|' /C calc'!A0"
 

@@ -21,9 +21,13 @@ from outreach.field.schedule import Timing, cache_ids, classify, tel_href
 from tests import builders as b
 
 WIB = ZoneInfo("Asia/Jakarta")
-# Today at 13.00 WIB: sessions earlier today have started, later ones not yet.
-NOW = datetime.combine(date.today(), time(13, 0), tzinfo=WIB)
+# A Wednesday at 13.00 WIB: sessions earlier that day have started, later ones not yet.
+NOW = datetime(2026, 12, 9, 13, 0, tzinfo=WIB)
 TODAY = NOW.date()
+# The demo is seeded and read at a stated instant: while the demo's morning session of the day runs,
+# and after it has ended (it then waits for its log too).
+DEMO_MORNING = datetime(2026, 12, 9, 9, 30, tzinfo=WIB)
+DEMO_AFTERNOON = datetime(2026, 12, 9, 15, 0, tzinfo=WIB)
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -228,6 +232,7 @@ def test_schedule_queries_do_not_grow_with_the_sessions(app, client, login_as, w
     for n in range(3):
         b.make_session(world.site1, world.team, [world.kit], day=TODAY + timedelta(days=n + 1))
     _db.session.commit()
+    count_queries()  # the first page of a process also reads what it then remembers (the demo banner's check)
     few = count_queries()
     for n in range(12):
         site = b.make_site(world.desa1.kode, f"Lokasi tambahan {n}")
@@ -352,6 +357,7 @@ def _bench():
 
 @pytest.fixture()
 def demo_world(db):
+    """The demo, seeded at the instant the test states (its sessions are placed around that day)."""
     from outreach import demo
 
     result = demo.seed_demo()
@@ -360,6 +366,7 @@ def demo_world(db):
     return result
 
 
+@pytest.mark.at(DEMO_MORNING)
 def test_schedule_and_log_form_stay_under_100_kb_on_a_first_visit(client, demo_world):
     bench = _bench()
     from outreach import demo_data
@@ -374,22 +381,28 @@ def test_schedule_and_log_form_stay_under_100_kb_on_a_first_visit(client, demo_w
     assert weight.repeat_visit_bytes < weight.first_visit_bytes
 
 
-def test_demo_gives_the_field_user_logged_and_waiting_sessions(client, demo_world):
+@pytest.mark.parametrize("moment", [pytest.param(DEMO_MORNING, marks=pytest.mark.at(DEMO_MORNING), id="pagi"),
+                                    pytest.param(DEMO_AFTERNOON, marks=pytest.mark.at(DEMO_AFTERNOON), id="sore")])
+def test_demo_gives_the_field_user_logged_and_waiting_sessions(client, demo_world, moment):
     from outreach import demo
     from outreach.field import service
     from outreach.models import RecordingSession, TurnoutLog
 
     user = demo_world.users["lapangan"]
     RS = RecordingSession
-    past = list(_db.session.scalars(sa.select(RS).where(RS.team_id == user.team_id, RS.date < TODAY,
-                                                         RS.status != "dibatalkan")))
+    now = moment.astimezone(WIB).replace(tzinfo=None)
+    ours = _db.session.scalars(sa.select(RS).where(RS.team_id == user.team_id, RS.status != "dibatalkan"))
+    past = [s for s in ours if datetime.combine(s.end_date or s.date, s.end_time) <= now]  # ended by now
     logs = service.logs_by_session(s.id for s in past)
     waiting = [s for s in past if s.id not in logs]
     assert len(logs) >= 3 and len(waiting) >= 2
     assert all(s.status in ("rencana", "terkonfirmasi", "ditunda") for s in waiting)
     assert all(_db.session.get(RS, sid).status == "selesai" for sid in logs)
-    api_waiting = [i for i in service.my_sessions(user, with_announcement=False).items if i.overdue]
+    items = service.my_sessions(user, with_announcement=False).items
+    api_waiting = [i for i in items if i.awaiting_log and datetime.combine(i.session.last_date, i.session.end_time) <= now]
     assert {i.session.id for i in api_waiting} == {s.id for s in waiting}  # the API agrees with the page
+    # "overdue" in the API: still without a log after the session's last day
+    assert {i.session.id for i in items if i.overdue} == {s.id for s in waiting if s.last_date < now.date()}
 
     from outreach.models import KnownAway
 

@@ -1,12 +1,16 @@
 """The import commands against a real database: upsert, idempotence, all-or-nothing, history."""
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from outreach.models import ImportBatch, Region, Site, TargetCount
 from tests import builders
+from tests.conftest import WIB
+
+# Imported on a Monday in December 2026: the files' SIAK dates (June, September 2026) are in the past.
+pytestmark = pytest.mark.at(datetime(2026, 12, 7, 10, 0, tzinfo=WIB))
 
 REGIONS = """kode,nama,level,parent_kode,lat,lng
 33.74,Kota Semarang,kabupaten,,-7.0,110.4

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from outreach.clock import local_today
 from outreach.extensions import db
 from outreach.maps import clustering, queries
 from outreach.models import Site
@@ -164,7 +165,7 @@ def test_regions_of_an_area(client, login_as, geo):
 def test_coordinator_never_receives_another_kecamatan(client, login_as, geo):
     site_kec2 = geo.site2
     b.make_session(site_kec2, geo.team, [geo.kit])
-    b.make_session(geo.site1, geo.team, [geo.kit], day=date.today() + timedelta(days=8))
+    b.make_session(geo.site1, geo.team, [geo.kit], day=local_today() + timedelta(days=8))
     db.session.commit()
     login_as("coordinator")
     for level in ("kabupaten", "kecamatan", "desa"):
@@ -192,7 +193,7 @@ def test_manager_sees_own_kabupaten_only(client, login_as, geo):
 def test_field_user_sees_only_own_team_sessions(client, login_as, geo):
     other_team = b.make_team("33.74", "Tim Lain")
     mine = b.make_session(geo.site1, geo.team, [geo.kit])
-    b.make_session(geo.site2, other_team, [], day=date.today() + timedelta(days=9))
+    b.make_session(geo.site2, other_team, [], day=local_today() + timedelta(days=9))
     db.session.commit()
     login_as("field")
     got = features(get(client, "/api/v1/map/sessions", bbox=WORLD_BBOX, zoom=9))

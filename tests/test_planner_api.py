@@ -2,7 +2,7 @@
 pass the same conflict rules as hand-made sessions (issue 8)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,10 +11,15 @@ from outreach.extensions import db
 from outreach.models import RecordingSession
 from outreach.models.plans import PlanProposal
 from tests import builders
+from tests.conftest import WIB
+
+# Planned on Monday 2 November 2026: the week three weeks ahead (23–27 Nov) has no public holiday.
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=WIB)
+pytestmark = pytest.mark.at(NOW)
 
 
 def _monday(weeks_ahead: int = 3) -> date:
-    today = date.today()
+    today = NOW.date()
     return today + timedelta(days=(7 - today.weekday()) % 7 + 7 * weeks_ahead)
 
 

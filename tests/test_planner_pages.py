@@ -1,18 +1,24 @@
 """The coordinator's planner pages: ask for a proposal, review it (map, per day, left out), accept in one step."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from outreach.extensions import db
 from outreach.models import RecordingSession
 from outreach.models.plans import PlanProposal
 from tests import builders
+from tests.conftest import WIB
+
+# Planned on Monday 2 November 2026: the week three weeks ahead (23–27 Nov) has no public holiday.
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=WIB)
+pytestmark = pytest.mark.at(NOW)
 
 
 def _monday() -> date:
-    today = date.today()
+    today = NOW.date()
     return today + timedelta(days=(7 - today.weekday()) % 7 + 21)
 
 

@@ -1,6 +1,8 @@
-"""Demo sessions: a month around today, every status present, no conflicts, idempotent."""
+"""Demo sessions: a month around the day it is seeded, every status present, no conflicts, idempotent,
+whichever day that is (stated instants: a plain Wednesday, New Year's morning before 07.00 WIB, the
+afternoon of Idul Fitri inside its cuti bersama, a Saturday)."""
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +13,12 @@ from outreach.planning import demo as planning_demo
 from outreach.planning import service
 from outreach.planning.conflicts import ERROR, Booking, KitInfo, Proposal, Slot, find_conflicts
 from tests import builders
+from tests.conftest import WIB
+
+INSTANTS = [datetime(2026, 12, 9, 9, 30, tzinfo=WIB), datetime(2027, 1, 1, 6, 30, tzinfo=WIB),
+            datetime(2026, 3, 20, 15, 0, tzinfo=WIB), datetime(2026, 12, 12, 11, 0, tzinfo=WIB)]
+at_each_instant = pytest.mark.parametrize(
+    "moment", [pytest.param(m, marks=pytest.mark.at(m), id=f"{m:%Y-%m-%dT%H%M}") for m in INSTANTS])
 
 
 def _sessions(db):
@@ -27,7 +35,8 @@ def _assert_no_double_booking(sessions):
         assert not [c for c in verdict.conflicts if c.severity == ERROR or c.kind.endswith("travel_time")], verdict
 
 
-def test_seed_builds_a_month_of_sessions(db, world):
+@at_each_instant
+def test_seed_builds_a_month_of_sessions(db, world, moment):
     coordinator = world.users["coordinator"]
     sites = [world.site1, builders.make_site(world.desa2.kode, "Balai RW 03"),
              builders.make_site(world.desa1.kode, "SMA Negeri Demo", type="sekolah", pemilih_pemula=90,
@@ -43,6 +52,7 @@ def test_seed_builds_a_month_of_sessions(db, world):
     sessions = _sessions(db)
     assert len(created) == len(sessions) >= 15
     today = service.local_today()
+    assert today == moment.date()
     assert all(s.kecamatan_kode == "33.74.01" for s in sessions)
     assert sessions[0].date < today - timedelta(days=14) and sessions[-1].date > today + timedelta(days=14)
     statuses = Counter(s.status for s in sessions)
@@ -64,7 +74,8 @@ def test_seed_builds_a_month_of_sessions(db, world):
     assert len(_sessions(db)) == len(sessions)
 
 
-def test_real_seed_demo_includes_sessions(db, app):
+@at_each_instant
+def test_real_seed_demo_includes_sessions(db, app, moment):
     demo_module = pytest.importorskip("outreach.demo")
     result = demo_module.seed_demo()
     if result is None:

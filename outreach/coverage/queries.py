@@ -30,12 +30,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context, has_request_context, request
 
 from outreach.coverage import forecast as fc
+from outreach import clock
 from outreach.extensions import db
 from outreach.i18n import gettext_here as _
 from outreach.models import Region, Site, Team
@@ -86,12 +86,7 @@ def _setting(name: str, default):
     return default if value is None or value == "" else value
 
 
-def local_tz() -> ZoneInfo:
-    return ZoneInfo(_setting("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
-
-
-def local_today() -> date:
-    return datetime.now(local_tz()).date()
+local_tz, local_today = clock.local_tz, clock.local_today
 
 
 def _as_date(value, name: str) -> Optional[date]:
@@ -328,7 +323,7 @@ def coverage(user, region_kode: Optional[str] = None) -> dict:
     region = _area_figures(area)
     children = _children_figures(area)
     latest_log = latest_log_at(area)
-    return {"region": region, "children": children, "data_as_of": datetime.now(timezone.utc),
+    return {"region": region, "children": children, "data_as_of": clock.utcnow(),
             "official_as_of": region.official_as_of, "latest_log_at": latest_log, "area": area}
 
 
@@ -500,7 +495,7 @@ def _overdue_condition(now: Optional[datetime] = None, no_log=None):
     """SQL: the session is open, has no turnout log (`no_log`: a condition when the log is already joined)
     and ended more than OVERDUE_LOG_HOURS before `now`."""
     hours = float(_setting("OVERDUE_LOG_HOURS", 24))
-    now = (now or datetime.now(timezone.utc)).astimezone(local_tz())
+    now = (now or clock.utcnow()).astimezone(local_tz())
     return sa.and_(_rare(RecordingSession.status.in_(OPEN_STATUSES)), _no_log() if no_log is None else no_log,
                    _session_end_before(now - timedelta(hours=hours)))
 
@@ -853,7 +848,7 @@ def overdue_logs(user, region_kode: Optional[str] = None, limit: Optional[int] =
     """Sessions in the area still open with no turnout log although they ended more than OVERDUE_LOG_HOURS
     ago, oldest first; each row as in upcoming_sessions plus `hours_overdue` (hours since the log fell due)."""
     area = resolve_area(user, region_kode)
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.utcnow()
     RS = RecordingSession
     last_date = sa.func.coalesce(RS.end_date, RS.date)
     # Ordered by the last day (an expression): the rows come from the (status, date) index, not a walk

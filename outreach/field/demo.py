@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
+from outreach import clock
 from outreach.extensions import db
 from outreach.models import RecordingSession, TurnoutLog
 from outreach.planning import workflow
@@ -48,7 +49,7 @@ def seed(demo) -> list[TurnoutLog]:
     if field_user is None:
         return []
     tz = service.log_settings().tz
-    today = datetime.now(tz).date()
+    today = clock.local_now().astimezone(tz).date()
     RS = RecordingSession
     sessions = list(db.session.scalars(
         sa.select(RS).where(RS.kecamatan_kode == kecamatan, RS.status != workflow.DIBATALKAN,

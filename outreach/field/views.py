@@ -15,12 +15,12 @@ import json
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from outreach import clock
 from outreach.field import schedule
 from outreach.security import public, roles_required
 
@@ -30,13 +30,9 @@ FIELD_PAGE_ROLES = ("field", "coordinator", "admin")
 FIELD_ASSETS = ("css/field.css", "js/field.js")
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
-
-
 def local_now() -> datetime:
     """The office's wall-clock time, naive (session times are local wall-clock times)."""
-    return datetime.now(_tz()).replace(tzinfo=None, microsecond=0)
+    return clock.local_now().replace(tzinfo=None, microsecond=0)
 
 
 @bp.route("/jadwal-saya")
@@ -162,7 +158,7 @@ def _page_globals() -> dict:
 
 def _tz_offset() -> str:
     """'+07:00' for Asia/Jakarta: appended to the form's local times before they are sent."""
-    offset = datetime.now(_tz()).strftime("%z")
+    offset = clock.local_now().strftime("%z")
     return f"{offset[:3]}:{offset[3:]}" if offset else "+00:00"
 
 
@@ -203,7 +199,7 @@ def _local_input(value) -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(_tz()).strftime("%Y-%m-%dT%H:%M")
+    return value.astimezone(clock.local_tz()).strftime("%Y-%m-%dT%H:%M")
 
 
 def log_json(log) -> dict:

@@ -14,6 +14,7 @@ from typing import Callable, Optional
 import shapely
 import sqlalchemy as sa
 
+from outreach import clock
 from outreach.extensions import db
 from outreach.imports import boundaries as boundaries_mod
 from outreach.imports import regions as regions_mod
@@ -41,7 +42,7 @@ def options_from_config(config, **overrides) -> ImportOptions:
     if config.get("IMPORT_BBOX"):
         lat_min, lat_max, lng_min, lng_max = config["IMPORT_BBOX"]
         bbox = Bbox(lat_min, lat_max, lng_min, lng_max, config.get("IMPORT_AREA_NAME", JATENG.name))
-    options = ImportOptions(bbox=bbox, today=date.today())
+    options = ImportOptions(bbox=bbox, today=clock.local_today())
     for key, value in overrides.items():
         setattr(options, key, value)
     return options

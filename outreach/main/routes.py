@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import jsonify, redirect, render_template, url_for
+from flask import jsonify, render_template
 from flask_login import current_user
 
 from outreach.extensions import db

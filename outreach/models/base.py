@@ -1,7 +1,2 @@
 """Helpers shared by the model modules."""
-from datetime import datetime, timezone
-
-
-def utcnow() -> datetime:
-    """Current time, timezone-aware UTC (never computed at import)."""
-    return datetime.now(timezone.utc)
+from outreach.clock import utcnow  # noqa: F401  (models' timestamp default, never computed at import)

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vGeo
 
+from outreach import clock
+
 PRODID = "-//Jemput Bola//Jadwal perekaman E-KTP//ID"
 # Session status -> iCalendar STATUS.
 STATUS = {"rencana": "TENTATIVE", "ditunda": "TENTATIVE", "terkonfirmasi": "CONFIRMED", "selesai": "CONFIRMED",
@@ -44,7 +46,7 @@ class FeedEvent:
 
 def _utc(dt: Optional[datetime]) -> datetime:
     if dt is None:
-        return datetime.now(timezone.utc)
+        return clock.utcnow()
     if dt.tzinfo is None:  # SQLite hands back naive datetimes: they are stored in UTC
         return dt.replace(tzinfo=timezone.utc)
     return dt.astimezone(timezone.utc)

@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Optional
-from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 import sqlalchemy as sa
@@ -51,6 +50,7 @@ from flask import current_app, has_request_context
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from outreach import clock
 from outreach.extensions import db
 from outreach.i18n import gettext_here as _
 from outreach.models import KnownAway, Kit, Region, Site, Team, User
@@ -152,9 +152,7 @@ def _setting(name: str, default):
     return current_app.config.get(name, default)
 
 
-def local_today() -> date:
-    """Today in the office's time zone (BABEL_DEFAULT_TIMEZONE, Asia/Jakarta)."""
-    return datetime.now(ZoneInfo(_setting("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))).date()
+local_today = clock.local_today
 
 
 def _locale() -> str:

@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
+from outreach import clock
 from outreach.extensions import db
 from outreach.models import Region, Site, Team
 from outreach.models.planning import RecordingSession
@@ -81,8 +82,7 @@ def sessions_by_day(sessions: Iterable[RecordingSession], first: date, last: dat
     return out
 
 
-def local_now() -> datetime:
-    return datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta")))
+local_now = clock.local_now
 
 
 def local_iso(value) -> str:

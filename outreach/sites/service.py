@@ -1,11 +1,11 @@
 """Saving sites: scope, uniqueness, history of school targets, audit trail."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Optional
 
 import sqlalchemy as sa
 
+from outreach import clock
 from outreach.extensions import db
 from outreach.models import Region, Site, TargetCount
 from outreach.models.audit import diff, record_change
@@ -59,11 +59,11 @@ def save_site(user, data: dict, site: Site | None = None) -> tuple[Optional[Site
     pp = values.get("pemilih_pemula")
     if site.type == "sekolah" and pp is not None and pp != site.pemilih_pemula:
         changes["pemilih_pemula"] = [site.pemilih_pemula, pp]
-        site.pemilih_pemula, site.pemilih_pemula_as_of = pp, date.today()
+        site.pemilih_pemula, site.pemilih_pemula_as_of = pp, clock.local_today()
         site.pemilih_pemula_recorded = min(site.pemilih_pemula_recorded or 0, pp)
         db.session.flush()
         db.session.add(TargetCount(site_id=site.id, wajib_ktp=pp, sudah_rekam=site.pemilih_pemula_recorded,
-                                   as_of=date.today(), source="isian manual"))
+                                   as_of=site.pemilih_pemula_as_of, source="isian manual"))
     db.session.flush()
     if changes:
         record_change("site", site.id, "create" if creating else "update", getattr(user, "id", None), changes)

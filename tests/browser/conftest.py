@@ -11,12 +11,19 @@
 
 The `db` fixture empties the database after each test, so each test builds its own data (builders
 or the demo seed) before it opens a page. CSRF is switched on for browser tests, as in production.
+
+Time: each context's pages get the test's clock (`context.clock.install` at the test process's
+"now", so an instant stated with `pytest.mark.at` or a run under libfaketime reaches the page's
+`Date` too). Chromium cannot run under libfaketime (it aborts on its clock checks), so it and the
+Playwright driver that starts it run without it; their own clocks (cookie expiry, caches) stay the
+machine's, and the instant reaches the pages through `clock.install` only.
 """
 from __future__ import annotations
 
 import os
 import re
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -34,6 +41,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 TIMEOUT_MS = 10_000
+
+
+def _is_faketime(name: str) -> bool:
+    return name == "LD_PRELOAD" or name.startswith("FAKETIME")
+
+
+def _browser_env() -> dict:
+    """The environment for Chromium: the test process's, without libfaketime."""
+    return {k: v for k, v in os.environ.items() if not _is_faketime(k)}
+
+
+def give_test_clock(ctx) -> None:
+    """The context's pages read the test process's clock (see the module docstring)."""
+    ctx.clock.install(time=datetime.now(timezone.utc))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -61,10 +82,20 @@ def browser():
         pytest.skip("/usr/bin/chromium is missing: install Debian's chromium (`make test` does it)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    # The driver inherits this process's environment when it starts: start it without libfaketime.
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if _is_faketime(k)}
+    try:
+        manager = sync_playwright()
+        pw = manager.__enter__()
+    finally:
+        os.environ.update(saved)
+    try:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                                      env=_browser_env())
         yield chromium
         chromium.close()
+    finally:
+        manager.__exit__(None, None, None)
 
 
 @pytest.fixture()
@@ -73,6 +104,7 @@ def context(browser, live_server, db, csrf_on):
     ctx = browser.new_context(base_url=live_server.url, locale="id-ID", timezone_id="Asia/Jakarta",
                               viewport={"width": 1280, "height": 860})
     ctx.set_default_timeout(TIMEOUT_MS)
+    give_test_clock(ctx)  # the pages' Date agrees with the server's clock
     ctx.blocked_requests = []
 
     def only_local(route):

@@ -1,13 +1,16 @@
 """Each demo user signs in through the form, lands on its own home page in Bahasa Indonesia, and signs out."""
 import re
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
 
 from outreach import demo
 from outreach.demo_data import PASSWORD
+from tests.conftest import WIB
 
-pytestmark = pytest.mark.browser
+# The demo is seeded and used on a Wednesday morning.
+pytestmark = [pytest.mark.browser, pytest.mark.at(datetime(2026, 12, 9, 9, 30, tzinfo=WIB))]
 
 ROLE_LABELS = {"admin": "Admin", "manajer": "Manajer", "koordinator": "Koordinator kecamatan",
                "lapangan": "Tim lapangan"}

@@ -7,7 +7,7 @@ Service workers need a secure context: the live server is on 127.0.0.1 (localhos
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 # Playwright applies offline mode (and routing) to a service worker's own requests only with this flag;
 # without it the worker would still reach the server while the page is "offline". It must be set before
@@ -20,8 +20,13 @@ from playwright.sync_api import expect  # noqa: E402
 
 from outreach.extensions import db as _db  # noqa: E402
 from tests import builders as b  # noqa: E402
+from tests.browser.conftest import give_test_clock  # noqa: E402
+from tests.conftest import WIB  # noqa: E402
 
-pytestmark = pytest.mark.browser
+# A Wednesday morning in the field: yesterday's school session waits for its log.
+NOW = datetime(2026, 12, 9, 10, 0, tzinfo=WIB)
+TODAY = NOW.date()
+pytestmark = [pytest.mark.browser, pytest.mark.at(NOW)]
 PHONE = {"width": 360, "height": 740}
 
 
@@ -33,9 +38,9 @@ def school_day(world):
                          pemilih_pemula_recorded=100, contact_name="Bu Kepala Sekolah",
                          contact_phone="024-7654321")
     b.make_known_away(world.desa1.kode, "luar_negeri", 4)
-    session = b.make_session(school, world.team, [world.kit], day=date.today() - timedelta(days=1),
+    session = b.make_session(school, world.team, [world.kit], day=TODAY - timedelta(days=1),
                              status="terkonfirmasi", target_groups=["pemilih_pemula"])
-    b.make_session(world.site1, world.team, [world.kit], day=date.today() + timedelta(days=2))
+    b.make_session(world.site1, world.team, [world.kit], day=TODAY + timedelta(days=2))
     _db.session.commit()
     return session
 
@@ -183,6 +188,7 @@ def test_two_phones_one_session_the_second_sees_the_other_values(browser, live_s
     page.set_viewport_size(PHONE)
     other = browser.new_context(base_url=live_server.url, locale="id-ID", timezone_id="Asia/Jakarta",
                                 viewport=PHONE)
+    give_test_clock(other)
     try:
         phone_b = other.new_page()
         for p in (page, phone_b):

@@ -2,7 +2,7 @@
 another kit, confirms the session and opens the printed schedule; the field user then sees the
 session on its team calendar."""
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import holidays
 import pytest
@@ -10,8 +10,11 @@ import sqlalchemy as sa
 
 from outreach.models import RecordingSession
 from tests import builders
+from tests.conftest import WIB
 
-pytestmark = pytest.mark.browser
+# Planned on a Monday morning, for a working day about two weeks ahead.
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=WIB)
+pytestmark = [pytest.mark.browser, pytest.mark.at(NOW)]
 
 
 def next_working_day(start: date) -> date:
@@ -24,7 +27,7 @@ def next_working_day(start: date) -> date:
 
 def test_coordinator_plans_resolves_a_kit_conflict_confirms_and_prints(app, db, world, page, login, screenshot):
     pw = builders.make_planning_world(world)
-    day = next_working_day(date.today() + timedelta(days=10))
+    day = next_working_day(NOW.date() + timedelta(days=10))
     # Tim Keliling 2 has borrowed KIT-A that morning at another site of the kecamatan.
     other = builders.make_session(pw.site3, pw.team2, [pw.kit], day=day, start="08:00", end="12:00")
     db.session.commit()

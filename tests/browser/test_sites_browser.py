@@ -1,14 +1,18 @@
 """A coordinator adds a site: bad input is refused with clear messages, then fixed, then listed."""
 from urllib.parse import urlsplit
 
+from datetime import datetime
+
 import pytest
 import sqlalchemy as sa
 
 from outreach import demo
 from outreach.demo_data import PASSWORD
 from outreach.models import Region, Site
+from tests.conftest import WIB
 
-pytestmark = pytest.mark.browser
+# The demo is seeded and used on a Wednesday morning.
+pytestmark = [pytest.mark.browser, pytest.mark.at(datetime(2026, 12, 9, 9, 30, tzinfo=WIB))]
 
 NAME = "Pos ronda RT 02/RW 03 uji peramban"
 
