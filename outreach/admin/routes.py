@@ -39,10 +39,11 @@ def jobs_url() -> str | None:
 def audit_labels() -> dict:
     """Indonesian names for the audit trail's entities and actions (others are shown as stored)."""
     return {
-        "entity": {"user": _("Pengguna"), "team": _("Tim"), "kit": _("Kit"), "api_token": _("Token API")},
+        "entity": {"user": _("Pengguna"), "team": _("Tim"), "kit": _("Kit"), "api_token": _("Token API"),
+                   "calendar_entry": _("Kalender libur")},
         "action": {"create": _("dibuat"), "update": _("diubah"), "reset_password": _("kata sandi diatur ulang"),
                    "rotate_calendar_link": _("tautan kalender diganti"), "issue": _("diterbitkan"),
-                   "revoke": _("dicabut")},
+                   "revoke": _("dicabut"), "delete": _("dihapus")},
     }
 
 

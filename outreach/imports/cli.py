@@ -10,7 +10,8 @@ from outreach.imports.apply import options_from_config, run_import
 from outreach.imports.common import ImportReport, ValueProblem
 from outreach.imports.sites import parse_jenjang_filter
 
-KIND_LABELS = {"regions": "wilayah", "boundaries": "batas wilayah", "sites": "lokasi", "targets": "target"}
+KIND_LABELS = {"regions": "wilayah", "boundaries": "batas wilayah", "sites": "lokasi", "targets": "target",
+               "calendar": "kalender"}
 
 REGIONS_HELP = """Impor wilayah dari CSV berkolom kode,nama,level,parent_kode,lat,lng
 (format ../shared/data/jateng_wilayah.csv; baris kabupaten boleh tanpa parent_kode; baris

@@ -9,7 +9,13 @@ kits' status, the holidays of the days concerned) and calls the functions here:
 - `find_conflicts(...)`: clashes with other sessions and the calendar, each a `Conflict` whose
   `severity` is ERROR (refused: the team or a kit would be in two places at once) or WARNING
   (may be overridden with a reason: too little travel time between two sessions, a kit in
-  service, another session at the same site that day, a public holiday or a weekend).
+  service, another session at the same site that day, a session shorter or longer than the
+  settings allow, and the calendar's warnings below).
+- `calendar_conflicts(...)`: the calendar's warnings for a session at a `Place` (what the planning
+  calendar says about one site: see outreach.planning.calendar_rules): a public holiday, cuti
+  bersama, a regional holiday, an election day, a school's exam week, a day the site is unavailable,
+  or a weekend. `blocked_days(...)` gives the days those rules close at a place, for the planner,
+  mop-up proposals and the demo, so that every path follows the same rules.
 
 Every message is in Bahasa Indonesia (the msgid; pass Flask-Babel's `gettext` as `_` to translate)
 and names the other session by site, date and time.
@@ -21,6 +27,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 from babel.dates import format_date
+
+from outreach.planning import calendar_rules as cal
 
 ERROR = "error"
 WARNING = "warning"
@@ -34,6 +42,19 @@ KIT_IN_SERVICE = "kit_in_service"
 SITE_SAME_DAY = "site_same_day"
 HOLIDAY = "holiday"
 WEEKEND = "weekend"
+CUTI_BERSAMA = "cuti_bersama"
+REGIONAL_HOLIDAY = "regional_holiday"
+ELECTION_DAY = "election_day"
+EXAM_WEEK = "exam_week"
+SITE_UNAVAILABLE = "site_unavailable"
+SESSION_TOO_SHORT = "session_too_short"
+SESSION_TOO_LONG = "session_too_long"
+KINDS = (TEAM_OVERLAP, KIT_OVERLAP, TEAM_TRAVEL, KIT_TRAVEL, KIT_IN_SERVICE, SITE_SAME_DAY, HOLIDAY, WEEKEND,
+         CUTI_BERSAMA, REGIONAL_HOLIDAY, ELECTION_DAY, EXAM_WEEK, SITE_UNAVAILABLE, SESSION_TOO_SHORT,
+         SESSION_TOO_LONG)
+# The conflict kind each kind of day off gives.
+DAY_OFF_KINDS = {cal.NATIONAL_HOLIDAY: HOLIDAY, cal.CUTI_BERSAMA: CUTI_BERSAMA, cal.REGIONAL_HOLIDAY: REGIONAL_HOLIDAY,
+                 cal.ELECTION_DAY: ELECTION_DAY, cal.EXAM_WEEK: EXAM_WEEK}
 
 BROKEN_KIT_STATUS = "rusak"
 SERVICE_KIT_STATUS = "servis"
@@ -112,6 +133,20 @@ class Conflict:
     def as_dict(self) -> dict:
         return {"kind": self.kind, "severity": self.severity, "overridable": self.overridable,
                 "message": self.message, "session_id": self.session_id}
+
+
+@dataclass(frozen=True)
+class Place:
+    """What the planning calendar says about one site: the days off that apply there (see
+    calendar_rules.for_place) and the days the site itself cannot host a session."""
+    site_name: str = ""
+    days_off: Mapping[date, Sequence[cal.DayOff]] = field(default_factory=dict)
+    unavailable: frozenset = frozenset()
+
+    @classmethod
+    def from_holidays(cls, holidays: Mapping[date, str], site_name: str = "") -> "Place":
+        """A place whose only days off are national public holidays ({day: name})."""
+        return cls(site_name, {d: (cal.DayOff(cal.NATIONAL_HOLIDAY, n),) for d, n in holidays.items()})
 
 
 @dataclass
@@ -206,9 +241,13 @@ def refusals(*, site_kode: str, site_name: str, site_active: bool, site_kabupate
 
 
 def find_conflicts(proposal: Proposal, bookings: Iterable[Booking], kits: Mapping[int, KitInfo], *,
-                   travel_buffer: timedelta, holidays: Mapping[date, str], locale: str = "id",
-                   _: Translate = _plain) -> Verdict:
-    """Every clash of `proposal` with the `bookings` (the candidates loaded for its window) and the calendar."""
+                   travel_buffer: timedelta, holidays: Optional[Mapping[date, str]] = None,
+                   place: Optional[Place] = None, session_hours: Optional[tuple[float, float]] = None,
+                   locale: str = "id", _: Translate = _plain) -> Verdict:
+    """Every clash of `proposal` with the `bookings` (the candidates loaded for its window) and the calendar.
+
+    `place`: what the planning calendar says about the site (without it: only the national public
+    `holidays`, {day: name}); `session_hours`: (SESSION_MIN_HOURS, SESSION_MAX_HOURS), None: unchecked."""
     verdict = Verdict()
     add = verdict.conflicts.append
     own_days = set(proposal.slot.days())
@@ -254,15 +293,90 @@ def find_conflicts(proposal: Proposal, bookings: Iterable[Booking], kits: Mappin
         if kit is not None and kit.status == SERVICE_KIT_STATUS:
             add(Conflict(KIT_IN_SERVICE, WARNING, _(
                 "Alat %(kit)s sedang diservis; pastikan alat sudah kembali sebelum sesi.", kit=kit.code)))
-    for day in proposal.slot.days():
-        if day in holidays:
-            add(Conflict(HOLIDAY, WARNING, _(
-                "%(day)s adalah hari libur nasional (%(name)s).", day=format_day(day, locale),
-                name=holidays[day]), day=day))
-        elif day.weekday() >= 5:
-            add(Conflict(WEEKEND, WARNING, _(
-                "%(day)s jatuh pada akhir pekan.", day=format_day(day, locale)), day=day))
+    verdict.conflicts.extend(length_conflicts(proposal.slot, session_hours, _))
+    if place is None:
+        place = Place.from_holidays(holidays or {})
+    verdict.conflicts.extend(calendar_conflicts(proposal.slot, place, locale=locale, _=_))
     return verdict
+
+
+def _hours(value: float) -> str:
+    """'1', '1,5', '0,75': hours as Indonesian writes them."""
+    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def length_conflicts(slot: Slot, session_hours: Optional[tuple[float, float]], _: Translate = _plain) -> list[Conflict]:
+    """A warning when the session's daily hours fall outside (SESSION_MIN_HOURS, SESSION_MAX_HOURS)."""
+    if session_hours is None:
+        return []
+    low, high = session_hours
+    length = (datetime.combine(slot.date, slot.end) - datetime.combine(slot.date, slot.start)).total_seconds() / 3600
+    if length <= 0:  # times out of order: refused as bad input before this
+        return []
+    if length < low:
+        return [Conflict(SESSION_TOO_SHORT, WARNING, _(
+            "Sesi berlangsung %(hours)s jam, kurang dari lama minimal %(min)s jam (pengaturan SESSION_MIN_HOURS).",
+            hours=_hours(length), min=_hours(low)))]
+    if length > high:
+        return [Conflict(SESSION_TOO_LONG, WARNING, _(
+            "Sesi berlangsung %(hours)s jam, lebih dari lama maksimal %(max)s jam (pengaturan SESSION_MAX_HOURS).",
+            hours=_hours(length), max=_hours(high)))]
+    return []
+
+
+def _day_off_message(day: date, off: cal.DayOff, locale: str, _: Translate) -> str:
+    """The warning's text for one day off, by its kind."""
+    when = format_day(day, locale)
+    region = off.region_name or off.region_kode
+    if off.kind == cal.CUTI_BERSAMA:
+        return _("%(day)s adalah cuti bersama (%(name)s).", day=when, name=off.name)
+    if off.kind == cal.REGIONAL_HOLIDAY:
+        return _("%(day)s adalah hari libur daerah di %(region)s (%(name)s).", day=when, region=region, name=off.name)
+    if off.kind == cal.ELECTION_DAY:
+        if off.region_kode:
+            return _("%(day)s adalah hari pemungutan suara di %(region)s (%(name)s).", day=when, region=region,
+                     name=off.name)
+        return _("%(day)s adalah hari pemungutan suara (%(name)s).", day=when, name=off.name)
+    if off.kind == cal.EXAM_WEEK:
+        return _("%(day)s termasuk masa ujian sekolah di %(region)s (%(name)s); sekolah sedang ujian.", day=when,
+                 region=region, name=off.name)
+    return _("%(day)s adalah hari libur nasional (%(name)s).", day=when, name=off.name)
+
+
+def calendar_conflicts(slot: Slot, place: Place, *, locale: str = "id", _: Translate = _plain) -> list[Conflict]:
+    """The calendar's warnings for a session at `place`: each day off on its days (a weekend only when
+    no holiday already closes that day), and one warning naming the days the site is unavailable."""
+    out = []
+    for day in slot.days():
+        offs = place.days_off.get(day, ())
+        for off in offs:
+            out.append(Conflict(DAY_OFF_KINDS.get(off.kind, HOLIDAY), WARNING, _day_off_message(day, off, locale, _),
+                                day=day))
+        if day.weekday() >= 5 and not any(off.kind != cal.EXAM_WEEK for off in offs):
+            out.append(Conflict(WEEKEND, WARNING, _("%(day)s jatuh pada akhir pekan.", day=format_day(day, locale)),
+                                day=day))
+    unavailable = [d for d in slot.days() if d in place.unavailable]
+    if unavailable:
+        out.append(Conflict(SITE_UNAVAILABLE, WARNING, _(
+            "Lokasi %(site)s tidak tersedia pada %(days)s (tanggal tidak tersedia yang dicatat untuk lokasi ini).",
+            site=place.site_name, days=", ".join(format_day(d, locale) for d in unavailable)), day=unavailable[0]))
+    return out
+
+
+def is_closed(day: date, place: Place) -> bool:
+    """True when the calendar warns against a session at `place` on `day` for a reason other than the weekend."""
+    return bool(place.days_off.get(day)) or day in place.unavailable
+
+
+def blocked_days(first: date, last: date, place: Place) -> frozenset[date]:
+    """The days from `first` to `last` that `is_closed` at `place` (for the planner's blocked dates)."""
+    days = set(d for d in place.days_off if first <= d <= last) | set(d for d in place.unavailable if first <= d <= last)
+    return frozenset(d for d in days if is_closed(d, place))
+
+
+def is_open_day(day: date, place: Place) -> bool:
+    """A weekday on which the calendar raises no warning at `place` (mop-up proposals, the demo)."""
+    return day.weekday() < 5 and not is_closed(day, place)
 
 
 def _strict_overlap(a: Slot, b: Slot) -> bool:
@@ -271,4 +385,5 @@ def _strict_overlap(a: Slot, b: Slot) -> bool:
 
 
 def is_working_day(d: date, holidays: Mapping[date, str]) -> bool:
+    """A weekday not in `holidays` ({day: name}); `is_open_day` applies the whole calendar of a site."""
     return d.weekday() < 5 and d not in holidays

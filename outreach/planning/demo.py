@@ -3,7 +3,10 @@
 Finished sessions in the past weeks, confirmed ones in the coming week, planned ones after that,
 one cancelled, one postponed (with its history) and one two-day school visit, so every planning
 page has something true to show on first start. The plan has no conflicts: each team works on its
-own weekdays with its own kits. Idempotent: when the kecamatan already has sessions, nothing is added.
+own weekdays with its own kits, and every session passes the calendar's rules of a hand-made one
+(outreach.planning.conflicts: no holiday, cuti bersama, regional day, exam week at a school or day
+the site is unavailable; a length within the settings). Idempotent: when the kecamatan already has
+sessions, nothing is added.
 """
 from __future__ import annotations
 
@@ -12,10 +15,12 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 
 from outreach.extensions import db
+from outreach.ledger import queries as ledger_queries
 from outreach.models.audit import record_change
 from outreach.models.planning import RecordingSession, SessionPostponement
+from outreach.planning import calendar as planning_calendar
 from outreach.planning import service, workflow
-from outreach.planning.conflicts import is_working_day
+from outreach.planning.conflicts import Slot, calendar_conflicts, length_conflicts
 
 DAYS_BACK = 21
 DAYS_AHEAD = 24
@@ -58,8 +63,19 @@ def seed(demo) -> list[RecordingSession]:
     planner = _planner(demo.users, kecamatan)
     today = service.local_today()
     first, last = today - timedelta(days=DAYS_BACK), today + timedelta(days=DAYS_AHEAD)
-    holidays = service.holidays_between(first, last + timedelta(days=14))
+    places = planning_calendar.places_for_sites(sites, first, last + timedelta(days=14))
+    hours = service.session_hours_setting()
+
+    def fits(site, day, end_date, start, end) -> bool:
+        """No warning from the calendar or the session length for this slot at `site`."""
+        slot = Slot(day, start, end, end_date)
+        return not calendar_conflicts(slot, places[site.id]) and not length_conflicts(slot, hours)
+
     general = [s for s in sites if s.type != "sekolah"] or sites
+    # What each desa's pool leaves as the sessions are placed (outreach.ledger): a coordinator sends the
+    # teams where people are still waiting.
+    left = {kode: f.reachable_backlog for kode, f in ledger_queries.desa_accounts({s.desa_kode for s in general}).items()
+            if f.reachable_backlog is not None}
     schools = [s for s in sites if s.type == "sekolah"]
 
     created: list[RecordingSession] = []
@@ -68,7 +84,7 @@ def seed(demo) -> list[RecordingSession]:
     day = first
     school_visit_done = False
     while day <= last:
-        if is_working_day(day, holidays):
+        if day.weekday() < 5:
             for index, team in enumerate(teams):
                 if day.weekday() not in TEAM_DAYS[index] or (team.id, day) in busy:
                     continue
@@ -76,23 +92,41 @@ def seed(demo) -> list[RecordingSession]:
                 end_date = None
                 next_day = day + timedelta(days=1)
                 if (not school_visit_done and schools and day > today + timedelta(days=7)
-                        and is_working_day(next_day, holidays)):
+                        and fits(schools[0], day, next_day, start, end)):
                     site, end_date, kind, groups = schools[0], next_day, "keduanya", ["pemilih_pemula"]
                     school_visit_done = True
                 else:
-                    site = general[cursor % len(general)]
+                    open_sites = [s for s in general if fits(s, day, None, start, end)]
+                    if not open_sites:
+                        continue
+                    site = _site_with_backlog(open_sites, cursor, left)
+                    if site is None:
+                        if day >= today:
+                            continue  # nobody left to plan for: no session (past ones did happen)
+                        site = open_sites[cursor % len(open_sites)]
                     cursor += 1
                     kind = "keduanya" if cursor % 5 == 0 else "perekaman"
                     groups = ["umum", "lansia_disabilitas"] if site.type == "rumah" else ["umum"]
                 session = _session(site, team, kits_of[team.id], day, end_date, start, end, kind, groups, planner)
+                if ledger_queries.pool_of(site) == "desa" and site.desa_kode in left:
+                    left[site.desa_kode] -= session.expected_turnout
                 for d in session_days(session):
                     busy.add((team.id, d))
                 created.append(session)
         day += timedelta(days=1)
     db.session.flush()
-    _set_statuses(created, today, planner, busy, holidays)
+    _set_statuses(created, today, planner, busy, fits)
     db.session.flush()
     return created
+
+
+def _site_with_backlog(sites: list, cursor: int, left: dict):
+    """The next site in turn whose desa the sessions placed so far have not used up (None: every desa is)."""
+    for i in range(len(sites)):
+        site = sites[(cursor + i) % len(sites)]
+        if left.get(site.desa_kode, 1) > 0:
+            return site
+    return None
 
 
 def session_days(session: RecordingSession) -> list[date]:
@@ -127,7 +161,7 @@ def _set_status(session, status, planner, changes, reason=""):
     session.status = status
 
 
-def _set_statuses(sessions, today, planner, busy, holidays) -> None:
+def _set_statuses(sessions, today, planner, busy, fits) -> None:
     future = [s for s in sessions if s.date >= today]
     cancelled = future[1] if len(future) > 2 else None
     postponed = future[2] if len(future) > 3 else None
@@ -145,7 +179,7 @@ def _set_statuses(sessions, today, planner, busy, holidays) -> None:
     if postponed is not None:
         s = postponed
         new_day = s.date + timedelta(days=1)
-        while not is_working_day(new_day, holidays) or (s.team_id, new_day) in busy:
+        while not fits(s.site, new_day, None, s.start_time, s.end_time) or (s.team_id, new_day) in busy:
             new_day += timedelta(days=1)
         reason = "Kepala desa berhalangan; diundur atas permintaan desa."
         s.postponements.append(SessionPostponement(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar as _calendar
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Optional
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ from outreach import clock
 from outreach.extensions import db
 from outreach.models import Region, Site, Team
 from outreach.models.planning import RecordingSession
-from outreach.planning import announce, ical, service
+from outreach.planning import announce, calendar_rules, ical, service
 from outreach.security import kode_in_scope, scope_clause, user_scope_kode
 
 MAX_SITE_CHOICES = 3000
@@ -360,12 +360,18 @@ class CalendarContext:
     anchor: date  # first of the month (month view) or the Monday (week view)
     weeks: list
     by_day: dict
-    holidays: dict
+    holidays: dict  # {day: names of the days off that close it there (all but exam weeks)}
     kecamatan: Optional[str]
     kecamatan_name: str
     team: Optional[Team]
     kecamatan_choices: list
     teams: list
+    days_off: dict = field(default_factory=dict)  # {day: (DayOff, ...)} of the planning calendar shown
+
+    @property
+    def day_off_labels(self) -> dict:
+        """The translated name of each kind of day off (outreach.planning.calendar_rules)."""
+        return {kind: _(label) for kind, label in calendar_rules.KIND_LABELS.items()}
 
     @property
     def month(self) -> str:
@@ -430,10 +436,30 @@ def calendar_context(user, args, today: date) -> CalendarContext:
     name = dict(choices).get(kecamatan) if kecamatan else ""
     if kecamatan and not name:
         name = region_names([kecamatan]).get(kecamatan, kecamatan)
+    days_off = calendar_days_off(user, kecamatan, team, first, last)
     return CalendarContext(view=view, first=first, last=last, anchor=anchor, weeks=weeks,
                            by_day=sessions_by_day(sessions, first, last),
-                           holidays=service.holidays_between(first, last), kecamatan=kecamatan,
-                           kecamatan_name=name or "", team=team, kecamatan_choices=choices, teams=teams)
+                           holidays={d: "; ".join(o.name for o in offs if o.kind != calendar_rules.EXAM_WEEK)
+                                     for d, offs in days_off.items()
+                                     if any(o.kind != calendar_rules.EXAM_WEEK for o in offs)},
+                           kecamatan=kecamatan, kecamatan_name=name or "", team=team, kecamatan_choices=choices,
+                           teams=teams, days_off=days_off)
+
+
+def calendar_days_off(user, kecamatan: Optional[str], team: Optional[Team], first: date, last: date) -> dict:
+    """The planning calendar's days off the calendar page shows: national ones, and those of the area in
+    view (the kecamatan shown, else the team's office or the user's own region): regional holidays,
+    pilkada, school exam weeks."""
+    from outreach.models.regions import level_of
+    from outreach.planning import calendar as planning_calendar
+
+    area = kecamatan or (team.office_kode if team is not None else None)
+    scope = user_scope_kode(user)
+    if area is None and scope and level_of(scope) in ("kabupaten", "kecamatan", "desa"):
+        area = scope
+    if area is None:
+        return planning_calendar.days_off_between(first, last, region_kodes=())
+    return planning_calendar.days_off_for_region(area, first, last)
 
 
 def print_focus(user, args, first: date, last: date) -> tuple[Optional[str], Optional[Team], list]:
