@@ -38,6 +38,9 @@ class DefaultConfig:
     # Largest JSON body the field API accepts (a turnout log is well under 4 KB); above it: 413.
     API_MAX_BODY_BYTES = 64 * 1024
     OVERDUE_LOG_HOURS = 24
+    # A turnout log first stored more than this many hours after its session ended counts as late in the
+    # team figures (logs_late, on_time_rate).
+    LATE_LOG_HOURS = 24
     PEMILIH_PEMULA_CUTOFF = "2029-02-14"
     # Coverage forecast: pace of the last N weeks of turnout logs; areas still short on this date are flagged.
     FORECAST_WEEKS = 8

@@ -41,11 +41,9 @@ def role_labels():
 
 
 def away_reason_labels():
-    from flask_babel import gettext as _
-    return {"luar_negeri": _("Di luar negeri / pekerja migran"),
-            "luar_daerah": _("Sekolah/bekerja di luar daerah"),
-            "pindah_meninggal": _("Pindah atau meninggal"),
-            "lainnya": _("Lainnya")}
+    """Labels of the away reasons (outreach.vocab, following AWAY_REASONS)."""
+    from outreach import vocab
+    return vocab.away_reason_labels()
 
 
 def kit_status_labels():

@@ -4,7 +4,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 from types import SimpleNamespace
 
 import openpyxl
@@ -47,25 +47,26 @@ def tw(world, db):
     """Three teams of Kota Uji (and one of Kabupaten Lain), sessions over the last weeks.
 
     Tim Keliling 1 (A, the world's team, one kit):
-      a1  10 days ago, Kec. Satu,  expected 50, log 40 (08–12: 1 kit × 4 h)
-      a2  12 days ago, Kec. Dua,   expected 20, log  8 (1 kit × 4 h)
+      a1  10 days ago, Kec. Satu,  expected 50, log 40 (08–12: 1 kit × 4 h), sent at 14.00 that day: on time
+      a2  12 days ago, Kec. Dua,   expected 20, log  8 (1 kit × 4 h), sent now: late
       a3  today 13–16, Kec. Satu,  terkonfirmasi (open, not overdue)
       a4  3 days ago,  Kec. Satu,  dibatalkan
       old 40 days ago, Kec. Satu,  log 26 (outside the default 28 days)
       far 2 days ago,  Kabupaten Lain, log 100 (outside Kota Uji)
     Tim Keliling 2 (B, two kits):
       b1  5 days ago,  Kec. Satu,  terkonfirmasi, no log: overdue
-      b2  8 days ago,  Kec. Satu,  expected 20, log 30 (08–11: 2 kits × 3 h = 6 kit-hours)
+      b2  8 days ago,  Kec. Satu,  expected 20, log 30 (08–11: 2 kits × 3 h = 6 kit-hours), sent now: late
     Tim Cadangan (C, office Kec. Satu): no session.
     Tim Kabupaten Lain (D, office 33.01): one session there.
 
     Hand-computed, Kota Uji, last 28 days (A, B, C):
       sessions 4 / 2 / 0; open 1 / 1 / 0; done 2 / 1 / 0; cancelled 1 / 0 / 0; overdue 0 / 1 / 0
+      logs sent late 1 / 1 / 0; logs due 2 / 2 (b2 and the missing b1) / 0 -> on time 50,0% / 0,0% / –
       recorded 48 / 30 / 0; kit-hours 8 / 6 / 0 -> per kit-hour 6,0 / 5,0 / –
       expected of logged sessions 70 / 20 / 0 -> reached 68,6% (48/70) / 150,0% / –
-      totals: 6 sessions, 2 open, 3 done, 1 cancelled, 1 overdue, 78 recorded, 78/14 = 5,6 per kit-hour,
-              78/90 = 86,7%
-    Who is behind: B (an overdue log), A (68,6%), C (nothing logged).
+      totals: 6 sessions, 2 open, 3 done, 1 cancelled, 1 overdue, 2 sent late, 1 of 4 on time (25,0%),
+              78 recorded, 78/14 = 5,6 per kit-hour, 78/90 = 86,7%
+    Who is behind: B (an overdue log), A (half its logs on time), C (nothing due).
     """
     w = world
     a = w.team
@@ -77,7 +78,8 @@ def tw(world, db):
     site_b = builders.make_site(w.desa2.kode, "Balai Desa Satu B")
 
     a1 = builders.make_session(w.site1, a, [w.kit], day=TODAY - timedelta(days=10), expected_turnout=50)
-    builders.make_turnout_log(a1, recorded={"pemilih_pemula": 10, "umum": 30})
+    builders.make_turnout_log(a1, recorded={"pemilih_pemula": 10, "umum": 30},
+                              created_at=datetime.combine(a1.date, time(14, 0), tzinfo=WIB).astimezone(timezone.utc))
     a2 = builders.make_session(w.site2, a, [w.kit], day=TODAY - timedelta(days=12), expected_turnout=20)
     builders.make_turnout_log(a2, recorded={"umum": 8})
     builders.make_session(site_b, a, [w.kit], day=TODAY, start="13:00", end="16:00", status="terkonfirmasi",
@@ -110,20 +112,24 @@ def test_team_page_figures_match_the_hand_computed_sums(client, login_as, tw):
     html = resp.get_data(as_text=True)
     rows = team_rows(html)
     assert set(rows) == {tw.a.id, tw.b.id, tw.c.id}  # not the team of Kabupaten Lain
-    #                       name, office, sessions, open, done, cancelled, overdue, recorded, per kit-h, reached
-    assert rows[tw.a.id] == ["Tim Keliling 1", "Kota Uji", "4", "1", "2", "1", "0", "48", "6,0", "68,6%"]
-    assert rows[tw.b.id] == ["Tim Keliling 2", "Kota Uji", "2", "1", "1", "0", "1", "30", "5,0", "150,0%"]
-    assert rows[tw.c.id] == ["Tim Cadangan", "Kecamatan Satu", "0", "0", "0", "0", "0", "0", "–", "–"]
+    #   name, office, sessions, open, done, cancelled, overdue, sent late, on time, recorded, per kit-h, reached
+    assert rows[tw.a.id] == ["Tim Keliling 1", "Kota Uji", "4", "1", "2", "1", "0", "1", "50,0%", "48", "6,0",
+                             "68,6%"]
+    assert rows[tw.b.id] == ["Tim Keliling 2", "Kota Uji", "2", "1", "1", "0", "1", "1", "0,0%", "30", "5,0",
+                             "150,0%"]
+    assert rows[tw.c.id] == ["Tim Cadangan", "Kecamatan Satu", "0", "0", "0", "0", "0", "0", "–", "0", "–", "–"]
     total = re.search(r'data-testid="teams-total">(.*?)</tr>', html, flags=re.S).group(1)
     cells = dict(re.findall(r'data-col="(\w+)">([^<]*)<', total))
     assert cells == {"sessions_planned": "6", "sessions_open": "2", "sessions_done": "3", "sessions_cancelled": "1",
-                     "logs_overdue": "1", "recorded": "78", "recorded_per_kit_hour": "5,6",
+                     "logs_overdue": "1", "logs_late": "2", "on_time_rate": "25,0%", "recorded": "78",
+                     "recorded_per_kit_hour": "5,6",
                      "expected_reached_share": "86,7%"}
     summary = re.search(r'data-testid="teams-summary">(.*?)</p>', html, flags=re.S).group(1)
     period = f"{TODAY - timedelta(days=28):%Y-%m-%d}"
     assert "3 tim, sesi tanggal" in summary
     assert "1 tim punya laporan terlambat (1 laporan)" in summary
     assert "Terekam 78 dari perkiraan hadir 90 (86,7%)" in summary
+    assert "Laporan tepat waktu: 25,0% dari 4 laporan yang wajib masuk (2 dikirim terlambat)" in summary
     # the form shows the period it used (the last 28 days)
     assert f'name="from" value="{period}"' in html and f'name="to" value="{TODAY:%Y-%m-%d}"' in html
     # a team's name opens its sessions over the period
@@ -155,8 +161,8 @@ def test_a_period_of_the_users_choice(client, login_as, tw):
     html = client.get(f"/dasbor/33.74/tim?from={start}&to={end}").get_data(as_text=True)
     rows = team_rows(html)
     # only the session 40 days ago: A 1 session done, 26 recorded, 1 kit × 4 h (6,5), no expected turnout given
-    assert rows[tw.a.id][2:] == ["1", "0", "1", "0", "0", "26", "6,5", "–"]
-    assert rows[tw.b.id][2:] == ["0", "0", "0", "0", "0", "0", "–", "–"]
+    assert rows[tw.a.id][2:] == ["1", "0", "1", "0", "0", "1", "0,0%", "26", "6,5", "–"]  # logged now: late
+    assert rows[tw.b.id][2:] == ["0", "0", "0", "0", "0", "0", "–", "0", "–", "–"]
     assert f'name="from" value="{start}"' in html and f'name="to" value="{end}"' in html
     # sort links keep the period
     assert f"from={start}" in re.search(r'<th[^>]*>\s*<a [^>]*href="([^"]*sort=recorded[^"]*)"', html).group(1)
@@ -191,6 +197,8 @@ def test_bad_input_keeps_the_form_and_says_why(client, login_as, tw, query, mess
     ("recorded", "CBA"),
     ("logs_overdue", "CAB"),               # equal values in name order
     ("-logs_overdue", "BCA"),
+    ("-logs_late", "ABC"),                 # A and B one each: name order; C none
+    ("on_time_rate", "BAC"),               # 0 %, 50 %, none due: last
     ("expected_reached_share", "ABC"),     # no share: last either way
     ("-expected_reached_share", "BAC"),
     ("-recorded_per_kit_hour", "ABC"),
@@ -214,7 +222,8 @@ def test_sort_links_on_the_columns(client, login_as, tw):
     links = re.findall(r'href="([^"]+)"', head)
     keys = [re.search(r"sort=([-\w]+)", h).group(1) for h in links]
     assert keys == ["nama", "office", "sessions_planned", "sessions_open", "sessions_done", "sessions_cancelled",
-                    "logs_overdue", "-recorded", "recorded_per_kit_hour", "expected_reached_share"]
+                    "logs_overdue", "logs_late", "on_time_rate", "-recorded", "recorded_per_kit_hour",
+                    "expected_reached_share"]
     assert 'aria-sort="ascending"' in head and head.count("aria-sort") == 1
     # and back to the default order
     assert 'data-testid="sort-behind"' in html
@@ -229,8 +238,8 @@ def test_coordinator_sees_their_kecamatan_only(client, login_as, tw):
     rows = team_rows(html)
     # Kec. Satu only: A's a1 (done, 40 of 50), a3 (open), a4 (cancelled); B's b1 and b2; C by its office
     assert set(rows) == {tw.a.id, tw.b.id, tw.c.id}
-    assert rows[tw.a.id][2:] == ["3", "1", "1", "1", "0", "40", "10,0", "80,0%"]
-    assert rows[tw.b.id][2:] == ["2", "1", "1", "0", "1", "30", "5,0", "150,0%"]
+    assert rows[tw.a.id][2:] == ["3", "1", "1", "1", "0", "0", "100,0%", "40", "10,0", "80,0%"]
+    assert rows[tw.b.id][2:] == ["2", "1", "1", "0", "1", "1", "0,0%", "30", "5,0", "150,0%"]
     for url in ("/dasbor/33.74.02/tim", "/dasbor/33.74/tim", "/dasbor/33.01/tim", "/dasbor/33.74/ekspor/tim.csv",
                 "/dasbor/33.74.02/ekspor/tim.xlsx"):
         assert client.get(url).status_code == 404, url
@@ -246,7 +255,7 @@ def test_manager_of_another_kabupaten_gets_404_and_field_users_are_refused(clien
     rows = team_rows(client.get("/dasbor/33.01/tim").get_data(as_text=True))
     # D's session there, and A's session there (a team works where it is sent)
     assert set(rows) == {tw.a.id, tw.d.id}
-    assert rows[tw.a.id][7] == "100" and rows[tw.d.id][7] == "9"
+    assert rows[tw.a.id][9] == "100" and rows[tw.d.id][9] == "9"
 
     login_as("manager")
     for url in ("/dasbor/33.01/tim", "/dasbor/99/tim", "/dasbor/bukan-kode/tim"):
@@ -260,7 +269,7 @@ def test_admin_sees_every_team_of_the_province(client, login_as, tw):
     login_as("admin")
     rows = team_rows(client.get("/dasbor/33/tim").get_data(as_text=True))
     assert set(rows) == {tw.a.id, tw.b.id, tw.c.id, tw.d.id}
-    assert rows[tw.a.id][7] == "148"  # 48 in Kota Uji + 100 in Kabupaten Lain
+    assert rows[tw.a.id][9] == "148"  # 48 in Kota Uji + 100 in Kabupaten Lain
 
 
 # ---------------------------------------------------------------- the dashboard's short list

@@ -2,14 +2,16 @@
 
     GET   /api/v1/my/sessions                 the caller's schedule (field: its team's sessions today and
                                               coming, plus past ones still waiting for a log, flagged)
-    GET   /api/v1/sessions/<id>/turnout       the session's log (404 "no_log" before the first one)
+    GET   /api/v1/sessions/<id>/turnout       the session's log with its `history` (who changed what, when,
+                                              old → new, why; newest first); 404 "no_log" before the first one
     POST  /api/v1/sessions/<id>/turnout       the first log; header Idempotency-Key required.
                                               201 stored; 200 + same log on a repeat of key and body;
                                               422 same key with another body (nothing stored);
                                               409 {"reason": "log_exists", "current": log} when the
                                               session already has a log (correct it with PATCH)
-    PATCH /api/v1/sessions/<id>/turnout       a correction with the `version` it read (body, or If-Match);
-                                              409 {"reason": "stale_version", "current": log} when stale
+    PATCH /api/v1/sessions/<id>/turnout       a correction with the `version` it read (body, or If-Match) and
+                                              an optional `reason`; 409 {"reason": "stale_version",
+                                              "current": log} when stale
 
 Errors: {"error": status, "message": "...", "reason": code, "errors": {field: message}} (errors on 422).
 Bodies above API_MAX_BODY_BYTES (64 KB) answer 413. Thin views: access, parse, one service call, respond.
@@ -22,7 +24,8 @@ from flask_login import current_user
 
 from outreach.api import bp
 from outreach.api.routes import ApiError, PAGE_PARAMETERS, error_response, json_content, json_object, pagination, ref
-from outreach.field import service
+from outreach.field import log_view, service
+from outreach.field.rules import CORRECTION_REASON_MAX_CHARS
 from outreach.models.field import IDEMPOTENCY_KEY_MAX_CHARS, LOG_NOTES_MAX_CHARS, NOT_RECORDED_REASONS, RECORDED_GROUPS
 from outreach.models.regions import AWAY_REASONS
 from outreach.field.rules import MAX_COUNT
@@ -69,7 +72,7 @@ def turnout_detail(session_id: int):
         return _error(exc)
     if log is None:
         return _error(service.LogNotFound())
-    return jsonify(service.log_to_dict(log))
+    return jsonify(log_view.log_detail(log))
 
 
 @bp.post("/sessions/<int:session_id>/turnout")
@@ -166,7 +169,9 @@ OPENAPI_PATHS: dict = {
     "/api/v1/sessions/{session_id}/turnout": {
         "parameters": [_SESSION_PARAM],
         "get": {
-            "summary": "Laporan hasil satu sesi",
+            "summary": "Laporan hasil satu sesi, dengan riwayat koreksinya",
+            "description": "`history`: setiap penyimpanan dan koreksi laporan, terbaru dulu: kapan (WIB), "
+                           "oleh siapa, isian yang berubah {kolom: [lama, baru]}, dan alasan koreksi.",
             "operationId": "getTurnoutLog",
             "tags": ["field"],
             "responses": {"200": {"description": "Laporan hasil", **_LOG}, **_READ_ERRORS},
@@ -233,6 +238,24 @@ OPENAPI_SCHEMAS: dict = {
                                     "description": "Batas koreksi oleh tim (sesudahnya: koordinator/admin)"},
             "desa_kode": {"type": "string"}, "kecamatan_kode": {"type": "string"},
             "kabupaten_kode": {"type": "string"}, "provinsi_kode": {"type": "string"},
+            "history": {"type": "array", "items": ref("TurnoutLogHistoryEntry"),
+                        "description": "Hanya pada GET: riwayat laporan, terbaru dulu"},
+        },
+    },
+    "TurnoutLogHistoryEntry": {
+        "type": "object",
+        "required": ["at", "action", "user", "changes", "reason"],
+        "properties": {
+            "at": {"type": "string", "format": "date-time", "description": "Waktu perubahan (zona kantor, WIB)"},
+            "action": {"type": "string", "enum": ["create", "update"],
+                       "description": "create: laporan pertama; update: koreksi"},
+            "user": {"type": "object", "nullable": True, "required": ["id", "name"],
+                     "properties": {"id": {"type": "integer"}, "name": {"type": "string", "nullable": True}},
+                     "description": "Pengguna yang menyimpan (null bila akunnya sudah dihapus)"},
+            "changes": {"type": "object", "description": "Isian yang berubah: {kolom: [lama, baru]}, mis. "
+                                                         "{\"recorded_umum\": [31, 17]}; waktu dalam WIB",
+                        "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2, "items": {}}},
+            "reason": {"type": "string", "description": "Alasan koreksi yang diberikan (kosong bila tidak ada)"},
         },
     },
     "TurnoutLogInput": {
@@ -244,7 +267,10 @@ OPENAPI_SCHEMAS: dict = {
         "type": "object",
         "required": ["version"],
         "properties": {**_INPUT_PROPS, "version": {"type": "integer", "minimum": 1,
-                                                   "description": "Versi laporan yang dibaca"}},
+                                                   "description": "Versi laporan yang dibaca"},
+                       "reason": {"type": "string", "maxLength": CORRECTION_REASON_MAX_CHARS,
+                                  "description": "Opsional: alasan koreksi (tanpa karakter NUL), tercatat di "
+                                                 "riwayat laporan"}},
     },
     "TurnoutConflict": {
         "type": "object",

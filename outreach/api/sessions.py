@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from outreach import DB_INT_MAX
 from outreach.api import bp
+from outreach.planning import conflicts as conflict_rules
 from outreach.planning import service as planning
 from outreach.security import any_role, json_error, roles_required
 
@@ -162,6 +163,17 @@ def session_status(session_id: int):
     return jsonify(_detail(session))
 
 
+@bp.get("/sessions/<int:session_id>/mop-up")
+@roles_required("admin", "coordinator")
+def session_mop_up(session_id: int):
+    """Propose a mop-up of a finished session (not saved); `absentees` omitted: taken from its turnout log."""
+    try:
+        proposal = planning.propose_mop_up(current_user, session_id, request.args.get("absentees"))
+    except planning.PlanningError as exc:
+        return _planning_error(exc)
+    return jsonify(proposal)
+
+
 @bp.get("/teams")
 @any_role
 def teams_list():
@@ -266,6 +278,26 @@ OPENAPI_PATHS: dict = {
                           "404": {"description": "Tidak ditemukan"}, "409": _CONFLICT, "422": _VALIDATION, **_COMMON},
         },
     },
+    "/api/v1/sessions/{session_id}/mop-up": {
+        "parameters": [_ID_PARAM],
+        "get": {
+            "summary": "Usulan sesi susulan (mop-up) dari sesi yang sudah selesai; tidak disimpan",
+            "description": "Lokasi, tim, alat, dan jam mulai sama; lama sesi cukup untuk `absentees` warga; hari "
+                           "kerja pertama tanpa bentrok sedikitnya seminggu sesudah sesi. Tanpa `absentees`: "
+                           "jumlahnya diambil dari laporan hasil sesi, yaitu warga yang datang tetapi belum dapat "
+                           "direkam karena gangguan alat atau jaringan atau data tidak ditemukan di SIAK "
+                           "(`absentees_from_log`). Simpan usulan dengan POST /api/v1/sessions.",
+            "operationId": "proposeMopUp",
+            "tags": ["sessions"],
+            "parameters": [_q("absentees", {"type": "integer", "minimum": 1},
+                              "Jumlah warga yang belum hadir (bawaan: dari laporan hasil)")],
+            "responses": {"200": {"description": "Usulan sesi susulan", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/MopUpProposal"}}}},
+                "404": {"description": "Tidak ditemukan atau di luar wilayah",
+                        "content": {"application/json": {"schema": _ERR}}},
+                "422": _VALIDATION, **_COMMON},
+        },
+    },
     "/api/v1/teams": {
         "get": {"summary": "Tim yang terlihat oleh pengguna", "tags": ["resources"], "operationId": "listTeams",
                 "responses": {"200": {"description": "Daftar tim", "content": {"application/json": {"schema": {
@@ -332,6 +364,25 @@ OPENAPI_SCHEMAS: dict = {
             "history": {"type": "array", "items": {"type": "object"}},
         },
     },
+    "MopUpProposal": {
+        "type": "object",
+        "required": ["site_id", "date", "start", "end", "team_id", "kit_ids", "mop_up_of_id", "absentees",
+                     "expected_turnout", "absentees_from_log", "absentees_source"],
+        "properties": {
+            **_INPUT_PROPS, "mop_up_of_id": {"type": "integer"},
+            "absentees": {"type": "integer", "minimum": 1, "description": "Jumlah warga yang dituju sesi susulan"},
+            "expected_turnout": {"type": "integer"}, "turnout_reasoning": {"type": "string"},
+            "conflicts": {"type": "array", "items": {"$ref": "#/components/schemas/Conflict"}},
+            "absentees_from_log": {"type": "object", "required": ["total", "by_reason"], "properties": {
+                "total": {"type": "integer", "minimum": 0},
+                "by_reason": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
+                              "description": "Per alasan tidak terekam yang dapat diatasi kunjungan ulang: "
+                                             "gangguan_alat_jaringan, tidak_ditemukan_siak"}},
+                "description": "Warga dari laporan hasil yang dapat direkam pada kunjungan ulang"},
+            "absentees_source": {"type": "string", "enum": ["log", "input"],
+                                 "description": "log: jumlah dari laporan hasil; input: jumlah yang dikirim"},
+        },
+    },
     "SessionPage": {"type": "object", "properties": {
         "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}}}},
@@ -347,8 +398,7 @@ OPENAPI_SCHEMAS: dict = {
         "new_start": _TIME, "new_end": _TIME, "override_reason": {"type": "string"},
         "version": {"type": "integer"}}},
     "Conflict": {"type": "object", "required": ["kind", "message", "session_id"], "properties": {
-        "kind": {"type": "string", "enum": ["team_overlap", "kit_overlap", "team_travel_time", "kit_travel_time",
-                                            "kit_in_service", "site_same_day", "holiday", "weekend"]},
+        "kind": {"type": "string", "enum": list(conflict_rules.KINDS)},
         "severity": {"type": "string", "enum": ["error", "warning"]},
         "overridable": {"type": "boolean"},
         "message": {"type": "string"},

@@ -3,6 +3,8 @@
 - `outreach.field.rules`   pure validation of a log (counts, totals, times, capacity): no Flask, no database
 - `outreach.field.service` reading and writing logs (idempotency, optimistic locking, corrections window,
                            audit trail, known-away and school figures moved exactly once)
+- `outreach.field.history` a log's history shaped from its audit entries (pure: who, when, old → new, why)
+- `outreach.field.log_view` a session's log as its page and the API show it (figures, times, history)
 - `outreach.api.field`     the JSON API used by the offline client
 - `outreach.field.views`   the field pages (Jadwal saya, log form, service worker)
 """

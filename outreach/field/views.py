@@ -76,7 +76,7 @@ def log_form(session_id: int):
 
 
 def _log_form_context(s) -> dict:
-    from outreach.field import service
+    from outreach.field import rules, service
 
     log = service.logs_by_session([s.id]).get(s.id)
     now = local_now()
@@ -89,7 +89,7 @@ def _log_form_context(s) -> dict:
             "started": schedule.started(schedule.session_timing(s, log is not None), now),
             "planned": _planned_times(s),
             "can_correct": service.can_correct(current_user, log) if log else True,
-            "tolerance": service.log_settings().tolerance}
+            "tolerance": service.log_settings().tolerance, "reason_max": rules.CORRECTION_REASON_MAX_CHARS}
 
 
 @bp.route("/sw.js")
@@ -212,20 +212,10 @@ def log_json(log) -> dict:
 
 
 def labels() -> dict:
-    """Labels of the log form's fields (the keys are the API's JSON names)."""
-    from outreach.templating import away_reason_labels
+    """Labels of the log form's fields (the keys are the API's JSON names), from outreach.vocab."""
+    from outreach import vocab
 
-    return {
-        "recorded": {"pemilih_pemula": _("Pemilih pemula"), "umum": _("Umum"),
-                     "lansia_disabilitas": _("Lansia / disabilitas / sakit (kunjungan rumah)")},
-        "recorded_by_sex": {"L": _("Laki-laki (L)"), "P": _("Perempuan (P)")},
-        "not_recorded": {"tidak_ditemukan_siak": _("Data tidak ditemukan di SIAK / NIK ganda"),
-                         "sudah_rekam": _("Ternyata sudah rekam"),
-                         "belum_cukup_umur": _("Belum cukup umur"),
-                         "gangguan_alat_jaringan": _("Gangguan alat atau jaringan"),
-                         "tidak_bersedia": _("Tidak bersedia")},
-        "away": away_reason_labels(),
-    }
+    return vocab.log_label_families()
 
 
 def js_messages() -> dict:

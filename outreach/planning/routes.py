@@ -11,7 +11,9 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from outreach.planning import bp, service, views_support as vs
+from outreach import vocab
+from outreach.field import log_view
+from outreach.planning import bp, mop_up, service, views_support as vs
 from outreach.planning.forms import PrintFilterForm, SessionFilterForm, SessionForm, StatusForm
 from outreach.planning.workflow import EDITABLE
 from outreach.security import any_role, public, roles_required
@@ -95,6 +97,7 @@ def _render_session(session, *, posted=None, conflicts=None, code: int = 200):
     regions = vs.region_info([session.desa_kode, session.kecamatan_kode, session.kabupaten_kode])
     site = session.site
     history = service.session_history(session)
+    logged = log_view.load_log_view(current_user, session)
     map_data = dict(vs.map_settings(), lat=site.lat, lng=site.lng, approximate=site.coords_approximate,
                     label=site.nama, boundary=vs.desa_boundary(session.desa_kode))
     return render_template(
@@ -105,7 +108,9 @@ def _render_session(session, *, posted=None, conflicts=None, code: int = 200):
         conflicts=conflicts or [], history=history, audit_names=vs.audit_names(history),
         announcement=vs.announcement_for(session, regions), address=vs.address_of(session, regions), map_data=map_data,
         status_labels=service.status_labels(), kind_labels=service.kind_labels(),
-        group_labels=service.target_group_labels(), local_iso=vs.local_iso), code
+        group_labels=service.target_group_labels(), local_iso=vs.local_iso, log=logged,
+        mop_up_default=mop_up.absentees_from_log(logged.log.not_recorded if logged else None),
+        not_recorded_labels=vocab.not_recorded_labels()), code
 
 
 @bp.route("/sesi/<int:session_id>")
@@ -220,6 +225,7 @@ def _session_form(form: SessionForm, session, proposal=None):
         conflicts = proposal.get("conflicts") or []
     return render_template("planning/form.html", form=form, session=session, conflicts=conflicts,
                            estimate=estimate, proposal=proposal, kits=kits,
+                           not_recorded_labels=vocab.not_recorded_labels() if proposal else {},
                            desa=desa, desa_name=vs.region_names([desa]).get(desa) if desa else None), code
 
 

@@ -261,6 +261,8 @@
 
     function inputs(sel) { return Array.prototype.slice.call(form.querySelectorAll(sel)); }
     var countInputs = inputs("[data-count]");
+    // A correction may say why (kept in the log's history); a first log has no reason.
+    function showReason() { var box = $("fb-reason-box"); if (box) box.hidden = mode !== "PATCH"; }
 
     function isoToInput(iso) {
       var t = Date.parse(iso);
@@ -281,6 +283,7 @@
       var kits = (values.kit_ids || []).map(String);
       inputs('input[name="kit_ids"]').forEach(function (el) { el.checked = kits.indexOf(el.value) >= 0; });
       form.elements.notes.value = values.notes || "";
+      if (form.elements.reason) form.elements.reason.value = values.reason || "";
       if (confirmInput) confirmInput.checked = !!(values.confirm_over_capacity || values.over_capacity_confirmed);
       update();
     }
@@ -382,7 +385,11 @@
       out.kit_ids = inputs('input[name="kit_ids"]:checked').map(function (el) { return parseInt(el.value, 10); });
       out.notes = form.elements.notes.value.trim();
       out.confirm_over_capacity = !!(confirmInput && confirmInput.checked && !confirmBox.hidden);
-      if (mode === "PATCH") out.version = version;
+      if (mode === "PATCH") {
+        out.version = version;
+        var reason = form.elements.reason ? form.elements.reason.value.trim() : "";
+        if (reason) out.reason = reason;
+      }
       return out;
     }
 
@@ -442,7 +449,7 @@
       theirs.setAttribute("data-testid", "use-theirs");
       theirs.addEventListener("click", function () {
         dropItem(sid); mode = "PATCH"; version = other.version; base = other;
-        fill(other); conflictBox.hidden = true; statusBox.hidden = true; clearErrors();
+        fill(other); conflictBox.hidden = true; statusBox.hidden = true; clearErrors(); showReason();
       });
       var actions = document.createElement("div");
       actions.className = "fb-actions";
@@ -454,7 +461,11 @@
       showStatus(item);
       if (item.state === "invalid") showErrors(item.errors);
       showConflict(item);
-      if (item.state === "sent" && item.server) { mode = "PATCH"; version = item.server.version; base = item.server; }
+      if (item.state === "sent" && item.server) {
+        mode = "PATCH"; version = item.server.version; base = item.server;
+        if (form.elements.reason) form.elements.reason.value = "";
+      }
+      showReason();
       refresh();
     }
 
@@ -515,6 +526,7 @@
       if (form.elements.ended_at.value > now && form.elements.started_at.value < now) form.elements.ended_at.value = now;
       update();
     }
+    showReason();
   }
 
   /* ------------------------------------------------------------ offline support */

@@ -8,6 +8,7 @@ EXPECTED = {
     "api.session_detail": ALL,
     "api.session_update": PLANNERS,
     "api.session_status": PLANNERS,
+    "api.session_mop_up": PLANNERS,
     "api.teams_list": ALL,
     "api.kits_list": ALL,
 }
