@@ -6,7 +6,8 @@ def register(app):
     from outreach import accounts_cli
 
     accounts_cli.register(app)
-    for module_name in ("outreach.imports.cli", "outreach.demo", "outreach.jobs.cli", "outreach.regions.tally"):
+    for module_name in ("outreach.imports.cli", "outreach.demo", "outreach.jobs.cli", "outreach.regions.tally",
+                        "outreach.planning.calendar_cli", "outreach.ledger.cli"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -21,7 +21,7 @@ from outreach.extensions import db
 from outreach.models import ImportBatch, KnownAway, Kit, Region, Site, TargetCount, Team, User
 from outreach.models.regions import ancestors_of, kind_of, level_of
 
-DEMO_EXTENSIONS = ["outreach.planning.demo", "outreach.field.demo", "outreach.jobs.demo"]
+DEMO_EXTENSIONS = ["outreach.planning.demo", "outreach.field.demo"]
 BATCH_KIND = "demo"
 
 
@@ -101,6 +101,10 @@ def seed_demo(world: demo_data.DemoWorld | None = None) -> SimpleNamespace | Non
         tally=tally,
     )
     run_extensions(demo)
+    # The sessions and logs just added moved the pools: every open session gets its share of the ledger.
+    from outreach.ledger import operations as ledger
+
+    ledger.reallocate(desa_kodes=demo.desa_codes)
     db.session.commit()
     return demo
 

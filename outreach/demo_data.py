@@ -44,7 +44,7 @@ KECAMATAN = (
     ("07", "Semarang Selatan", -6.995, 110.427, 0.007, 0.7),
     ("08", "Candisari", -7.010, 110.425, 0.007, 0.8),
     ("09", "Gajahmungkur", -7.008, 110.403, 0.007, 0.9),
-    ("10", "Tembalang", -7.050, 110.455, 0.018, 1.8),
+    ("10", "Tembalang", -7.050, 110.455, 0.018, 6.0),
     ("11", "Banyumanik", -7.065, 110.420, 0.016, 1.2),
     ("12", "Gunungpati", -7.080, 110.370, 0.024, 2.6),
     ("13", "Semarang Barat", -6.985, 110.385, 0.011, 1.0),
@@ -61,7 +61,8 @@ AS_OF_DATES = (date(2026, 3, 31), date(2026, 5, 31), date(2026, 7, 31), date(202
 BACKLOG_MULTIPLIER = (6.0, 3.3, 1.9, 1.3, 1.0)
 SCHOOL_AS_OF_DATES = (date(2026, 7, 31), date(2026, 10, 31))
 
-AWAY_SHARES = (("luar_daerah", 0.45), ("luar_negeri", 0.25), ("pindah_meninggal", 0.2), ("lainnya", 0.1))
+AWAY_SHARES = (("bekerja_luar_daerah", 0.3), ("sekolah_luar_daerah", 0.15), ("luar_negeri", 0.25),
+               ("pindah_meninggal", 0.2), ("lainnya", 0.1))
 
 OFFICE = (-6.987, 110.443)  # Disdukcapil Kota Semarang, approximate
 

@@ -14,10 +14,14 @@ _seq = itertools.count(1)
 
 
 def working_day(on_or_after: date) -> date:
-    """The first working day (Monday–Friday, not a public holiday) on or after a day."""
+    """The first working day (Monday–Friday, neither a public holiday nor cuti bersama of the `holidays`
+    package) on or after a day: a session then gets no calendar warning while the calendar has no entries."""
     from outreach.planner.model import working_days
+    from outreach.planning.calendar_rules import package_between
 
-    return working_days(on_or_after, on_or_after + timedelta(days=31))[0]
+    last = on_or_after + timedelta(days=31)
+    off = frozenset(d for d, _kind, _name in package_between(on_or_after, last, "ID"))
+    return working_days(on_or_after, last, extra_holidays=off)[0]
 
 
 def make_region(kode: str, nama: str | None = None, lat: float | None = -7.0, lng: float | None = 110.4,

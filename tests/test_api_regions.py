@@ -13,7 +13,7 @@ REQUIRED = {"kode", "nama", "level", "parent_kode", "lat", "lng", "wajib_ktp", "
 def away(world):
     """Known-away counts: desa1 50 (30 abroad, 20 elsewhere), desa2 5, other_desa 7."""
     builders.make_known_away(world.desa1.kode, "luar_negeri", 30)
-    builders.make_known_away(world.desa1.kode, "luar_daerah", 20)
+    builders.make_known_away(world.desa1.kode, "bekerja_luar_daerah", 20)
     builders.make_known_away(world.desa2.kode, "lainnya", 5)
     builders.make_known_away(world.other_desa.kode, "luar_negeri", 7)
     db.session.commit()
@@ -70,7 +70,7 @@ def test_detail_has_reasons_and_children(client, world, away):
     resp = get("/api/v1/regions/33.74.01")
     assert resp.status_code == 200 and resp.mimetype == "application/json"
     body = resp.get_json()
-    assert body["known_away_by_reason"] == {"luar_negeri": 30, "luar_daerah": 20, "lainnya": 5}
+    assert body["known_away_by_reason"] == {"luar_negeri": 30, "bekerja_luar_daerah": 20, "lainnya": 5}
     assert body["children_count"] == 2
     assert body["reachable_backlog"] == 95
     assert get("/api/v1/regions/33.74.01.1001").get_json()["children_count"] == 0

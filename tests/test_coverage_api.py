@@ -70,8 +70,10 @@ def test_trend(client, world, db, login_as):
         garbage = client.get("/api/v1/coverage/trend?region=33.74&from=kemarin")
     assert resp.status_code == 200
     points = resp.get_json()["points"]
-    assert [(p["date"], p["backlog"], p["reachable_backlog"], p["sudah_rekam_estimated"]) for p in points] == [
-        ("2026-09-19", 160, 160, 2140), ("2026-09-21", 120, 90, 2180)]
+    # The SIAK export of 15 Sep (official count only: known away unknown then), the snapshot, today live.
+    assert [(p["date"], p["source"], p["backlog"], p["reachable_backlog"], p["sudah_rekam_estimated"])
+            for p in points] == [("2026-09-15", "siak", 160, None, 2140), ("2026-09-19", "snapshot", 160, 160, 2140),
+                                 ("2026-09-21", "live", 120, 90, 2180)]
     assert backwards.status_code == 400 and "terbalik" in backwards.get_json()["message"]
     assert garbage.status_code == 400 and "bukan tanggal" in garbage.get_json()["message"]
 

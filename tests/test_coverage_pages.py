@@ -47,7 +47,7 @@ def cw(world, db):
 
     desa1 33.74.01.1001  1000 / 900: log 1 Sep 2026 (25, before the SIAK date: not counted) and
                          a log 10 days ago (40: 10 pemilih pemula + 30 umum); away 30 luar_negeri
-    desa2 33.74.01.2002   500 / 450: away 5 luar_daerah
+    desa2 33.74.01.2002   500 / 450: away 5 bekerja_luar_daerah
     desa3 33.74.02.1001   800 / 790: a log 12 days ago (8)
 
     Hand-computed:
@@ -63,7 +63,7 @@ def cw(world, db):
     s3 = builders.make_session(world.site2, t, [world.kit], day=TODAY - timedelta(days=12))
     builders.make_turnout_log(s3, recorded={"umum": 8})
     builders.make_known_away(world.desa1.kode, "luar_negeri", 30)
-    builders.make_known_away(world.desa2.kode, "luar_daerah", 5)
+    builders.make_known_away(world.desa2.kode, "bekerja_luar_daerah", 5)
     site_b = builders.make_site(world.desa2.kode, "Balai Desa Satu B")
     upcoming = builders.make_session(site_b, t, [world.kit], day=TODAY + timedelta(days=3), status="terkonfirmasi",
                                      expected_turnout=60, notes="@SUM(1+1)")
@@ -99,8 +99,9 @@ def test_dashboard_children_rows_and_drill_down_links(client, login_as, cw):
     html = client.get("/dasbor").get_data(as_text=True)
     kec1 = row_cells(html, "33.74.01")
     assert kec1 == {"wajib_ktp": "1.500", "sudah_rekam_official": "1.350", "recorded_since": "40",
-                    "sudah_rekam_estimated": "1.390", "backlog": "110", "known_away": "35",
-                    "reachable_backlog": "75", "percent_recorded": "92,7%"}
+                    "recorded_over_target": "0", "sudah_rekam_estimated": "1.390", "backlog": "110",
+                    "known_away_in_backlog": "35", "menolak_in_backlog": "0", "reachable_backlog": "75",
+                    "planned": "60", "percent_recorded": "92,7%"}
     kec2 = row_cells(html, "33.74.02")
     assert (kec2["recorded_since"], kec2["backlog"], kec2["reachable_backlog"]) == ("8", "2", "2")
     assert 'href="/dasbor/33.74.01"' in html and 'href="/dasbor/33.74.02"' in html
@@ -209,7 +210,7 @@ def test_dashboard_query_count_does_not_grow_with_the_number_of_areas(app, clien
     for k in range(3, 9):
         desa = builders.make_region(f"33.74.{k:02d}.2001", f"Desa {k}", wajib_ktp=100 * k, sudah_rekam=50 * k)
         site = builders.make_site(desa.kode, f"Balai {k}")
-        builders.make_known_away(desa.kode, "luar_daerah", k)
+        builders.make_known_away(desa.kode, "bekerja_luar_daerah", k)
         for d in (3, 9):
             s = builders.make_session(site, cw.team, [cw.kit], day=TODAY - timedelta(days=d))
             builders.make_turnout_log(s, recorded={"umum": k})
@@ -301,9 +302,10 @@ def test_forecast_flags_kecamatan_missing_the_deadline(client, login_as, cw):
     deadline = TODAY + timedelta(days=28)
     html = client.get(f"/dasbor/33.74/prakiraan?weeks=8&deadline={deadline}").get_data(as_text=True)
     items = re.search(r'data-testid="forecast-items">(.*?)</table>', html, flags=re.S).group(1)
-    # kec1: reachable 75, pace 40 / 8 weeks = 5 a week: 4 weeks leave 55; 40 per session -> 2 more sessions
+    # kec1: backlog 150 at the SIAK export of 15 Sep (the newest point 8 weeks ago or earlier), 110 now:
+    # 40 in 83 days = 3.37 a week; reachable 75 less 4 weeks of that leaves 62; 40 a session -> 2 sessions
     row = re.search(r'<tr data-kode="33.74.01" class="table-danger">(.*?)</tr>', items, flags=re.S).group(1)
-    assert re.search(r'data-col="shortfall">55<', row) and re.search(r'data-col="extra_sessions"[^>]*>2<', row)
+    assert re.search(r'data-col="shortfall">62<', row) and re.search(r'data-col="extra_sessions"[^>]*>2<', row)
     assert 'data-status="terlambat"' in row
     row2 = re.search(r'<tr data-kode="33.74.02" class="">(.*?)</tr>', items, flags=re.S).group(1)
     assert 'data-status="sesuai"' in row2 and re.search(r'data-col="extra_sessions"[^>]*>0<', row2)
@@ -359,7 +361,7 @@ def test_export_area_table_csv_and_xlsx(client, login_as, cw, db):
     assert set(rows) == {"33.74.01", "33.74.02"}
     assert rows["33.74.01"]["Backlog terjangkau"] == "75"
     assert rows["33.74.01"]["Sudah rekam (perkiraan)"] == "1390"
-    assert rows["33.74.01"]["Di luar daerah: Di luar negeri / pekerja migran"] == "30"
+    assert rows["33.74.01"]["Di luar daerah: Di luar negeri / pekerja migran (TKI/PMI)"] == "30"
 
     desa = {r["Kode"]: r for r in read_csv(client.get("/dasbor/33.74.02/ekspor/wilayah.csv"))}
     assert desa["33.74.02.2009"]["Nama"] == "'" + EVIL

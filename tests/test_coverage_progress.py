@@ -48,8 +48,11 @@ def test_trend_from_snapshots_plus_todays_live_point(world, db):
     with at(date(2026, 9, 22)):
         past_only = cq.trend_points(admin, "33.74", date(2026, 9, 1), date(2026, 9, 19))
         default = cq.trend_points(admin, "33.74")
-    assert [p["date"] for p in past_only] == [date(2026, 9, 19)]
-    assert [p["date"] for p in default] == [date(2026, 9, 19), date(2026, 9, 20), date(2026, 9, 22)]
+    assert [(p["date"], p["source"]) for p in past_only] == [(date(2026, 9, 15), "siak"),
+                                                             (date(2026, 9, 19), "snapshot")]
+    # By default the whole history: from the SIAK export of 15 Sep.
+    assert [p["date"] for p in default] == [date(2026, 9, 15), date(2026, 9, 19), date(2026, 9, 20),
+                                            date(2026, 9, 22)]
 
 
 def test_trend_refuses_a_backwards_range_and_other_areas(world, db):
@@ -70,7 +73,8 @@ def test_trend_of_a_missing_province_row_sums_its_kabupaten(world, db):
     with at(date(2026, 9, 22)):
         points = cq.trend_points(world.users["admin"], None, "2026-09-01", "2026-09-30")
     assert [(p["date"], p["wajib_ktp"], p["backlog"], p["live"]) for p in points] == [
-        (date(2026, 9, 19), 2600, 360, False), (date(2026, 9, 22), 2600, 360, True)]
+        (date(2026, 9, 15), 2600, 360, False), (date(2026, 9, 19), 2600, 360, False),
+        (date(2026, 9, 22), 2600, 360, True)]
 
 
 # ---------------------------------------------------------------- teams
@@ -147,8 +151,10 @@ def test_pemilih_pemula_per_school_and_kecamatan(world, db):
 
 # ---------------------------------------------------------------- forecast, slowest, lists
 
-def test_forecast_per_kecamatan_from_recent_logs(world, db):
-    # kec1: reachable 150 − 60 = 90 after logs; pace over 4 weeks before 2 Oct: 40 + 20 = 60 in 2 sessions.
+def test_forecast_per_kecamatan_from_the_backlogs_history(world, db):
+    # kec1: official backlog 150 on 15 Sep (its SIAK export), 150 − 60 = 90 after the logs of 20 and 28 Sep.
+    # The window (4 weeks before 2 Oct) starts on 4 Sep, before any point: the pace runs from the oldest
+    # point in it, 15 Sep: 60 in 17 days = 24.7 a week.
     log(world.site1, world.team, date(2026, 9, 20), 40)
     log(world.site1, world.team, date(2026, 9, 28), 20)
     log(world.site1, world.team, date(2026, 9, 1), 5)  # before the window (and before the as-of date)
@@ -157,15 +163,17 @@ def test_forecast_per_kecamatan_from_recent_logs(world, db):
     items = {f.kode: f for f in result["items"]}
     assert set(items) == {"33.74.01", "33.74.02"}
     k1 = items["33.74.01"]
-    assert (k1.reachable_backlog, k1.recorded_in_window, k1.sessions_in_window, k1.weekly_pace) == (90, 60, 2, 15.0)
-    assert (k1.weeks_to_zero, k1.finish_date, k1.misses_deadline) == (6.0, date(2026, 11, 13), False)
-    k2 = items["33.74.02"]  # reachable 10, no logs: stalled; 30 a session on average over the area -> 1 session
-    assert (k2.status, k2.shortfall_at_deadline, k2.extra_sessions) == ("macet", 10, 1)
+    assert (k1.reachable_backlog, k1.recorded_in_window, k1.sessions_in_window) == (90, 60, 2)
+    assert (k1.pace_source, k1.pace_since, k1.backlog_then, k1.backlog_now) == ("riwayat", date(2026, 9, 15), 150, 90)
+    assert k1.weekly_pace == pytest.approx(60 / (17 / 7))
+    assert (k1.finish_date, k1.misses_deadline) == (date(2026, 10, 28), False)  # 90 / 24.7 = 3.6 weeks
+    k2 = items["33.74.02"]  # backlog 10 then and now: stalled; 30 a session in the kabupaten -> 1 session
+    assert (k2.status, k2.weekly_pace, k2.shortfall_at_deadline, k2.extra_sessions) == ("macet", 0, 10, 1)
     assert result["summary"]["missing_deadline"] == 1
-    # a deadline 3 weeks away: 90 − 15 × 3 = 45 short, 30 a session -> 2 sessions
+    # a deadline 3 weeks away: 90 − 24.7 × 3 = 16 short, 30 a session -> 1 session
     tight = {f.kode: f for f in cq.forecast_for(world.users["manager"], weeks=4, deadline=date(2026, 10, 23),
                                                 today=date(2026, 10, 2))["items"]}
-    assert (tight["33.74.01"].shortfall_at_deadline, tight["33.74.01"].extra_sessions) == (45, 2)
+    assert (tight["33.74.01"].shortfall_at_deadline, tight["33.74.01"].extra_sessions) == (16, 1)
     slow = cq.slowest_areas(world.users["manager"], weeks=4, today=date(2026, 10, 2))
     assert [f.kode for f in slow] == ["33.74.02", "33.74.01"]
     with pytest.raises(cq.BadInput, match="sudah lewat"):

@@ -211,20 +211,20 @@ def test_extension_with_a_broken_import_is_not_silenced(app, db, monkeypatch):
 
 
 def test_demo_trend_has_history_and_the_backlog_falls(app, db):
-    """The demo's snapshots rebuild each past SIAK export, so the trend chart shows a falling backlog."""
-    from outreach.models.jobs import CoverageSnapshot
+    """Every SIAK export of the demo is a trend point (source "siak"), so the trend shows the official
+    backlog falling since March; a kabupaten point is the sum of its desa's counts on that date."""
+    from outreach.coverage import queries as cq
+    from outreach.models import User
 
     demo.seed_demo()
-    demo.seed_demo()  # idempotent: one snapshot per area and date
-    points = db.session.execute(
-        sa.select(CoverageSnapshot.date, CoverageSnapshot.backlog, CoverageSnapshot.wajib_ktp)
-        .where(CoverageSnapshot.region_kode == "33.74").order_by(CoverageSnapshot.date)).all()
-    assert [p.date for p in points] == list(demo_data.AS_OF_DATES[:-1])
-    backlogs = [p.backlog for p in points]
-    assert backlogs == sorted(backlogs, reverse=True) and backlogs[0] > backlogs[-1]
-    # the kabupaten point is the sum of its desa at that date, to the person
+    demo.seed_demo()  # idempotent
+    admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+    points = [p for p in cq.trend_points(admin, "33.74") if p["source"] == "siak"]
+    assert [p["date"] for p in points] == list(demo_data.AS_OF_DATES)
+    backlogs = [p["backlog"] for p in points]
+    assert backlogs == sorted(backlogs, reverse=True) and backlogs[0] > 3 * backlogs[-1]
     first = demo_data.AS_OF_DATES[0]
-    desa_sum = db.session.scalar(
-        sa.select(sa.func.sum(CoverageSnapshot.backlog)).join(Region, Region.kode == CoverageSnapshot.region_kode)
-        .where(Region.level == "desa", Region.kabupaten_kode == "33.74", CoverageSnapshot.date == first))
-    assert desa_sum == backlogs[0]
+    counts = db.session.execute(
+        sa.select(TargetCount.wajib_ktp, TargetCount.sudah_rekam).join(Region, Region.kode == TargetCount.desa_kode)
+        .where(Region.kabupaten_kode == "33.74", TargetCount.as_of == first)).all()
+    assert sum(w - s for w, s in counts) == backlogs[0]

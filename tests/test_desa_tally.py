@@ -21,7 +21,7 @@ def row(kode):
     t = _db.session.get(DesaTally, kode)
     if t is None:
         return None
-    return (t.recorded_since, t.known_away, t.away_luar_negeri, t.away_luar_daerah, t.away_pindah_meninggal,
+    return (t.recorded_since, t.known_away, t.away_luar_negeri, t.away_bekerja_luar_daerah, t.away_pindah_meninggal,
             t.away_lainnya)
 
 
@@ -86,7 +86,7 @@ def test_a_newer_siak_export_recounts_the_desa(world, db):
 def test_known_away_per_reason_follows_inserts_updates_and_deletes(world, db):
     k = world.desa1.kode
     builders.make_known_away(k, "luar_negeri", 25)
-    away = builders.make_known_away(k, "luar_daerah", 10)
+    away = builders.make_known_away(k, "bekerja_luar_daerah", 10)
     db.session.commit()
     assert row(k) == (0, 35, 25, 10, 0, 0)
     away.count = 12

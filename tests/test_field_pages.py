@@ -247,8 +247,8 @@ def test_schedule_queries_do_not_grow_with_the_sessions(app, client, login_as, w
 COUNT_NAMES = ["recorded.pemilih_pemula", "recorded.umum", "recorded.lansia_disabilitas", "recorded_by_sex.L",
                "recorded_by_sex.P", "not_recorded.tidak_ditemukan_siak", "not_recorded.sudah_rekam",
                "not_recorded.belum_cukup_umur", "not_recorded.gangguan_alat_jaringan",
-               "not_recorded.tidak_bersedia", "away.luar_negeri", "away.luar_daerah", "away.pindah_meninggal",
-               "away.lainnya"]
+               "not_recorded.tidak_bersedia", "away.luar_negeri", "away.sekolah_luar_daerah", "away.bekerja_luar_daerah",
+               "away.pindah_meninggal", "away.lainnya"]
 
 
 def test_log_form_has_a_numeric_input_per_figure(client, login_as, world, sched):
@@ -273,7 +273,7 @@ def test_log_form_has_a_numeric_input_per_figure(client, login_as, world, sched)
     assert data["log"] is None and data["session_id"] == sched.waiting_old.id
     labels = dict((family, dict(pairs)) for family, pairs in data["labels"])
     assert [family for family, _pairs in data["labels"]] == ["recorded", "recorded_by_sex", "not_recorded", "away"]
-    assert labels["away"]["luar_negeri"] == "Di luar negeri / pekerja migran"
+    assert labels["away"]["luar_negeri"] == "Di luar negeri / pekerja migran (TKI/PMI)"
 
 
 def test_log_form_of_a_logged_session_corrects_it_with_its_version(client, login_as, world, sched):
@@ -411,7 +411,7 @@ def test_demo_gives_the_field_user_logged_and_waiting_sessions(client, demo_worl
                 _db.session.scalar(sa.select(sa.func.sum(KnownAway.count))))
 
     before = figures()
-    assert _db.session.scalar(sa.select(sa.func.sum(TurnoutLog.away_luar_negeri + TurnoutLog.away_luar_daerah))) > 0
+    assert _db.session.scalar(sa.select(sa.func.sum(TurnoutLog.away_luar_negeri + TurnoutLog.away_bekerja_luar_daerah))) > 0
     demo.seed_demo()
     _db.session.expire_all()
     assert figures() == before  # idempotent: no second log, the known-away counts the logs moved are kept

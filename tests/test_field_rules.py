@@ -37,7 +37,7 @@ def test_a_good_log_parses_to_plain_values():
     assert v.recorded_total == 28
     assert v.not_recorded == {"tidak_ditemukan_siak": 2, "sudah_rekam": 0, "belum_cukup_umur": 0,
                               "gangguan_alat_jaringan": 1, "tidak_bersedia": 0}
-    assert v.away == {"luar_negeri": 4, "luar_daerah": 0, "pindah_meninggal": 0, "lainnya": 0}
+    assert v.away == {"luar_negeri": 4, "sekolah_luar_daerah": 0, "bekerja_luar_daerah": 0, "pindah_meninggal": 0, "lainnya": 0}
     # "HH:MM" is local time (WIB) on the session's first day, stored as UTC.
     assert v.started_at == datetime(2026, 5, 4, 1, 10, tzinfo=timezone.utc)
     assert v.kit_ids == (1, 3)  # defaults to the booked kits

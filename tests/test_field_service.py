@@ -34,7 +34,7 @@ def log_body(**over):
     data = {"recorded": {"pemilih_pemula": 5, "umum": 20, "lansia_disabilitas": 3},
             "recorded_by_sex": {"L": 13, "P": 15},
             "not_recorded": {"tidak_ditemukan_siak": 2, "tidak_bersedia": 1},
-            "away": {"luar_negeri": 4, "luar_daerah": 2},
+            "away": {"luar_negeri": 4, "bekerja_luar_daerah": 2},
             "started_at": "08:05", "ended_at": "11:55", "notes": "Antusias."}
     data.update(over)
     return data
@@ -60,14 +60,14 @@ def test_first_log_is_stored_with_every_figure_in_one_go(db, fw):
     assert result.created
     log = result.log
     assert (log.recorded_total, log.recorded_umum, log.recorded_l, log.recorded_p) == (28, 20, 13, 15)
-    assert log.not_recorded["tidak_ditemukan_siak"] == 2 and log.away["luar_daerah"] == 2
+    assert log.not_recorded["tidak_ditemukan_siak"] == 2 and log.away["bekerja_luar_daerah"] == 2
     assert (log.desa_kode, log.kecamatan_kode, log.kabupaten_kode, log.provinsi_kode) == \
         ("33.74.01.1001", "33.74.01", "33.74", "33")
     assert log.session_date == DAY and log.version == 1 and log.created_by_id == field.id
     assert sorted(log.kit_ids) == sorted([fw.kit.id, fw.kit2.id])
     assert db.session.get(RecordingSession, fw.session.id).status == "selesai"
     # Known away: the existing row grows, a missing row is created.
-    assert known_away(db, fw.desa1.kode) == {"luar_negeri": 14, "luar_daerah": 2}
+    assert known_away(db, fw.desa1.kode) == {"luar_negeri": 14, "bekerja_luar_daerah": 2}
     entry = audits(db)[-1]
     assert entry.action == "create" and entry.user_id == field.id
     assert entry.changes["recorded_umum"] == [None, 20] and entry.changes["away_luar_negeri"] == [None, 4]
@@ -81,7 +81,7 @@ def test_log_json_shape(db, fw):
     assert out["recorded"] == {"pemilih_pemula": 5, "umum": 20, "lansia_disabilitas": 3}
     assert out["recorded_by_sex"] == {"L": 13, "P": 15}
     assert out["not_recorded"]["tidak_bersedia"] == 1 and out["not_recorded_total"] == 3
-    assert out["away"] == {"luar_negeri": 4, "luar_daerah": 2, "pindah_meninggal": 0, "lainnya": 0}
+    assert out["away"] == {"luar_negeri": 4, "sekolah_luar_daerah": 0, "bekerja_luar_daerah": 2, "pindah_meninggal": 0, "lainnya": 0}
     assert out["started_at"] == "2026-05-04T08:05:00+07:00" and out["ended_at"] == "2026-05-04T11:55:00+07:00"
     assert out["correction_deadline"] == "2026-05-06T13:00:00+07:00"
     for key in ("id", "session_id", "kit_ids", "recorded_total", "created_by", "created_at", "updated_at",
@@ -202,18 +202,18 @@ def test_a_correction_moves_only_the_difference(db, fw):
     field = fw.users["field"]
     later = NOW + timedelta(days=1)
     log = service.save_log(field, fw.school_session.id, log_body(), "k-cor", now=later).log
-    assert known_away(db, fw.desa1.kode) == {"luar_negeri": 14, "luar_daerah": 2}
+    assert known_away(db, fw.desa1.kode) == {"luar_negeri": 14, "bekerja_luar_daerah": 2}
     result = service.correct_log(field, fw.school_session.id,
                                  {"version": 1, "recorded": {"pemilih_pemula": 8}, "recorded_by_sex": {"L": 16},
-                                  "away": {"luar_negeri": 6, "luar_daerah": 0}}, now=later + timedelta(hours=2))
+                                  "away": {"luar_negeri": 6, "bekerja_luar_daerah": 0}}, now=later + timedelta(hours=2))
     assert result.changed and result.log.version == 2 and result.log.recorded_total == 31
     db.session.expire_all()
-    assert known_away(db, fw.desa1.kode) == {"luar_negeri": 16, "luar_daerah": 0}
+    assert known_away(db, fw.desa1.kode) == {"luar_negeri": 16, "bekerja_luar_daerah": 0}
     assert db.session.get(Site, fw.school.id).pemilih_pemula_recorded == 108
     entry = audits(db)[-1]
     assert entry.action == "update" and entry.user_id == field.id
     assert entry.changes == {"recorded_pemilih_pemula": [5, 8], "recorded_l": [13, 16], "recorded_total": [28, 31],
-                             "away_luar_negeri": [4, 6], "away_luar_daerah": [2, 0]}
+                             "away_luar_negeri": [4, 6], "away_bekerja_luar_daerah": [2, 0]}
     assert [e.action for e in service.log_history(result.log)] == ["update", "create"]
     # Corrected downwards: moves back by the difference.
     service.correct_log(field, fw.school_session.id, {"version": 2, "away": {"luar_negeri": 1}},
@@ -226,10 +226,10 @@ def test_a_correction_moves_only_the_difference(db, fw):
 def test_known_away_never_goes_below_zero(db, fw):
     field = fw.users["field"]
     service.save_log(field, fw.session.id, log_body(), "k-zero", now=NOW)
-    db.session.execute(sa.update(KnownAway).where(KnownAway.reason == "luar_daerah").values(count=1))
+    db.session.execute(sa.update(KnownAway).where(KnownAway.reason == "bekerja_luar_daerah").values(count=1))
     db.session.commit()  # an import lowered the row meanwhile
-    service.correct_log(field, fw.session.id, {"version": 1, "away": {"luar_daerah": 0}}, now=NOW)
-    assert known_away(db, fw.desa1.kode)["luar_daerah"] == 0
+    service.correct_log(field, fw.session.id, {"version": 1, "away": {"bekerja_luar_daerah": 0}}, now=NOW)
+    assert known_away(db, fw.desa1.kode)["bekerja_luar_daerah"] == 0
 
 
 def test_stale_version_is_refused_with_the_current_values(db, fw):
@@ -288,9 +288,9 @@ def test_logs_of_two_sessions_in_one_desa_add_up(db, fw):
     second = builders.make_session(fw.site1, fw.team, [fw.kit], DAY - timedelta(days=7), status="terkonfirmasi")
     db.session.commit()
     service.save_log(fw.users["field"], fw.session.id, log_body(), "k-d1", now=NOW)
-    service.save_log(fw.users["coordinator"], second.id, log_body(away={"luar_daerah": 3, "lainnya": 1}),
+    service.save_log(fw.users["coordinator"], second.id, log_body(away={"bekerja_luar_daerah": 3, "lainnya": 1}),
                      "k-d2", now=NOW)
-    assert known_away(db, fw.desa1.kode) == {"luar_negeri": 14, "luar_daerah": 5, "lainnya": 1}
+    assert known_away(db, fw.desa1.kode) == {"luar_negeri": 14, "bekerja_luar_daerah": 5, "lainnya": 1}
     total = db.session.scalar(sa.select(sa.func.sum(TurnoutLog.recorded_total))
                               .where(TurnoutLog.desa_kode == fw.desa1.kode, TurnoutLog.session_date >= DAY - timedelta(days=10)))
     assert total == 56

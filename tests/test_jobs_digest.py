@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from outreach.jobs.digest import AreaPoint, compute_digest
+from outreach.jobs.digest import AreaPoint, compute_digest, digest_text
 from outreach.jobs.runner import run_job
 from outreach.models.jobs import Notification
 from tests import builders
@@ -34,15 +34,15 @@ def test_managers_get_the_week_from_the_snapshots(world, db):
     assert note.kind == "digest" and note.title == "Ringkasan mingguan Kota Uji"
     lines = note.body.splitlines()
     assert lines[0] == "Ringkasan mingguan Kota Uji per Minggu, 13 September 2026"
-    assert "Belum rekam (backlog): 100 — turun 60 dalam 7 hari" in lines
+    assert "Belum rekam (backlog): 100 — turun 60 sejak Minggu, 6 September 2026 (7 hari)" in lines
     assert "Sesi selesai 7 hari terakhir: 1" in lines and "Sesi tanpa log (terlambat): 1" in lines
-    assert ("Perkiraan: dengan laju minggu ini, backlog terjangkau habis dalam sekitar 2 minggu "
+    assert ("Perkiraan: dengan laju periode ini, backlog terjangkau habis dalam sekitar 2 minggu "
             "(Minggu, 27 September 2026).") in lines
     slowest = lines[lines.index("Kecamatan paling lambat:") + 1:]
     assert slowest == ["1. Kecamatan Dua: backlog terjangkau 10 (tidak turun)",
                        "2. Kecamatan Satu: backlog terjangkau 90 (turun 60)"]
     prov_note = db.session.scalar(sa.select(Notification).where(Notification.user_id == province.id))
-    assert "Belum rekam (backlog): 300 — turun 60 dalam 7 hari" in prov_note.body
+    assert "Belum rekam (backlog): 300 — turun 60 sejak Minggu, 6 September 2026 (7 hari)" in prov_note.body
     assert "Sesi selesai 7 hari terakhir: 2" in prov_note.body
     assert db.session.scalar(sa.select(Notification).where(Notification.user_id == empty.id)) is None
     assert run_job("digest", MONDAY).status == "skipped"
@@ -67,3 +67,27 @@ def test_forecast_and_ranking_are_plain_arithmetic():
     flat = compute_digest("Kota", date(2026, 9, 13), now, now, date(2026, 9, 6), [], {})
     assert flat.weeks_to_zero is None
     assert compute_digest("Kota", date(2026, 9, 13), now, None, None, [], {}).backlog_change is None
+
+
+def test_digest_names_the_period_it_really_compares_and_its_pace():
+    """A comparison snapshot 46 days old: the change is named as such, and the pace is per week of it."""
+    now = AreaPoint("33.74", "Kota", backlog=500, reachable_backlog=460)
+    old = AreaPoint("33.74", "Kota", backlog=5667, reachable_backlog=5120)
+    d = compute_digest("Kota", date(2026, 12, 6), now, old, date(2026, 10, 21), [], {}, today=date(2026, 12, 7))
+    assert d.days_compared == 46
+    # 4,660 less in 46 days = 709 a week: 460 left takes one week, not 460 / 4,660 of one.
+    assert d.weeks_to_zero == 1 and d.finish_date == date(2026, 12, 13)
+    text = digest_text(d)
+    assert "turun 5.167 sejak Rabu, 21 Oktober 2026 (46 hari)" in text
+    assert "dalam 7 hari" not in text
+
+
+def test_digest_never_gives_a_finish_date_already_past():
+    """Only an old snapshot is there (its pace would have finished before today): no date in the past."""
+    now = AreaPoint("33.74", "Kota", backlog=500, reachable_backlog=400)
+    prev = AreaPoint("33.74", "Kota", backlog=900, reachable_backlog=800)
+    d = compute_digest("Kota", date(2026, 10, 4), now, prev, date(2026, 9, 27), [], {}, today=date(2026, 12, 7))
+    assert d.finish_date < date(2026, 12, 7)
+    text = digest_text(d)
+    assert "Potret terbaru bertanggal Minggu, 4 Oktober 2026" in text
+    assert "seharusnya sudah habis" in text and "Oktober 2026)." not in text

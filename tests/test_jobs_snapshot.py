@@ -40,16 +40,60 @@ def test_snapshot_has_the_figures_of_every_level(world, db):
 
 def test_rerunning_a_day_replaces_its_rows(world, db, runner):
     with time_machine.travel(datetime(2026, 9, 16, 9, 0, tzinfo=WIB), tick=False):
-        assert runner.invoke(args=["snapshot", "--date", "2026-09-15"]).exit_code == 0
-        run_job("snapshot", datetime(2026, 9, 14, 23, 50, tzinfo=WIB))  # another day stays as it is
-        world.desa1.sudah_rekam = 950
-        db.session.commit()
-        again = runner.invoke(args=["snapshot", "--date", "2026-09-15"])
+        assert runner.invoke(args=["snapshot", "--date", "2026-09-15"]).exit_code == 0  # a past day, as of then
+        assert runner.invoke(args=["snapshot"]).exit_code == 0
+        # A SIAK export of today: today's snapshot taken again has it; yesterday's stays as it was.
+        csv = "kode,wajib_ktp,sudah_rekam,as_of\n33.74.01.1001,1000,950,2026-09-16\n"
+        path = world.desa1.kode + ".csv"
+        with open(path, "w") as f:
+            f.write(csv)
+        try:
+            assert runner.invoke(args=["import-targets", path]).exit_code == 0
+        finally:
+            import os
+            os.remove(path)
+        again = runner.invoke(args=["snapshot"])
     assert again.exit_code == 0 and '"replaced": 10' in again.output, again.output
-    assert len(rows_by_kode(db, date(2026, 9, 15))) == 10
+    assert len(rows_by_kode(db, date(2026, 9, 16))) == 10
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CoverageSnapshot)) == 20
-    assert rows_by_kode(db, date(2026, 9, 15))["33.74.01.1001"].backlog == 50
-    assert rows_by_kode(db, date(2026, 9, 14))["33.74.01.1001"].backlog == 100
+    assert rows_by_kode(db, date(2026, 9, 16))["33.74.01.1001"].backlog == 50
+    assert rows_by_kode(db, date(2026, 9, 15))["33.74.01.1001"].backlog == 100
+
+
+def test_a_backdated_snapshot_is_that_days_figure_or_refused(world, db, runner):
+    """A past day's snapshot holds the official figures of that day and the logs up to it, not today's."""
+    site_log = builders.make_session(world.site1, world.team, day=date(2026, 10, 5), status="terkonfirmasi")
+    builders.make_turnout_log(site_log, recorded={"umum": 30})
+    later = builders.make_session(world.site1, world.team, day=date(2026, 10, 20), status="terkonfirmasi")
+    builders.make_turnout_log(later, recorded={"umum": 20})
+    db.session.commit()
+    csv = "kode,wajib_ktp,sudah_rekam,as_of\n33.74.01.1001,1000,960,2026-10-15\n"
+    path = "siak-oktober.csv"
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=WIB), tick=False):
+        with open(path, "w") as f:
+            f.write(csv)
+        try:
+            assert runner.invoke(args=["import-targets", path]).exit_code == 0
+        finally:
+            import os
+            os.remove(path)
+        # Today: official 960 (15 Oct) + the log of 20 Oct.
+        assert runner.invoke(args=["snapshot"]).exit_code == 0
+        # 10 Oct: the official figures then (900, 15 Sep) + the log of 5 Oct only.
+        then = runner.invoke(args=["snapshot", "--date", "2026-10-10"])
+        before_siak = runner.invoke(args=["snapshot", "--date", "2026-09-01"])
+        future = runner.invoke(args=["snapshot", "--date", "2026-11-03"])
+    assert then.exit_code == 0 and "dihitung per tanggal itu" in then.output, then.output
+    now_row = rows_by_kode(db, date(2026, 11, 2))["33.74.01.1001"]
+    assert (now_row.sudah_rekam_official, now_row.recorded_since, now_row.backlog) == (960, 20, 20)
+    then_row = rows_by_kode(db, date(2026, 10, 10))["33.74.01.1001"]
+    assert (then_row.sudah_rekam_official, then_row.official_as_of, then_row.recorded_since, then_row.backlog) == (
+        900, date(2026, 9, 15), 30, 70)
+    kab_then = rows_by_kode(db, date(2026, 10, 10))["33.74"]
+    assert kab_then.backlog == 70 + 50 + 10  # desa2 and desa3 as of 15 Sep, no logs
+    assert before_siak.exit_code != 0 and "Tidak ada data SIAK" in before_siak.output
+    assert future.exit_code != 0 and "belum tiba" in future.output
+    assert rows_by_kode(db, date(2026, 9, 1)) == {}
 
 
 def test_snapshot_command_defaults_to_today_and_refuses_bad_dates(world, db, runner):
@@ -58,15 +102,17 @@ def test_snapshot_command_defaults_to_today_and_refuses_bad_dates(world, db, run
         future = runner.invoke(args=["snapshot", "--date", "2026-09-17"])
         garbage = runner.invoke(args=["snapshot", "--date", "16/09/2026"])
     assert today.exit_code == 0 and len(rows_by_kode(db, date(2026, 9, 16))) == 10
-    assert future.exit_code != 0 and "tidak boleh di masa depan" in future.output
+    assert future.exit_code != 0 and "belum tiba" in future.output
     assert garbage.exit_code != 0 and "bukan tanggal" in garbage.output
 
 
-def test_snapshot_rows_skip_areas_without_targets_and_use_field_counts_when_known():
+def test_snapshot_rows_skip_areas_without_targets_and_keep_every_term():
     no_targets = AreaFigures(kode="33.99", nama="X", level="kabupaten", kind="kabupaten", parent_kode="33",
                              lat=None, lng=None)
     desa = AreaFigures(kode="33.99.01.2001", nama="Y", level="desa", kind="desa", parent_kode="33.99.01", lat=None,
-                       lng=None, wajib_ktp=100, sudah_rekam=60, known_away_by_reason={"luar_daerah": 5})
-    desa.recorded_since = 15  # what issue 5's figures will carry
+                       lng=None, wajib_ktp=100, sudah_rekam_official=60, recorded_since=15,
+                       known_away_by_reason={"bekerja_luar_daerah": 5}, known_away_in_backlog=5, menolak=2,
+                       menolak_in_backlog=2)
     (row,) = snapshot_rows([no_targets, desa], date(2026, 9, 15))
-    assert (row["sudah_rekam_estimated"], row["backlog"], row["reachable_backlog"]) == (75, 25, 20)
+    assert (row["sudah_rekam_estimated"], row["backlog"], row["known_away_in_backlog"], row["menolak_in_backlog"],
+            row["reachable_backlog"]) == (75, 25, 5, 2, 18)

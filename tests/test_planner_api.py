@@ -100,10 +100,9 @@ def test_accept_creates_sessions_through_the_conflict_rules(client, login_as, pw
         assert s.kit_ids == sorted(item["kit_ids"])
     proposal = db.session.get(PlanProposal, body["id"])
     assert proposal.accepted_at is not None and sorted(proposal.accepted_session_ids) == sorted(out["created_session_ids"])
-    # Accepting again: the team and kits are now booked, so every item is refused and nothing is added.
-    again = client.post(f"/api/v1/plans/{body['id']}/accept", json={"items": [0]}).get_json()
-    assert again["created_session_ids"] == [] and len(again["refused"]) == 1
-    assert again["refused"][0]["messages"] and again["refused"][0]["conflicts"]
+    # A proposal is accepted once: a second accept answers 409 and adds nothing.
+    again = client.post(f"/api/v1/plans/{body['id']}/accept", json={"items": [0]})
+    assert again.status_code == 409 and "sudah diterima" in again.get_json()["message"]
     assert _sessions() == n
 
 

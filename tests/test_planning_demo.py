@@ -43,6 +43,9 @@ def test_seed_builds_a_month_of_sessions(db, world, moment):
                                 pemilih_pemula_recorded=20), world.site2]
     team2 = builders.make_team("33.74", "Tim Keliling Demo 2")
     kits = [world.kit, builders.make_kit(team2, "KIT-D2"), builders.make_kit(None, "KIT-SERVIS", status="servis")]
+    # A month of sessions needs people waiting: 1,000 and 600 not yet recorded in the two desa.
+    world.desa1.wajib_ktp, world.desa1.sudah_rekam = 9000, 8000
+    world.desa2.wajib_ktp, world.desa2.sudah_rekam = 5000, 4400
     db.session.commit()
     demo = SimpleNamespace(kabupaten=world.kab, kecamatan_codes=["33.74.01", "33.74.02"],
                            coordinator_kecamatan=world.kec1, sites=sites, teams=[world.team, team2], kits=kits,
@@ -50,13 +53,16 @@ def test_seed_builds_a_month_of_sessions(db, world, moment):
     created = planning_demo.seed(demo)
     db.session.commit()
     sessions = _sessions(db)
-    assert len(created) == len(sessions) >= 15
+    assert len(created) == len(sessions) >= 10
     today = service.local_today()
     assert today == moment.date()
     assert all(s.kecamatan_kode == "33.74.01" for s in sessions)
-    assert sessions[0].date < today - timedelta(days=14) and sessions[-1].date > today + timedelta(days=14)
+    assert sessions[0].date < today - timedelta(days=14) and sessions[-1].date > today + timedelta(days=3)
+    # Sessions to come are placed only where people are still waiting (the ledger): each expects someone.
+    coming = [s for s in sessions if s.date >= today and s.status != "dibatalkan"]
+    assert coming and all(s.expected_turnout > 0 for s in coming)
     statuses = Counter(s.status for s in sessions)
-    assert statuses["selesai"] >= 5 and statuses["terkonfirmasi"] >= 1 and statuses["rencana"] >= 1
+    assert statuses["selesai"] >= 5 and statuses["terkonfirmasi"] + statuses["rencana"] >= 1
     assert statuses["dibatalkan"] == 1 and statuses["ditunda"] == 1
     assert all(s.date < today for s in sessions if s.status == "selesai")
     assert all(s.date >= today for s in sessions if s.status in ("rencana", "terkonfirmasi", "ditunda"))

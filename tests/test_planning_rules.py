@@ -12,8 +12,26 @@ def test_capacity_limits_when_backlog_is_large():
     assert backlog.count == 360
     assert (est.expected, est.capacity, est.backlog, est.limited_by) == (96, 96, 360, "capacity")
     assert "2 alat × 4 jam × 12 orang per alat per jam = 96" in est.reasoning
-    assert "1.000 wajib KTP − 600 sudah rekam − 40 diketahui berada di luar daerah = 360" in est.reasoning
+    assert "1.000 wajib KTP − 600 sudah rekam = 400" in est.reasoning
+    assert "400 − 40 diketahui berada di luar daerah − 0 menolak = 360" in est.reasoning
     assert "dibatasi kapasitas" in est.reasoning
+
+
+def test_refusers_and_known_away_count_inside_the_backlog_only():
+    # 100 left: 70 known away and 50 refusers cannot both be inside it: 70 away + 30 refusers.
+    backlog = capacity.desa_backlog("Kelurahan X", 1000, 900, known_away=70, menolak=50)
+    assert (backlog.backlog, backlog.known_away, backlog.menolak, backlog.reachable, backlog.count) == (
+        100, 70, 30, 0, 0)
+
+
+def test_sessions_planned_before_take_their_share_first():
+    planned = ((21, 30), (23, 10))
+    backlog = capacity.desa_backlog("Meteseh", 1000, 940, known_away=15, planned=planned)
+    assert (backlog.reachable, backlog.count) == (45, 5)
+    est = capacity.expected_turnout(kind="perekaman", kits=2, hours=4, records_per_kit_hour=12, backlog=backlog)
+    assert (est.expected, est.limited_by) == (5, "backlog")
+    assert "Sudah direncanakan untuk sesi #21 (30), sesi #23 (10); belum direncanakan: 5." in est.reasoning
+    assert "dibatasi sisa yang belum direncanakan" in est.reasoning
 
 
 def test_backlog_limits_when_few_are_left():

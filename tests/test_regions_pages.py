@@ -41,7 +41,7 @@ def test_admin_starts_at_the_province_with_its_kabupaten_and_kota(client, world,
     assert ">Kota Uji<" in row_of(html, "33.74") and ">Kabupaten Lain<" in row_of(html, "33.01")
     # 1000 + 500 + 800 wajib, 900 + 450 + 790 sudah rekam -> backlog 160.
     kota = row_of(html, "33.74")
-    assert cell(kota, "wajib_ktp") == "2.300" and cell(kota, "sudah_rekam") == "2.140"
+    assert cell(kota, "wajib_ktp") == "2.300" and cell(kota, "sudah_rekam_estimated") == "2.140"
     assert cell(kota, "backlog") == "160"
 
 
@@ -62,7 +62,7 @@ def test_kind_labels_come_from_the_region_kind(client, world, login_as):
 
 def test_manager_sees_hand_computed_figures_of_its_kecamatan(client, world, login_as):
     b.make_known_away(world.desa1.kode, "luar_negeri", 20)
-    b.make_known_away(world.desa1.kode, "luar_daerah", 5)
+    b.make_known_away(world.desa1.kode, "bekerja_luar_daerah", 5)
     b.make_known_away(world.desa3.kode, "lainnya", 4)
     db.session.commit()
     login_as("manager")
@@ -70,11 +70,12 @@ def test_manager_sees_hand_computed_figures_of_its_kecamatan(client, world, logi
     assert row_codes(html) == ["33.74.01", "33.74.02"]
     kec1 = row_of(html, "33.74.01")
     # kec1: wajib 1500, sudah 1350, backlog 150, known away 25, reachable 125, 90.0 %.
-    assert [cell(kec1, c) for c in ("wajib_ktp", "sudah_rekam", "backlog", "known_away", "reachable_backlog",
-                                    "percent_recorded")] == ["1.500", "1.350", "150", "25", "125", "90,0%"]
+    assert [cell(kec1, c) for c in ("wajib_ktp", "sudah_rekam_estimated", "backlog", "known_away_in_backlog",
+                                    "reachable_backlog", "percent_recorded")] == ["1.500", "1.350", "150", "25", "125",
+                                                                                  "90,0%"]
     assert "per 15/9/26" in kec1  # as-of date shown with sudah rekam
     kec2 = row_of(html, "33.74.02")
-    assert [cell(kec2, c) for c in ("backlog", "known_away", "reachable_backlog")] == ["10", "4", "6"]
+    assert [cell(kec2, c) for c in ("backlog", "known_away_in_backlog", "reachable_backlog")] == ["10", "4", "6"]
     # The kota's own cards: 2300 wajib, 160 backlog, 29 away, 131 reachable.
     assert figure(html, "wajib_ktp") == "2.300" and figure(html, "backlog") == "160"
     assert figure(html, "known_away") == "29" and figure(html, "reachable_backlog") == "131"
@@ -94,11 +95,11 @@ def test_drill_down_to_a_desa_page(client, world, login_as):
     assert ">Desa/Kelurahan <" in kec  # heading of the children table
     assert "Persen rekam" in kec and "{}" not in kec  # no mangled labels
     desa = client.get("/wilayah/33.74.01.1001").get_data(as_text=True)
-    assert figure(desa, "wajib_ktp") == "1.000" and figure(desa, "sudah_rekam") == "900"
+    assert figure(desa, "wajib_ktp") == "1.000" and figure(desa, "sudah_rekam_estimated") == "900"
     assert figure(desa, "backlog") == "100" and figure(desa, "reachable_backlog") == "80"
     assert figure(desa, "percent_recorded") == "90,0%"
     away = re.search(r'<tr data-reason="luar_negeri"><td>([^<]+)</td><td>([^<]+)</td>', desa)
-    assert away.group(1) == "Di luar negeri / pekerja migran" and away.group(2) == "20"
+    assert away.group(1) == "Di luar negeri / pekerja migran (TKI/PMI)" and away.group(2) == "20"
     assert "Balai Kelurahan Satu A" in desa and "Posyandu Mawar" in desa and "koordinat perkiraan" in desa
     assert "Tambah lokasi" not in desa  # managers do not edit sites
     assert "Bu Sri" in desa and "{}" not in desa

@@ -89,7 +89,11 @@ def coverage_areas():
 def coverage_forecast():
     result = cq.forecast_for(current_user, _region_arg(), weeks=text_arg("weeks", 5),
                              deadline=text_arg("deadline", 10), level=choice_arg("level", LEVELS))
-    return jsonify({"region": _area_ref(result["area"]), "level": result["level"], "today": _iso(result["today"]),
+    region = _area_ref(result["area"])
+    if result["region"] is not None:
+        region.update(result["region"].as_dict())
+        region.update(_area_ref(result["area"]))
+    return jsonify({"region": region, "level": result["level"], "today": _iso(result["today"]),
                     "weeks": result["weeks"], "deadline": _iso(result["deadline"]),
                     "summary": result["summary"], "items": [f.as_dict() for f in result["items"]]})
 
@@ -133,8 +137,14 @@ def _date_param(name: str, description: str) -> dict:
 OPENAPI_SCHEMAS: dict = {
     "CoverageFigures": {
         "type": "object",
+        "description": "Buku besar suatu wilayah: setiap suku dijumlah dari desanya, sehingga berlaku tepat di "
+                       "setiap tingkat: sudah_rekam_estimated = sudah_rekam_official + recorded_since − "
+                       "recorded_over_target; backlog = wajib_ktp − sudah_rekam_estimated; reachable_backlog = "
+                       "backlog − known_away_in_backlog − menolak_in_backlog.",
         "required": ["kode", "nama", "wajib_ktp", "sudah_rekam_official", "official_as_of", "recorded_since",
-                     "sudah_rekam_estimated", "backlog", "known_away", "reachable_backlog", "percent_recorded"],
+                     "recorded_over_target", "sudah_rekam_estimated", "backlog", "known_away",
+                     "known_away_in_backlog", "menolak", "menolak_in_backlog", "reachable_backlog", "planned",
+                     "percent_recorded"],
         "properties": {
             "kode": {"type": "string", "example": "33.74"},
             "nama": {"type": "string"},
@@ -145,15 +155,28 @@ OPENAPI_SCHEMAS: dict = {
             "lng": {"type": "number", "nullable": True},
             "wajib_ktp": {**_NINT, "description": "Wajib KTP (jumlah desa yang punya data SIAK)"},
             "sudah_rekam_official": {**_NINT, "description": "Sudah rekam menurut data SIAK terbaru"},
-            "official_as_of": {**_NDATE, "description": "Tanggal data SIAK terbaru"},
-            "recorded_since": {**_INT, "description": "Terekam di lapangan (log) sesudah tanggal data SIAK tiap desa"},
-            "sudah_rekam_estimated": {**_NINT, "description": "Resmi + lapangan sejak itu, paling banyak wajib KTP per desa"},
+            "official_as_of": {**_NDATE, "description": "Tanggal data SIAK terbaru di antara desanya"},
+            "official_as_of_first": {**_NDATE, "description": "Tanggal data SIAK terlama di antara desanya "
+                                                              "(berbeda bila desa diimpor pada tanggal berbeda)"},
+            "recorded_since": {**_INT, "description": "Terekam di lapangan (log) sesudah tanggal data SIAK tiap desa "
+                                                      "(desa yang punya data SIAK)"},
+            "recorded_over_target": {**_INT, "description": "Bagian recorded_since di atas sasaran (wajib KTP) "
+                                                            "desanya"},
+            "recorded_without_target": {**_INT, "description": "Log di desa tanpa data SIAK (tidak masuk suku lain)"},
+            "sudah_rekam_estimated": {**_NINT, "description": "Resmi + lapangan sejak itu − di atas sasaran"},
             "backlog": {**_NINT, "description": "Wajib KTP − sudah rekam perkiraan"},
             "backlog_official": {**_NINT, "description": "Wajib KTP − sudah rekam resmi"},
             "known_away": {**_INT, "description": "Diketahui berada di luar (semua alasan)"},
             "known_away_by_reason": {"type": "object", "additionalProperties": _INT,
                                      "description": "Per alasan: " + ", ".join(AWAY_REASONS)},
-            "reachable_backlog": {**_NINT, "description": "Backlog yang dapat dijangkau tim (dijumlah per desa)"},
+            "known_away_in_backlog": {**_INT, "description": "Bagian known_away yang termasuk backlog desanya "
+                                                             "(≤ known_away)"},
+            "menolak": {**_INT, "description": "Warga yang menolak direkam (log sesudah data SIAK), belum "
+                                               "ditindaklanjuti"},
+            "menolak_in_backlog": {**_INT, "description": "Bagian menolak yang termasuk backlog (≤ menolak)"},
+            "reachable_backlog": {**_NINT, "description": "backlog − known_away_in_backlog − menolak_in_backlog"},
+            "planned": {**_INT, "description": "Perkiraan hadir semua sesi terbuka (bagian yang sudah direncanakan)"},
+            "reachable_unplanned": {**_NINT, "description": "Backlog terjangkau yang belum direncanakan"},
             "percent_recorded": {"type": "number", "nullable": True, "description": "Persen sudah rekam (perkiraan)"},
             "percent_recorded_official": {"type": "number", "nullable": True},
             "desa_with_targets": _INT,
@@ -179,10 +202,17 @@ OPENAPI_SCHEMAS: dict = {
         "properties": {
             "region": {"type": "object"},
             "points": {"type": "array", "items": {
-                "type": "object", "required": ["date", "backlog", "reachable_backlog", "sudah_rekam_estimated"],
-                "properties": {"date": _DATE, "backlog": _INT, "reachable_backlog": _INT,
-                               "sudah_rekam_estimated": _INT, "wajib_ktp": _INT, "sudah_rekam_official": _INT,
-                               "recorded_since": _INT, "known_away": _INT,
+                "type": "object", "required": ["date", "source", "backlog", "reachable_backlog",
+                                               "sudah_rekam_estimated"],
+                "properties": {"date": _DATE,
+                               "source": {"type": "string", "enum": ["siak", "snapshot", "live"],
+                                          "description": "siak: data SIAK resmi per tanggal itu; snapshot: potret "
+                                                         "malam; live: hari ini, dihitung langsung"},
+                               "backlog": _INT, "reachable_backlog": _NINT, "sudah_rekam_estimated": _INT,
+                               "wajib_ktp": _INT, "sudah_rekam_official": _INT, "recorded_since": _INT,
+                               "recorded_over_target": _INT, "known_away": _NINT, "known_away_in_backlog": _NINT,
+                               "menolak": _NINT, "menolak_in_backlog": _NINT, "planned": _NINT,
+                               "official_as_of": _NDATE, "desa_counted": _INT,
                                "live": {"type": "boolean", "description": "Titik hari ini, dihitung langsung"}}}},
         },
     },
@@ -191,19 +221,27 @@ OPENAPI_SCHEMAS: dict = {
         "properties": {"level": {"type": "string"}, "total": _INT,
                        "items": {"type": "array", "items": ref("CoverageFigures")}},
     },
+    "AreaForecast": {"type": "object", "properties": {
+        "kode": {"type": "string"}, "nama": {"type": "string"}, "reachable_backlog": _INT,
+        "recorded_in_window": _INT, "sessions_in_window": _INT,
+        "weekly_pace": {"type": "number", "description": "Penurunan backlog per minggu (dari riwayat SIAK, potret "
+                                                         "dan angka hari ini), atau log per minggu bila tanpa riwayat"},
+        "pace_source": {"type": "string", "enum": ["riwayat", "log"]},
+        "pace_since": _NDATE, "backlog_then": _NINT, "backlog_now": _NINT,
+        "per_session": {"type": "number", "nullable": True},
+        "weeks_to_zero": {"type": "number", "nullable": True}, "finish_date": _NDATE,
+        "status": {"type": "string", "enum": ["selesai", "sesuai", "terlambat", "macet"]},
+        "misses_deadline": {"type": "boolean"}, "shortfall_at_deadline": _INT, "extra_sessions": _NINT}},
     "CoverageForecast": {
-        "type": "object", "required": ["items", "summary"],
+        "type": "object", "required": ["region", "items", "summary"],
         "properties": {
-            "region": {"type": "object"}, "level": {"type": "string"}, "today": _DATE, "weeks": _INT,
+            "region": {"type": "object", "description": "Wilayah yang ditanya dengan prakiraannya sendiri "
+                                                        "(kode, nama, level, dan semua kolom AreaForecast: "
+                                                        "finish_date, status, weekly_pace, ...)"},
+            "level": {"type": "string"}, "today": _DATE, "weeks": _INT,
             "deadline": _NDATE, "summary": {"type": "object"},
-            "items": {"type": "array", "items": {"type": "object", "properties": {
-                "kode": {"type": "string"}, "nama": {"type": "string"}, "reachable_backlog": _INT,
-                "recorded_in_window": _INT, "sessions_in_window": _INT, "weekly_pace": {"type": "number"},
-                "per_session": {"type": "number", "nullable": True},
-                "weeks_to_zero": {"type": "number", "nullable": True}, "finish_date": _NDATE,
-                "status": {"type": "string", "enum": ["selesai", "sesuai", "terlambat", "macet"]},
-                "misses_deadline": {"type": "boolean"}, "shortfall_at_deadline": _INT,
-                "extra_sessions": _NINT}}},
+            "items": {"type": "array", "items": ref("AreaForecast"),
+                      "description": "Sama dengan jawaban 'region' masing-masing bila ditanya sendiri"},
         },
     },
     "CoverageTeams": {
@@ -212,7 +250,16 @@ OPENAPI_SCHEMAS: dict = {
             "type": "object", "properties": {
                 "team_id": _INT, "nama": {"type": "string"}, "office_kode": {"type": "string"},
                 "sessions_planned": _INT, "sessions_open": _INT, "sessions_done": _INT, "sessions_cancelled": _INT,
-                "logs_overdue": _INT, "recorded": _INT, "kit_hours": {"type": "number"},
+                "logs_overdue": _INT,
+                "logs_sent": {**_INT, "description": "Sesi yang sudah memiliki laporan hasil"},
+                "logs_late": {**_INT, "description": "Laporan yang pertama masuk lebih dari LATE_LOG_HOURS "
+                                                     "(24) jam setelah sesinya berakhir"},
+                "logs_on_time": _INT,
+                "logs_due": {**_INT, "description": "Laporan masuk + sesi terbuka tanpa laporan lebih dari "
+                                                    "LATE_LOG_HOURS jam setelah berakhir"},
+                "on_time_rate": {"type": "number", "nullable": True,
+                                 "description": "Laporan tepat waktu ÷ laporan wajib masuk (null: belum ada)"},
+                "recorded": _INT, "kit_hours": {"type": "number"},
                 "expected_turnout_done": _INT, "recorded_per_kit_hour": {"type": "number", "nullable": True},
                 "expected_reached_share": {"type": "number", "nullable": True}}}}},
     },
@@ -242,8 +289,9 @@ OPENAPI_PATHS: dict = {
         "tanggal itu sudah termasuk data SIAK, jadi tidak dihitung dua kali. Langsung dari data: log baru "
         "langsung tampak."),
     "/api/v1/coverage/trend": _get(
-        "Tren backlog harian suatu wilayah (snapshot malam + titik hari ini)", "getCoverageTrend",
-        [_REGION_PARAM, _date_param("from", "Tanggal awal (bawaan: 90 hari sebelum 'to')"),
+        "Riwayat backlog suatu wilayah: setiap tanggal data SIAK, potret malam, dan titik hari ini",
+        "getCoverageTrend",
+        [_REGION_PARAM, _date_param("from", "Tanggal awal (bawaan: awal riwayat)"),
          _date_param("to", "Tanggal akhir (bawaan: hari ini); 'from' sesudah 'to' ditolak (400)")],
         "CoverageTrend"),
     "/api/v1/coverage/areas": _get(
@@ -259,7 +307,7 @@ OPENAPI_PATHS: dict = {
         "getCoverageForecast",
         [_REGION_PARAM,
          {"name": "weeks", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 104},
-          "description": "Laju dari log N minggu terakhir (bawaan: pengaturan FORECAST_WEEKS)"},
+          "description": "Laju penurunan backlog N minggu terakhir (bawaan: pengaturan FORECAST_WEEKS)"},
          _date_param("deadline", "Tenggat (bawaan: COVERAGE_DEADLINE); tanggal lampau ditolak (400)"),
          {"name": "level", "in": "query", "schema": {"type": "string", "enum": list(LEVELS)}}],
         "CoverageForecast"),

@@ -71,6 +71,8 @@ def plans_accept(proposal_id: int):
         outcome = store.accept_proposal(current_user, proposal, body.get("items"))
     except store.AcceptInputError as exc:
         raise ApiError(422, exc.message, exc.errors or {"items": exc.message})
+    except store.AlreadyAccepted as exc:
+        raise ApiError(409, exc.message, {"accepted_session_ids": ", ".join(map(str, exc.proposal.accepted_session_ids or []))})
     return jsonify({"proposal_id": proposal_id, "created_session_ids": outcome.created_session_ids,
                     "created": [{"index": c["index"], "session_id": c["session_id"]} for c in outcome.created],
                     "refused": [{"index": r["index"], "item": r["item"], "messages": r["messages"],
@@ -111,6 +113,8 @@ OPENAPI_PATHS: dict = {
             "responses": {"200": {"description": "Sesi yang dibuat dan usulan yang ditolak beserta bentroknya",
                                   "content": json_content(ref("PlanAcceptResult"))},
                           "400": error_response("Isi permintaan bukan objek JSON."),
+                          "409": error_response("Usulan ini sudah diterima (sekali saja); sesi yang dibuat ada di "
+                                                "accepted_session_ids usulan."),
                           "422": error_response("Daftar usulan tidak valid."), **_COMMON},
         },
     },
@@ -147,7 +151,10 @@ OPENAPI_SCHEMAS: dict = {
         "working_days": {"type": "array", "items": _DATE},
         "created_at": {"type": "string", "format": "date-time"},
         "accepted_at": {"type": "string", "format": "date-time", "nullable": True},
-        "accepted_session_ids": {"type": "array", "items": {"type": "integer"}}}},
+        "accepted_session_ids": {"type": "array", "items": {"type": "integer"}},
+        "accept_outcome": {"type": "object", "nullable": True,
+                           "description": "Hasil penerimaan: created [{index, session_id}], refused [{index, "
+                                          "messages}], left_out [indeks yang tidak dipertahankan]"}}},
     "PlanAcceptInput": {"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": {"oneOf": [
             {"type": "integer", "description": "Indeks usulan"},

@@ -64,7 +64,8 @@ _FIGURES = {
     "backlog": {"type": "integer", "nullable": True, "description": "Wajib KTP − sudah rekam perkiraan"},
     "known_away": {"type": "integer", "description": "Diketahui berada di luar (semua alasan)"},
     "reachable_backlog": {"type": "integer", "nullable": True,
-                          "description": "Backlog − diketahui di luar: yang dapat dijangkau tim"},
+                          "description": "Backlog − diketahui di luar − menolak (yang termasuk backlog): yang "
+                                         "dapat dijangkau tim"},
     "percent_recorded": {"type": "number", "nullable": True},
     "target_as_of": {"type": "string", "format": "date", "nullable": True,
                      "description": "Tanggal data SIAK terbaru"},
@@ -75,11 +76,21 @@ _FIGURES = {
                        "description": "Tanggal data SIAK terbaru (sama dengan target_as_of)"},
     "recorded_since": {"type": "integer", "description": "Terekam di lapangan sesudah tanggal data SIAK"},
     "sudah_rekam_estimated": {"type": "integer", "nullable": True,
-                              "description": "Resmi + lapangan sejak itu (paling banyak wajib KTP per desa)"},
+                              "description": "Resmi + lapangan sejak itu − di atas sasaran"},
     "backlog_official": {"type": "integer", "nullable": True, "description": "Wajib KTP − sudah rekam resmi"},
     "percent_recorded_official": {"type": "number", "nullable": True},
     "known_away_by_reason": {"type": "object", "additionalProperties": {"type": "integer"},
                              "description": "Per alasan: " + ", ".join(AWAY_REASONS)},
+    "official_as_of_first": {"type": "string", "format": "date", "nullable": True,
+                             "description": "Tanggal data SIAK terlama di antara desanya"},
+    "recorded_over_target": {"type": "integer", "description": "Bagian recorded_since di atas sasaran desanya"},
+    "recorded_without_target": {"type": "integer", "description": "Log di desa tanpa data SIAK"},
+    "known_away_in_backlog": {"type": "integer", "description": "Bagian known_away yang termasuk backlog"},
+    "menolak": {"type": "integer", "description": "Menolak direkam (belum ditindaklanjuti)"},
+    "menolak_in_backlog": {"type": "integer", "description": "Bagian menolak yang termasuk backlog"},
+    "planned": {"type": "integer", "description": "Perkiraan hadir sesi terbuka"},
+    "reachable_unplanned": {"type": "integer", "nullable": True,
+                            "description": "Backlog terjangkau yang belum direncanakan"},
 }
 
 OPENAPI_SCHEMAS: dict = {

@@ -176,6 +176,7 @@ def area_columns(_: Callable[..., str] = _plain, away_reasons: Sequence[tuple[st
         Column("sudah_rekam_official", _("Sudah rekam (resmi SIAK)"), "int"),
         Column("official_as_of", _("Data resmi per"), "date", 14),
         Column("recorded_since", _("Terekam di lapangan sejak data resmi"), "int"),
+        Column("recorded_over_target", _("Di atas sasaran"), "int"),
         Column("sudah_rekam_estimated", _("Sudah rekam (perkiraan)"), "int"),
         Column("backlog", _("Belum rekam (backlog)"), "int"),
         Column("known_away", _("Diketahui di luar daerah"), "int"),
@@ -183,7 +184,11 @@ def area_columns(_: Callable[..., str] = _plain, away_reasons: Sequence[tuple[st
     cols += [Column(f"away_{reason}", _("Di luar daerah: %(reason)s", reason=label), "int")
              for reason, label in away_reasons]
     cols += [
+        Column("known_away_in_backlog", _("Di luar daerah, termasuk belum rekam"), "int"),
+        Column("menolak", _("Menolak direkam"), "int"),
+        Column("menolak_in_backlog", _("Menolak, termasuk belum rekam"), "int"),
         Column("reachable_backlog", _("Backlog terjangkau"), "int"),
+        Column("planned", _("Sudah direncanakan"), "int"),
         Column("percent_recorded", _("Persen sudah rekam"), "float"),
     ]
     return cols

@@ -55,8 +55,8 @@ DONE_STATUS = "selesai"
 CANCELLED_STATUS = "dibatalkan"
 # Sort keys of the area table (AreaFigures attributes); "-key" sorts descending.
 SORT_KEYS = ("kode", "nama", "wajib_ktp", "sudah_rekam_official", "official_as_of", "recorded_since",
-             "sudah_rekam_estimated", "backlog", "known_away", "reachable_backlog", "percent_recorded")
-TREND_DEFAULT_DAYS = 90
+             "recorded_over_target", "sudah_rekam_estimated", "backlog", "known_away", "known_away_in_backlog",
+             "menolak", "menolak_in_backlog", "reachable_backlog", "planned", "percent_recorded")
 TREND_MAX_DAYS = 3660
 
 
@@ -316,15 +316,32 @@ def coverage(user, region_kode: Optional[str] = None) -> dict:
     """The area's figures and its children's (one level down), live.
 
     Returns {"region": AreaFigures, "children": [AreaFigures] (by code), "data_as_of": aware UTC datetime
-    of the computation, "official_as_of": newest SIAK as-of date, "latest_log_at": newest turnout log
-    change in the area (None without logs), "area": Area}.
+    of the computation, "official_as_of": newest SIAK as-of date, "official_dates": [(as-of date, desa)],
+    "latest_log_at": newest turnout log change in the area (None without logs), "area": Area}.
     """
     area = resolve_area(user, region_kode)
     region = _area_figures(area)
     children = _children_figures(area)
     latest_log = latest_log_at(area)
     return {"region": region, "children": children, "data_as_of": clock.utcnow(),
-            "official_as_of": region.official_as_of, "latest_log_at": latest_log, "area": area}
+            "official_as_of": region.official_as_of, "latest_log_at": latest_log, "area": area,
+            "official_dates": official_dates(area)}
+
+
+def official_dates(area: Area) -> list[tuple[date, int]]:
+    """[(SIAK as-of date, number of desa whose newest official figures are of that date)], oldest first."""
+    memo = _memo()
+    key = ("official_dates", area.kode, area.synthetic)
+    if memo is not None and key in memo:
+        return memo[key]
+    rows = db.session.execute(
+        sa.select(Region.target_as_of, sa.func.count()).where(
+            Region.level == "desa", Region.wajib_ktp.is_not(None), _area_condition(area))
+        .group_by(Region.target_as_of).order_by(Region.target_as_of)).all()
+    out = [(d, int(n)) for d, n in rows if d is not None]
+    if memo is not None:
+        memo[key] = out
+    return out
 
 
 def _covers_every_log(area: Area) -> bool:
@@ -417,38 +434,45 @@ def area_table(user, level: str, parent: Optional[str] = None, q: Optional[str] 
 
 # ---------------------------------------------------------------- trend
 
-def _point(day: date, f, live: bool = False) -> dict:
-    return {"date": day, "wajib_ktp": f["wajib_ktp"], "sudah_rekam_official": f["sudah_rekam_official"],
-            "recorded_since": f["recorded_since"], "sudah_rekam_estimated": f["sudah_rekam_estimated"],
-            "backlog": f["backlog"], "known_away": f["known_away"], "reachable_backlog": f["reachable_backlog"],
-            "live": live}
+# Where a trend point comes from, in the order one of the same date wins.
+SOURCE_SIAK, SOURCE_SNAPSHOT, SOURCE_LIVE = "siak", "snapshot", "live"
+TREND_TERMS = ("wajib_ktp", "sudah_rekam_official", "recorded_since", "recorded_over_target",
+               "sudah_rekam_estimated", "backlog", "known_away", "known_away_in_backlog", "menolak",
+               "menolak_in_backlog", "reachable_backlog", "planned")
 
 
-def trend_points(user, region_kode: Optional[str] = None, date_from=None, date_to=None) -> list[dict]:
-    """Daily points of the area's figures from the nightly snapshots between the two dates (inclusive),
-    plus today's live point when the range reaches today (it replaces today's snapshot, if any).
+def _official_point(p) -> dict:
+    """A trend point from an official SIAK count: only what the count says (no field logs since; the
+    known away and refusers of that date are not known)."""
+    terms = dict.fromkeys(TREND_TERMS)
+    terms.update(wajib_ktp=p.wajib_ktp, sudah_rekam_official=p.sudah_rekam, recorded_since=0, recorded_over_target=0,
+                 sudah_rekam_estimated=p.sudah_rekam, backlog=p.backlog)
+    return {"date": p.as_of, **terms, "official_as_of": p.as_of, "desa_counted": p.desa, "source": SOURCE_SIAK,
+            "live": False}
 
-    Each point: {"date": date, "backlog", "reachable_backlog", "sudah_rekam_estimated", "wajib_ktp",
-    "sudah_rekam_official", "recorded_since", "known_away", "live": bool}; ordered by date.
-    Defaults: the last TREND_DEFAULT_DAYS days up to today. A backwards range raises BadInput.
-    """
-    area = resolve_area(user, region_kode)
-    today = local_today()
-    date_to = _as_date(date_to, "to") or today
-    date_from = _as_date(date_from, "from") or (date_to - timedelta(days=TREND_DEFAULT_DAYS))
-    if date_from > date_to:
-        raise BadInput(_("Rentang tanggal terbalik: 'dari' (%(a)s) sesudah 'sampai' (%(b)s).",
-                         a=date_from.isoformat(), b=date_to.isoformat()))
-    if (date_to - date_from).days > TREND_MAX_DAYS:
-        raise BadInput(_("Rentang tanggal terlalu panjang (maksimal %(n)s hari).", n=TREND_MAX_DAYS))
+
+def _series_stamp() -> tuple:
+    """Changes whenever a SIAK count is imported (the official series cache's key)."""
+    from outreach.models import TargetCount
+
+    return tuple(db.session.execute(sa.select(sa.func.max(TargetCount.id), sa.func.count())
+                                    .select_from(TargetCount)).one())
+
+
+def official_series_of(area: Area) -> list:
+    """The area's official SIAK series (outreach.regions.history.OfficialPoint by date)."""
+    from outreach.regions import history
+
+    key = ("series", area.kode, _series_stamp())
+    return rq.cached(key, lambda: history.official_series(None, _area_condition(area)).get("", []))
+
+
+def _snapshot_points(area: Area, date_from: date, date_to: date) -> list[dict]:
     S = CoverageSnapshot
-    columns = (S.wajib_ktp, S.sudah_rekam_official, S.recorded_since, S.sudah_rekam_estimated, S.backlog,
-               S.known_away, S.reachable_backlog)
-    names = ("wajib_ktp", "sudah_rekam_official", "recorded_since", "sudah_rekam_estimated", "backlog",
-             "known_away", "reachable_backlog")
+    columns = [getattr(S, name) for name in TREND_TERMS]
     in_range = sa.and_(S.date >= date_from, S.date <= date_to)
     if not area.synthetic:
-        stmt = sa.select(S.date, *columns).where(S.region_kode == area.kode, in_range).order_by(S.date)
+        stmt = sa.select(S.date, S.official_as_of, *columns).where(S.region_kode == area.kode, in_range).order_by(S.date)
     else:
         # No row of its own, so no snapshot of its own: sum the snapshots of its top regions per date.
         top_level = "kabupaten"
@@ -457,20 +481,60 @@ def trend_points(user, region_kode: Optional[str] = None, date_from=None, date_t
             top_level = "provinsi"
         tops = db.session.scalars(sa.select(Region.kode).where(Region.level == top_level,
                                                                _area_condition(area))).all()
-        stmt = (sa.select(S.date, *[sa.func.sum(c) for c in columns])
-                .where(S.region_kode.in_(tops or ["-"]), in_range)
-                .group_by(S.date).order_by(S.date))
-    points = [_point(row[0], dict(zip(names, (int(v or 0) for v in row[1:])))) for row in db.session.execute(stmt)]
+        stmt = (sa.select(S.date, sa.func.max(S.official_as_of), *[sa.func.sum(c) for c in columns])
+                .where(S.region_kode.in_(tops or ["-"]), in_range).group_by(S.date).order_by(S.date))
+    return [{"date": row[0], **dict(zip(TREND_TERMS, (int(v or 0) for v in row[2:]))), "official_as_of": row[1],
+             "source": SOURCE_SNAPSHOT, "live": False} for row in db.session.execute(stmt)]
+
+
+def _live_point(area: Area, today: date) -> Optional[dict]:
+    f = _area_figures(area)
+    if f.wajib_ktp is None:
+        return None
+    return {"date": today, **{name: getattr(f, name) for name in TREND_TERMS}, "official_as_of": f.official_as_of,
+            "source": SOURCE_LIVE, "live": True}
+
+
+def trend_points(user, region_kode: Optional[str] = None, date_from=None, date_to=None) -> list[dict]:
+    """The area's history between the two dates (inclusive): a point on every official SIAK as-of date
+    (source "siak": the official count only), every nightly snapshot ("snapshot": the whole ledger) and
+    today's live figures ("live"); where two fall on one date, live wins over a snapshot, a snapshot over
+    a SIAK count.
+
+    Each point: {"date", "source", "live": bool, "official_as_of", and every term of TREND_TERMS (those a
+    SIAK count does not know are None)}; ordered by date. Defaults: the whole history up to today.
+    A backwards range raises BadInput."""
+    area = resolve_area(user, region_kode)
+    today = local_today()
+    date_to = _as_date(date_to, "to") or today
+    series = official_series_of(area)
+    date_from = _as_date(date_from, "from")
+    if date_from is None:
+        oldest = [d for d in (series[0].as_of if series else None, _oldest_snapshot(area)) if d is not None]
+        date_from = min(oldest + [date_to])
+    if date_from > date_to:
+        raise BadInput(_("Rentang tanggal terbalik: 'dari' (%(a)s) sesudah 'sampai' (%(b)s).",
+                         a=date_from.isoformat(), b=date_to.isoformat()))
+    if (date_to - date_from).days > TREND_MAX_DAYS:
+        raise BadInput(_("Rentang tanggal terlalu panjang (maksimal %(n)s hari).", n=TREND_MAX_DAYS))
+    by_date: dict[date, dict] = {}
+    for p in series:
+        if date_from <= p.as_of <= date_to:
+            by_date[p.as_of] = _official_point(p)
+    for point in _snapshot_points(area, date_from, date_to):
+        by_date[point["date"]] = point
     if date_from <= today <= date_to:
-        f = _area_figures(area)
-        points = [p for p in points if p["date"] != today]
-        if f.wajib_ktp is not None:
-            points.append(_point(today, {"wajib_ktp": f.wajib_ktp, "sudah_rekam_official": f.sudah_rekam_official,
-                                         "recorded_since": f.recorded_since,
-                                         "sudah_rekam_estimated": f.sudah_rekam_estimated, "backlog": f.backlog,
-                                         "known_away": f.known_away, "reachable_backlog": f.reachable_backlog},
-                                 live=True))
-    return points
+        live = _live_point(area, today)
+        if live is not None:
+            by_date[today] = live
+    return [by_date[d] for d in sorted(by_date)]
+
+
+def _oldest_snapshot(area: Area) -> Optional[date]:
+    S = CoverageSnapshot
+    if area.synthetic:
+        return db.session.scalar(sa.select(sa.func.min(S.date)))
+    return db.session.scalar(sa.select(sa.func.min(S.date)).where(S.region_kode == area.kode))
 
 
 # ---------------------------------------------------------------- sessions: shared pieces
@@ -520,6 +584,9 @@ class TeamFigures:
     sessions_done: int = 0           # selesai
     sessions_cancelled: int = 0      # dibatalkan
     logs_overdue: int = 0            # open, ended over OVERDUE_LOG_HOURS ago, no log
+    logs_sent: int = 0               # sessions with a log
+    logs_late: int = 0               # of those, logs first stored over LATE_LOG_HOURS after the session ended
+    logs_due: int = 0                # logs sent + sessions still open without a log LATE_LOG_HOURS after their end
     recorded: int = 0                # people recorded in the period's logs
     kit_hours: float = 0.0           # Σ kits used × hours worked, from the logs
     expected_turnout_done: int = 0   # Σ expected turnout of the sessions that have a log
@@ -533,11 +600,21 @@ class TeamFigures:
         """Recorded ÷ expected turnout of the logged sessions (1.0 = as expected)."""
         return round(self.recorded / self.expected_turnout_done, 4) if self.expected_turnout_done > 0 else None
 
+    @property
+    def logs_on_time(self) -> int:
+        return self.logs_sent - self.logs_late
+
+    @property
+    def on_time_rate(self) -> Optional[float]:
+        """Logs sent on time ÷ logs due (1.0 = every log on time); None when no log is due yet."""
+        return round(self.logs_on_time / self.logs_due, 4) if self.logs_due > 0 else None
+
     def as_dict(self) -> dict:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["kit_hours"] = round(self.kit_hours, 2)
         out.update(recorded_per_kit_hour=self.recorded_per_kit_hour,
-                   expected_reached_share=self.expected_reached_share)
+                   expected_reached_share=self.expected_reached_share, logs_on_time=self.logs_on_time,
+                   on_time_rate=self.on_time_rate)
         return out
 
 
@@ -557,21 +634,25 @@ def _date_range(date_from, date_to, default_days: int) -> tuple[date, date]:
 def team_figures(user, date_from=None, date_to=None, region_kode: Optional[str] = None,
                  now: Optional[datetime] = None) -> list[TeamFigures]:
     """Per team, over the sessions dated in [date_from, date_to] inside the area (default: the user's scope,
-    last 28 days): sessions planned / open / done / cancelled, logs overdue, recorded, recorded per
-    kit-hour and the share of expected turnout reached. Teams of offices in the area with no session
-    appear with zeros. Ordered by team name. Three queries (the sums are cached until a session, log,
-    known-away or region row changes; overdue is counted afresh)."""
+    last 28 days): sessions planned / open / done / cancelled, logs overdue, logs sent and sent late, the
+    on-time rate, recorded, recorded per kit-hour and the share of expected turnout reached. Teams of
+    offices in the area with no session appear with zeros. Ordered by team name. Four queries (the sums
+    are cached until a session, log, known-away or region row changes; overdue is counted afresh).
+
+    A log is late when it was first stored more than LATE_LOG_HOURS after its session ended
+    (field.rules.sent_late); logs due = logs sent + open sessions without a log LATE_LOG_HOURS after their
+    end; on-time rate = (logs sent − late) ÷ logs due."""
     area = resolve_area(user, region_kode)
     date_from, date_to = _date_range(date_from, date_to, 28)
+    late_hours = float(_setting("LATE_LOG_HOURS", 24))
     RS = RecordingSession
     in_period = sa.and_(RS.date >= date_from, RS.date <= date_to, _session_area_condition(area))
-    totals = rq.cached(("teams", area.kode, area.synthetic, date_from, date_to),
-                       lambda: _team_totals(in_period, date_from, date_to),
-                       also=(RecordingSession,))
-    # Overdue depends on the clock, not only on the data: counted apart, never cached (few rows: open
-    # sessions in the past, read from the (status, date) index).
-    overdue = dict(db.session.execute(sa.select(RS.team_id, sa.func.count()).where(
-        in_period, _overdue_condition(now)).group_by(RS.team_id)).all())
+    totals, timeliness = rq.cached(
+        ("teams", area.kode, area.synthetic, date_from, date_to, late_hours),
+        lambda: (_team_totals(in_period, date_from, date_to),
+                 _team_log_timeliness(in_period, date_from, date_to, late_hours)),
+        also=(RecordingSession,))
+    overdue = _team_missing_logs(in_period, now, late_hours)
     office_cond = sa.true() if area.kode is None else sa.or_(Team.office_kode == area.kode,
                                                              Team.office_kode.like(area.kode + ".%"))
     teams = db.session.execute(sa.select(Team.id, Team.nama, Team.office_kode).where(
@@ -580,8 +661,11 @@ def team_figures(user, date_from=None, date_to=None, region_kode: Optional[str] 
     out = []
     for team_id, nama, office in teams:
         t = totals.get(team_id)
-        f = TeamFigures(team_id=team_id, nama=nama, office_kode=office,
-                        logs_overdue=int(overdue.get(team_id, 0)))
+        missing_overdue, missing_late = overdue.get(team_id, (0, 0))
+        sent, late = timeliness.get(team_id, (0, 0))
+        f = TeamFigures(team_id=team_id, nama=nama, office_kode=office, logs_overdue=int(missing_overdue or 0),
+                        logs_sent=int(sent or 0), logs_late=int(late or 0),
+                        logs_due=int(sent or 0) + int(missing_late or 0))
         if t:
             (f.sessions_planned, f.sessions_open, f.sessions_done, f.sessions_cancelled,
              f.recorded) = (int(v or 0) for v in t[:5])
@@ -617,6 +701,57 @@ def _team_totals(in_period, date_from: date, date_to: date) -> dict:
                                TL.session_date >= date_from, TL.session_date <= date_to))
         .where(in_period).group_by(team))
     return {row[0]: tuple(row[1:]) for row in db.session.execute(stmt)}
+
+
+def _team_missing_logs(in_period, now: Optional[datetime], late_hours: float) -> dict:
+    """{team_id: (overdue, missing after late_hours)}: open sessions without a log that ended more than
+    OVERDUE_LOG_HOURS (the overdue figure) and more than LATE_LOG_HOURS ago (due, not sent on time).
+
+    Depends on the clock, not only on the data: counted afresh, never cached (few rows: open sessions in
+    the past, read from the (status, date) index)."""
+    RS = RecordingSession
+    now_local = (now or clock.utcnow()).astimezone(local_tz())
+    overdue_hours = float(_setting("OVERDUE_LOG_HOURS", 24))
+    overdue = _session_end_before(now_local - timedelta(hours=overdue_hours))
+    missing = _session_end_before(now_local - timedelta(hours=late_hours))
+    stmt = (sa.select(RS.team_id, sa.func.sum(sa.case((overdue, 1), else_=0)),
+                      sa.func.sum(sa.case((missing, 1), else_=0)))
+            .where(in_period, _rare(RS.status.in_(OPEN_STATUSES)), _no_log(),
+                   _session_end_before(now_local - timedelta(hours=min(overdue_hours, late_hours))))
+            .group_by(RS.team_id))
+    return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in db.session.execute(stmt)}
+
+
+def _logged_late(hours: float):
+    """SQL: the turnout log was first stored more than `hours` after its session's last day ended in the
+    office zone (the database form of outreach.field.rules.sent_late)."""
+    RS, TL = RecordingSession, TurnoutLog
+    last_day = sa.func.coalesce(RS.end_date, RS.date, type_=sa.Date)
+    if db.session.get_bind().dialect.name == "postgresql":
+        ended = sa.func.timezone(local_tz().key, last_day + RS.end_time)
+        return TL.created_at > ended + sa.literal(timedelta(hours=hours), sa.Interval())
+    # SQLite keeps times as UTC text and knows no zones: the office zone's offset (Indonesia has no
+    # daylight saving) takes the local end to UTC.
+    offset = local_tz().utcoffset(datetime(2000, 1, 1)).total_seconds() / 60
+    shift = round(hours * 60 - offset)
+    ended_plus = sa.func.datetime(sa.func.printf("%s %s", last_day, RS.end_time), f"{shift:+d} minutes")
+    return sa.func.datetime(TL.created_at) > ended_plus
+
+
+def _team_log_timeliness(in_period, date_from: date, date_to: date, late_hours: float) -> dict:
+    """{team_id: (logs sent, logs sent late)} over the period's sessions that have a log.
+
+    Reads the logged sessions' rows and their logs' rows (the first store time and the session's end are
+    in no index): one pass over the period's logs only, not its other sessions. The result does not
+    depend on the clock, so it is cached with the totals."""
+    RS, TL = RecordingSession, TurnoutLog
+    team = (RS.team_id + sa.literal_column("0")).label("team")
+    stmt = (sa.select(team, sa.func.count(), sa.func.sum(sa.case((_logged_late(late_hours), 1), else_=0)))
+            .select_from(TL)
+            .join(RS, sa.and_(RS.id == TL.session_id, RS.date == TL.session_date))
+            .where(TL.session_date >= date_from, TL.session_date <= date_to, in_period)
+            .group_by(team))
+    return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in db.session.execute(stmt)}
 
 
 # ---------------------------------------------------------------- pemilih pemula
@@ -720,35 +855,102 @@ def _pemilih_pemula_rows(area: Area, today: date, cutoff: date, school_limit: Op
 
 # ---------------------------------------------------------------- forecast
 
-def _pace_rows(area: Area, level: str, today: date, weeks: int) -> tuple[dict, dict]:
-    """Figures of every area of `level` inside `area`, and {kode: (recorded, sessions)} of their logs
-    in the last `weeks` weeks (session dates after today − 7·weeks, up to today)."""
+_LOG_COLUMN = {"provinsi": TurnoutLog.provinsi_kode, "kabupaten": TurnoutLog.kabupaten_kode,
+               "kecamatan": TurnoutLog.kecamatan_kode, "desa": TurnoutLog.desa_kode}
+
+
+def _level_figures_in(area: Area, level: str) -> dict[str, AreaFigures]:
+    """The figures of every region of `level` inside `area` (the area itself at its own level)."""
     bundle = area_bundle(area)
     if area.kode is not None and area.level == level:
-        figures = {area.kode: bundle.own}
-    elif level in bundle:
-        figures = bundle.level(level)
-    else:
-        figures = level_figures(level, within=area.kode)
-    column = {"provinsi": TurnoutLog.provinsi_kode, "kabupaten": TurnoutLog.kabupaten_kode,
-              "kecamatan": TurnoutLog.kecamatan_kode, "desa": TurnoutLog.desa_kode}[level]
+        return {area.kode: bundle.own}
+    if level in bundle:
+        return bundle.level(level)
+    return level_figures(level, within=area.kode)
+
+
+def _window_logs(area: Area, level: str, since: date, today: date) -> dict[str, tuple[int, int]]:
+    """{kode: (recorded, sessions)} of the logs dated in (since, today] of the areas of `level` in `area`."""
+    column = _LOG_COLUMN[level]
     if level == "kecamatan" and _covers_every_log(area):
         # Grouping by an expression keeps SQLite from skip-scanning the (kecamatan_kode, session_date) index
         # and visiting the table for every log: one range of (session_date, kecamatan_kode, recorded_total)
         # reads the whole window instead.
         column = sa.func.substr(TurnoutLog.kecamatan_kode, 1, 8)
-    since = today - timedelta(days=7 * weeks)
     memo = _memo()
     key = ("pace", area.kode, level, since, today)
     if memo is not None and key in memo:
-        return figures, memo[key]
+        return memo[key]
     stmt = (sa.select(column, sa.func.sum(TurnoutLog.recorded_total), sa.func.count())
             .where(_log_area_condition(area), TurnoutLog.session_date > since, TurnoutLog.session_date <= today)
             .group_by(column))
-    pace = {kode: (int(rec or 0), int(n or 0)) for kode, rec, n in db.session.execute(stmt)}
+    out = {kode: (int(rec or 0), int(n or 0)) for kode, rec, n in db.session.execute(stmt)}
     if memo is not None:
-        memo[key] = pace
-    return figures, pace
+        memo[key] = out
+    return out
+
+
+def _history_points(area: Area, level: str, codes: list[str], today: date) -> dict[str, list[tuple]]:
+    """{kode: [(date, backlog), ...]} of the areas `codes` (of `level`, inside `area`) before today: their
+    official SIAK counts and nightly snapshots (a snapshot wins over a SIAK count of the same date)."""
+    from outreach.regions import history
+
+    condition = _area_condition(area) if area.kode is not None else sa.true()
+    series = rq.cached(("series", area.kode, level, _series_stamp()),
+                       lambda: history.official_series(level, condition))
+    points: dict[str, dict[date, int]] = {k: {p.as_of: p.backlog for p in series.get(k, []) if p.as_of < today}
+                                          for k in codes}
+    S = CoverageSnapshot
+    for i in range(0, len(codes), 900):
+        chunk = codes[i:i + 900]
+        for kode, day, backlog in db.session.execute(
+                sa.select(S.region_kode, S.date, S.backlog).where(S.region_kode.in_(chunk), S.date < today)):
+            points.setdefault(kode, {})[day] = int(backlog)
+    return {k: sorted(v.items()) for k, v in points.items()}
+
+
+def _fallback_per_session(area: Area, level: str, since: date, today: date) -> dict[str, Optional[float]]:
+    """People per logged session in the window, per kabupaten and per province of the logs in `area`:
+    an area's fallback when it has no logged session of its own (the kabupaten's for kecamatan and desa,
+    the province's for kabupaten and province), the same whichever level asks."""
+    out: dict[str, Optional[float]] = {}
+    for column in (TurnoutLog.kabupaten_kode, TurnoutLog.provinsi_kode):
+        for kode, rec, n in db.session.execute(
+                sa.select(column, sa.func.sum(TurnoutLog.recorded_total), sa.func.count())
+                .where(TurnoutLog.session_date > since, TurnoutLog.session_date <= today,
+                       _fallback_condition(area, column)).group_by(column)):
+            out[kode] = (int(rec or 0) / int(n)) if n and rec else None
+    return out
+
+
+def _fallback_condition(area: Area, column):
+    """The logs of the kabupaten (or province) around `area`, so its areas' fallback is theirs."""
+    if area.kode is None:
+        return sa.true()
+    outer = area.kode[:5] if area.level in ("kecamatan", "desa") else area.kode[:2]
+    return TurnoutLog.kabupaten_kode == outer if len(outer) == 5 else TurnoutLog.provinsi_kode == outer
+
+
+def _fallback_key(kode: str, level: str) -> str:
+    return kode[:5] if level in ("kecamatan", "desa") else kode[:2]
+
+
+def _pace_inputs(area: Area, level: str, today: date, weeks: int) -> dict[str, fc.PaceInput]:
+    """{kode: PaceInput} of every area of `level` inside `area` with official figures."""
+    figures = {k: f for k, f in _level_figures_in(area, level).items() if f.wajib_ktp is not None}
+    since = today - timedelta(days=7 * weeks)
+    logs = _window_logs(area, level, since, today)
+    history = _history_points(area, level, sorted(figures), today)
+    fallback = _fallback_per_session(area, level, since, today)
+    out = {}
+    for kode, f in figures.items():
+        start = fc.start_point(history.get(kode, []), today, weeks)
+        recorded, sessions = logs.get(kode, (0, 0))
+        out[kode] = fc.PaceInput(kode=kode, nama=f.nama, reachable_backlog=f.reachable_backlog or 0,
+                                 recorded_in_window=recorded, sessions_in_window=sessions, backlog_now=f.backlog,
+                                 backlog_then=start[1] if start else None, since=start[0] if start else None,
+                                 fallback_per_session=fallback.get(_fallback_key(kode, level)))
+    return out
 
 
 def _forecast_level(area: Area, level: Optional[str]) -> str:
@@ -761,12 +963,14 @@ def _forecast_level(area: Area, level: Optional[str]) -> str:
 
 def forecast_for(user, region_kode: Optional[str] = None, weeks: Optional[int] = None, deadline=None,
                  level: Optional[str] = None, today: Optional[date] = None) -> dict:
-    """Forecast, per kecamatan of the area (per desa inside one desa), of when the reachable backlog reaches
-    zero at the pace of the last `weeks` weeks of logs (setting FORECAST_WEEKS), flagged against
+    """Forecast, for the area itself and per kecamatan of it (per desa inside a kecamatan or desa), of when
+    the reachable backlog reaches zero, one engine at every level (outreach.coverage.forecast: the pace of
+    the backlog's fall over the last `weeks` weeks of its history, setting FORECAST_WEEKS), flagged against
     `deadline` (setting COVERAGE_DEADLINE; none: no flags). A deadline in the past or weeks < 1 raise BadInput.
 
-    Returns {"area": Area, "level", "today", "weeks", "deadline", "items": [forecast.AreaForecast]
-    (those missing the deadline first), "summary": dict}."""
+    Returns {"area": Area, "region": forecast.AreaForecast of the area itself (None without official
+    figures), "level", "today", "weeks", "deadline", "items": [forecast.AreaForecast] (those missing the
+    deadline first), "summary": dict}. An item equals the `region` answer of that child asked on its own."""
     area = resolve_area(user, region_kode)
     today = today or local_today()
     if weeks is None or weeks == "":
@@ -785,12 +989,14 @@ def forecast_for(user, region_kode: Optional[str] = None, weeks: Optional[int] =
     key = ("forecast", area.kode, area.synthetic, level, today, weeks, deadline)
     if memo is not None and key in memo:
         return memo[key]
-    figures, pace = _pace_rows(area, level, today, weeks)
-    rows = [fc.PaceInput(kode=f.kode, nama=f.nama, reachable_backlog=f.reachable_backlog or 0,
-                         recorded_in_window=pace.get(f.kode, (0, 0))[0], sessions_in_window=pace.get(f.kode, (0, 0))[1])
-            for f in figures.values() if f.wajib_ktp is not None]
-    items = fc.forecast(rows, today, weeks, deadline)
-    result = {"area": area, "level": level, "today": today, "weeks": weeks, "deadline": deadline,
+    rows = _pace_inputs(area, level, today, weeks)
+    items = fc.forecast(rows.values(), today, weeks, deadline)
+    own = None
+    if area.kode is not None and not area.synthetic:
+        own_rows = rows if level == area.level else _pace_inputs(area, area.level, today, weeks)
+        if area.kode in own_rows:
+            own = fc.forecast_area(own_rows[area.kode], today, weeks, deadline)
+    result = {"area": area, "region": own, "level": level, "today": today, "weeks": weeks, "deadline": deadline,
               "items": items, "summary": fc.summary(items)}
     if memo is not None:
         memo[key] = result

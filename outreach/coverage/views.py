@@ -30,9 +30,9 @@ from outreach.coverage import forecast as fc
 from outreach.coverage import queries
 from outreach.extensions import db
 from outreach.models import Region
-from outreach.models.field import NOT_RECORDED_REASONS, RECORDED_GROUPS
 from outreach.models.regions import AWAY_REASONS, LEVELS
 from outreach.security import roles_required, user_scope_kode
+from outreach import vocab
 
 bp = Blueprint("coverage", __name__)
 
@@ -156,7 +156,7 @@ def chart_formatters() -> dict:
 
 def status_labels() -> dict:
     return {fc.DONE: _("Sudah nol"), fc.ON_TRACK: _("Sesuai jadwal"), fc.LATE: _("Terlambat"),
-            fc.STALLED: _("Macet (tanpa laporan)")}
+            fc.STALLED: _("Macet (belum rekam tidak turun)")}
 
 
 def session_status_labels() -> dict:
@@ -187,8 +187,10 @@ def crumbs_for(area) -> list[dict]:
 # ---------------------------------------------------------------- charts of the pages
 
 def trend_chart(points: list[dict], title: str, markers: Iterable[charts.Marker] = (), width: int = 760):
+    # A SIAK point knows no known away or refusers of its date: the reachable line skips it.
     series = [charts.Series(_("Belum rekam (backlog)"), [(p["date"], p["backlog"]) for p in points]),
-              charts.Series(_("Backlog terjangkau"), [(p["date"], p["reachable_backlog"]) for p in points])]
+              charts.Series(_("Backlog terjangkau"), [(p["date"], p["reachable_backlog"]) for p in points
+                                                      if p["reachable_backlog"] is not None])]
     return charts.line_chart(series, title=title, markers=markers, testid="trend-chart", width=width,
                              desc=_("Belum rekam dan backlog terjangkau per tanggal."),
                              empty_text=_("Belum ada titik data pada rentang ini."), **chart_formatters())
@@ -264,7 +266,8 @@ def forecast_bars(items, deadline: Optional[date], today: date, parents: Optiona
 
 def projection_chart(points: list[dict], own, deadline: Optional[date], today: date):
     """Reachable backlog so far, and the straight line at the current pace down to zero."""
-    history = charts.Series(_("Backlog terjangkau"), [(p["date"], p["reachable_backlog"]) for p in points])
+    history = charts.Series(_("Backlog terjangkau"), [(p["date"], p["reachable_backlog"]) for p in points
+                                                      if p["reachable_backlog"] is not None])
     series = [history]
     if own is not None and own.reachable_backlog > 0 and own.finish_date is not None:
         end = own.finish_date
@@ -294,7 +297,9 @@ def dashboard_context(user, kode: Optional[str]) -> dict:
     trend = queries.trend_points(user, k)
     context["trend"] = trend
     context["trend_table"] = weekly_points(trend)
-    context["trend_chart"] = trend_chart(trend, _("Tren belum rekam, %(n)s hari terakhir", n=queries.TREND_DEFAULT_DAYS))
+    title = _("Tren belum rekam sejak %(date)s", date=format_date(trend[0]["date"], "d MMM yyyy")) if trend else \
+        _("Tren belum rekam")
+    context["trend_chart"] = trend_chart(trend, title)
     level = ranking_level(area)
     context["ranking_level"] = level
     context["weeks"] = queries.forecast_weeks()
@@ -444,14 +449,13 @@ def forecast(kode: str):
     try:
         result = queries.forecast_for(current_user, kode, weeks=raw_weeks or None, deadline=deadline,
                                       level=ranking_level(area) or "desa", today=today)
-        own = queries.forecast_for(current_user, kode, weeks=result["weeks"], deadline=result["deadline"],
-                                   level=area.level, today=today)["items"]
-        points = queries.trend_points(current_user, kode, today - timedelta(days=7 * result["weeks"]), today)
+        own = result["region"]
+        since = own.pace_since if own is not None and own.pace_since else today - timedelta(days=7 * result["weeks"])
+        points = queries.trend_points(current_user, kode, since, today)
     except queries.RegionNotFound:
         abort(404)
     except queries.BadInput as exc:
         return _bad_input_page("coverage/forecast.html", exc.message, **context)
-    own = own[0] if own else None
     parents = parent_names(area, [f.kode for f in result["items"]])
     return render_template("coverage/forecast.html", **dict(
         context, result=result, own=own, items=result["items"], summary=result["summary"], parents=parents,
@@ -471,14 +475,16 @@ def _default_deadline() -> Optional[date]:
 # Sort keys of the team table: "behind" is who is behind first (the dashboard's order); the others are
 # TeamFigures attributes ("office" the office's name). "-" before a key sorts descending.
 TEAM_SORT_KEYS = ("behind", "nama", "office", "sessions_planned", "sessions_open", "sessions_done",
-                  "sessions_cancelled", "logs_overdue", "recorded", "recorded_per_kit_hour", "expected_reached_share")
+                  "sessions_cancelled", "logs_overdue", "logs_late", "on_time_rate", "recorded",
+                  "recorded_per_kit_hour", "expected_reached_share")
 
 
 def team_behind_key(team) -> tuple:
-    """Who is behind first: most overdue logs, then the lowest share of the expected turnout reached
-    (teams with no logged session after those with one), then the name."""
-    share = team.expected_reached_share
-    return (-team.logs_overdue, share is None, share or 0.0, team.nama.lower())
+    """Who is behind first: most overdue logs, then the lowest on-time rate of the logs due (no log due
+    yet counts as all on time), then the lowest share of the expected turnout reached (teams with no
+    logged session after those with one), then the name."""
+    share, rate = team.expected_reached_share, team.on_time_rate
+    return (-team.logs_overdue, 1.0 if rate is None else rate, share is None, share or 0.0, team.nama.lower())
 
 
 def sort_teams(teams: list, sort: str, offices: Optional[dict] = None) -> list:
@@ -517,12 +523,18 @@ def team_totals(teams: list) -> dict:
     """The column sums of the team table; the rates from the sums (not an average of rates)."""
     out = {k: sum(getattr(t, k) for t in teams) for k in (
         "sessions_planned", "sessions_open", "sessions_done", "sessions_cancelled", "logs_overdue", "recorded",
-        "kit_hours", "expected_turnout_done")}
+        "kit_hours", "expected_turnout_done", "logs_sent", "logs_late", "logs_due")}
+    out["on_time_rate"] = (out["logs_sent"] - out["logs_late"]) / out["logs_due"] if out["logs_due"] > 0 else None
     out["recorded_per_kit_hour"] = out["recorded"] / out["kit_hours"] if out["kit_hours"] > 0 else None
     out["expected_reached_share"] = (out["recorded"] / out["expected_turnout_done"]
                                      if out["expected_turnout_done"] > 0 else None)
     out["teams_overdue"] = sum(1 for t in teams if t.logs_overdue)
     return out
+
+
+def late_log_hours() -> float:
+    """LATE_LOG_HOURS: after this many hours past its session's end a log counts as late."""
+    return float(current_app.config.get("LATE_LOG_HOURS") or 24)
 
 
 def office_names(teams: list) -> dict:
@@ -575,6 +587,9 @@ def team_columns() -> list:
             C("date_to", _("Sampai tanggal"), "date", 12), C("sessions_planned", _("Sesi"), "int"),
             C("sessions_open", _("Belum terlaksana"), "int"), C("sessions_done", _("Selesai"), "int"),
             C("sessions_cancelled", _("Batal"), "int"), C("logs_overdue", _("Laporan terlambat"), "int"),
+            C("logs_sent", _("Laporan masuk"), "int"), C("logs_late", _("Laporan dikirim terlambat"), "int"),
+            C("logs_due", _("Laporan wajib masuk"), "int"),
+            C("on_time_percent", _("Persen laporan tepat waktu"), "float"),
             C("recorded", _("Terekam"), "int"), C("kit_hours", _("Alat-jam"), "float"),
             C("recorded_per_kit_hour", _("Terekam per alat-jam"), "float"),
             C("expected_turnout_done", _("Perkiraan hadir (sesi yang dilaporkan)"), "int"),
@@ -585,8 +600,10 @@ def team_rows(teams: list, offices: dict, date_from: date, date_to: date) -> Ite
     for t in teams:
         row = t.as_dict()
         share = t.expected_reached_share
+        rate = t.on_time_rate
         row.update(office=offices.get(t.office_kode, ""), date_from=date_from, date_to=date_to,
-                   expected_reached_percent=None if share is None else round(share * 100, 1))
+                   expected_reached_percent=None if share is None else round(share * 100, 1),
+                   on_time_percent=None if rate is None else round(rate * 100, 1))
         yield row
 
 
@@ -635,7 +652,7 @@ def teams(kode: str):
         return _bad_input_page("coverage/teams.html", exc.message, **context)
     behind = rows if args["sort"] == "behind" else sorted(rows, key=team_behind_key)
     return render_template("coverage/teams.html", **dict(
-        context, teams=rows, offices=offices, totals=team_totals(rows),
+        context, teams=rows, offices=offices, totals=team_totals(rows), late_hours=late_log_hours(),
         sessions_url=team_sessions_url, chart=team_chart(behind, args["date_from"], args["date_to"],
                                                          limit=TEAM_CHART_LIMIT)))
 
@@ -741,22 +758,15 @@ def _export_data(area, dataset: str, file_format: str = "csv"):
 
 
 def _away_labels() -> dict:
-    from outreach.templating import away_reason_labels
-    labels = away_reason_labels()
-    return {r: labels.get(r, r) for r in AWAY_REASONS}
+    return vocab.away_reason_labels()
 
 
 def _group_labels() -> dict:
-    from outreach.planning.service import target_group_labels
-    labels = target_group_labels()
-    return {g: labels.get(g, g) for g in RECORDED_GROUPS}
+    return vocab.recorded_group_labels()
 
 
 def _not_recorded_labels() -> dict:
-    labels = {"tidak_ditemukan_siak": _("Data tidak ditemukan di SIAK"), "sudah_rekam": _("Ternyata sudah rekam"),
-              "belum_cukup_umur": _("Belum cukup umur"), "gangguan_alat_jaringan": _("Gangguan alat atau jaringan"),
-              "tidak_bersedia": _("Tidak bersedia")}
-    return {r: labels.get(r, r) for r in NOT_RECORDED_REASONS}
+    return vocab.not_recorded_labels()
 
 
 def _area_rows(rows) -> Iterator[dict]:

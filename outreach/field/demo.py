@@ -116,7 +116,8 @@ def _log_values(s: RecordingSession, rng: random.Random, tz) -> tuple[dict, date
                          "gangguan_alat_jaringan": rng.choice((0, 0, 0, 2, 5)), "tidak_bersedia": rng.randint(0, 2)},
         # Residents the team learned are away: they add to the desa's known-away counts (seed-demo
         # creates those rows once and leaves them alone afterwards).
-        "away": {"luar_negeri": rng.randint(0, 3), "luar_daerah": rng.randint(0, 4),
+        "away": {"luar_negeri": rng.randint(0, 3), "bekerja_luar_daerah": rng.randint(0, 3),
+                 "sekolah_luar_daerah": rng.randint(0, 2),
                  "pindah_meninggal": rng.randint(0, 2), "lainnya": rng.choice((0, 0, 1))},
         "started_at": started.isoformat(), "ended_at": ended.isoformat(), "kit_ids": kit_ids,
         "notes": rng.choice(("", "", "Listrik sempat padam 20 menit.", "Banyak warga bekerja; datang sore.",

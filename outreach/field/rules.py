@@ -8,6 +8,8 @@
     kit_capacity(kits, hours, rate, tolerance)  the most the kits could record (above it: confirm)
     request_fingerprint(session_id, body)       SHA-256 of the canonical body (idempotent replays)
     correction_deadline(created_at, hours)      until when the team may correct its log
+    sent_late(first_stored_at, last_day, end, tz, hours)   a log sent over LATE_LOG_HOURS after its session
+    parse_correction_reason(value)              the optional reason of a correction -> (text, error)
 
 Error keys are the JSON names, nested with a dot: {"recorded.umum": "...", "recorded_by_sex": "..."}.
 Messages are Indonesian msgids; callers pass their gettext as `_` (default: plain % formatting).
@@ -25,7 +27,7 @@ from typing import Any, Callable, Mapping, Optional
 from outreach.models.field import (IDEMPOTENCY_KEY_MAX_CHARS, LOG_NOTES_MAX_CHARS, NOT_RECORDED_REASONS,
                                    RECORDED_GROUPS, SEXES, away_column, not_recorded_column, recorded_column,
                                    sex_column)
-from outreach.models.regions import AWAY_REASONS
+from outreach.models.regions import AWAY_REASONS, LEGACY_AWAY_REASONS
 
 # One count above this is a typing slip, not a session (and keeps every figure far from integer overflow).
 MAX_COUNT = 10_000
@@ -45,9 +47,11 @@ INPUT_KEYS = frozenset(FAMILIES) | {"recorded_total", "started_at", "ended_at", 
 READ_ONLY_KEYS = frozenset({"id", "session_id", "not_recorded_total", "away_total", "over_capacity_confirmed",
                             "created_by", "created_by_name", "created_at", "updated_by", "updated_by_name",
                             "updated_at", "correction_deadline", "session_date", "desa_kode", "kecamatan_kode",
-                            "kabupaten_kode", "provinsi_kode", "capacity"})
+                            "kabupaten_kode", "provinsi_kode", "capacity", "history"})
 REQUIRED_ON_CREATE = ("recorded", "recorded_by_sex", "started_at", "ended_at")
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"[A-Za-z0-9._:\-]{1,%d}" % IDEMPOTENCY_KEY_MAX_CHARS)
+# Why a log was corrected (optional; kept on the correction's audit entry).
+CORRECTION_REASON_MAX_CHARS = 500
 
 
 def _plain(message: str, **variables) -> str:
@@ -160,6 +164,17 @@ def parse_count(value, _: Callable[..., str] = _plain) -> tuple[Optional[int], O
     return n, None
 
 
+def _current_away_names(raw: Mapping) -> dict:
+    """Away counts under today's reasons: an older name (a log queued on a phone before the reasons were
+    split) is taken as its successor, added to what the same log gives under the new name."""
+    out: dict = {}
+    for name, value in raw.items():
+        new = LEGACY_AWAY_REASONS.get(name, name) if isinstance(name, str) else name
+        both_counts = all(isinstance(v, int) and not isinstance(v, bool) for v in (out.get(new), value))
+        out[new] = out[new] + value if new in out and both_counts else value
+    return out
+
+
 def _parse_family(key: str, raw, base: Optional[dict], errors: dict, _) -> Optional[dict]:
     names, _column = FAMILIES[key]
     if raw is None:
@@ -169,6 +184,8 @@ def _parse_family(key: str, raw, base: Optional[dict], errors: dict, _) -> Optio
         return None
     out = dict(base) if base is not None else {name: 0 for name in names}
     ok = True
+    if key == "away":
+        raw = _current_away_names(raw)
     for name, value in raw.items():
         if name not in names:
             errors[f"{key}.{str(name)[:40]}"] = _("Isian tidak dikenal; pilihan: %(names)s.", names=", ".join(names))
@@ -181,6 +198,22 @@ def _parse_family(key: str, raw, base: Optional[dict], errors: dict, _) -> Optio
         else:
             out[name] = n
     return out if ok else None
+
+
+def parse_correction_reason(value, _: Callable[..., str] = _plain) -> tuple[Optional[str], Optional[str]]:
+    """The reason given for a correction: optional text up to CORRECTION_REASON_MAX_CHARS, without NUL
+    characters (null or "" is no reason). Returns (reason, None) or (None, message)."""
+    if value is None:
+        return "", None
+    if not isinstance(value, str):
+        return None, _("Alasan koreksi harus berupa teks.")
+    if "\x00" in value:
+        return None, _("Alasan koreksi memuat karakter NUL (kode 0) yang tidak diizinkan; ketik ulang alasannya.")
+    text = value.strip()
+    if len(text) > CORRECTION_REASON_MAX_CHARS:
+        return None, _("Alasan koreksi terlalu panjang: %(length)s karakter, paling banyak %(limit)s.",
+                       length=_number(len(text)), limit=_number(CORRECTION_REASON_MAX_CHARS))
+    return text, None
 
 
 def parse_moment(value, first_day: date, tz: tzinfo, label: str,
@@ -280,6 +313,8 @@ def parse_log(data: Mapping[str, Any], facts: SessionFacts, tz: tzinfo, *, base:
             notes = ""
         elif not isinstance(raw, str):
             errors["notes"] = _("Catatan harus berupa teks.")
+        elif "\x00" in raw:  # PostgreSQL text cannot hold it
+            errors["notes"] = _("Catatan memuat karakter NUL (kode 0) yang tidak diizinkan; ketik ulang catatannya.")
         elif len(raw) > LOG_NOTES_MAX_CHARS:
             errors["notes"] = _("Catatan terlalu panjang: %(length)s karakter, paling banyak %(limit)s.",
                                 length=_number(len(raw)), limit=_number(LOG_NOTES_MAX_CHARS))
@@ -397,6 +432,18 @@ def check_can_log(facts: SessionFacts, settings: Settings, now: datetime,
                              "dikirim setelah sesi dimulai.", day=local.date().isoformat(),
                              hour=local.strftime("%H.%M"), tz=settings.tz_label)}
     return {}
+
+
+def late_after(last_day: date, end: time, tz: tzinfo, hours: float) -> datetime:
+    """When a session's log becomes late (aware, UTC): `hours` (LATE_LOG_HOURS) after the session's last
+    day ended in the office zone `tz`."""
+    return (datetime.combine(last_day, end, tzinfo=tz) + timedelta(hours=hours)).astimezone(timezone.utc)
+
+
+def sent_late(first_stored_at: datetime, last_day: date, end: time, tz: tzinfo, hours: float) -> bool:
+    """True when a log first stored at `first_stored_at` came more than `hours` after its session ended.
+    (outreach.coverage.queries counts the same in SQL for the team figures.)"""
+    return as_utc(first_stored_at) > late_after(last_day, end, tz, hours)
 
 
 def correction_deadline(created_at: datetime, hours: float) -> datetime:

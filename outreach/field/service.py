@@ -21,7 +21,8 @@ pemilih_pemula_recorded and the session's status selesai are committed together,
         log, created=False (API 200), nothing moves again. The same key with another body:
         IdempotencyKeyReused (422). The session already has a log (another key): LogExists (409, use PATCH).
     correct_log(user, session_id, data, expected_version, now=None) -> CorrectionResult(log, changed)
-        a correction of the fields present in `data` (inside a count family only the keys sent).
+        a correction of the fields present in `data` (inside a count family only the keys sent), with an
+        optional `reason` (text, kept on the correction's audit entry; see rules.parse_correction_reason).
         `expected_version` is the `version` the client read; another version: StaleLog (409) carrying
         the current log, unless the correction asks for exactly the values already stored (a retried
         correction: answered with the stored log, changed=False). Only the difference moves the figures.
@@ -502,6 +503,13 @@ def _move_figures(session: RecordingSession, old: Optional[Mapping], new: Mappin
     return moved
 
 
+def _share_out_again(session: RecordingSession) -> None:
+    """The log moved the desa's (and a school's) pool: the open sessions there get their shares again."""
+    from outreach.ledger import operations as ledger
+
+    ledger.reallocate_session(session)
+
+
 def _replayed(key: str, fingerprint: str, session_id: int) -> Optional[TurnoutLog]:
     """The log first stored with `key` when this request repeats it; IdempotencyKeyReused when the key
     was used with another body (or for another session); None when the key is new."""
@@ -577,10 +585,9 @@ def save_log(user, session_id: int, data: Mapping[str, Any], idempotency_key: Op
         db.session.flush()
     except IntegrityError:
         return _resolve_race(key, fingerprint, session_id)
-    moved = _move_figures(session, None, columns)
+    _move_figures(session, None, columns)
     changes = rules.changed_columns({}, {k: v for k, v in columns.items() if v not in (0, "", [], False)})
-    record_change(AUDIT_ENTITY, log.id, "create", user.id, changes,
-                  reason=_figures_note(moved))
+    record_change(AUDIT_ENTITY, log.id, "create", user.id, changes).at = now  # the log's own created_at
     if session.status != workflow.SELESAI:
         try:
             planning.mark_finished(session, user, commit=False, by_log=True,
@@ -588,6 +595,8 @@ def save_log(user, session_id: int, data: Mapping[str, Any], idempotency_key: Op
                                           total=log.recorded_total))
         except planning.ValidationFailed as exc:
             _fail(LogValidationFailed(exc.errors))
+    else:
+        _share_out_again(session)
     try:
         db.session.commit()
     except IntegrityError:
@@ -616,12 +625,6 @@ def _resolve_race(key: str, fingerprint: str, session_id: int) -> SaveResult:
     raise IdempotencyKeyReused()
 
 
-def _figures_note(moved: dict) -> str:
-    if not moved:
-        return ""
-    return "; ".join(f"{k} {v:+d}" for k, v in sorted(moved.items()))
-
-
 def _expected_version(raw) -> int:
     if raw is None or raw == "" or isinstance(raw, bool):
         raise LogValidationFailed({"version": _("Kirim versi laporan yang Anda baca (version) agar perubahan dari "
@@ -633,6 +636,24 @@ def _expected_version(raw) -> int:
     if value < 1 or value > 2**31:
         raise LogValidationFailed({"version": _("Versi harus bilangan bulat 1 atau lebih.")})
     return value
+
+
+def _validate_correction(data, session: RecordingSession, now: datetime, log: TurnoutLog
+                         ) -> tuple[str, rules.LogValues]:
+    """(reason, values) of a correction; LogValidationFailed with every message, the reason's included."""
+    reason, reason_error = "", None
+    if isinstance(data, Mapping) and "reason" in data:
+        reason, reason_error = rules.parse_correction_reason(data["reason"], _=_)
+        data = {k: v for k, v in data.items() if k != "reason"}
+    try:
+        values = _validate(data, session, now, base=rules.LogValues.from_columns(log))
+    except LogValidationFailed as exc:
+        if reason_error:
+            exc.errors["reason"] = reason_error
+        raise
+    if reason_error:
+        raise LogValidationFailed({"reason": reason_error})
+    return reason, values
 
 
 def correct_log(user, session_id: int, data: Mapping[str, Any], expected_version=None, *,
@@ -652,7 +673,7 @@ def correct_log(user, session_id: int, data: Mapping[str, Any], expected_version
         deadline = correction_deadline(log).astimezone(log_settings().tz)
         raise NotAllowed(_("Masa koreksi oleh tim sudah lewat (sampai %(when)s). Minta koordinator kecamatan "
                            "untuk mengoreksi laporan ini.", when=deadline.strftime("%Y-%m-%d %H.%M")))
-    values = _validate(data, session, now, base=rules.LogValues.from_columns(log))
+    reason, values = _validate_correction(data, session, now, log)
 
     session = _lock_session(session_id)
     log = _log_of(session_id)
@@ -670,14 +691,15 @@ def correct_log(user, session_id: int, data: Mapping[str, Any], expected_version
     if not changes:
         db.session.rollback()
         return CorrectionResult(_reload(log.id), False)
-    moved = _move_figures(session, old, columns)
+    _move_figures(session, old, columns)
     with db.session.no_autoflush:  # one UPDATE, so `version` goes up by one
         for column, value in columns.items():
             setattr(log, column, value)
         log.kit_hours = _kit_hours(values)
         log.updated_by_id = user.id
         log.updated_at = now
-        record_change(AUDIT_ENTITY, log.id, "update", user.id, changes, reason=_figures_note(moved))
+        record_change(AUDIT_ENTITY, log.id, "update", user.id, changes, reason=reason).at = now  # = updated_at
+    _share_out_again(session)
     try:
         db.session.commit()
     except StaleDataError:

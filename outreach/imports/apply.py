@@ -281,12 +281,18 @@ def _targets(data: bytes, options: ImportOptions, report: ImportReport) -> Optio
                                           "sebagai riwayat saja."), {"n": plan.older}))
 
     def write(batch_id: int) -> None:
+        from outreach.ledger import operations as ledger
+
         if plan.history:
             db.session.execute(sa.insert(TargetCount), [{**h, "batch_id": batch_id} for h in plan.history])
         if plan.region_updates:
             db.session.execute(sa.update(Region), plan.region_updates)
         if plan.site_updates:
             db.session.execute(sa.update(Site), plan.site_updates)
+        # New official figures move the pools: the open sessions there get their shares again.
+        if plan.region_updates or plan.site_updates:
+            ledger.reallocate(desa_kodes=[u["kode"] for u in plan.region_updates],
+                              site_ids=[u["id"] for u in plan.site_updates])
     return write
 
 

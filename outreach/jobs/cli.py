@@ -94,11 +94,17 @@ def register(app):
                 raise click.ClickException(f"--date: '{day}' bukan tanggal; tulis YYYY-MM-DD, mis. 2026-09-15.")
         else:
             target = today
-        if target > today:
-            raise click.ClickException("--date: tanggal snapshot tidak boleh di masa depan.")
-        outcome = run_job("snapshot", datetime.combine(target, time(0, 0), tzinfo=tz), trigger="cli", force=True)
+        from outreach.jobs.snapshot import refusal
+
+        message = refusal(target, today)
+        if message:
+            raise click.ClickException(f"--date: {message}")
+        # A past date is computed as of that date (trigger "backdated"), today's from the figures now.
+        outcome = run_job("snapshot", datetime.combine(target, time(0, 0), tzinfo=tz),
+                          trigger="backdated" if target < today else "cli", force=True)
         click.echo(describe(outcome, tz))
         if target < today and outcome.status == "done":
-            click.echo("Catatan: angka snapshot tanggal lampau diambil dari data saat ini.")
+            click.echo("Catatan: angka tanggal lampau dihitung per tanggal itu (data SIAK dan log sampai hari itu); "
+                       "jumlah warga yang diketahui di luar daerah tidak punya riwayat, jadi memakai angka sekarang.")
         if outcome.status == "failed":
             raise SystemExit(1)

@@ -1,5 +1,7 @@
-"""Weekly digest for managers, from the daily snapshots: backlog change over 7 days, the slowest
-kecamatan, sessions done and logs overdue, and a straight-line forecast. In-app and by e-mail."""
+"""Weekly digest for managers, from the daily snapshots: the backlog's change since the snapshot a week
+before (or the newest one before that; the digest names the dates it really compares), the slowest
+kecamatan, sessions done and logs overdue, and a straight-line forecast that never gives a date already
+past. In-app and by e-mail."""
 from __future__ import annotations
 
 import math
@@ -42,20 +44,34 @@ class Digest:
     slowest: list = field(default_factory=list)  # [(AreaPoint, drop or None)]
     sessions_done: Optional[int] = None
     sessions_overdue: Optional[int] = None
+    today: Optional[date] = None  # the day the digest is sent (default: the snapshot's date)
+
+    @property
+    def days_compared(self) -> Optional[int]:
+        return (self.date - self.prev_date).days if self.prev_date else None
 
     @property
     def weeks_to_zero(self) -> Optional[int]:
-        """At this week's pace; None when the reachable backlog did not fall."""
+        """Weeks from the snapshot's date at the pace between the two snapshots; None when the reachable
+        backlog did not fall."""
         if self.reachable_backlog == 0:
             return 0
-        if self.reachable_change is None or self.reachable_change >= 0:
+        if self.reachable_change is None or self.reachable_change >= 0 or not self.days_compared:
             return None
-        return math.ceil(self.reachable_backlog / -self.reachable_change)
+        weekly = -self.reachable_change * 7 / self.days_compared
+        return math.ceil(self.reachable_backlog / weekly)
+
+    @property
+    def finish_date(self) -> Optional[date]:
+        weeks = self.weeks_to_zero
+        if weeks is None:
+            return None
+        return self.date + timedelta(weeks=weeks)
 
 
 def compute_digest(scope_nama: str, day: date, now: AreaPoint, prev: Optional[AreaPoint],
                    prev_date: Optional[date], kec_now: list[AreaPoint], kec_prev: dict[str, int],
-                   slowest_count: int = 3) -> Digest:
+                   slowest_count: int = 3, today: Optional[date] = None) -> Digest:
     """The digest figures for one scope from its snapshot points (today's and a week before)."""
     def drop_of(p: AreaPoint) -> Optional[int]:
         return kec_prev[p.kode] - p.backlog if p.kode in kec_prev else None
@@ -66,21 +82,27 @@ def compute_digest(scope_nama: str, day: date, now: AreaPoint, prev: Optional[Ar
                   reachable_backlog=now.reachable_backlog,
                   backlog_change=(now.backlog - prev.backlog) if prev else None,
                   reachable_change=(now.reachable_backlog - prev.reachable_backlog) if prev else None,
-                  slowest=[(p, drop_of(p)) for p in lagging[:slowest_count]])
+                  slowest=[(p, drop_of(p)) for p in lagging[:slowest_count]], today=today or day)
 
 
 def digest_text(d: Digest) -> str:
     """The digest as plain text (notification body and e-mail)."""
+    period = {"since": day_label(d.prev_date), "days": d.days_compared} if d.prev_date else {}
+
     def change(value: Optional[int]) -> str:
         if value is None:
-            return _("belum ada pembanding seminggu lalu")
+            return _("belum ada potret pembanding sebelumnya")
         if value < 0:
-            return _("turun %(n)s dalam 7 hari", n=number(-value))
+            return _("turun %(n)s sejak %(since)s (%(days)s hari)", n=number(-value), **period)
         if value > 0:
-            return _("naik %(n)s dalam 7 hari", n=number(value))
-        return _("tidak berubah dalam 7 hari")
+            return _("naik %(n)s sejak %(since)s (%(days)s hari)", n=number(value), **period)
+        return _("tidak berubah sejak %(since)s (%(days)s hari)", **period)
 
-    lines = [_("Ringkasan mingguan %(scope)s per %(day)s", scope=d.scope_nama, day=day_label(d.date)), "",
+    lines = [_("Ringkasan mingguan %(scope)s per %(day)s", scope=d.scope_nama, day=day_label(d.date)), ""]
+    if d.today and (d.today - d.date).days > 1:  # older than last night's
+        lines.append(_("Potret terbaru bertanggal %(day)s; angka sesudahnya belum masuk ringkasan ini.",
+                       day=day_label(d.date)))
+    lines += [
              _("Belum rekam (backlog): %(n)s — %(change)s", n=number(d.backlog), change=change(d.backlog_change)),
              _("Backlog terjangkau: %(n)s — %(change)s", n=number(d.reachable_backlog),
                change=change(d.reachable_change))]
@@ -92,11 +114,14 @@ def digest_text(d: Digest) -> str:
     if weeks == 0:
         lines.append(_("Perkiraan: backlog terjangkau sudah habis."))
     elif weeks is None:
-        lines.append(_("Perkiraan: backlog terjangkau tidak turun minggu ini, sehingga tanggal tuntas belum "
+        lines.append(_("Perkiraan: backlog terjangkau tidak turun dalam periode ini, sehingga tanggal tuntas belum "
                        "dapat diperkirakan."))
+    elif d.today and d.finish_date < d.today:
+        lines.append(_("Perkiraan: dengan laju itu backlog terjangkau seharusnya sudah habis, tetapi potret terbaru "
+                       "(%(day)s) belum menunjukkannya; tanggal tuntas menunggu potret baru.", day=day_label(d.date)))
     else:
-        lines.append(_("Perkiraan: dengan laju minggu ini, backlog terjangkau habis dalam sekitar %(weeks)d "
-                       "minggu (%(day)s).", weeks=weeks, day=day_label(d.date + timedelta(weeks=weeks))))
+        lines.append(_("Perkiraan: dengan laju periode ini, backlog terjangkau habis dalam sekitar %(weeks)d "
+                       "minggu (%(day)s).", weeks=weeks, day=day_label(d.finish_date)))
     if d.slowest:
         lines += ["", _("Kecamatan paling lambat:")]
         for i, (p, drop) in enumerate(d.slowest, start=1):
@@ -176,7 +201,7 @@ def _scope_digest(ctx, scope_kode, scope_nama, level, day_now, day_prev, locale)
     kec_now = _points(day_now, kec_filter)
     kec_prev = {p.kode: p.backlog for p in _points(day_prev, kec_filter)} if day_prev else {}
     d = compute_digest(scope_nama, day_now, now[0], prev[0] if prev else None, day_prev, kec_now, kec_prev,
-                       int(ctx.setting("DIGEST_SLOWEST_COUNT", 3)))
+                       int(ctx.setting("DIGEST_SLOWEST_COUNT", 3)), today=ctx.day)
     d.sessions_done, d.sessions_overdue = _session_counts(scope_col, scope_kode, ctx.day,
                                                           int(ctx.setting("OVERDUE_LOOKBACK_DAYS", 14)))
     with force_locale(locale):

@@ -32,7 +32,8 @@ def admin_jobs():
                            status_colors={"claimed": "secondary", "running": "info", "done": "success",
                                           "failed": "danger"},
                            trigger_labels={"schedule": _("jadwal"), "manual": _("manual (admin)"),
-                                           "cli": _("baris perintah"), "retry": _("ulang otomatis")})
+                                           "cli": _("baris perintah"), "retry": _("ulang otomatis"),
+                                           "backdated": _("tanggal lampau (baris perintah)")})
 
 
 @bp.route("/admin/jobs/<job_name>/jalankan", methods=["POST"])

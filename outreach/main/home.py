@@ -1,4 +1,4 @@
-"""What each role's home page shows."""
+"""What each role's home page shows: the same ledger figures as the dashboard of the user's area."""
 import sqlalchemy as sa
 
 from outreach.extensions import db
@@ -7,15 +7,23 @@ from outreach.security import scope_clause, user_scope_kode
 
 
 def home_context(user) -> dict:
+    from outreach.coverage import queries as coverage
+
     scope = user_scope_kode(user)
-    scope_region = db.session.get(Region, scope) if scope else None
-    desa_q = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Region.wajib_ktp), 0),
-                       sa.func.coalesce(sa.func.sum(Region.sudah_rekam), 0)).where(
-        Region.level == "desa", scope_clause(user, Region))
-    desa_count, wajib, sudah = db.session.execute(desa_q).one()
+    scope_region = db.session.get(Region, scope) if scope and scope != "__none__" else None
+    desa_count = db.session.scalar(sa.select(sa.func.count()).select_from(Region).where(
+        Region.level == "desa", scope_clause(user, Region)))
     site_count = db.session.scalar(sa.select(sa.func.count()).select_from(Site).where(scope_clause(user, Site)))
-    ctx = {"scope_region": scope_region, "desa_count": desa_count, "wajib": wajib, "sudah": sudah,
-           "backlog": wajib - sudah, "site_count": site_count}
+    figures = None
+    if scope != "__none__":
+        try:
+            figures = coverage.coverage(user)["region"]
+        except coverage.CoverageError:
+            figures = None
+    ctx = {"scope_region": scope_region, "desa_count": desa_count, "site_count": site_count, "figures": figures,
+           "wajib": figures.wajib_ktp if figures else None,
+           "sudah": figures.sudah_rekam_estimated if figures else None,
+           "backlog": figures.backlog if figures else None}
     if user.role == "admin":
         ctx["user_count"] = db.session.scalar(sa.select(sa.func.count()).select_from(User))
         ctx["team_count"] = db.session.scalar(sa.select(sa.func.count()).select_from(Team))

@@ -122,7 +122,8 @@ class TurnoutLog(db.Model):
     not_recorded_tidak_bersedia: Mapped[int] = _count()
 
     away_luar_negeri: Mapped[int] = _count()
-    away_luar_daerah: Mapped[int] = _count()
+    away_sekolah_luar_daerah: Mapped[int] = _count()
+    away_bekerja_luar_daerah: Mapped[int] = _count()
     away_pindah_meninggal: Mapped[int] = _count()
     away_lainnya: Mapped[int] = _count()
 

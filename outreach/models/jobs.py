@@ -69,7 +69,7 @@ class Notification(db.Model):
 
 
 class CoverageSnapshot(db.Model):
-    """The coverage figures of one region on one date (the trend chart's points)."""
+    """The ledger of one region on one date (the trend chart's points): every term of its figures."""
     __tablename__ = "coverage_snapshot"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,10 +79,15 @@ class CoverageSnapshot(db.Model):
     sudah_rekam_official: Mapped[int] = mapped_column(sa.Integer)
     official_as_of: Mapped[Optional[date]] = mapped_column(sa.Date)
     recorded_since: Mapped[int] = mapped_column(sa.Integer, default=0)
+    recorded_over_target: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     sudah_rekam_estimated: Mapped[int] = mapped_column(sa.Integer)
     backlog: Mapped[int] = mapped_column(sa.Integer)
     known_away: Mapped[int] = mapped_column(sa.Integer, default=0)
+    known_away_in_backlog: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    menolak: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    menolak_in_backlog: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     reachable_backlog: Mapped[int] = mapped_column(sa.Integer)
+    planned: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (

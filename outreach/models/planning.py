@@ -20,6 +20,11 @@ SESSION_STATUSES = ("rencana", "terkonfirmasi", "selesai", "dibatalkan", "ditund
 TARGET_GROUPS = ("pemilih_pemula", "umum", "lansia_disabilitas")
 # Sessions in these statuses hold their team and kits (a cancelled one frees them).
 ACTIVE_STATUSES = ("rencana", "terkonfirmasi", "ditunda", "selesai")
+# Sessions still to happen (or still waiting for their log): their expected turnout is the planned share.
+OPEN_STATUSES = ("rencana", "terkonfirmasi", "ditunda")
+# The pool a session's expected turnout is drawn from: its desa's reachable backlog, or the pemilih
+# pemula still to record at a school with a counted pool.
+POOLS = ("desa", "sekolah")
 NOTES_MAX_CHARS = 2000
 REASON_MAX_CHARS = 2000
 # A multi-day session spans at most this many days; conflict look-ups rely on it for their date window.
@@ -65,6 +70,8 @@ class RecordingSession(db.Model):
     target_groups: Mapped[list] = mapped_column(sa.JSON, default=list)
     expected_turnout: Mapped[int] = mapped_column(sa.Integer, default=0)
     turnout_reasoning: Mapped[str] = mapped_column(sa.Text, default="")
+    # Where the expected turnout is drawn from (POOLS): set by the ledger with the expected turnout.
+    pool: Mapped[str] = mapped_column(sa.String(10), default="desa", server_default="desa")
     status: Mapped[str] = mapped_column(sa.String(14), default="rencana", index=True)
     confirmed_with: Mapped[str] = mapped_column(sa.String(120), default="")
     confirmed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
@@ -73,6 +80,8 @@ class RecordingSession(db.Model):
     override_reason: Mapped[str] = mapped_column(sa.Text, default="")
     mop_up_of_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("recording_session.id", ondelete="SET NULL"), index=True)
+    # A mop-up's absentees (the people the earlier session missed): its expected turnout never exceeds them.
+    mop_up_absentees: Mapped[Optional[int]] = mapped_column(sa.Integer)
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("app_user.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
@@ -108,6 +117,7 @@ class RecordingSession(db.Model):
         sa.CheckConstraint(
             "status IN ('rencana','terkonfirmasi','selesai','dibatalkan','ditunda')", name="status_valid"),
         sa.CheckConstraint("kind IN ('perekaman','sosialisasi','keduanya')", name="kind_valid"),
+        sa.CheckConstraint("pool IN ('desa','sekolah')", name="pool_valid"),
     )
 
     @property

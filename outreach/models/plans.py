@@ -27,6 +27,8 @@ class PlanProposal(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     accepted_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
     accepted_session_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # What accepting did, kept for the page after a reload: {"created": [...], "refused": [...], "left_out": [...]}
+    accept_outcome: Mapped[Optional[dict]] = mapped_column(sa.JSON)
 
     user = relationship("User")
 

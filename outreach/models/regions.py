@@ -11,8 +11,12 @@ from outreach.extensions import db
 from outreach.models.base import utcnow
 
 LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
-# Reasons a resident is known to be away (not reachable by a local session).
-AWAY_REASONS = ("luar_negeri", "luar_daerah", "pindah_meninggal", "lainnya")
+# Reasons a resident is known to be away (not reachable by a local session): abroad (migrant workers,
+# TKI/PMI), studying outside the region, working outside the region, moved away or died, other.
+AWAY_REASONS = ("luar_negeri", "sekolah_luar_daerah", "bekerja_luar_daerah", "pindah_meninggal", "lainnya")
+# The one reason earlier versions had for both students and workers outside the region; input that still
+# uses it (a log queued on a phone before the split) is taken as working outside the region.
+LEGACY_AWAY_REASONS = {"luar_daerah": "bekerja_luar_daerah"}
 
 
 def level_of(kode: str) -> Optional[str]:
@@ -118,18 +122,24 @@ class KnownAway(db.Model):
         sa.Index("ix_known_away_desa_reason_count", "desa_kode", "reason", "count"),  # migration 0005
         sa.Index("ix_known_away_updated_at", "updated_at"),
         sa.CheckConstraint("count >= 0", name="count_nonneg"),
+        sa.CheckConstraint("reason IN (%s)" % ", ".join(f"'{r}'" for r in AWAY_REASONS), name="reason_valid"),
     )
 
 
 class DesaTally(db.Model):
-    """Per desa, the sums the coverage figures need from its turnout logs and known-away rows, kept by
-    database triggers (migration 0009) in the same transaction as every write to turnout_log, known_away
-    or a desa's region row, whichever way the write comes (ORM, bulk statement, cascade):
+    """Per desa, the sums the ledger needs from its turnout logs, known-away rows, refuser follow-ups and
+    open sessions, kept by database triggers (migration 0012) in the same transaction as every write to
+    turnout_log, known_away, refuser_followup, recording_session or a desa's region row, whichever way
+    the write comes (ORM, bulk statement, cascade):
 
     - recorded_since: Σ recorded_total of the desa's logs dated after its official as-of date
       (region.target_as_of; a desa without official figures keeps all its logs). A new SIAK as-of date
       recounts the desa from its logs; a log moves the sum by its own figures.
+    - menolak: Σ not_recorded_tidak_bersedia of the same logs (residents who refused), less the refusers
+      followed up (refuser_followup rows dated after the as-of date).
     - known_away and away_<reason>: Σ known_away.count, in all and per reason.
+    - planned: Σ expected_turnout of the desa's open sessions (rencana, terkonfirmasi, ditunda) that draw
+      on the desa's pool (recording_session.pool = 'desa'): the planned share.
 
     A province's figures then read one row per desa instead of every log (outreach.regions.queries).
     `outreach.regions.tally.drift()` compares the rows with a count from scratch."""
@@ -137,13 +147,32 @@ class DesaTally(db.Model):
 
     desa_kode: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     recorded_since: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    menolak: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     known_away: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     away_luar_negeri: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
-    away_luar_daerah: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    away_sekolah_luar_daerah: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    away_bekerja_luar_daerah: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     away_pindah_meninggal: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     away_lainnya: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    planned: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     __table_args__ = {"sqlite_with_rowid": False}
+
+
+class RefuserFollowup(db.Model):
+    """Residents who refused to record (logged as tidak_bersedia) and were followed up by the
+    coordinator (persuaded, visited again): they return to the reachable backlog of their desa."""
+    __tablename__ = "refuser_followup"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    desa_kode: Mapped[str] = mapped_column(sa.ForeignKey("region.kode"), index=True)
+    count: Mapped[int] = mapped_column(sa.Integer)
+    followed_on: Mapped[date] = mapped_column(sa.Date)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("count > 0", name="count_positive"),)
 
 
 class ImportBatch(db.Model):

@@ -394,6 +394,8 @@ def _reason(inst: Instance, i: int, t: int, day: date, general_left: int, pp_lef
             parts.append(_("belum pernah dikunjungi"))
         elif site.days_since_visit >= 30:
             parts.append(_("%(days)s hari sejak kunjungan terakhir", days=site.days_since_visit))
+    if site.note:
+        parts.append(site.note)
     hours = f"{minutes / 60:.1f}".rstrip("0").rstrip(".").replace(".", ",")
     return _("%(reasons)s; perkiraan %(n)s orang (%(kits)s alat × %(hours)s jam)", reasons=", ".join(parts),
              n=yield_, kits=kits, hours=hours)

@@ -2,8 +2,9 @@
 
 `parse_inputs(raw)` checks the raw API/form values; `load_request(user, inputs)` loads, for a
 kecamatan or kabupaten in the user's scope: candidate sites with the reachable backlog of their desa
-(one pool per desa, shared by its sites: never counted twice), schools with pemilih pemula still to
-record and the cut-off PEMILIH_PEMULA_CUTOFF, the teams and kits the user may plan with (kits under
+that no open session is planned for yet (one pool per desa, shared by its sites: never counted twice;
+outreach.ledger), schools with pemilih pemula still to record and not yet planned for, and the cut-off
+PEMILIH_PEMULA_CUTOFF; sites whose pool open sessions already cover are left out with the sessions named; the teams and kits the user may plan with (kits under
 repair marked), existing sessions as busy slots, days since each desa was last visited, and areas
 lagging the coverage forecast.
 """
@@ -21,9 +22,9 @@ from flask import current_app
 from outreach.extensions import db
 from outreach.i18n import gettext_here as _
 from outreach.models import Region, Site as SiteRow
-from outreach.models.planning import ACTIVE_STATUSES, RecordingSession, SessionKit
+from outreach.models.planning import ACTIVE_STATUSES, OPEN_STATUSES, RecordingSession, SessionKit
 from outreach.models.regions import level_of
-from outreach.planner.model import BusySlot, Kit, PlanRequest, PriorityWeights, Site, Team
+from outreach.planner.model import BusySlot, Kit, LeftOut, PlanRequest, PriorityWeights, Site, Team
 from outreach.planner.validate import Issue, PlanInputError
 from outreach.planning import service as planning
 from outreach.security import kode_in_scope
@@ -249,14 +250,23 @@ def load_request(user, inputs: PlanInputs, *, today: Optional[date] = None) -> t
         raise PlanInputError(issues)
 
     from outreach.regions.queries import level_figures
-    from outreach.sites.rules import expand_date_spec
+    from outreach.planning import calendar as planning_calendar
+    from outreach.planning.conflicts import blocked_days
 
     level_col = SiteRow.kecamatan_kode if region.level == "kecamatan" else SiteRow.kabupaten_kode
     rows = list(db.session.scalars(sa.select(SiteRow).where(
         level_col == region.kode, SiteRow.active.is_(True), SiteRow.type.not_in(NOT_PLANNED_TYPES))
         .order_by(SiteRow.id)))
+    # The planning calendar, read the way a hand-made session's check reads it: the days off of the whole
+    # region (national, cuti bersama, regional, election) and, per site, those plus exam weeks at schools
+    # and the site's own unavailable dates.
+    places = planning_calendar.places_for_sites(rows, inputs.date_from, inputs.date_to)
+    region_days_off = frozenset(planning_calendar.days_off_for_region(region.kode, inputs.date_from, inputs.date_to,
+                                                                      schools=False))
     figures = level_figures("desa", region.kode)
-    desa_backlog = {kode: int(f.reachable_backlog or 0) for kode, f in figures.items()}
+    # The ledger: what open sessions already expect is not proposed again (the unplanned reachable backlog).
+    desa_backlog = {kode: int(f.reachable_unplanned or 0) for kode, f in figures.items()}
+    planned = planned_on_pools(region)
     last_visit = dict(db.session.execute(
         sa.select(RecordingSession.desa_kode, sa.func.max(RecordingSession.date))
         .where(RecordingSession.desa_kode.in_(list(desa_backlog) or [""]),
@@ -265,20 +275,29 @@ def load_request(user, inputs: PlanInputs, *, today: Optional[date] = None) -> t
     lagging = _lagging_kodes(user, region, today)
     cutoff = date.fromisoformat(str(_cfg("PEMILIH_PEMULA_CUTOFF", "2029-02-14")))
 
-    sites = []
+    sites, left_out = [], []
     for row in rows:
         seen = last_visit.get(row.desa_kode)
         since = (inputs.date_from - seen).days if seen else None
         is_lagging = row.desa_kode in lagging or row.kecamatan_kode in lagging
+        school_pool = row.type == SCHOOL and row.pemilih_pemula is not None
+        on_pool = planned.get(("sekolah", row.id) if school_pool else ("desa", row.desa_kode), [])
+        left = (max((row.pemilih_pemula_backlog or 0) - sum(n for _, n in on_pool), 0) if school_pool
+                else desa_backlog.get(row.desa_kode, 0))
+        if on_pool and left == 0:
+            left_out.append(LeftOut(row.id, _("sudah direncanakan, %(sessions)s",
+                                              sessions=", ".join(f"#{sid}" for sid, _n in on_pool))))
+            continue
+        note = _("sebagian sudah direncanakan (%(sessions)s)", sessions=", ".join(
+            _("sesi #%(id)s: %(n)s", id=sid, n=n) for sid, n in on_pool)) if on_pool else ""
         if row.type == SCHOOL:
-            sites.append(Site(row.id, row.lat, row.lng, name=row.nama, pemilih_pemula=row.pemilih_pemula_backlog or 0,
+            sites.append(Site(row.id, row.lat, row.lng, name=row.nama, pemilih_pemula=left if school_pool else 0,
                               cutoff=cutoff, days_since_visit=since, lagging=is_lagging,
-                              blocked_dates=expand_date_spec(row.unavailable_dates)))
+                              blocked_dates=blocked_days(inputs.date_from, inputs.date_to, places[row.id]), note=note))
         else:
-            backlog = desa_backlog.get(row.desa_kode, 0)
-            sites.append(Site(row.id, row.lat, row.lng, name=row.nama, desa=row.desa_kode, backlog=backlog,
+            sites.append(Site(row.id, row.lat, row.lng, name=row.nama, desa=row.desa_kode, backlog=left,
                               days_since_visit=since, lagging=is_lagging,
-                              blocked_dates=expand_date_spec(row.unavailable_dates)))
+                              blocked_dates=blocked_days(inputs.date_from, inputs.date_to, places[row.id]), note=note))
 
     pool_ids = {k.id for k in kits}
     plan_teams = []
@@ -323,11 +342,26 @@ def load_request(user, inputs: PlanInputs, *, today: Optional[date] = None) -> t
         road_factor=s.get("road_factor", float(_cfg("PLANNER_ROAD_FACTOR", 1.4))),
         min_session_hours=s.get("min_session_hours", float(_cfg("SESSION_MIN_HOURS", 2))),
         max_session_hours=s.get("max_session_hours", float(_cfg("SESSION_MAX_HOURS", 6))),
-        weights=_weights(s), default_cutoff=cutoff, holiday_country=str(_cfg("HOLIDAY_COUNTRY", "ID")))
+        weights=_weights(s), default_cutoff=cutoff, holiday_country="", extra_holidays=region_days_off)
     context = {
         "region": region,
         "sites": {r.id: r for r in rows},
         "teams": {t.id: t for t in teams},
         "kits": {k.id: k for k in kits},
+        "left_out": left_out,  # sites whose pool open sessions already cover
     }
     return req, context
+
+
+def planned_on_pools(region: Region) -> dict[tuple, list[tuple[int, int]]]:
+    """{("desa", kode) or ("sekolah", site id): [(session id, expected turnout)]} of the open sessions in the
+    region, by pool (outreach.ledger), oldest first."""
+    RS = RecordingSession
+    level_col = RS.kecamatan_kode if region.level == "kecamatan" else RS.kabupaten_kode
+    out: dict[tuple, list[tuple[int, int]]] = {}
+    for sid, site_id, desa, pool, expected in db.session.execute(
+            sa.select(RS.id, RS.site_id, RS.desa_kode, RS.pool, RS.expected_turnout)
+            .where(level_col == region.kode, RS.status.in_(OPEN_STATUSES)).order_by(RS.id)):
+        key = ("sekolah", site_id) if pool == "sekolah" else ("desa", desa)
+        out.setdefault(key, []).append((sid, int(expected or 0)))
+    return out

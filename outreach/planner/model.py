@@ -91,6 +91,7 @@ class Site:
     blocked_dates: frozenset[date] = frozenset()  # days the site cannot host (school holidays ...)
     days_since_visit: Optional[int] = None  # None: never visited
     lagging: bool = False  # its area lags the deadline forecast
+    note: str = ""  # shown with the reason (e.g. sessions already planned on its pool)
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,8 @@ class PlanRequest:
     max_session_hours: float = 6.0
     weights: PriorityWeights = PriorityWeights()
     default_cutoff: Optional[date] = None  # cut-off of schools whose own `cutoff` is None
-    holiday_country: str = "ID"
-    extra_holidays: frozenset[date] = frozenset()  # e.g. cuti bersama decided locally
+    holiday_country: str = "ID"  # "": no package holidays, `extra_holidays` holds every day off
+    extra_holidays: frozenset[date] = frozenset()  # the planning calendar's days off (cuti bersama, regional ...)
 
     def working_days(self) -> tuple[date, ...]:
         """Days in the range that are neither weekends nor public holidays."""
@@ -141,7 +142,7 @@ def working_days(first: date, last: date, country: str = "ID",
                  extra_holidays: frozenset[date] = frozenset()) -> tuple[date, ...]:
     """Working days from `first` to `last` inclusive: Monday–Friday, not a public holiday."""
     off: set[date] = set(extra_holidays)
-    for year in range(first.year, last.year + 1):
+    for year in range(first.year, last.year + 1) if country else ():
         off.update(public_holidays(country, year))
     out = []
     day = first

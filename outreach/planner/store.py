@@ -23,6 +23,16 @@ from outreach.planning import service as planning
 from outreach.security import kode_in_scope
 
 
+class AlreadyAccepted(Exception):
+    """The proposal was accepted before: it is accepted once (the sessions it created are in its outcome)."""
+
+    def __init__(self, proposal: PlanProposal):
+        super().__init__(_("Usulan jadwal #%(id)s sudah diterima; sesi yang dibuat: %(ids)s.", id=proposal.id,
+                           ids=", ".join(f"#{i}" for i in proposal.accepted_session_ids or []) or "–"))
+        self.message = str(self)
+        self.proposal = proposal
+
+
 class AcceptInputError(Exception):
     """The list of kept items is malformed; `errors` maps a position to an Indonesian message."""
 
@@ -32,7 +42,8 @@ class AcceptInputError(Exception):
 
 
 def result_to_json(result, context: dict) -> dict:
-    """The planner's result in the stored/API shape, with names the coordinator knows."""
+    """The planner's result in the stored/API shape, with names the coordinator knows; the sites the loader
+    left out (their pool already planned) are listed with the planner's own left-out sites."""
     sites, teams, kits = context["sites"], context["teams"], context["kits"]
     items = []
     for p in result.items:
@@ -49,7 +60,7 @@ def result_to_json(result, context: dict) -> dict:
             "distance_km": round(float(p.distance_km), 1), "reason": p.reason,
         })
     left = [{"site_id": lo.site_id, "site_nama": sites[lo.site_id].nama if lo.site_id in sites else "",
-             "reason": lo.reason} for lo in result.left_out]
+             "reason": lo.reason} for lo in (*context.get("left_out", ()), *result.left_out)]
     return {"items": items, "total_expected_yield": int(result.total_expected_yield),
             "total_weighted_yield": round(float(result.total_weighted_yield), 2), "left_out": left,
             "working_days": [d.isoformat() for d in result.working_days]}
@@ -98,7 +109,8 @@ def proposal_to_dict(p: PlanProposal) -> dict:
            "kit_ids": p.request.get("kit_ids"), "settings": p.request.get("settings") or {},
            "created_at": p.created_at.isoformat() if p.created_at else None,
            "accepted_at": p.accepted_at.isoformat() if p.accepted_at else None,
-           "accepted_session_ids": list(p.accepted_session_ids or [])}
+           "accepted_session_ids": list(p.accepted_session_ids or []),
+           "accept_outcome": p.accept_outcome}
     out.update(p.result)
     return out
 
@@ -154,13 +166,35 @@ def _kept_items(proposal: PlanProposal, kept: Any) -> list[tuple[Optional[int], 
     return out
 
 
+def _lock_proposal(proposal_id: int) -> Optional[PlanProposal]:
+    """The proposal's row, locked for this transaction on PostgreSQL (two accepts take turns)."""
+    stmt = sa.select(PlanProposal).where(PlanProposal.id == proposal_id).execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return db.session.scalar(stmt)
+
+
 def accept_proposal(user, proposal: PlanProposal, kept: Any) -> AcceptOutcome:
-    """Create a session for each kept item (same rules as a hand-made session); report each outcome."""
+    """Create a session for each kept item (same rules as a hand-made session); report each outcome. A
+    proposal is accepted once: AlreadyAccepted when it was (the outcome, the items left out included, is
+    kept on the proposal for the page after a reload)."""
     if not planning.can_plan(user):
         raise planning.NotAllowed(_("Hanya admin dan koordinator kecamatan yang dapat menerima usulan jadwal."))
-    entries = _kept_items(proposal, kept)
-    outcome = AcceptOutcome()
     proposal_id = proposal.id
+    proposal = _lock_proposal(proposal_id)
+    if proposal.accepted_at is not None:
+        db.session.rollback()
+        raise AlreadyAccepted(proposal)
+    try:
+        entries = _kept_items(proposal, kept)
+    except AcceptInputError:
+        db.session.rollback()
+        raise
+    # Claim the proposal before the first session is made (each session commits on its own): a second
+    # accept arriving meanwhile finds it accepted. Released again when nothing could be created.
+    proposal.accepted_at = utcnow()
+    db.session.commit()
+    outcome = AcceptOutcome()
     for index, item in entries:
         data = {"site_id": item.get("site_id"), "date": item.get("date"), "start": item.get("start"),
                 "end": item.get("end"), "team_id": item.get("team_id"), "kit_ids": item.get("kit_ids"),
@@ -180,13 +214,20 @@ def accept_proposal(user, proposal: PlanProposal, kept: Any) -> AcceptOutcome:
                                     "overridable": exc.overridable})
         else:
             outcome.created.append({"index": index, "session_id": session.id, "item": item})
+    db.session.rollback()  # whatever a refused item left in the session
     proposal = db.session.get(PlanProposal, proposal_id)
     if outcome.created:
-        proposal.accepted_at = utcnow()
+        kept_indexes = {index for index, _item in entries if index is not None}
         proposal.accepted_session_ids = list(proposal.accepted_session_ids or []) + outcome.created_session_ids
-        db.session.commit()
+        proposal.accept_outcome = {
+            "created": [{"index": c["index"], "session_id": c["session_id"]} for c in outcome.created],
+            "refused": [{"index": r["index"], "messages": r["messages"]} for r in outcome.refused],
+            "left_out": sorted(i for i in range(len(proposal.result.get("items", []))) if i not in kept_indexes)}
+    else:
+        proposal.accepted_at = None
+    db.session.commit()
     return outcome
 
 
-__all__ = ["AcceptInputError", "AcceptOutcome", "Issue", "PlanInputError", "accept_proposal", "create_proposal",
+__all__ = ["AcceptInputError", "AcceptOutcome", "AlreadyAccepted", "Issue", "PlanInputError", "accept_proposal", "create_proposal",
            "get_proposal", "proposal_to_dict", "recent_proposals"]

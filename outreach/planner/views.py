@@ -110,6 +110,9 @@ def accept_plan(proposal_id: int):
     except store.AcceptInputError as exc:
         flash(exc.message, "danger")
         status = 422
+    except store.AlreadyAccepted as exc:
+        flash(exc.message, "warning")
+        status = 409
     else:
         if outcome.created:
             flash(_("%(n)s sesi dibuat dari usulan ini.", n=len(outcome.created)), "success")

@@ -18,7 +18,9 @@ it commits, or rolls back and raises):
     change_status(user, session_id, status, ...) -> RecordingSession
         (confirm_session / cancel_session / postpone_session are shorthands)
     mark_finished(session, user=None, commit=True)             for the turnout log (issue 4)
-    propose_mop_up(user, session_id, absentees) -> dict        a follow-up session, not saved
+    propose_mop_up(user, session_id, absentees=None) -> dict   a follow-up session, not saved (absentees
+                                                               default: from the session's turnout log)
+    mop_up_absentees(session) -> planning.mop_up.Absentees     that default, per not-recorded reason
 
 `data` is a mapping of raw values, as JSON or a form gives them (strings, or date/time objects):
     site_id, date (YYYY-MM-DD), end_date (optional, multi-day), start, end (HH:MM), team_id,
@@ -41,10 +43,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Any, Iterable, Mapping, Optional
 
-import holidays as holidays_lib
 import sqlalchemy as sa
 from flask import current_app, has_request_context
 from sqlalchemy.orm import joinedload, selectinload
@@ -53,15 +53,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from outreach import clock
 from outreach.extensions import db
 from outreach.i18n import gettext_here as _
-from outreach.models import KnownAway, Kit, Region, Site, Team, User
+from outreach.models import Kit, Site, Team, User
 from outreach.models.audit import AuditEntry, record_change
 from outreach.models.base import utcnow
 from outreach.models.planning import (ACTIVE_STATUSES, MAX_SESSION_DAYS, NOTES_MAX_CHARS, REASON_MAX_CHARS,
                                       SESSION_KINDS, SESSION_STATUSES, TARGET_GROUPS, RecordingSession,
                                       SessionKit, SessionPostponement)
 from outreach.planning import capacity, workflow
-from outreach.planning.conflicts import (Booking, Conflict, KitInfo, Proposal, Slot, Verdict, find_conflicts,
-                                         is_working_day, refusals, window)
+from outreach.planning.conflicts import (Booking, Conflict, KitInfo, Place, Proposal, Slot, Verdict, find_conflicts,
+                                         is_open_day, refusals, window)
 from outreach.security import kode_in_scope, user_scope_kode
 
 
@@ -144,8 +144,10 @@ def kind_labels() -> dict[str, str]:
 
 
 def target_group_labels() -> dict[str, str]:
-    return {"pemilih_pemula": _("Pemilih pemula"), "umum": _("Umum"),
-            "lansia_disabilitas": _("Lansia, disabilitas, dan sakit (di rumah)")}
+    """Labels of a session's target groups: the recorded groups of outreach.vocab."""
+    from outreach import vocab
+
+    return vocab.recorded_group_labels()
 
 
 def _setting(name: str, default):
@@ -164,23 +166,17 @@ def _locale() -> str:
     return _setting("BABEL_DEFAULT_LOCALE", "id")
 
 
-@lru_cache(maxsize=64)
-def _holidays_of_year(country: str, year: int, language: str) -> dict[date, str]:
-    cal = holidays_lib.country_holidays(country, years=[year], language=language)
-    return dict(cal.items())
-
-
 def holidays_between(first: date, last: date) -> dict[date, str]:
-    """Public holidays (setting HOLIDAY_COUNTRY) from `first` to `last`, named in the current locale."""
-    country = _setting("HOLIDAY_COUNTRY", "ID")
-    language = "id" if _locale().startswith("id") else "en_US"
-    out: dict[date, str] = {}
-    for year in range(first.year, last.year + 1):
-        try:
-            out.update({d: n for d, n in _holidays_of_year(country, year, language).items() if first <= d <= last})
-        except (NotImplementedError, KeyError):  # unknown country code: no holidays rather than a crash
-            return {}
-    return out
+    """National days off from `first` to `last` (public holidays of HOLIDAY_COUNTRY, cuti bersama, national
+    election days, as corrected in the planning calendar), named in the current locale."""
+    from outreach.planning import calendar as planning_calendar
+
+    return planning_calendar.national_holidays(first, last)
+
+
+def session_hours_setting() -> tuple[float, float]:
+    """(SESSION_MIN_HOURS, SESSION_MAX_HOURS): the session length outside which a session gets a warning."""
+    return float(_setting("SESSION_MIN_HOURS", 2)), float(_setting("SESSION_MAX_HOURS", 6))
 
 
 # ---------------------------------------------------------------- parsing raw input
@@ -658,38 +654,32 @@ def _refuse(user, site: Optional[Site], team: Optional[Team], kits: list[Kit], k
                     missing_kit_ids=set(kit_ids) - {k.id for k in kits}, _=_)
 
 
-def _verdict(slot: Slot, site_id: int, team: Team, kits: list[Kit], exclude_id: Optional[int]) -> Verdict:
+def _verdict(slot: Slot, site_id: int, team: Team, kits: list[Kit], exclude_id: Optional[int],
+             place: Optional[Place] = None) -> Verdict:
+    """The rules of outreach.planning.conflicts for a session at `site_id`: other sessions, session length,
+    and the planning calendar of the site (`place`, loaded when not given)."""
+    from outreach.planning import calendar as planning_calendar
+
     kit_ids = frozenset(k.id for k in kits)
     bookings = load_bookings(slot, team_id=team.id, kit_ids=kit_ids, site_id=site_id, exclude_id=exclude_id)
     proposal = Proposal(slot=slot, site_id=site_id, team_id=team.id, kit_ids=kit_ids, team_name=team.nama,
                         session_id=exclude_id)
+    if place is None:
+        place = planning_calendar.place_for_site(db.session.get(Site, site_id), slot.date, slot.last_date)
     return find_conflicts(proposal, bookings, {k.id: _kit_info(k) for k in kits},
                           travel_buffer=timedelta(minutes=int(_setting("TRAVEL_BUFFER_MINUTES", 60))),
-                          holidays=holidays_between(slot.date, slot.last_date), locale=_locale(), _=_)
-
-
-def site_backlog(site: Site) -> capacity.Backlog:
-    """The reachable backlog a site serves (school pemilih pemula, or its desa's minus known away)."""
-    desa = site.desa if site.desa is not None else db.session.get(Region, site.desa_kode)
-    away = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(KnownAway.count), 0))
-                             .where(KnownAway.desa_kode == site.desa_kode)) or 0
-    return capacity.site_backlog(site_type=site.type, site_name=site.nama, pemilih_pemula=site.pemilih_pemula,
-                                 pemilih_pemula_recorded=site.pemilih_pemula_recorded,
-                                 desa_name=desa.nama if desa else site.desa_kode,
-                                 wajib_ktp=desa.wajib_ktp if desa else None,
-                                 sudah_rekam=desa.sudah_rekam if desa else None, known_away=int(away))
+                          place=place, session_hours=session_hours_setting(), locale=_locale(), _=_)
 
 
 def estimate_turnout(site: Site, *, kind: str, kit_count: int, start: time, end: time, days: int = 1,
-                     absentees: Optional[int] = None) -> capacity.TurnoutEstimate:
-    """Expected turnout of a session at `site` with its reasoning (absentees: a mop-up's known absentees)."""
-    if absentees is not None:
-        backlog = capacity.absentee_backlog(site.nama, absentees)
-    else:
-        backlog = site_backlog(site)
-    return capacity.expected_turnout(kind=kind, kits=kit_count, hours=capacity.session_hours(start, end, days),
-                                     records_per_kit_hour=float(_setting("RECORDS_PER_KIT_HOUR", 12)),
-                                     backlog=backlog, locale=_locale(), _=_)
+                     absentees: Optional[int] = None, session_id: Optional[int] = None) -> capacity.TurnoutEstimate:
+    """Expected turnout of a session at `site` with its reasoning: its share of what its pool (the desa's
+    reachable backlog or a school's pemilih pemula) leaves after the open sessions planned before it
+    (outreach.ledger). `absentees`: a mop-up's known absentees; `session_id`: the session being edited."""
+    from outreach.ledger import operations as ledger
+
+    return ledger.estimate_for(site, kind=kind, kit_count=kit_count, start=start, end=end, days=days,
+                               session_id=session_id, absentees=absentees)
 
 
 @dataclass
@@ -728,7 +718,7 @@ def check_session(user, data: Mapping[str, Any], *, session_id: Optional[int] = 
     result.errors.update(_refuse(user, site, team, kits, values["kit_ids"]))
     if site is not None:
         result.estimate = estimate_turnout(site, kind=values["kind"], kit_count=len(kits), start=values["start"],
-                                           end=values["end"], days=_days(values))
+                                           end=values["end"], days=_days(values), session_id=session_id)
     if not result.errors:
         result.conflicts = _verdict(_slot(values), site.id, team, kits, session_id).conflicts
     return result
@@ -818,6 +808,13 @@ def _apply(session: RecordingSession, values: Mapping) -> None:
     set_kits(session, values.get("kit_ids", ()))
 
 
+def _reallocate(session: RecordingSession, *also_sites) -> None:
+    """Share out again the pools the session draws on (and a site it left): see outreach.ledger."""
+    from outreach.ledger import operations as ledger
+
+    ledger.reallocate_session(session, *[site for site in also_sites if site is not None])
+
+
 def _commit(session: RecordingSession) -> RecordingSession:
     try:
         db.session.commit()
@@ -855,12 +852,14 @@ def create_session(user, data: Mapping[str, Any], *, today: Optional[date] = Non
         desa_kode=site.desa_kode, kecamatan_kode=site.kecamatan_kode, kabupaten_kode=site.kabupaten_kode,
         provinsi_kode=site.provinsi_kode, status=workflow.RENCANA, expected_turnout=estimate.expected,
         turnout_reasoning=estimate.reasoning, override_reason=override if verdict.warnings else "",
-        created_by_id=user.id, mop_up_of_id=mop_up_of.id if mop_up_of else None)
+        created_by_id=user.id, mop_up_of_id=mop_up_of.id if mop_up_of else None,
+        mop_up_absentees=absentees if mop_up_of else None)
     _apply(session, values)
     db.session.add(session)
     db.session.flush()
+    _reallocate(session)
     changes = {k: [None, v] for k, v in _audit_values(values).items() if v not in (None, "", [], ())}
-    changes["expected_turnout"] = [None, estimate.expected]
+    changes["expected_turnout"] = [None, session.expected_turnout]
     record_change(AUDIT_ENTITY, session.id, "create", user.id, changes,
                   reason=_override_note(verdict, override))
     return _commit(session)
@@ -945,9 +944,11 @@ def update_session(user, session_id: int, data: Mapping[str, Any], *, expected_v
     old_plain, new_plain = _audit_values(before), _audit_values(changed)
     audit = {k: [old_plain.get(k), new_plain[k]] for k in changed}
     estimate = None
+    old_site = session.site
     if {"site_id", "kit_ids", "start", "end", "date", "end_date", "kind"} & set(changed):
         estimate = estimate_turnout(site, kind=values["kind"], kit_count=len(values["kit_ids"]),
-                                    start=values["start"], end=values["end"], days=_days(values))
+                                    start=values["start"], end=values["end"], days=_days(values),
+                                    session_id=session.id)
     with db.session.no_autoflush:  # one UPDATE, so `version` goes up by one
         if "site_id" in changed:
             session.desa_kode, session.kecamatan_kode = site.desa_kode, site.kecamatan_kode
@@ -961,6 +962,8 @@ def update_session(user, session_id: int, data: Mapping[str, Any], *, expected_v
             session.override_reason = override
         session.updated_at = utcnow()
         record_change(AUDIT_ENTITY, session.id, "update", user.id, audit, reason=_override_note(verdict, override))
+    db.session.flush()
+    _reallocate(session, old_site)
     return _commit(session)
 
 
@@ -1012,6 +1015,8 @@ def change_status(user, session_id: int, status: str, *, reason: str = "", confi
     session.status = status
     session.updated_at = utcnow()
     record_change(AUDIT_ENTITY, session.id, f"status:{status}", user.id, changes, reason=reason)
+    db.session.flush()
+    _reallocate(session)
     return _commit(session)
 
 
@@ -1049,7 +1054,7 @@ def _postpone(user, session: RecordingSession, new_date: date, new_end_date, new
     if not verdict.allows(override_reason):
         _fail(ConflictsFound(verdict.conflicts))
     estimate = estimate_turnout(session.site, kind=session.kind, kit_count=len(kits), start=values["start"],
-                                end=values["end"], days=_days(values))
+                                end=values["end"], days=_days(values), session_id=session.id)
     session.postponements.append(SessionPostponement(
         old_date=session.date, old_end_date=session.end_date, old_start_time=session.start_time,
         old_end_time=session.end_time, new_date=values["date"], new_end_date=values["end_date"],
@@ -1096,18 +1101,32 @@ def mark_finished(session: RecordingSession | int, user: Optional[User] = None, 
                   {"status": [session.status, workflow.SELESAI]}, reason=note)
     session.status = workflow.SELESAI
     session.updated_at = utcnow()
+    db.session.flush()
+    _reallocate(session)
     if commit:
         return _commit(session)
     return session
 
 
-def propose_mop_up(user, session_id: int, absentees, *, today: Optional[date] = None) -> dict:
+def mop_up_absentees(session: RecordingSession):
+    """The absentees a mop-up of `session` proposes by default, from its turnout log (planning.mop_up)."""
+    from outreach.models.field import TurnoutLog, not_recorded_column
+    from outreach.planning import mop_up
+
+    columns = [getattr(TurnoutLog, not_recorded_column(r)) for r in mop_up.RETURN_VISIT_REASONS]
+    row = db.session.execute(sa.select(*columns).where(TurnoutLog.session_id == session.id)).first()
+    return mop_up.absentees_from_log(dict(zip(mop_up.RETURN_VISIT_REASONS, row)) if row else None)
+
+
+def propose_mop_up(user, session_id: int, absentees=None, *, today: Optional[date] = None) -> dict:
     """A follow-up session at the same site for the people a finished session missed (not saved).
 
     Same site, team, kits and start time; long enough for `absentees` at the configured rate (within
     SESSION_MIN_HOURS–SESSION_MAX_HOURS); on the first working day at least a week after the session
-    (and after today) where nothing clashes. The result is a `data` mapping for create_session, plus
-    `expected_turnout`, `turnout_reasoning` and `conflicts` (empty unless no free day was found).
+    (and after today) where nothing clashes. `absentees` None or "": the session's log says how many
+    (mop_up_absentees). The result is a `data` mapping for create_session, plus `expected_turnout`,
+    `turnout_reasoning`, `conflicts` (empty unless no free day was found), `absentees_from_log`
+    ({total, by_reason}) and `absentees_source` ("log" or "input").
     """
     source = get_session(user, session_id)
     if source is None:
@@ -1116,7 +1135,13 @@ def propose_mop_up(user, session_id: int, absentees, *, today: Optional[date] = 
         raise NotAllowed()
     if source.status != workflow.SELESAI:
         raise ValidationFailed({"status": _("Sesi susulan hanya dapat diusulkan dari sesi yang sudah selesai.")})
-    n = _parse_id(absentees)
+    from_log = mop_up_absentees(source)
+    given = absentees not in (None, "")
+    n = _parse_id(absentees) if given else (from_log.total or None)
+    if n is None and not given:
+        raise ValidationFailed({"absentees": _("Laporan hasil sesi ini tidak mencatat warga yang dapat direkam "
+                                               "pada kunjungan ulang (gangguan alat atau jaringan, data tidak "
+                                               "ditemukan di SIAK). Isi jumlah warga yang belum hadir.")})
     if n is None:
         raise ValidationFailed({"absentees": _("Jumlah warga yang belum hadir harus bilangan bulat lebih dari 0.")})
     today = today or local_today()
@@ -1130,13 +1155,15 @@ def propose_mop_up(user, session_id: int, absentees, *, today: Optional[date] = 
     team = source.team
     kits = list(source.kits)
     first = max(today + timedelta(days=1), source.last_date + timedelta(days=MOP_UP_MIN_DAYS))
-    hol = holidays_between(first, first + timedelta(days=MOP_UP_SEARCH_DAYS))
+    from outreach.planning import calendar as planning_calendar
+
+    place = planning_calendar.place_for_site(source.site, first, first + timedelta(days=MOP_UP_SEARCH_DAYS))
     chosen, conflicts = None, []
     for i in range(MOP_UP_SEARCH_DAYS):
         day = first + timedelta(days=i)
-        if not is_working_day(day, hol):
+        if not is_open_day(day, place):
             continue
-        verdict = _verdict(Slot(day, start, end), source.site_id, team, kits, None)
+        verdict = _verdict(Slot(day, start, end), source.site_id, team, kits, None, place)
         if chosen is None:
             chosen, conflicts = day, verdict.conflicts
         if not verdict.conflicts:
@@ -1151,4 +1178,5 @@ def propose_mop_up(user, session_id: int, absentees, *, today: Optional[date] = 
             "notes": _("Sesi susulan untuk sesi #%(id)s (%(date)s): %(n)s warga belum hadir.", id=source.id,
                        date=source.date.isoformat(), n=n),
             "expected_turnout": estimate.expected, "turnout_reasoning": estimate.reasoning,
-            "conflicts": [c.as_dict() for c in conflicts]}
+            "conflicts": [c.as_dict() for c in conflicts],
+            "absentees_from_log": from_log.as_dict(), "absentees_source": "input" if given else "log"}

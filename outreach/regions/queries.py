@@ -1,18 +1,21 @@
-"""Queries feeding region figures: one statement per question, whatever the number of areas.
+"""Queries feeding region figures (the ledger of outreach.regions.figures): one statement per
+question, whatever the number of areas.
 
 Per desa, in SQL: official figures (Region.wajib_ktp / sudah_rekam / target_as_of, copied from the
 newest SIAK import), recorded since = SUM(TurnoutLog.recorded_total) of the desa's logs dated after
 its official as-of date (a log on or before that date is already inside the SIAK figure, so nothing
-counts twice; a desa without official figures has no as-of date and keeps all its logs), known away
-(per reason), the estimate min(official + since, wajib) and the reachable backlog
-max(wajib − estimate − away, 0). The log and known-away sums are kept per desa by database triggers
-in desa_tally (outreach.models.regions.DesaTally, migration 0009), in the transaction of each write.
-These per-desa values are read once (a MATERIALIZED common table expression) and summed per area for
-each level asked for (GROUP BY, UNION ALL), so a province, its kabupaten and its kecamatan come out of
-a single statement over the desa.
+counts twice; a desa without official figures has no as-of date and keeps all its logs, counted as
+recorded without target), refusers since the same date less those followed up, known away (per
+reason) and the planned share; then the ledger's rules per desa (the part of the logs above the target,
+the estimate, the backlog, the known away and refusers inside the backlog, the reachable backlog). The
+log, refuser, known-away and planned sums are kept per desa by database triggers in desa_tally
+(outreach.models.regions.DesaTally, migration 0012), in the transaction of each write. These per-desa
+values are read once (a MATERIALIZED common table expression) and summed per area for each level asked
+for (GROUP BY, UNION ALL), so a province, its kabupaten and its kecamatan come out of a single statement
+over the desa.
 
-The sums are remembered per process until a turnout log, a known-away row or a region row changes
-(`cached`, `data_version`; setting COVERAGE_CACHE): a new log shows at the very next call.
+The sums are remembered per process until a turnout log, a known-away row, a session or a region row
+changes (`cached`, `data_version`; setting COVERAGE_CACHE): a new log shows at the very next call.
 """
 from __future__ import annotations
 
@@ -26,8 +29,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from outreach.extensions import db
-from outreach.models import AWAY_REASONS, DesaTally, KnownAway, Region
+from outreach.models import AWAY_REASONS, DesaTally, KnownAway, RefuserFollowup, Region
 from outreach.models.field import TurnoutLog
+from outreach.models.planning import RecordingSession
 from outreach.models.regions import level_of
 from outreach.regions.figures import AreaFigures
 
@@ -75,17 +79,18 @@ def _in(column, codes):
 
 
 def desa_values(desa: DesaFilter) -> sa.Select:
-    """The per-desa values (codes, wajib, official, as_of, since, away in all and per reason) of the desa
-    `desa` covers. The log and known-away sums come from desa_tally (kept by triggers): one row per desa,
-    whatever the number of logs."""
+    """The per-desa values (codes, wajib, official, as_of, since, menolak, away in all and per reason,
+    planned) of the desa `desa` covers. The log, refuser, known-away and planned sums come from
+    desa_tally (kept by triggers): one row per desa, whatever the number of logs and sessions."""
     T = DesaTally
     columns = [Region.kode.label("kode"), Region.provinsi_kode.label("provinsi"),
                Region.kabupaten_kode.label("kabupaten"), Region.kecamatan_kode.label("kecamatan"),
                Region.wajib_ktp.label("wajib"), sa.func.coalesce(Region.sudah_rekam, 0).label("official"),
                Region.target_as_of.label("as_of"), sa.func.coalesce(T.recorded_since, 0).label("since"),
-               sa.func.coalesce(T.known_away, 0).label("away"),
+               sa.func.coalesce(T.menolak, 0).label("menolak"), sa.func.coalesce(T.known_away, 0).label("away"),
                *[sa.func.coalesce(getattr(T, f"away_{reason}"), 0).label(f"away_{reason}")
-                 for reason in AWAY_REASONS]]
+                 for reason in AWAY_REASONS],
+               sa.func.coalesce(T.planned, 0).label("planned")]
     return (sa.select(*columns).outerjoin(T, T.desa_kode == Region.kode)
             .where(Region.level == "desa", desa.on_region()))
 
@@ -97,25 +102,47 @@ def _level_label(level: Optional[str]):
 # The code columns of the per-desa values, coarse to fine, and how deep each level sits.
 _CODE_COLUMNS = ("provinsi", "kabupaten", "kecamatan", "kode")
 _DEPTH = {None: -1, "provinsi": 0, "kabupaten": 1, "kecamatan": 2, "desa": 3}
-_SUMS = ("wajib", "official", "since", "estimated", "reachable", *[f"away_{reason}" for reason in AWAY_REASONS])
+# The summed terms of a totals row, in order (after lvl, grp): see outreach.regions.figures for each.
+_SUMS = ("wajib", "official", "since", "since_free", "over", "away_in", "menolak_in", "menolak", "planned",
+         *[f"away_{reason}" for reason in AWAY_REASONS])
 
 
-def _finest_totals(desa: DesaFilter, finest: Optional[str]) -> sa.CTE:
-    """The desa values summed per area of the finest level asked for (with the codes of its ancestors), as
-    a MATERIALIZED CTE: the coarser levels add up these few rows instead of every desa again. The caps
-    (estimate ≤ wajib, reachable ≥ 0) apply per desa, before any sum."""
-    d = desa_values(desa).subquery("d")
+def _least(a, b):
+    return sa.case((a < b, a), else_=b)
+
+
+def _finest_totals(desa: DesaFilter, finest: Optional[str], day: Optional[date] = None) -> sa.CTE:
+    """The desa terms summed per area of the finest level asked for (with the codes of its ancestors), as a
+    MATERIALIZED CTE: the coarser levels add up these few rows instead of every desa again. The rules of
+    the ledger (outreach.regions.figures) apply per desa, before any sum. `day`: as of a past day
+    (outreach.regions.history.desa_values_at) instead of now."""
+    if day is None:
+        d = desa_values(desa).subquery("d")
+    else:
+        from outreach.regions.history import desa_values_at
+
+        d = desa_values_at(desa.on_region(), day).subquery("d")
+    has = d.c.wajib.is_not(None)
     reached = d.c.official + d.c.since
-    estimated = sa.case((d.c.wajib.is_(None), None), (reached > d.c.wajib, d.c.wajib), else_=reached)
-    left = d.c.wajib - estimated - d.c.away
-    reachable = sa.case((d.c.wajib.is_(None), None), (left < 0, 0), else_=left)
+    over = sa.case((reached > d.c.wajib, reached - d.c.wajib), else_=0)
+    backlog = d.c.wajib - reached + over
+    menolak = sa.case((d.c.menolak < 0, 0), else_=d.c.menolak)
+    away_in = _least(d.c.away, backlog)
+    menolak_in = _least(menolak, backlog - away_in)
+
+    def when_target(value):
+        return sa.case((has, value), else_=0)
+
     keys = [d.c[column] for column in _CODE_COLUMNS[:_DEPTH[finest] + 1]]
     stmt = sa.select(
-        *keys, sa.func.sum(d.c.wajib).label("wajib"),
-        sa.func.sum(sa.case((d.c.wajib.is_(None), None), else_=d.c.official)).label("official"),
-        sa.func.max(d.c.as_of).label("as_of"), sa.func.count(d.c.wajib).label("n"),
-        sa.func.sum(d.c.since).label("since"), sa.func.sum(estimated).label("estimated"),
-        sa.func.sum(reachable).label("reachable"),
+        *keys, sa.func.sum(d.c.wajib).label("wajib"), sa.func.sum(when_target(d.c.official)).label("official"),
+        sa.func.max(d.c.as_of).label("as_of"), sa.func.min(d.c.as_of).label("as_of_first"),
+        sa.func.count(d.c.wajib).label("n"),
+        sa.func.sum(when_target(d.c.since)).label("since"),
+        sa.func.sum(sa.case((has, 0), else_=d.c.since)).label("since_free"),
+        sa.func.sum(when_target(over)).label("over"), sa.func.sum(when_target(away_in)).label("away_in"),
+        sa.func.sum(when_target(menolak_in)).label("menolak_in"), sa.func.sum(menolak).label("menolak"),
+        sa.func.sum(d.c.planned).label("planned"),
         *[sa.func.sum(d.c[f"away_{reason}"]).label(f"away_{reason}") for reason in AWAY_REASONS])
     if keys:
         stmt = stmt.group_by(*keys)
@@ -123,17 +150,13 @@ def _finest_totals(desa: DesaFilter, finest: Optional[str]) -> sa.CTE:
 
 
 def _totals(g: sa.CTE, level: Optional[str], finest: Optional[str]) -> sa.Select:
-    """Rows (lvl, grp, wajib, official, as_of, n, since, estimated, reachable, away_<reason>...) of `level`,
-    from the finest level's totals `g`."""
+    """Rows (lvl, grp, as_of, as_of_first, n, *_SUMS) of `level`, from the finest level's totals `g`."""
     grp = g.c[_CODE_COLUMNS[_DEPTH[level]]] if level is not None else sa.literal_column("''")
     if level == finest:
-        return sa.select(_level_label(level).label("lvl"), grp.label("grp"), g.c.wajib, g.c.official, g.c.as_of,
-                         g.c.n, g.c.since, g.c.estimated, g.c.reachable,
-                         *[g.c[f"away_{reason}"] for reason in AWAY_REASONS])
-    sums = {name: sa.func.sum(g.c[name]) for name in _SUMS}
-    stmt = sa.select(_level_label(level).label("lvl"), grp.label("grp"), sums["wajib"], sums["official"],
-                     sa.func.max(g.c.as_of), sa.func.sum(g.c.n), sums["since"], sums["estimated"],
-                     sums["reachable"], *[sums[f"away_{reason}"] for reason in AWAY_REASONS])
+        return sa.select(_level_label(level).label("lvl"), grp.label("grp"), g.c.as_of, g.c.as_of_first, g.c.n,
+                         *[g.c[name] for name in _SUMS])
+    stmt = sa.select(_level_label(level).label("lvl"), grp.label("grp"), sa.func.max(g.c.as_of),
+                     sa.func.min(g.c.as_of_first), sa.func.sum(g.c.n), *[sa.func.sum(g.c[name]) for name in _SUMS])
     return stmt.group_by(grp) if level is not None else stmt
 
 
@@ -146,10 +169,14 @@ def change_stamp(model) -> list:
 
 def data_version(*models) -> tuple:
     """A cheap fingerprint (one statement) of everything the figures are computed from: turnout logs,
-    known-away rows and region rows (official figures are copied there), plus the `models` given."""
+    known-away rows, refuser follow-ups, sessions (the planned share) and region rows (official figures
+    are copied there), plus the `models` given."""
+    models = [m for m in models if m is not RecordingSession]
     row = db.session.execute(sa.select(
         *change_stamp(TurnoutLog), *change_stamp(KnownAway),
         sa.select(sa.func.sum(KnownAway.count)).scalar_subquery(), *change_stamp(Region),
+        *change_stamp(RecordingSession), sa.select(sa.func.max(RefuserFollowup.id)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(RefuserFollowup).scalar_subquery(),
         *[stamp for model in models for stamp in change_stamp(model)])).one()
     return tuple(str(v) for v in row)
 
@@ -171,13 +198,13 @@ _cache_lock = threading.Lock()
 CACHE_ENTRIES = 256
 
 
-def totals_by_level(levels: Sequence[Optional[str]], desa: DesaFilter) -> dict[tuple, tuple]:
+def totals_by_level(levels: Sequence[Optional[str]], desa: DesaFilter, day: Optional[date] = None) -> dict[tuple, dict]:
     """{(level or "", area code): totals row} for every level in `levels` (None: all covered desa in one
     row, code ""), over the desa `desa` covers.
 
     Two statements (the sums, and known away by reason), remembered per process until data_version()
     changes: a new or corrected turnout log, a known-away change or an import shows at the next call."""
-    return cached(("totals", tuple(levels), desa), lambda: compute_totals(levels, desa))
+    return cached(("totals", tuple(levels), desa, day), lambda: compute_totals(levels, desa, day))
 
 
 def cached(key: tuple, compute, also=()):
@@ -201,45 +228,53 @@ def cached(key: tuple, compute, also=()):
     return out
 
 
-def compute_totals(levels: Sequence[Optional[str]], desa: DesaFilter) -> dict[tuple, tuple]:
-    """totals_by_level without the cache: one statement, known away by reason included."""
+def compute_totals(levels: Sequence[Optional[str]], desa: DesaFilter, day: Optional[date] = None) -> dict[tuple, dict]:
+    """totals_by_level without the cache: one statement. Each value: {"as_of", "as_of_first", "n", and
+    every name of _SUMS} (away per reason as "away_<reason>")."""
     finest = max(levels, key=lambda level: _DEPTH[level])
-    g = _finest_totals(desa, finest)
+    g = _finest_totals(desa, finest, day)
     selects = [_totals(g, level, finest) for level in levels]
     stmt = selects[0] if len(selects) == 1 else sa.union_all(*selects)
-    out: dict[tuple, tuple] = {}
-    n_reasons = len(AWAY_REASONS)
+    out: dict[tuple, dict] = {}
+    names = ("as_of", "as_of_first", "n", *_SUMS)
     for row in db.session.execute(stmt):
         if row[1] is None and row[0] != "":
             continue
-        away = {reason: int(n) for reason, n in zip(AWAY_REASONS, row[-n_reasons:]) if n}
-        out[(row[0], row[1] if row[1] is not None else "")] = (*row[2:-n_reasons], away)
+        out[(row[0], row[1] if row[1] is not None else "")] = dict(zip(names, row[2:]))
     return out
 
 
-def apply_totals(f: AreaFigures, totals: Optional[tuple]) -> AreaFigures:
+def apply_totals(f: AreaFigures, totals: Optional[dict]) -> AreaFigures:
     """Copy a totals row of totals_by_level into `f`."""
     if not totals:
         return f
-    wajib, official, as_of, n, since, estimated, reachable, away = totals
-    f.recorded_since = int(since or 0)
-    if n:
-        f.wajib_ktp, f.sudah_rekam, f.target_as_of, f.desa_with_targets = int(wajib), int(official or 0), as_of, int(n)
-        f.capped_estimated, f.capped_reachable = int(estimated or 0), int(reachable or 0)
-    f.known_away_by_reason = {reason: away[reason] for reason in AWAY_REASONS if reason in away}
+
+    def n(name: str) -> int:
+        return int(totals[name] or 0)
+
+    f.recorded_without_target = n("since_free")
+    f.menolak, f.planned = max(n("menolak"), 0), n("planned")
+    if totals["n"]:
+        f.wajib_ktp, f.sudah_rekam_official, f.desa_with_targets = n("wajib"), n("official"), n("n")
+        f.official_as_of, f.official_as_of_first = totals["as_of"], totals["as_of_first"]
+        f.recorded_since, f.recorded_over_target = n("since"), n("over")
+        f.known_away_in_backlog, f.menolak_in_backlog = n("away_in"), n("menolak_in")
+    f.known_away_by_reason = {reason: n(f"away_{reason}") for reason in AWAY_REASONS if totals[f"away_{reason}"]}
     return f
 
 
-def fill_figures(out: dict[str, AreaFigures], group_level: Optional[str], desa: DesaFilter) -> None:
+def fill_figures(out: dict[str, AreaFigures], group_level: Optional[str], desa: DesaFilter,
+                 day: Optional[date] = None) -> None:
     """Fill the AreaFigures in `out` (keyed by code) with the totals of `group_level` (None: one sum, key "")
-    over the desa `desa` covers."""
-    for (_, kode), totals in totals_by_level([group_level], desa).items():
+    over the desa `desa` covers (as of `day`, when given)."""
+    for (_, kode), totals in totals_by_level([group_level], desa, day).items():
         if kode in out:
             apply_totals(out[kode], totals)
 
 
-def figures_for(regions: Iterable[Region]) -> dict[str, AreaFigures]:
-    """AreaFigures for each region (any mix of levels), aggregated from its desa."""
+def figures_for(regions: Iterable[Region], day: Optional[date] = None) -> dict[str, AreaFigures]:
+    """AreaFigures for each region (any mix of levels), aggregated from its desa (as of a past `day`:
+    outreach.regions.history)."""
     regions = list(regions)
     out = {r.kode: new_figures(r) for r in regions}
     by_level = defaultdict(list)
@@ -247,7 +282,7 @@ def figures_for(regions: Iterable[Region]) -> dict[str, AreaFigures]:
         by_level[r.level].append(r.kode)
     for level, kodes in by_level.items():
         for chunk in _chunks(kodes, _CHUNK):
-            fill_figures(out, level, DesaFilter(level, tuple(chunk)))
+            fill_figures(out, level, DesaFilter(level, tuple(chunk)), day)
     return out
 
 

@@ -5,7 +5,7 @@ import json
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import abort, jsonify, render_template, request
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -13,14 +13,14 @@ from sqlalchemy.orm import joinedload
 from outreach.extensions import db
 from outreach.models import Region, Site, TargetCount
 from outreach.regions import bp
-from outreach.regions.forms import RegionSearchForm
+from outreach.regions.forms import RefuserFollowupForm, RegionSearchForm
 from outreach.regions.queries import figures_for
-from outreach.security import (any_role, can_edit_sites, json_error, kode_in_scope, kode_visible, scope_clause,
-                               user_scope_kode)
+from outreach.security import (any_role, can_edit_sites, json_error, kode_in_scope, kode_visible, roles_required,
+                               scope_clause, user_scope_kode)
 
 # sort= values of the children table -> AreaFigures attribute
-SORT_KEYS = ("nama", "kode", "wajib_ktp", "sudah_rekam", "backlog", "known_away", "reachable_backlog",
-             "percent_recorded")
+SORT_KEYS = ("nama", "kode", "wajib_ktp", "sudah_rekam", "sudah_rekam_estimated", "backlog", "known_away",
+             "known_away_in_backlog", "menolak_in_backlog", "reachable_backlog", "planned", "percent_recorded")
 SEARCH_PER_PAGE = 25
 
 
@@ -146,12 +146,43 @@ def _browse(region: Optional[Region], children: list[Region], form):
                            child_level=children[0].level if children else None)
 
 
-def _desa(region: Region, form):
+@bp.route("/wilayah/<kode>/penolak", methods=["POST"])
+@roles_required("admin", "coordinator")
+def refuser_followup(kode: str):
+    """Refusers of a desa followed up: they return to its reachable backlog."""
+    from outreach import clock
+    from outreach.ledger import operations as ledger
+
+    region = region_or_404(current_user, kode)
+    if region.level != "desa":
+        abort(404)
+    followup = RefuserFollowupForm()
+    if followup.validate_on_submit():
+        try:
+            row = ledger.follow_up_refusers(current_user, region.kode, followup.count.data, followup.followed_on.data,
+                                            followup.note.data or "")
+        except ledger.FollowupInvalid as exc:
+            for name, message in exc.errors.items():
+                getattr(followup, name).errors = [message]
+        else:
+            flash(_("%(n)s warga yang menolak dicatat sudah ditindaklanjuti; mereka kembali masuk backlog terjangkau.",
+                    n=row.count), "success")
+            return redirect(url_for("regions.detail", kode=region.kode))
+    elif not followup.followed_on.data and not followup.followed_on.errors:
+        followup.followed_on.data = clock.local_today()
+    return _desa(region, RegionSearchForm(formdata=None), followup), 422
+
+
+def _desa(region: Region, form, followup=None):
     figures = figures_for([region])[region.kode]
     sites = db.session.scalars(sa.select(Site).where(Site.desa_kode == region.kode)
                                .order_by(Site.type, Site.nama)).all()
     history = db.session.scalars(sa.select(TargetCount).where(TargetCount.desa_kode == region.kode)
                                  .order_by(TargetCount.as_of.desc(), TargetCount.id.desc()).limit(10)).all()
+    if followup is None and can_edit_sites(current_user) and figures.menolak:
+        from outreach import clock
+
+        followup = RefuserFollowupForm(formdata=None, followed_on=clock.local_today())
     return render_template("regions/desa.html", region=region, figures=figures, sites=sites, history=history,
                            crumbs=breadcrumbs(current_user, region.kode), form=form,
-                           can_add_site=can_edit_sites(current_user))
+                           can_add_site=can_edit_sites(current_user), followup=followup)

@@ -1,5 +1,5 @@
-"""desa_tally (outreach.models.regions.DesaTally): the per-desa log and known-away sums that database
-triggers keep. Here: the same sums counted from scratch, to find rows that drifted (tests check every
+"""desa_tally (outreach.models.regions.DesaTally): the per-desa log, refuser, known-away and planned sums
+that database triggers keep. Here: the same sums counted from scratch, to find rows that drifted (tests check every
 test's data with it; `flask --app app coverage-tally` checks a live database) and to rebuild them.
 
     flask --app app coverage-tally            # count the desa whose tally differs from a recount
@@ -12,27 +12,42 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from outreach.extensions import db
-from outreach.models import AWAY_REASONS, DesaTally, KnownAway, Region
+from outreach.models import AWAY_REASONS, DesaTally, KnownAway, RefuserFollowup, Region
 from outreach.models.field import TurnoutLog
+from outreach.models.planning import OPEN_STATUSES, RecordingSession
 from outreach.regions.queries import EPOCH
 
-TALLY_COLUMNS = ("recorded_since", "known_away", *[f"away_{reason}" for reason in AWAY_REASONS])
+TALLY_COLUMNS = ("recorded_since", "menolak", "known_away", *[f"away_{reason}" for reason in AWAY_REASONS],
+                 "planned")
 
 
 def recount():
-    """SELECT desa_kode, recorded_since, known_away, away_<reason>... counted from the logs and known-away
-    rows of every desa region row (what the triggers should have kept)."""
-    since = (sa.select(sa.func.coalesce(sa.func.sum(TurnoutLog.recorded_total), 0))
-             .where(TurnoutLog.desa_kode == Region.kode,
-                    TurnoutLog.session_date > sa.func.coalesce(Region.target_as_of, EPOCH))
-             .correlate(Region).scalar_subquery())
+    """SELECT desa_kode, recorded_since, menolak, known_away, away_<reason>..., planned counted from the logs,
+    follow-ups, known-away rows and open sessions of every desa region row (what the triggers should have
+    kept)."""
+    as_of = sa.func.coalesce(Region.target_as_of, EPOCH)
+
+    def logs(column):
+        return (sa.select(sa.func.coalesce(sa.func.sum(column), 0))
+                .where(TurnoutLog.desa_kode == Region.kode, TurnoutLog.session_date > as_of)
+                .correlate(Region).scalar_subquery())
+
+    since = logs(TurnoutLog.recorded_total)
+    followed = (sa.select(sa.func.coalesce(sa.func.sum(RefuserFollowup.count), 0))
+                .where(RefuserFollowup.desa_kode == Region.kode, RefuserFollowup.followed_on > as_of)
+                .correlate(Region).scalar_subquery())
+    menolak = logs(TurnoutLog.not_recorded_tidak_bersedia) - followed
+    RS = RecordingSession
+    planned = (sa.select(sa.func.coalesce(sa.func.sum(RS.expected_turnout), 0))
+               .where(RS.desa_kode == Region.kode, RS.status.in_(OPEN_STATUSES), RS.pool == "desa")
+               .correlate(Region).scalar_subquery())
 
     def away(reason=None):
         cond = [KnownAway.desa_kode == Region.kode] + ([KnownAway.reason == reason] if reason else [])
         return (sa.select(sa.func.coalesce(sa.func.sum(KnownAway.count), 0)).where(*cond)
                 .correlate(Region).scalar_subquery())
 
-    values = [since, away(), *[away(reason) for reason in AWAY_REASONS]]
+    values = [since, menolak, away(), *[away(reason) for reason in AWAY_REASONS], planned]
     return sa.select(Region.kode.label("desa_kode"), *[v.label(c) for v, c in zip(values, TALLY_COLUMNS)]).where(
         Region.level == "desa")
 

@@ -48,6 +48,7 @@ def save_site(user, data: dict, site: Site | None = None) -> tuple[Optional[Site
     new_values = {k: values[k] for k in EDITABLE}
     new_values.update({k: v for k, v in ancestors_of(values["desa_kode"]).items()})
     creating = site is None
+    old_desa = None if creating else site.desa_kode
     if creating:
         site = Site()
         db.session.add(site)
@@ -67,6 +68,11 @@ def save_site(user, data: dict, site: Site | None = None) -> tuple[Optional[Site
     db.session.flush()
     if changes:
         record_change("site", site.id, "create" if creating else "update", getattr(user, "id", None), changes)
+        if not creating:
+            # A school's pool, its type or its desa may have changed: its sessions get their shares again.
+            from outreach.ledger import operations as ledger
+
+            ledger.reallocate(desa_kodes={site.desa_kode, old_desa} - {None}, site_ids=[site.id])
     db.session.commit()
     return site, check
 

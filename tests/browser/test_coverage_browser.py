@@ -26,7 +26,7 @@ def _snapshot(db, kode, day, wajib, official, backlog, away):
 def test_manager_reads_the_dashboard_drills_down_and_downloads_csv(app, db, world, page, login, screenshot, tmp_path):
     w = world
     builders.make_known_away(w.desa1.kode, "luar_negeri", 30)
-    builders.make_known_away(w.desa2.kode, "luar_daerah", 5)
+    builders.make_known_away(w.desa2.kode, "bekerja_luar_daerah", 5)
     s1 = builders.make_session(w.site1, w.team, [w.kit], day=TODAY - timedelta(days=10), expected_turnout=50)
     builders.make_turnout_log(s1, recorded={"pemilih_pemula": 10, "umum": 30})
     s3 = builders.make_session(w.site2, w.team, [w.kit], day=TODAY - timedelta(days=12))
@@ -93,7 +93,7 @@ def test_manager_reads_the_dashboard_drills_down_and_downloads_csv(app, db, worl
     page.wait_for_url("**/dasbor/33.74/tim")
     assert page.get_by_test_id("teams-chart").is_visible()
     row = page.get_by_test_id("teams-table").locator(f'tr[data-team-id="{w.team.id}"]')
-    assert row.locator("td").nth(7).inner_text() == "48"   # 40 + 8 recorded in the last 28 days
-    assert row.locator("td").nth(9).inner_text() == "96,0%"  # 48 of the 50 expected (the other session gave none)
+    assert row.locator("td").nth(9).inner_text() == "48"   # 40 + 8 recorded in the last 28 days
+    assert row.locator("td").nth(11).inner_text() == "96,0%"  # 48 of the 50 expected (the other session gave none)
     screenshot(page, "5-tim-kota")
     assert page.blocked_requests == []

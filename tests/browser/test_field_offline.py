@@ -102,7 +102,7 @@ def test_log_made_offline_is_queued_then_sent_once(page, context, login, screens
     page.locator('[name="recorded_by_sex.P"]').fill("4")
     assert page.get_by_test_id("sum").inner_text() == "total 7 = L 3 + P 4"
     page.locator('[name="away.luar_negeri"]').fill("2")
-    page.locator('[name="away.luar_daerah"]').fill("1")
+    page.locator('[name="away.bekerja_luar_daerah"]').fill("1")
     page.locator('[name="not_recorded.sudah_rekam"]').fill("2")
     page.locator('[name="notes"]').fill("Dua siswa ternyata sudah rekam di Disdukcapil.")
     screenshot(page, "form-offline")
@@ -125,7 +125,7 @@ def test_log_made_offline_is_queued_then_sent_once(page, context, login, screens
     expect(state).to_have_attribute("data-state", "sent")
     assert page.get_by_test_id("sync").is_hidden()
     after = _figures(sid, desa, site_id)
-    assert after == {"logs": 1, "away": {"luar_negeri": 6, "luar_daerah": 1}, "school": 106}
+    assert after == {"logs": 1, "away": {"luar_negeri": 6, "bekerja_luar_daerah": 1}, "school": 106}
     from outreach.models import RecordingSession, TurnoutLog
     log = _db.session.scalar(sa.select(TurnoutLog).where(TurnoutLog.session_id == sid))
     assert (log.recorded_pemilih_pemula, log.recorded_umum, log.recorded_l, log.recorded_p) == (6, 1, 3, 4)
