@@ -192,6 +192,9 @@ def make_turnout_log(session, user=None, recorded: dict | None = None, by_sex: d
         notes=notes, idempotency_key=key or f"uji-{next(_seq)}-{session.id}", request_fingerprint="0" * 64,
         created_by_id=user.id if user else None, updated_by_id=user.id if user else None,
         created_at=created_at or utcnow(), updated_at=created_at or utcnow(), **counts)
+    from outreach.field.service import hours_after_end
+
+    log.hours_after_end = hours_after_end(session, log.created_at)
     if finish:
         session.status = "selesai"
     db.session.add(log)

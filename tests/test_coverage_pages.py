@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
-import sqlalchemy as sa
 
 from outreach.field import service as field_service
 from outreach.models.jobs import CoverageSnapshot

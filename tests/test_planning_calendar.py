@@ -9,7 +9,6 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from outreach.extensions import db as _db
 from outreach.models import RecordingSession
 from outreach.planner import loader
 from outreach.planner.solve import plan

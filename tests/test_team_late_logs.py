@@ -167,3 +167,27 @@ def test_exports_carry_late_logs_and_the_on_time_rate(client, login_as, late):
     assert by_name["Tim Keliling 2"]["Laporan dikirim terlambat"] == 0
     assert by_name["Tim Keliling 2"]["Persen laporan tepat waktu"] == 100.0
     assert by_name["Tim Keliling 1"]["Laporan wajib masuk"] == 5
+
+
+def test_each_log_keeps_its_hours_after_the_end_and_the_migration_backfills_them(app, db, late):
+    """The team figures count late logs from the log's own hours after the session's end (an index entry);
+    the migration that added the column computes the same hours for the logs already there."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from outreach.models import TurnoutLog
+
+    def hours():
+        db.session.expire_all()
+        return {row.id: row.hours_after_end for row in db.session.scalars(sa.select(TurnoutLog))}
+
+    stored = hours()
+    ids = [log.id for log in late.logs]
+    # 30 Nov 12.00 → 5 Dec 12.00; 1 Dec 12.00 → 14.00; 2 Dec 12.00 → 3 Dec 12.00; 3 Dec → 4 Dec 12.01; the
+    # three-day session ends 3 Dec 12.00 → 18.00.
+    assert [stored[i] for i in ids] == pytest.approx([120.0, 2.0, 24.0, 24 + 1 / 60, 6.0])
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="0013")
+    upgrade()
+    assert hours() == pytest.approx(stored)

@@ -636,22 +636,19 @@ def team_figures(user, date_from=None, date_to=None, region_kode: Optional[str] 
     """Per team, over the sessions dated in [date_from, date_to] inside the area (default: the user's scope,
     last 28 days): sessions planned / open / done / cancelled, logs overdue, logs sent and sent late, the
     on-time rate, recorded, recorded per kit-hour and the share of expected turnout reached. Teams of
-    offices in the area with no session appear with zeros. Ordered by team name. Four queries (the sums
+    offices in the area with no session appear with zeros. Ordered by team name. Three queries (the sums
     are cached until a session, log, known-away or region row changes; overdue is counted afresh).
 
     A log is late when it was first stored more than LATE_LOG_HOURS after its session ended
-    (field.rules.sent_late); logs due = logs sent + open sessions without a log LATE_LOG_HOURS after their
+    (field.rules.sent_late; the log keeps the hours, turnout_log.hours_after_end); logs due = logs sent + open sessions without a log LATE_LOG_HOURS after their
     end; on-time rate = (logs sent − late) ÷ logs due."""
     area = resolve_area(user, region_kode)
     date_from, date_to = _date_range(date_from, date_to, 28)
     late_hours = float(_setting("LATE_LOG_HOURS", 24))
     RS = RecordingSession
     in_period = sa.and_(RS.date >= date_from, RS.date <= date_to, _session_area_condition(area))
-    totals, timeliness = rq.cached(
-        ("teams", area.kode, area.synthetic, date_from, date_to, late_hours),
-        lambda: (_team_totals(in_period, date_from, date_to),
-                 _team_log_timeliness(in_period, date_from, date_to, late_hours)),
-        also=(RecordingSession,))
+    totals = rq.cached(("teams", area.kode, area.synthetic, date_from, date_to, late_hours),
+                       lambda: _team_totals(in_period, date_from, date_to, late_hours), also=(RecordingSession,))
     overdue = _team_missing_logs(in_period, now, late_hours)
     office_cond = sa.true() if area.kode is None else sa.or_(Team.office_kode == area.kode,
                                                              Team.office_kode.like(area.kode + ".%"))
@@ -662,7 +659,7 @@ def team_figures(user, date_from=None, date_to=None, region_kode: Optional[str] 
     for team_id, nama, office in teams:
         t = totals.get(team_id)
         missing_overdue, missing_late = overdue.get(team_id, (0, 0))
-        sent, late = timeliness.get(team_id, (0, 0))
+        sent, late = totals[team_id][7:9] if team_id in totals else (0, 0)
         f = TeamFigures(team_id=team_id, nama=nama, office_kode=office, logs_overdue=int(missing_overdue or 0),
                         logs_sent=int(sent or 0), logs_late=int(late or 0),
                         logs_due=int(sent or 0) + int(missing_late or 0))
@@ -675,12 +672,13 @@ def team_figures(user, date_from=None, date_to=None, region_kode: Optional[str] 
     return out
 
 
-def _team_totals(in_period, date_from: date, date_to: date) -> dict:
-    """{team_id: (planned, open, done, cancelled, recorded, kit_hours, expected of logged sessions)}.
+def _team_totals(in_period, date_from: date, date_to: date, late_hours: float) -> dict:
+    """{team_id: (planned, open, done, cancelled, recorded, kit_hours, expected of logged sessions, logs sent,
+    logs sent over `late_hours` after their session ended)}.
 
     One pass over the period's sessions, each with its log, read from two covering indexes only:
     (date, team_id, status, expected_turnout, id) of the sessions and (session_date, session_id,
-    recorded_total, kit_hours) of the logs. A log carries its session's first day and region codes, so
+    recorded_total, kit_hours, hours_after_end) of the logs. A log carries its session's first day and region codes, so
     matching it on (session_date, session_id) finds the same logs as the session id alone; the date range
     on the log as well lets PostgreSQL hash the period's logs from their index."""
     RS, TL = RecordingSession, TurnoutLog
@@ -696,7 +694,9 @@ def _team_totals(in_period, date_from: date, date_to: date) -> dict:
         sa.func.sum(sa.case((RS.status == CANCELLED_STATUS, 1), else_=0)),
         sa.func.sum(sa.func.coalesce(TL.recorded_total, 0)),
         sa.func.sum(sa.func.coalesce(TL.kit_hours, 0.0)),
-        sa.func.sum(sa.case((has_log, RS.expected_turnout), else_=0)))
+        sa.func.sum(sa.case((has_log, RS.expected_turnout), else_=0)),
+        sa.func.sum(sa.case((has_log, 1), else_=0)),
+        sa.func.sum(sa.case((TL.hours_after_end > late_hours, 1), else_=0)))
         .outerjoin(TL, sa.and_(TL.session_id == RS.id, TL.session_date == RS.date,
                                TL.session_date >= date_from, TL.session_date <= date_to))
         .where(in_period).group_by(team))
@@ -719,38 +719,6 @@ def _team_missing_logs(in_period, now: Optional[datetime], late_hours: float) ->
             .where(in_period, _rare(RS.status.in_(OPEN_STATUSES)), _no_log(),
                    _session_end_before(now_local - timedelta(hours=min(overdue_hours, late_hours))))
             .group_by(RS.team_id))
-    return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in db.session.execute(stmt)}
-
-
-def _logged_late(hours: float):
-    """SQL: the turnout log was first stored more than `hours` after its session's last day ended in the
-    office zone (the database form of outreach.field.rules.sent_late)."""
-    RS, TL = RecordingSession, TurnoutLog
-    last_day = sa.func.coalesce(RS.end_date, RS.date, type_=sa.Date)
-    if db.session.get_bind().dialect.name == "postgresql":
-        ended = sa.func.timezone(local_tz().key, last_day + RS.end_time)
-        return TL.created_at > ended + sa.literal(timedelta(hours=hours), sa.Interval())
-    # SQLite keeps times as UTC text and knows no zones: the office zone's offset (Indonesia has no
-    # daylight saving) takes the local end to UTC.
-    offset = local_tz().utcoffset(datetime(2000, 1, 1)).total_seconds() / 60
-    shift = round(hours * 60 - offset)
-    ended_plus = sa.func.datetime(sa.func.printf("%s %s", last_day, RS.end_time), f"{shift:+d} minutes")
-    return sa.func.datetime(TL.created_at) > ended_plus
-
-
-def _team_log_timeliness(in_period, date_from: date, date_to: date, late_hours: float) -> dict:
-    """{team_id: (logs sent, logs sent late)} over the period's sessions that have a log.
-
-    Reads the logged sessions' rows and their logs' rows (the first store time and the session's end are
-    in no index): one pass over the period's logs only, not its other sessions. The result does not
-    depend on the clock, so it is cached with the totals."""
-    RS, TL = RecordingSession, TurnoutLog
-    team = (RS.team_id + sa.literal_column("0")).label("team")
-    stmt = (sa.select(team, sa.func.count(), sa.func.sum(sa.case((_logged_late(late_hours), 1), else_=0)))
-            .select_from(TL)
-            .join(RS, sa.and_(RS.id == TL.session_id, RS.date == TL.session_date))
-            .where(TL.session_date >= date_from, TL.session_date <= date_to, in_period)
-            .group_by(team))
     return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in db.session.execute(stmt)}
 
 

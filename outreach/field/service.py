@@ -503,6 +503,12 @@ def _move_figures(session: RecordingSession, old: Optional[Mapping], new: Mappin
     return moved
 
 
+def hours_after_end(session: RecordingSession, stored_at: datetime) -> float:
+    """Hours from the session's end (office zone) to a log's first store (the team figures' late logs)."""
+    ended = rules.late_after(session.last_date, session.end_time, log_settings().tz, 0)
+    return round((rules.as_utc(stored_at) - ended).total_seconds() / 3600, 6)
+
+
 def _share_out_again(session: RecordingSession) -> None:
     """The log moved the desa's (and a school's) pool: the open sessions there get their shares again."""
     from outreach.ledger import operations as ledger
@@ -579,7 +585,7 @@ def save_log(user, session_id: int, data: Mapping[str, Any], idempotency_key: Op
                      kabupaten_kode=session.kabupaten_kode, provinsi_kode=session.provinsi_kode,
                      session_date=session.date, idempotency_key=key, request_fingerprint=fingerprint,
                      created_by_id=user.id, updated_by_id=user.id, created_at=now, updated_at=now,
-                     kit_hours=_kit_hours(values), **columns)
+                     kit_hours=_kit_hours(values), hours_after_end=hours_after_end(session, now), **columns)
     db.session.add(log)
     try:
         db.session.flush()

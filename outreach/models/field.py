@@ -136,6 +136,10 @@ class TurnoutLog(db.Model):
     # out (a test builder, a bulk load) gets it computed from the row's own times and kits.
     kit_hours: Mapped[float] = mapped_column(sa.Float, default=_kit_hours_default,
                                              server_default="0")
+    # Hours from the session's end (its last day at end_time, office zone) to the log's first store: a log
+    # is late above LATE_LOG_HOURS. Set by the field service on the first save (migration 0014); None for a
+    # row loaded in bulk without it (counted as on time).
+    hours_after_end: Mapped[Optional[float]] = mapped_column(sa.Float)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     # The team said "yes, really" to a figure above what the kits could record in the hours worked.
     over_capacity_confirmed: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
@@ -164,7 +168,8 @@ class TurnoutLog(db.Model):
         sa.Index("ix_turnout_log_kabupaten_date", "kabupaten_kode", "session_date"),
         sa.Index("ix_turnout_log_provinsi_date", "provinsi_kode", "session_date"),
         # Team figures: the period's logs with their session, recorded total and kit-hours (covering).
-        sa.Index("ix_turnout_log_date_session", "session_date", "session_id", "recorded_total", "kit_hours"),
+        sa.Index("ix_turnout_log_date_session", "session_date", "session_id", "recorded_total", "kit_hours",
+                 "hours_after_end"),
         # Coverage (migration 0005): recounts per desa, the forecast's pace per kecamatan, "data per".
         sa.Index("ix_turnout_log_desa_date_total", "desa_kode", "session_date", "recorded_total"),
         sa.Index("ix_turnout_log_date_kecamatan_total", "session_date", "kecamatan_kode", "recorded_total"),
