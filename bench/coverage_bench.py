@@ -93,7 +93,7 @@ def generate(app, data_dir: Path, today: date, out: list, boundaries: bool = Tru
 
     from outreach.extensions import db
     from outreach.imports.apply import ImportOptions, run_import
-    from outreach.models import KnownAway, Kit, Region, Site, Team, User
+    from outreach.models import AWAY_REASONS, KnownAway, Kit, Region, Site, Team, User
     from outreach.models.field import TurnoutLog
     from outreach.models.jobs import CoverageSnapshot
     from outreach.models.planning import RecordingSession, SessionKit
@@ -194,6 +194,7 @@ def generate(app, data_dir: Path, today: date, out: list, boundaries: bool = Tru
                          "session_date": row["date"], "recorded_pemilih_pemula": pp, "recorded_umum": umum,
                          "recorded_lansia_disabilitas": lansia, "recorded_l": male, "recorded_p": total_rec - male,
                          "recorded_total": total_rec, "not_recorded_tidak_ditemukan_siak": rng.randrange(0, 2),
+                         "not_recorded_tidak_bersedia": rng.randrange(0, 2), "hours_after_end": rng.choice((1, 2, 5, 30)),
                          "away_luar_negeri": rng.randrange(0, 2), "started_at": begin, "ended_at": finish,
                          "kit_ids": used, "notes": "", "idempotency_key": f"bench-{sid}",
                          "request_fingerprint": "0" * 64, "version": 1, "created_at": finish, "updated_at": finish})
@@ -203,7 +204,7 @@ def generate(app, data_dir: Path, today: date, out: list, boundaries: bool = Tru
         away = []
         for d in desa:
             x = h("away" + d.kode)
-            for i, reason in enumerate(("luar_negeri", "luar_daerah", "pindah_meninggal", "lainnya")):
+            for i, reason in enumerate(AWAY_REASONS):
                 if (x >> i) & 1:
                     away.append({"desa_kode": d.kode, "reason": reason, "count": (x >> (4 + i * 5)) % 30})
         _bulk(db, KnownAway, away)

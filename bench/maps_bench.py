@@ -115,7 +115,7 @@ def build_data(data_dir: Path, n_sites: int, n_sessions: int, seed: int) -> dict
                         commit=True)
     if not report.ok:
         raise SystemExit(f"targets refused: {[str(e) for e in report.errors[:3]]}")
-    away = [{"desa_kode": kode, "reason": rng.choice(("luar_negeri", "luar_daerah")), "count": rng.randint(0, 40)}
+    away = [{"desa_kode": kode, "reason": rng.choice(("luar_negeri", "bekerja_luar_daerah")), "count": rng.randint(0, 40)}
             for kode, _, _ in desa if rng.random() < 0.6]
     db.session.execute(sa.insert(KnownAway), away)
     timings["import_seconds"] = time.perf_counter() - start

@@ -57,7 +57,7 @@ def refusal(day: date, today: date) -> str | None:
     return None
 
 
-def take_snapshot(day: date, today: date | None = None, *, as_of_then: bool = True) -> dict:
+def take_snapshot(day: date, today: date | None = None, *, as_of_then: bool = False) -> dict:
     """Replace `day`'s snapshot with the figures of every region (the caller commits): as of that day when
     it lies before today and `as_of_then`, else the figures now."""
     from outreach.regions.queries import figures_for
