@@ -13,7 +13,8 @@ from outreach.extensions import csrf, db
 from outreach.models import ROLES, ApiToken, User
 from outreach.models.accounts import hash_token
 from outreach.models.base import utcnow
-from outreach.models.regions import level_of
+from outreach import permissions
+from outreach.permissions import in_scope
 
 PUBLIC = frozenset({"public"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -37,7 +38,7 @@ def roles_required(*roles: str):
                 if is_api_request():
                     return json_error(401, _("Perlu masuk (login) atau token API."))
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            if current_user.role not in allowed:
+            if not permissions.admitted(current_user, allowed):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -105,58 +106,12 @@ def guard_request():
     return None
 
 
-# ---------------------------------------------------------------- scoping
-
-def user_scope_kode(user) -> Optional[str]:
-    """Region code that bounds what `user` may see; None means everything (unscoped admin)."""
-    if user.role == "admin" and not user.scope_kode:
-        return None
-    if user.role == "field" and user.team is not None:
-        return user.team.office_kode
-    # A non-admin without a scope sees nothing: fail closed.
-    return user.scope_kode or "__none__"
-
-
-def scope_clause(user, model):
-    """SQL condition limiting `model` rows (with provinsi/kabupaten/kecamatan_kode columns) to the scope."""
-    kode = user_scope_kode(user)
-    if kode is None:
-        return sa.true()
-    level = level_of(kode)
-    column = {
-        "provinsi": getattr(model, "provinsi_kode", None),
-        "kabupaten": getattr(model, "kabupaten_kode", None),
-        "kecamatan": getattr(model, "kecamatan_kode", None),
-    }.get(level)
-    if column is None:
-        return sa.false()
-    return column == kode
-
-
-def kode_in_scope(user, kode: Optional[str]) -> bool:
-    """True when region `kode` lies inside the user's scope."""
-    scope = user_scope_kode(user)
-    if scope is None:
-        return True
-    if not kode:
-        return False
-    return kode == scope or kode.startswith(scope + ".")
-
-
-def kode_visible(user, kode: str) -> bool:
-    """In scope, or an ancestor of the scope (shown in breadcrumbs, never with its siblings)."""
-    scope = user_scope_kode(user)
-    return kode_in_scope(user, kode) or (scope is not None and scope.startswith(kode + "."))
-
+# ---------------------------------------------------------------- scoping (the rules: outreach.permissions)
 
 def get_scoped_or_404(model, ident, user=None, kode_attr: str = "kode"):
     """Load one object the user may see, else 404 (never reveal that it exists elsewhere)."""
     user = user or current_user
     obj = db.session.get(model, ident)
-    if obj is None or not kode_in_scope(user, getattr(obj, kode_attr)):
+    if obj is None or not in_scope(user, getattr(obj, kode_attr)):
         abort(404)
     return obj
-
-
-def can_edit_sites(user) -> bool:
-    return user.role in ("admin", "coordinator")

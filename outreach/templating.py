@@ -4,7 +4,7 @@ from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
-from outreach import clock
+from outreach import clock, permissions
 from outreach.assets import vendor_url
 
 SITE_TYPE_LABELS = None  # built lazily in the request's locale
@@ -79,6 +79,7 @@ def register(app):
     app.jinja_env.filters.update(number=fmt_number, percent=fmt_percent, date=fmt_date, datetime=fmt_datetime)
     app.jinja_env.globals.update(vendor_url=vendor_url, site_type_labels=site_type_labels,
                                  level_labels=level_labels, kind_labels=kind_labels, role_labels=role_labels, nav_items=nav_items,
+                                 permissions=permissions,
                                  away_reason_labels=away_reason_labels, kit_status_labels=kit_status_labels)
 
     @app.context_processor
@@ -87,17 +88,20 @@ def register(app):
                 "today": clock.local_today(), "now": clock.local_now, "demo_data_loaded": demo_data_loaded}
 
 
-# (endpoint, label, roles). Entries whose endpoint does not exist yet are skipped.
+# (endpoint, label) of the main navigation, shown to the roles its view admits (the view's own
+# roles_required declaration); entries whose endpoint does not exist are skipped.
 NAV = (
-    ("field.my_schedule", "Jadwal saya", ("field",)),
-    ("coverage.dashboard", "Dasbor", ("admin", "manager", "coordinator")),
-    ("planning.calendar", "Kalender", ("admin", "manager", "coordinator", "field")),
-    ("planning.session_list", "Sesi", ("admin", "manager", "coordinator")),
-    ("maps.coverage", "Peta", ("admin", "manager", "coordinator")),
-    ("regions.index", "Wilayah", ("admin", "manager", "coordinator", "field")),
-    ("sites.index", "Lokasi", ("admin", "manager", "coordinator", "field")),
-    ("admin.index", "Admin", ("admin",)),
+    ("field.my_schedule", "Jadwal saya"),
+    ("coverage.dashboard", "Dasbor"),
+    ("planning.calendar", "Kalender"),
+    ("planning.session_list", "Sesi"),
+    ("maps.coverage", "Peta"),
+    ("regions.index", "Wilayah"),
+    ("sites.index", "Lokasi"),
+    ("admin.index", "Admin"),
 )
+# Pages a role reaches but that are not in its menu (a field team's home is its own schedule).
+NAV_HIDDEN = {"field.my_schedule": frozenset({permissions.ADMIN, permissions.COORDINATOR})}
 
 
 def nav_items():
@@ -110,8 +114,10 @@ def nav_items():
               "Sesi": _("Sesi"), "Peta": _("Peta"), "Wilayah": _("Wilayah"), "Lokasi": _("Lokasi"),
               "Admin": _("Admin")}
     items = []
-    for endpoint, label, roles in NAV:
-        if current_user.role in roles and endpoint in current_app.view_functions:
+    for endpoint, label in NAV:
+        view = current_app.view_functions.get(endpoint)
+        roles = getattr(view, "access_roles", frozenset()) - NAV_HIDDEN.get(endpoint, frozenset())
+        if permissions.admitted(current_user, roles):
             items.append({"endpoint": endpoint, "url": url_for(endpoint), "label": labels[label]})
     return items
 

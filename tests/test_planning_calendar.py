@@ -94,6 +94,13 @@ def test_session_length_outside_the_settings_is_warned(api, pw, db, start, end, 
     assert resp.status_code == 201
 
 
+def test_a_short_sosialisasi_meeting_needs_no_reason(api, pw, db):
+    """The session length is about recording with kits; an awareness meeting at an RT may take an hour."""
+    resp = api("coordinator", "POST", "/api/v1/sessions", body(pw, start="19:00", end="20:00", kind="sosialisasi",
+                                                               kit_ids=[]))
+    assert resp.status_code == 201, resp.get_json()
+
+
 def test_session_length_follows_the_settings(app, api, pw, db):
     app.config["SESSION_MAX_HOURS"] = 8
     try:

@@ -21,9 +21,11 @@ from outreach.admin import bp
 from outreach.admin.forms import Required, optional_str
 from outreach.planning import calendar as planning_calendar
 from outreach.planning import calendar_rules as rules
-from outreach.security import roles_required, user_scope_kode
+from outreach import permissions
+from outreach.security import roles_required
+from outreach.permissions import scope_of
 
-admin_only = roles_required("admin")
+admin_only = roles_required(*permissions.ADMINS)
 _DATE = {"type": "date"}
 
 
@@ -56,7 +58,7 @@ def kind_labels() -> dict[str, str]:
 
 def _scope() -> Optional[str]:
     """The signed-in admin's region (None: unscoped)."""
-    return user_scope_kode(current_user)
+    return scope_of(current_user)
 
 
 def _year() -> int:

@@ -31,6 +31,7 @@ from outreach.imports.common import ValueProblem
 from outreach.imports.sites import parse_jenjang_filter
 from outreach.models import ImportBatch, User
 from outreach.security import roles_required
+from outreach import permissions
 
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
@@ -119,7 +120,7 @@ def _display_name(name: Optional[str]) -> str:
 # ---------------------------------------------------------------- views
 
 @bp.route("/admin/impor")
-@roles_required("admin")
+@roles_required(*permissions.ADMINS)
 def import_index():
     return _index(ImportUploadForm())
 
@@ -133,7 +134,7 @@ def _index(form: ImportUploadForm):
 
 
 @bp.route("/admin/impor/pratinjau", methods=["POST"])
-@roles_required("admin")
+@roles_required(*permissions.ADMINS)
 def import_preview():
     form = ImportUploadForm()
     if not form.validate_on_submit():
@@ -154,7 +155,7 @@ def _preview(report, meta: dict, token: Optional[str]):
 
 
 @bp.route("/admin/impor/simpan", methods=["POST"])
-@roles_required("admin")
+@roles_required(*permissions.ADMINS)
 def import_commit():
     form = ImportTokenForm()
     directory = upload_dir()
@@ -175,7 +176,7 @@ def import_commit():
 
 
 @bp.route("/admin/impor/batal", methods=["POST"])
-@roles_required("admin")
+@roles_required(*permissions.ADMINS)
 def import_cancel():
     form = ImportTokenForm()
     if form.validate_on_submit():

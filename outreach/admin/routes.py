@@ -8,10 +8,11 @@ from outreach.admin import bp, service
 from outreach.admin.forms import KitForm, PasswordResetForm, TeamForm, TokenForm, UserCreateForm, UserForm
 from outreach.extensions import db
 from outreach.models import KIT_STATUSES, ROLES, ApiToken, Kit, Team, User
+from outreach import permissions
 from outreach.security import roles_required
 from outreach.templating import kit_status_labels, role_labels
 
-admin_only = roles_required("admin")
+admin_only = roles_required(*permissions.ADMINS)
 # Admin pages of other features, linked once they are registered (first endpoint found wins).
 IMPORTS_ENDPOINTS = ("admin.imports_index", "admin.import_index")
 JOBS_ENDPOINTS = ("jobs.admin_jobs",)

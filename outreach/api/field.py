@@ -30,8 +30,8 @@ from outreach.models.field import IDEMPOTENCY_KEY_MAX_CHARS, LOG_NOTES_MAX_CHARS
 from outreach.models.regions import AWAY_REASONS
 from outreach.field.rules import MAX_COUNT
 from outreach.security import any_role, json_error, roles_required
+from outreach import permissions
 
-LOGGERS = ("admin", "coordinator", "field")
 
 
 def _error(exc: service.FieldError):
@@ -76,7 +76,7 @@ def turnout_detail(session_id: int):
 
 
 @bp.post("/sessions/<int:session_id>/turnout")
-@roles_required(*LOGGERS)
+@roles_required(*permissions.LOGGERS)
 def turnout_create(session_id: int):
     """Store the first log of a session (idempotent per Idempotency-Key)."""
     data = _body()
@@ -93,7 +93,7 @@ def turnout_create(session_id: int):
 
 
 @bp.patch("/sessions/<int:session_id>/turnout")
-@roles_required(*LOGGERS)
+@roles_required(*permissions.LOGGERS)
 def turnout_update(session_id: int):
     """Correct a log; refused with 409 and the current values when `version` is not the stored one."""
     data = _body()

@@ -27,7 +27,8 @@ from outreach.maps.classes import DEFAULT_PERCENT_BREAKS, backlog_scale, percent
 from outreach.maps.geojson import feature, feature_collection, point_geometry
 from outreach.models import SITE_TYPES
 from outreach.models.regions import level_of
-from outreach.security import any_role, kode_in_scope
+from outreach.security import any_role
+from outreach.permissions import in_scope
 
 DEFAULT_CACHE_SECONDS = 30
 
@@ -50,7 +51,7 @@ def area_arg() -> Optional[str]:
         return None
     if level_of(area) is None:
         raise ApiError(400, _("Parameter area harus kode wilayah bertitik, mis. 33.74 atau 33.74.01."))
-    if not kode_in_scope(current_user, area) or not queries.region_exists(area):
+    if not in_scope(current_user, area) or not queries.region_exists(area):
         raise ApiError(404, _("Wilayah %(kode)s tidak ditemukan.", kode=area))
     return area
 

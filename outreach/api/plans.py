@@ -16,6 +16,7 @@ from outreach.planner import loader, store
 from outreach.planner.validate import PlanInputError
 from outreach.planning import service as planning
 from outreach.security import roles_required
+from outreach import permissions
 
 
 def _input_error(exc: PlanInputError) -> ApiError:
@@ -26,7 +27,7 @@ def _input_error(exc: PlanInputError) -> ApiError:
 
 
 @bp.post("/plans")
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def plans_create():
     """Propose sessions for a kecamatan or kabupaten over a date range and store the proposal."""
     body = json_object()
@@ -52,13 +53,13 @@ def _proposal_or_404(proposal_id: int):
 
 
 @bp.get("/plans/<int:proposal_id>")
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def plans_detail(proposal_id: int):
     return jsonify(store.proposal_to_dict(_proposal_or_404(proposal_id)))
 
 
 @bp.post("/plans/<int:proposal_id>/accept")
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def plans_accept(proposal_id: int):
     """Create a session for each kept item (an index, or {index, date, ...} to move it)."""
     proposal = _proposal_or_404(proposal_id)

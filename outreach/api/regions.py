@@ -13,7 +13,8 @@ from outreach.extensions import db
 from outreach.models import AWAY_REASONS, Region
 from outreach.models.regions import LEVELS, level_of
 from outreach.regions.queries import figures_for
-from outreach.security import any_role, kode_in_scope, scope_clause
+from outreach.security import any_role
+from outreach.permissions import in_scope, scope_clause
 
 
 def region_filters(user, level=None, parent=None, q=None) -> list:
@@ -49,7 +50,7 @@ def regions_list():
 @bp.route("/regions/<kode>")
 @any_role
 def region_detail(kode: str):
-    region = db.session.get(Region, kode) if kode_in_scope(current_user, kode) else None
+    region = db.session.get(Region, kode) if in_scope(current_user, kode) else None
     if region is None:
         raise ApiError(404, _("Wilayah %(kode)s tidak ditemukan.", kode=kode[:20]))
     body = figures_for([region])[region.kode].as_dict()

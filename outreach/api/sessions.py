@@ -15,6 +15,7 @@ from outreach.api import bp
 from outreach.planning import conflicts as conflict_rules
 from outreach.planning import service as planning
 from outreach.security import any_role, json_error, roles_required
+from outreach import permissions
 
 MAX_PER_PAGE = 500
 
@@ -60,7 +61,7 @@ def _detail(session) -> dict:
     out = planning.session_to_dict(session)
     labels = planning.status_labels()
     out["status_label"] = labels[session.status]
-    out["can_edit"] = planning.can_edit(current_user, session)
+    out["can_edit"] = permissions.can_edit_session(current_user, session)
     out["allowed_status"] = planning.allowed_status_targets(session) if out["can_edit"] else []
     out["postponements"] = [planning.postponement_to_dict(p) for p in session.postponements]
     out["history"] = [{"at": e.at.isoformat(), "action": e.action, "user_id": e.user_id,
@@ -88,7 +89,7 @@ def sessions_list():
 
 
 @bp.post("/sessions")
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def session_create():
     """Plan a session; 409 with the conflicts when it clashes (warnings pass with override_reason)."""
     data = _body()
@@ -114,7 +115,7 @@ def session_detail(session_id: int):
 
 
 @bp.patch("/sessions/<int:session_id>")
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def session_update(session_id: int):
     """Change some fields of a session (send `version` to refuse the change if someone else was first)."""
     data = _body()
@@ -131,7 +132,7 @@ def session_update(session_id: int):
 
 
 @bp.post("/sessions/<int:session_id>/status")
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def session_status(session_id: int):
     """Confirm, cancel or postpone a session."""
     data = _body()
@@ -164,7 +165,7 @@ def session_status(session_id: int):
 
 
 @bp.get("/sessions/<int:session_id>/mop-up")
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def session_mop_up(session_id: int):
     """Propose a mop-up of a finished session (not saved); `absentees` omitted: taken from its turnout log."""
     try:

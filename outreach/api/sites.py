@@ -13,8 +13,10 @@ from outreach.api.routes import (COMMON_ERRORS, PAGE_PARAMETERS, ApiError, check
 from outreach.extensions import db
 from outreach.models import JENJANG_CHOICES, SITE_TYPES, Site
 from outreach.models.regions import level_of
-from outreach.security import any_role, get_scoped_or_404, roles_required, scope_clause
+from outreach.security import any_role, get_scoped_or_404, roles_required
+from outreach.permissions import scope_clause
 from outreach.sites.service import save_site, site_as_dict
+from outreach import permissions
 
 # JSON type of every field a client may write (rules.FIELDS); null clears a field.
 WRITABLE = {
@@ -80,7 +82,7 @@ def sites_list():
 
 
 @bp.route("/sites", methods=["POST"])
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def site_create():
     site, check = save_site(current_user, _body_for_save())
     if site is None:
@@ -99,7 +101,7 @@ def site_detail(site_id: int):
 
 
 @bp.route("/sites/<int:site_id>", methods=["PATCH"])
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def site_update(site_id: int):
     site = get_scoped_or_404(Site, site_id, kode_attr="desa_kode")
     body = _body_for_save()

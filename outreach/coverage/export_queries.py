@@ -39,9 +39,9 @@ def _batches(result, size: int) -> Iterator[list]:
 
 def session_conditions(user, area, date_from: Optional[date], date_to: Optional[date]) -> list:
     """SQL conditions: the sessions of an area the user may see, dated in the range (when given)."""
-    from outreach.planning.service import visible_sessions_clause
+    from outreach.permissions import sessions_clause
     RS = RecordingSession
-    out = [_region_condition(area, RS), visible_sessions_clause(user)]
+    out = [_region_condition(area, RS), sessions_clause(user)]
     if date_from:
         out.append(RS.date >= date_from)
     if date_to:
@@ -51,9 +51,9 @@ def session_conditions(user, area, date_from: Optional[date], date_to: Optional[
 
 def log_conditions(user, area, date_from: Optional[date], date_to: Optional[date]) -> list:
     """SQL conditions on TurnoutLog joined to its session: the logs of an area the user may see."""
-    from outreach.planning.service import visible_sessions_clause
+    from outreach.permissions import sessions_clause
     L = TurnoutLog
-    out = [_region_condition(area, L), visible_sessions_clause(user)]
+    out = [_region_condition(area, L), sessions_clause(user)]
     if date_from:
         out.append(L.session_date >= date_from)
     if date_to:

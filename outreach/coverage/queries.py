@@ -46,7 +46,7 @@ from outreach.models.regions import LEVELS, level_of
 from outreach.regions.figures import AreaFigures
 from outreach.regions import queries as rq
 from outreach.regions.queries import level_figures, within_condition
-from outreach.security import kode_in_scope, user_scope_kode
+from outreach.permissions import in_scope, scope_of
 
 CHILD_LEVEL = {"provinsi": "kabupaten", "kabupaten": "kecamatan", "kecamatan": "desa", "desa": None}
 # Statuses of a session that is still to happen (or still waiting for its log).
@@ -168,7 +168,7 @@ def _everything() -> Area:
 def resolve_area(user, region_kode: Optional[str] = None) -> Area:
     """The area `region_kode` (default: the user's scope); RegionNotFound when unknown or out of scope."""
     memo = _memo()
-    key = ("area", getattr(user, "id", None), user_scope_kode(user), (region_kode or "").strip())
+    key = ("area", getattr(user, "id", None), scope_of(user), (region_kode or "").strip())
     if memo is not None and key in memo:
         return memo[key]
     area = _resolve_area(user, region_kode)
@@ -180,16 +180,16 @@ def resolve_area(user, region_kode: Optional[str] = None) -> Area:
 def _resolve_area(user, region_kode: Optional[str]) -> Area:
     raw = (region_kode or "").strip()
     if not raw:
-        scope = user_scope_kode(user)
+        scope = scope_of(user)
         if scope is None:
             return _everything()
         raw = scope
-    if len(raw) > 20 or level_of(raw) is None or not kode_in_scope(user, raw):
+    if len(raw) > 20 or level_of(raw) is None or not in_scope(user, raw):
         raise RegionNotFound(_("Wilayah %(kode)s tidak ditemukan.", kode=raw[:20]))
     row = _region_row(raw)
     if row is not None:
         return _area_from_row(row)
-    if level_of(raw) == "provinsi" and user_scope_kode(user) is None:
+    if level_of(raw) == "provinsi" and scope_of(user) is None:
         area = _synthetic_province(raw)
         if area is not None:
             return area
@@ -406,11 +406,11 @@ def area_table(user, level: str, parent: Optional[str] = None, q: Optional[str] 
     if level not in LEVELS:
         raise BadInput(_("Tingkat '%(level)s' tidak dikenal. Pilihan: %(levels)s.", level=str(level)[:20],
                          levels=", ".join(LEVELS)))
-    scope = user_scope_kode(user)
+    scope = scope_of(user)
     within = scope
     if parent:
         parent = parent.strip()
-        if kode_in_scope(user, parent):
+        if in_scope(user, parent):
             within = parent
         elif not (scope is not None and scope.startswith(parent + ".")):
             raise RegionNotFound(_("Wilayah %(kode)s tidak ditemukan.", kode=parent[:20]))

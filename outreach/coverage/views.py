@@ -31,12 +31,13 @@ from outreach.coverage import queries
 from outreach.extensions import db
 from outreach.models import Region
 from outreach.models.regions import AWAY_REASONS, LEVELS
-from outreach.security import roles_required, user_scope_kode
+from outreach.security import roles_required
+from outreach.permissions import scope_of
 from outreach import vocab
+from outreach import permissions
 
 bp = Blueprint("coverage", __name__)
 
-DASHBOARD_ROLES = ("admin", "manager", "coordinator")
 TABLE_LEVELS = ("kabupaten", "kecamatan", "desa")
 # Desa are shown for one kabupaten/kota or kecamatan at a time (a province has about 8,500).
 DESA_TABLE_WITHIN = ("kabupaten", "kecamatan", "desa")
@@ -331,10 +332,10 @@ def dashboard_context(user, kode: Optional[str]) -> dict:
 
 @bp.route("/dasbor", defaults={"kode": None})
 @bp.route("/dasbor/<kode>")
-@roles_required(*DASHBOARD_ROLES)
+@roles_required(*permissions.STAFF)
 def dashboard(kode: Optional[str]):
     """Headline figures, trend, slowest areas, sessions, overdue logs, teams, pemilih pemula, forecast."""
-    if user_scope_kode(current_user) == "__none__":
+    if scope_of(current_user) == "__none__":
         return render_template("coverage/dashboard.html", no_scope=True, area=None)
     try:
         context = dashboard_context(current_user, kode)
@@ -348,7 +349,7 @@ def dashboard(kode: Optional[str]):
 
 def table_parent_options(user, parent: Optional[str]) -> list[tuple[str, str]]:
     """Areas the table can be narrowed to: the scope, its children (and the current choice)."""
-    scope = user_scope_kode(user)
+    scope = scope_of(user)
     if scope == "__none__":
         return []
     if scope is None:
@@ -363,11 +364,11 @@ def table_parent_options(user, parent: Optional[str]) -> list[tuple[str, str]]:
 
 
 @bp.route("/dasbor/tabel")
-@roles_required(*DASHBOARD_ROLES)
+@roles_required(*permissions.STAFF)
 def area_table():
     """Every area of a level in scope with all figures; sorted by a column, narrowed by parent and name."""
     args = request.args
-    scope_area = _area_or_404(None) if user_scope_kode(current_user) != "__none__" else None
+    scope_area = _area_or_404(None) if scope_of(current_user) != "__none__" else None
     default_level = child_level_of(scope_area.level) if scope_area else "kecamatan"
     level = (args.get("level") or default_level or "desa").strip()
     parent = (args.get("parent") or "").strip() or None
@@ -393,14 +394,14 @@ def area_table():
 
 def _desa_table_allowed(parent: Optional[str]) -> bool:
     from outreach.models.regions import level_of
-    within = parent or user_scope_kode(current_user)
+    within = parent or scope_of(current_user)
     return bool(within) and level_of(within) in DESA_TABLE_WITHIN
 
 
 # ---------------------------------------------------------------- trend
 
 @bp.route("/dasbor/<kode>/tren")
-@roles_required(*DASHBOARD_ROLES)
+@roles_required(*permissions.STAFF)
 def trend(kode: str):
     """The area's backlog over time, from the nightly snapshots and today's live figures."""
     area = _area_or_404(kode)
@@ -427,7 +428,7 @@ def trend(kode: str):
 # ---------------------------------------------------------------- forecast
 
 @bp.route("/dasbor/<kode>/prakiraan")
-@roles_required(*DASHBOARD_ROLES)
+@roles_required(*permissions.STAFF)
 def forecast(kode: str):
     """When each kecamatan's reachable backlog reaches zero at the recent pace; who misses the deadline."""
     area = _area_or_404(kode)
@@ -634,7 +635,7 @@ def _team_figures(kode: str, args: dict) -> tuple[list, dict]:
 
 
 @bp.route("/dasbor/<kode>/tim")
-@roles_required(*DASHBOARD_ROLES)
+@roles_required(*permissions.STAFF)
 def teams(kode: str):
     """Every team working in the area over a period: sessions, overdue logs, recorded, recorded per
     kit-hour and the share of the expected turnout reached; sortable, with the ranking as a chart."""
@@ -658,7 +659,7 @@ def teams(kode: str):
 
 
 @bp.route("/dasbor/<kode>/ekspor/tim.<any(csv,xlsx):file_format>")
-@roles_required(*DASHBOARD_ROLES)
+@roles_required(*permissions.STAFF)
 def teams_export(kode: str, file_format: str):
     """The team table of the team page (same period and order) as CSV or XLSX."""
     area = _area_or_404(kode)
@@ -690,7 +691,7 @@ def export_titles() -> dict:
 
 
 @bp.route("/dasbor/<kode>/ekspor/<any(wilayah,sesi,log):dataset>.<any(csv,xlsx):file_format>")
-@roles_required(*DASHBOARD_ROLES)
+@roles_required(*permissions.STAFF)
 def export(kode: str, dataset: str, file_format: str):
     """The area table, the sessions or the turnout logs of an area in scope, as CSV (streamed) or XLSX."""
     area = _area_or_404(kode)

@@ -18,7 +18,9 @@ import sqlalchemy as sa
 from outreach import clock
 from outreach.extensions import db
 from outreach.models import RecordingSession, TurnoutLog
+from outreach import permissions
 from outreach.planning import workflow
+from outreach.planning.demo import planner_for
 
 # Past sessions of the demo field user's team left without a log (flagged on its schedule).
 WAITING = 2
@@ -27,16 +29,7 @@ SEED = "jemput-bola-field-demo"
 
 def _field_user(users):
     people = list(users.values()) if isinstance(users, dict) else list(users or [])
-    return next((u for u in people if u.role == "field" and u.team_id), None)
-
-
-def _supervisor(users, kecamatan: str):
-    people = list(users.values()) if isinstance(users, dict) else list(users or [])
-    for role in ("coordinator", "admin"):
-        for user in people:
-            if user.role == role and (role == "admin" or user.scope_kode == kecamatan):
-                return user
-    return None
+    return next((u for u in people if permissions.is_field(u) and u.team_id), None)
 
 
 def seed(demo) -> list[TurnoutLog]:
@@ -45,7 +38,7 @@ def seed(demo) -> list[TurnoutLog]:
 
     field_user = _field_user(demo.users)
     kecamatan = getattr(demo.coordinator_kecamatan, "kode", demo.coordinator_kecamatan)
-    supervisor = _supervisor(demo.users, kecamatan)
+    supervisor = planner_for(demo.users, kecamatan)
     if field_user is None:
         return []
     tz = service.log_settings().tz

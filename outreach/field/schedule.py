@@ -94,12 +94,12 @@ def load_schedule(user, now: datetime) -> dict:
     from outreach.extensions import db
     from outreach.field.service import logs_by_session
     from outreach.models import RecordingSession as RS
-    from outreach.planning.service import visible_sessions_clause
+    from outreach.permissions import sessions_clause
 
     today = now.date()
     q = (sa.select(RS)
          .options(joinedload(RS.site), joinedload(RS.team), selectinload(RS.kits), selectinload(RS.postponements))
-         .where(visible_sessions_clause(user), RS.status != "dibatalkan",
+         .where(sessions_clause(user), RS.status != "dibatalkan",
                 RS.date >= today - timedelta(days=LOOKBACK_DAYS), RS.date <= today + timedelta(days=AHEAD_DAYS))
          .order_by(RS.date.desc(), RS.start_time.desc(), RS.id.desc())
          .limit(MAX_SESSIONS))

@@ -76,13 +76,10 @@ from outreach.models.planning import MAX_SESSION_DAYS
 from outreach.models.regions import AWAY_REASONS
 from outreach.planning import service as planning
 from outreach.planning import workflow
+from outreach import permissions
 
 AUDIT_ENTITY = "turnout_log"
 MAX_ID = 2**31 - 1
-# Roles that may write logs (within what they may see); managers only read.
-LOGGER_ROLES = frozenset({"admin", "coordinator", "field"})
-# Roles that may correct a log after the team's corrections window.
-SUPERVISOR_ROLES = frozenset({"admin", "coordinator"})
 
 
 # ---------------------------------------------------------------- errors
@@ -228,28 +225,22 @@ def _utc(now: Optional[datetime]) -> datetime:
     return rules.as_utc(now) if now is not None else utcnow()
 
 
-def _may_write(user) -> bool:
-    return getattr(user, "role", None) in LOGGER_ROLES
-
-
 def correction_deadline(log: TurnoutLog) -> datetime:
     return rules.correction_deadline(log.created_at, correction_hours())
 
 
 def can_log(user, session: RecordingSession, log: Optional[TurnoutLog], now: Optional[datetime] = None) -> bool:
     """True when `user` may send the first log of `session` now (started, not cancelled, no log yet)."""
-    if log is not None or not _may_write(user) or session.status not in workflow.LOGGABLE:
+    if log is not None or not permissions.can_write_logs(user) or session.status not in workflow.LOGGABLE:
         return False
     return not rules.check_can_log(session_facts(session), log_settings(), _utc(now))
 
 
 def can_correct(user, log: Optional[TurnoutLog], now: Optional[datetime] = None) -> bool:
     """True when `user` may correct `log` now (team: within LOG_CORRECTION_HOURS; coordinator/admin: always)."""
-    if log is None or not _may_write(user):
+    if log is None:
         return False
-    if user.role in SUPERVISOR_ROLES:
-        return True
-    return _utc(now) <= correction_deadline(log)
+    return permissions.can_correct_log(user, log, _utc(now), correction_deadline(log))
 
 
 def _iso_local(value: Optional[datetime], tz) -> Optional[str]:
@@ -315,7 +306,7 @@ def my_sessions_query(user, today: date):
     no_log = ~sa.exists(sa.select(TurnoutLog.id).where(TurnoutLog.session_id == RS.id))
     current = sa.and_(RS.date >= today - timedelta(days=MAX_SESSION_DAYS - 1), last_day >= today)
     waiting = sa.and_(RS.date < today, last_day < today, RS.status.in_(sorted(workflow.LOGGABLE)), no_log)
-    return (sa.select(RS).where(planning.visible_sessions_clause(user), sa.or_(current, waiting))
+    return (sa.select(RS).where(permissions.sessions_clause(user), sa.or_(current, waiting))
             .order_by(RS.date, RS.start_time, RS.id))
 
 
@@ -347,7 +338,7 @@ def my_sessions(user, *, page: int = 1, per_page: int = 50, now: Optional[dateti
         awaiting = log is None and s.status in workflow.LOGGABLE and started
         items.append(ScheduleItem(
             session=s, log=log, awaiting_log=awaiting, overdue=awaiting and s.last_date < today,
-            can_log=awaiting and _may_write(user), can_correct=can_correct(user, log, now),
+            can_log=awaiting and permissions.can_write_logs(user), can_correct=can_correct(user, log, now),
             announcement=views_support.announcement_for(s, regions) if with_announcement else ""))
     return Page(total, items, page, per_page)
 
@@ -550,7 +541,7 @@ def save_log(user, session_id: int, data: Mapping[str, Any], idempotency_key: Op
     if not rules.valid_idempotency_key(key):
         raise BadIdempotencyKey()
     session = get_log_session(user, session_id)
-    if not _may_write(user):
+    if not permissions.can_write_logs(user):
         raise NotAllowed(_("Manajer hanya dapat melihat laporan hasil."))
     fingerprint = rules.request_fingerprint(session_id, data)
     replay = _replayed(key, fingerprint, session_id)
@@ -669,7 +660,7 @@ def correct_log(user, session_id: int, data: Mapping[str, Any], expected_version
     if expected_version is None and isinstance(data, Mapping):
         expected_version = data.get("version")
     session = get_log_session(user, session_id)
-    if not _may_write(user):
+    if not permissions.can_write_logs(user):
         raise NotAllowed(_("Manajer hanya dapat melihat laporan hasil."))
     log = _log_of(session_id)
     if log is None:

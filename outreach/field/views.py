@@ -23,10 +23,10 @@ from flask_login import current_user
 from outreach import clock
 from outreach.field import schedule
 from outreach.security import public, roles_required
+from outreach import permissions
 
 bp = Blueprint("field", __name__)
 
-FIELD_PAGE_ROLES = ("field", "coordinator", "admin")
 FIELD_ASSETS = ("css/field.css", "js/field.js")
 
 
@@ -36,7 +36,7 @@ def local_now() -> datetime:
 
 
 @bp.route("/jadwal-saya")
-@roles_required(*FIELD_PAGE_ROLES)
+@roles_required(*permissions.LOGGERS)
 def my_schedule():
     return schedule_page()
 
@@ -63,7 +63,7 @@ def schedule_page(home: bool = False):
 
 
 @bp.route("/jadwal-saya/sesi/<int:session_id>/log")
-@roles_required(*FIELD_PAGE_ROLES)
+@roles_required(*permissions.LOGGERS)
 def log_form(session_id: int):
     """The log form of one visible session (another team's or kecamatan's: 404); sent by field.js."""
     from outreach.field import service

@@ -3,13 +3,14 @@ import sqlalchemy as sa
 
 from outreach.extensions import db
 from outreach.models import Region, Site, Team, User
-from outreach.security import scope_clause, user_scope_kode
+from outreach.permissions import scope_clause, scope_of
+from outreach import permissions
 
 
 def home_context(user) -> dict:
     from outreach.coverage import queries as coverage
 
-    scope = user_scope_kode(user)
+    scope = scope_of(user)
     scope_region = db.session.get(Region, scope) if scope and scope != "__none__" else None
     desa_count = db.session.scalar(sa.select(sa.func.count()).select_from(Region).where(
         Region.level == "desa", scope_clause(user, Region)))
@@ -24,7 +25,7 @@ def home_context(user) -> dict:
            "wajib": figures.wajib_ktp if figures else None,
            "sudah": figures.sudah_rekam_estimated if figures else None,
            "backlog": figures.backlog if figures else None}
-    if user.role == "admin":
+    if permissions.is_admin(user):
         ctx["user_count"] = db.session.scalar(sa.select(sa.func.count()).select_from(User))
         ctx["team_count"] = db.session.scalar(sa.select(sa.func.count()).select_from(Team))
     return ctx

@@ -5,13 +5,14 @@ from flask_login import current_user
 from outreach.extensions import db
 from outreach.main import bp
 from outreach.security import any_role, public
+from outreach import permissions
 
 
 @bp.route("/")
 @any_role
 def home():
     """Each role lands on its own home page (a field user's is its schedule, "Jadwal saya")."""
-    if current_user.role == "field":
+    if permissions.is_field(current_user):
         from outreach.field.views import schedule_page
         return schedule_page(home=True)
     from outreach.main.home import home_context

@@ -25,7 +25,8 @@ from outreach.maps.points import PointStore, SessionStore
 from outreach.models import Region, Site, Team
 from outreach.models.planning import RecordingSession
 from outreach.regions import queries as rq
-from outreach.security import scope_clause, user_scope_kode
+from outreach.permissions import scope_clause, scope_of
+from outreach import permissions
 
 MAP_LEVELS = ("kabupaten", "kecamatan", "desa")
 SESSION_CATEGORIES = ("upcoming", "done", "overdue", "cancelled")
@@ -191,7 +192,7 @@ def site_store() -> PointStore:
 def view_prefix(user, area: Optional[str]) -> Optional[str]:
     """The code prefix a view is limited to: the area when given (already checked to be in scope), else
     the user's scope (None: everything)."""
-    return area or user_scope_kode(user)
+    return area or scope_of(user)
 
 
 def region_exists(kode: str) -> bool:
@@ -252,11 +253,12 @@ def _chunks(items: list, size: int):
 
 
 def _last_and_next_sessions(user, site_ids) -> Iterable[tuple[str, Any]]:
-    from outreach.planning.service import local_today, visible_sessions_clause
+    from outreach.permissions import sessions_clause
+    from outreach.planning.service import local_today
 
     RS = RecordingSession
     today = local_today()
-    visible = visible_sessions_clause(user)
+    visible = sessions_clause(user)
     last = (sa.select(RS.site_id, RS.id, RS.date, RS.status,
                       sa.func.row_number().over(partition_by=RS.site_id,
                                                 order_by=(RS.date.desc(), RS.id.desc())).label("rn"))
@@ -307,10 +309,10 @@ def session_store() -> SessionStore:
 
 def session_selection(user, f: SessionFilter):
     """(store, mask, categories) of the sessions in view that `user` may see: the rules of
-    planning.service.visible_sessions_clause (the user's region; a field user only its own team's)."""
+    permissions.sessions_clause (the user's region; a field user only its own team's)."""
     store = session_store()
     team_id = None
-    if user.role == "field":
+    if permissions.is_field(user):
         team_id = user.team_id or -1
     mask, cat = store.select(f.bbox, view_prefix(user, f.area), _today(), team_id=team_id,
                              categories=f.categories, date_from=f.date_from, date_to=f.date_to,
@@ -331,7 +333,7 @@ def _today() -> date:
 
 def session_points(user, ids: list[int]) -> list[dict]:
     """The given sessions (scoped again in SQL) with their site, team and map category."""
-    from outreach.planning.service import visible_sessions_clause
+    from outreach.permissions import sessions_clause
 
     if not ids:
         return []
@@ -343,7 +345,7 @@ def session_points(user, ids: list[int]) -> list[dict]:
             sa.select(RS.id, RS.date, RS.end_date, RS.start_time, RS.end_time, RS.status, category, RS.kind,
                       RS.expected_turnout, Site.id, Site.nama, Site.lat, Site.lng, Team.nama)
             .select_from(RS).join(Site, Site.id == RS.site_id).join(Team, Team.id == RS.team_id)
-            .where(visible_sessions_clause(user), RS.id.in_(chunk))).all()
+            .where(sessions_clause(user), RS.id.in_(chunk))).all()
         out += [{"id": r[0], "date": r[1].isoformat(), "end_date": r[2].isoformat() if r[2] else None,
                  "start": r[3].strftime("%H:%M"), "end": r[4].strftime("%H:%M"), "status": r[5], "category": r[6],
                  "kind": r[7], "expected_turnout": r[8], "site_id": r[9], "site_nama": r[10], "lat": r[11],

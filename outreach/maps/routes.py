@@ -21,10 +21,11 @@ from outreach.maps.builders import Overlay, build_shell
 from outreach.maps.forms import MapFilterForm
 from outreach.models import SITE_TYPES, Region
 from outreach.models.regions import level_of
-from outreach.security import kode_in_scope, roles_required, scope_clause, user_scope_kode
+from outreach.security import roles_required
+from outreach.permissions import in_scope, scope_clause, scope_of
 from outreach.templating import kind_labels, site_type_labels
+from outreach import permissions
 
-MAP_ROLES = ("admin", "manager", "coordinator")
 # Desa polygons replace kecamatan polygons from this zoom on (unless the map is filtered to an area).
 DESA_ZOOM = 11
 # Where the map opens when nothing in scope has a boundary or a centroid (Jawa Tengah).
@@ -34,11 +35,11 @@ FILTER_KEYS = ("date_from", "date_to", "status", "type")
 
 
 @bp.route("/peta")
-@roles_required(*MAP_ROLES)
+@roles_required(*permissions.STAFF)
 def coverage():
     """Coverage map of the user's scope, optionally filtered to one kabupaten or kecamatan (?area=)."""
-    scope = user_scope_kode(current_user)
-    if current_user.role == "coordinator" and scope and level_of(scope) == "kecamatan" and not request.args:
+    scope = scope_of(current_user)
+    if permissions.is_coordinator(current_user) and scope and level_of(scope) == "kecamatan" and not request.args:
         return redirect(url_for("maps.kecamatan", kode=scope))
     area = _area_from_args()
     form = _filter_form(area)
@@ -50,10 +51,10 @@ def coverage():
 
 
 @bp.route("/peta/kecamatan/<kode>")
-@roles_required(*MAP_ROLES)
+@roles_required(*permissions.STAFF)
 def kecamatan(kode: str):
     """A kecamatan's map for planning: desa by reachable backlog, every site with its last and next session."""
-    if level_of(kode) != "kecamatan" or not kode_in_scope(current_user, kode) or not queries.region_exists(kode):
+    if level_of(kode) != "kecamatan" or not in_scope(current_user, kode) or not queries.region_exists(kode):
         abort(404)
     form = _filter_form(kode, metric="reachable_backlog")
     return _render(form, area=kode, lock_desa=True, can_filter_area=False, planning=True,
@@ -66,7 +67,7 @@ def _area_from_args() -> Optional[str]:
     area = (request.args.get("area") or "").strip()[:20]
     if not area:
         return None
-    if level_of(area) not in ("kabupaten", "kecamatan") or not kode_in_scope(current_user, area) \
+    if level_of(area) not in ("kabupaten", "kecamatan") or not in_scope(current_user, area) \
             or not queries.region_exists(area):
         flash(_("Wilayah %(kode)s tidak ditemukan dalam wilayah tugas Anda; peta menampilkan seluruh wilayah tugas.",
                 kode=area), "warning")
@@ -112,8 +113,8 @@ def area_choices(user, area: Optional[str]) -> dict:
     if kabupaten:
         groups[_("Kabupaten/Kota")] = [(k, n) for k, n in kabupaten]
     kab = area[:5] if area else (kabupaten[0][0] if len(kabupaten) == 1 else None)
-    if kab is None and user_scope_kode(user) and level_of(user_scope_kode(user)) == "kecamatan":
-        kab = user_scope_kode(user)[:5]
+    if kab is None and scope_of(user) and level_of(scope_of(user)) == "kecamatan":
+        kab = scope_of(user)[:5]
     if kab:
         kecamatan = db.session.execute(sa.select(Region.kode, Region.nama).where(
             Region.level == "kecamatan", Region.kabupaten_kode == kab, scope_clause(user, Region))
@@ -184,7 +185,7 @@ def _map_config(shell, form: MapFilterForm, *, area: Optional[str], lock_desa: b
     if "planning.session_detail" in views:
         links["session"] = url_for("planning.session_detail", session_id=placeholder_id).replace(
             str(placeholder_id), "__ID__")
-    can_plan = current_user.role in ("admin", "coordinator") and "planning.new_session" in views
+    can_plan = permissions.can_plan(current_user) and "planning.new_session" in views
     if can_plan:
         links["newSession"] = url_for("planning.new_session", site="__ID__")
     return {

@@ -27,7 +27,7 @@ from outreach.models.regions import level_of
 from outreach.planner.model import BusySlot, Kit, LeftOut, PlanRequest, PriorityWeights, Site, Team
 from outreach.planner.validate import Issue, PlanInputError
 from outreach.planning import service as planning
-from outreach.security import kode_in_scope
+from outreach.permissions import in_scope
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def resolve_region(user, kode: str) -> Region:
     if level_of(kode) not in ("kecamatan", "kabupaten"):
         raise PlanInputError([Issue("wilayah", _("Wilayah \"%(kode)s\" harus kode kecamatan (mis. 33.74.01) atau "
                                                  "kabupaten/kota (mis. 33.74).", kode=kode[:20]))])
-    if not kode_in_scope(user, kode):
+    if not in_scope(user, kode):
         raise RegionNotFound(kode)
     region = db.session.get(Region, kode)
     if region is None:
@@ -186,9 +186,9 @@ def resolve_region(user, kode: str) -> Region:
 
 def planning_regions(user) -> list[Region]:
     """Kecamatan (and, for an admin or a kabupaten scope, kabupaten) the user may plan, for forms."""
-    from outreach.security import user_scope_kode
+    from outreach.permissions import scope_of
 
-    scope = user_scope_kode(user)
+    scope = scope_of(user)
     q = sa.select(Region).where(Region.level.in_(("kecamatan", "kabupaten")))
     if scope is not None:
         q = q.where(sa.or_(Region.kode == scope, Region.kode.like(scope + ".%")))

@@ -20,7 +20,8 @@ from outreach.planner import loader
 from outreach.planner.solve import plan
 from outreach.planner.validate import Issue, PlanInputError
 from outreach.planning import service as planning
-from outreach.security import kode_in_scope
+from outreach.permissions import in_scope
+from outreach import permissions
 
 
 class AlreadyAccepted(Exception):
@@ -71,7 +72,7 @@ def create_proposal(user, raw: dict, *, today: Optional[date] = None) -> PlanPro
 
     Raises PlanInputError (Indonesian issues) for bad input, loader.RegionNotFound for a region outside
     the user's scope. Only the proposal row is written: no session."""
-    if not planning.can_plan(user):
+    if not permissions.can_plan(user):
         raise planning.NotAllowed(_("Hanya admin dan koordinator kecamatan yang dapat menyusun usulan jadwal."))
     inputs = loader.parse_inputs(raw)
     req, context = loader.load_request(user, inputs, today=today)
@@ -85,18 +86,18 @@ def create_proposal(user, raw: dict, *, today: Optional[date] = None) -> PlanPro
 
 def get_proposal(user, proposal_id: int) -> Optional[PlanProposal]:
     """A proposal of a region in the user's scope (another kecamatan's: None)."""
-    if not planning.can_plan(user) or not 0 < proposal_id <= planning._ID_MAX:
+    if not permissions.can_plan(user) or not 0 < proposal_id <= planning._ID_MAX:
         return None
     proposal = db.session.get(PlanProposal, proposal_id)
-    if proposal is None or not kode_in_scope(user, proposal.region_kode):
+    if proposal is None or not in_scope(user, proposal.region_kode):
         return None
     return proposal
 
 
 def recent_proposals(user, limit: int = 10) -> list[PlanProposal]:
-    from outreach.security import user_scope_kode
+    from outreach.permissions import scope_of
 
-    scope = user_scope_kode(user)
+    scope = scope_of(user)
     q = sa.select(PlanProposal).order_by(PlanProposal.id.desc()).limit(limit)
     if scope is not None:
         q = q.where(sa.or_(PlanProposal.region_kode == scope, PlanProposal.region_kode.like(scope + ".%")))
@@ -178,7 +179,7 @@ def accept_proposal(user, proposal: PlanProposal, kept: Any) -> AcceptOutcome:
     """Create a session for each kept item (same rules as a hand-made session); report each outcome. A
     proposal is accepted once: AlreadyAccepted when it was (the outcome, the items left out included, is
     kept on the proposal for the page after a reload)."""
-    if not planning.can_plan(user):
+    if not permissions.can_plan(user):
         raise planning.NotAllowed(_("Hanya admin dan koordinator kecamatan yang dapat menerima usulan jadwal."))
     proposal_id = proposal.id
     proposal = _lock_proposal(proposal_id)

@@ -13,6 +13,7 @@ from outreach.planner import loader, store
 from outreach.planner.validate import PlanInputError
 from outreach.planning import service as planning
 from outreach.security import roles_required
+from outreach import permissions
 
 bp = Blueprint("planner", __name__)
 
@@ -44,7 +45,7 @@ def _plan_form() -> PlanForm:
 
 
 @bp.route("/usulan-jadwal", methods=["GET", "POST"])
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def new_plan():
     """The request form: region in scope, date range, teams and kits available."""
     form = _plan_form()
@@ -79,7 +80,7 @@ def _by_day(items: list[dict]) -> list[tuple[str, list[tuple[int, dict]]]]:
 
 
 @bp.get("/usulan-jadwal/<int:proposal_id>")
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def show_plan(proposal_id: int):
     """The proposal: items with their reasons, total, left out, a map and a per-day list."""
     proposal = _proposal_or_404(proposal_id)
@@ -89,7 +90,7 @@ def show_plan(proposal_id: int):
 
 
 @bp.post("/usulan-jadwal/<int:proposal_id>/terima")
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def accept_plan(proposal_id: int):
     """Accept the checked items (with their possibly moved dates) in one step."""
     proposal = _proposal_or_404(proposal_id)

@@ -18,6 +18,7 @@ from outreach.extensions import db
 from outreach.ledger import queries as ledger_queries
 from outreach.models.audit import record_change
 from outreach.models.planning import RecordingSession, SessionPostponement
+from outreach import permissions
 from outreach.planning import calendar as planning_calendar
 from outreach.planning import service, workflow
 from outreach.planning.conflicts import Slot, calendar_conflicts, length_conflicts
@@ -33,13 +34,11 @@ def _kode(value) -> str:
     return getattr(value, "kode", value)
 
 
-def _planner(users, kecamatan: str):
+def planner_for(users, kecamatan: str):
+    """The demo user who plans in `kecamatan`: its coordinator, else an admin whose area holds it."""
     people = list(users.values()) if isinstance(users, dict) else list(users or [])
-    for role in ("coordinator", "admin"):
-        for user in people:
-            if user.role == role and (role == "admin" or user.scope_kode == kecamatan):
-                return user
-    return None
+    planners = [u for u in people if permissions.can_plan(u) and permissions.in_scope(u, kecamatan)]
+    return next((u for u in planners if permissions.is_coordinator(u)), planners[0] if planners else None)
 
 
 def seed(demo) -> list[RecordingSession]:
@@ -60,7 +59,7 @@ def seed(demo) -> list[RecordingSession]:
     teams = [t for t in teams if kits_of[t.id]]
     if not teams:
         return []
-    planner = _planner(demo.users, kecamatan)
+    planner = planner_for(demo.users, kecamatan)
     today = service.local_today()
     first, last = today - timedelta(days=DAYS_BACK), today + timedelta(days=DAYS_AHEAD)
     places = planning_calendar.places_for_sites(sites, first, last + timedelta(days=14))

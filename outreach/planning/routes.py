@@ -17,9 +17,8 @@ from outreach.planning import bp, mop_up, service, views_support as vs
 from outreach.planning.forms import PrintFilterForm, SessionFilterForm, SessionForm, StatusForm
 from outreach.planning.workflow import EDITABLE
 from outreach.security import any_role, public, roles_required
+from outreach import permissions
 
-PLANNERS = ("admin", "coordinator")
-STAFF = ("admin", "manager", "coordinator")
 PRINT_DEFAULT_DAYS = 30
 PRINT_MAX_DAYS = 92
 
@@ -35,17 +34,17 @@ def calendar():
     except vs.Invisible:
         abort(404)
     feed_url = None
-    if ctx.team is not None and (current_user.role == "admin" or current_user.team_id == ctx.team.id):
+    if permissions.can_see_team_calendar(current_user, ctx.team):
         feed_url = url_for("planning.team_ical", team_id=ctx.team.id, secret=ctx.team.calendar_secret,
                            _external=True)
     return render_template("planning/calendar.html", cal=ctx, feed_url=feed_url,
-                           can_plan=service.can_plan(current_user), status_labels=service.status_labels())
+                           can_plan=permissions.can_plan(current_user), status_labels=service.status_labels())
 
 
 # ---------------------------------------------------------------- session list
 
 @bp.route("/sesi")
-@roles_required(*STAFF)
+@roles_required(*permissions.STAFF)
 def session_list():
     form = SessionFilterForm(formdata=request.args)
     filters, args = vs.list_filters(form, current_user)
@@ -56,7 +55,7 @@ def session_list():
     names = vs.region_names({s.desa_kode for s in page.items})
     return render_template("planning/list.html", form=form, page=view, names=names,
                            filtered=any(v for v in args.values()), status_labels=service.status_labels(),
-                           kind_labels=service.kind_labels(), can_plan=service.can_plan(current_user))
+                           kind_labels=service.kind_labels(), can_plan=permissions.can_plan(current_user))
 
 
 # ---------------------------------------------------------------- the session page
@@ -92,7 +91,7 @@ def _status_forms(session, posted=None):
 
 
 def _render_session(session, *, posted=None, conflicts=None, code: int = 200):
-    can_edit = service.can_edit(current_user, session)
+    can_edit = permissions.can_edit_session(current_user, session)
     allowed = service.allowed_status_targets(session) if can_edit else []
     regions = vs.region_info([session.desa_kode, session.kecamatan_kode, session.kabupaten_kode])
     site = session.site
@@ -120,7 +119,7 @@ def session_detail(session_id: int):
 
 
 @bp.route("/sesi/<int:session_id>/status", methods=["POST"])
-@roles_required(*PLANNERS)
+@roles_required(*permissions.PLANNERS)
 def session_status(session_id: int):
     """Confirm, postpone or cancel (the form's `aksi` says which)."""
     session = _session_or_404(session_id)
@@ -156,7 +155,7 @@ def session_status(session_id: int):
 # ---------------------------------------------------------------- create and edit
 
 @bp.route("/sesi/baru", methods=["GET", "POST"])
-@roles_required(*PLANNERS)
+@roles_required(*permissions.PLANNERS)
 def new_session():
     """New session, prefilled from ?site=, ?desa=, ?date=, ?team= or a mop-up (?mop_up_of=&absentees=)."""
     form = SessionForm()
@@ -177,10 +176,10 @@ def new_session():
 
 
 @bp.route("/sesi/<int:session_id>/ubah", methods=["GET", "POST"])
-@roles_required(*PLANNERS)
+@roles_required(*permissions.PLANNERS)
 def edit_session(session_id: int):
     session = _session_or_404(session_id)
-    if not service.can_edit(current_user, session):
+    if not permissions.can_edit_session(current_user, session):
         abort(404)
     if session.status not in EDITABLE:
         flash(_("Sesi berstatus %(status)s tidak dapat diubah lagi.",

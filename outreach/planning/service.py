@@ -1,12 +1,11 @@
 """Planning service: the database side of recording sessions. Views and the API call only this.
 
 Reading (always scoped to the user):
-    visible_sessions_clause(user)        SQL condition: the sessions `user` may see
     sessions_query(user, filters)        a SELECT of visible sessions, filtered, in calendar order
     list_sessions(user, filters, page, per_page) -> Page(total, items)   (site, team, kits preloaded)
     get_session(user, session_id)        one visible session, or None (another kecamatan's: None)
     visible_teams(user), visible_kits(user, team_id=None)
-    can_plan(user), can_edit(user, session), allowed_status_targets(session)
+    allowed_status_targets(session)      (who may see, plan or edit: outreach.permissions)
     session_to_dict(session)             the API's JSON shape
     session_history(session)             audit trail + postponements, newest first, for the session page
 
@@ -50,7 +49,7 @@ from flask import current_app, has_request_context
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from outreach import clock
+from outreach import clock, permissions
 from outreach.extensions import db
 from outreach.i18n import gettext_here as _
 from outreach.models import Kit, Site, Team, User
@@ -62,7 +61,7 @@ from outreach.models.planning import (ACTIVE_STATUSES, MAX_SESSION_DAYS, NOTES_M
 from outreach.planning import capacity, workflow
 from outreach.planning.conflicts import (Booking, Conflict, KitInfo, Place, Proposal, Slot, Verdict, find_conflicts,
                                          is_open_day, refusals, window)
-from outreach.security import kode_in_scope, user_scope_kode
+from outreach.permissions import scope_of
 
 
 AUDIT_ENTITY = "recording_session"
@@ -351,32 +350,6 @@ def _check_schedule_shape(values: Mapping, errors: dict) -> None:
 
 # ---------------------------------------------------------------- reading
 
-def can_plan(user) -> bool:
-    """Admins and coordinators plan sessions; managers and field teams only read."""
-    return getattr(user, "role", None) in ("admin", "coordinator")
-
-
-def visible_sessions_clause(user):
-    """SQL condition: sessions in the user's region; a field user sees only its own team's."""
-    from outreach.security import scope_clause
-    clause = scope_clause(user, RecordingSession)
-    if user.role == "field":
-        if not user.team_id:
-            return sa.false()
-        clause = sa.and_(clause, RecordingSession.team_id == user.team_id)
-    return clause
-
-
-def is_visible(user, session: RecordingSession) -> bool:
-    if user.role == "field":
-        return bool(user.team_id) and session.team_id == user.team_id and kode_in_scope(user, session.desa_kode)
-    return kode_in_scope(user, session.desa_kode)
-
-
-def can_edit(user, session: RecordingSession) -> bool:
-    return can_plan(user) and kode_in_scope(user, session.desa_kode)
-
-
 def allowed_status_targets(session: RecordingSession) -> list[str]:
     """Statuses a planner may set on `session` now (for the buttons of the session page)."""
     return workflow.allowed_targets(session.status)
@@ -385,7 +358,7 @@ def allowed_status_targets(session: RecordingSession) -> list[str]:
 def get_session(user, session_id: int) -> Optional[RecordingSession]:
     """The session if `user` may see it, else None (never reveal another kecamatan's session)."""
     session = db.session.get(RecordingSession, session_id)
-    if session is None or not is_visible(user, session):
+    if session is None or not permissions.can_see_session(user, session):
         return None
     return session
 
@@ -443,7 +416,7 @@ def sessions_query(user, filters: Optional[SessionFilters] = None):
     """SELECT of the sessions `user` may see, filtered, ordered by date, start time, id."""
     f = filters or SessionFilters()
     RS = RecordingSession
-    q = sa.select(RS).where(visible_sessions_clause(user))
+    q = sa.select(RS).where(permissions.sessions_clause(user))
     if f.date_to:
         q = q.where(RS.date <= f.date_to)
     if f.date_from:
@@ -497,28 +470,12 @@ def sessions_between(user, first: date, last: date, *, team_id: Optional[int] = 
     return list(db.session.scalars(_with_relations(sessions_query(user, f))).unique())
 
 
-def _team_scope_clause(user, column):
-    """Teams and kits belong to a kabupaten/kota office: visible when the office lies in the user's
-    region or contains it (a coordinator sees the teams of its kabupaten)."""
-    scope = user_scope_kode(user)
-    if scope is None:
-        return sa.true()
-    parts = scope.split(".")
-    ancestors = [".".join(parts[:i]) for i in range(1, len(parts))]
-    return sa.or_(column == scope, column.like(scope + ".%"), column.in_(ancestors) if ancestors else sa.false())
-
-
 def visible_teams(user) -> list[Team]:
-    q = sa.select(Team).where(_team_scope_clause(user, Team.office_kode))
-    if user.role == "field":
-        q = q.where(Team.id == (user.team_id or -1))
-    return list(db.session.scalars(q.order_by(Team.nama)))
+    return list(db.session.scalars(sa.select(Team).where(permissions.teams_clause(user)).order_by(Team.nama)))
 
 
 def visible_kits(user, team_id: Optional[int] = None, status: Optional[str] = None) -> list[Kit]:
-    q = sa.select(Kit).where(_team_scope_clause(user, Kit.office_kode))
-    if user.role == "field":
-        q = q.where(Kit.team_id == (user.team_id or -1))
+    q = sa.select(Kit).where(permissions.kits_clause(user))
     if team_id:
         q = q.where(Kit.team_id == team_id)
     if status:
@@ -649,15 +606,16 @@ def _refuse(user, site: Optional[Site], team: Optional[Team], kits: list[Kit], k
             errors["team_id"] = _("Tim tidak ditemukan.")
         return errors
     return refusals(site_kode=site.desa_kode, site_name=site.nama, site_active=site.active,
-                    site_kabupaten=site.kabupaten_kode, scope_kode=user_scope_kode(user) if check_scope else None,
+                    site_kabupaten=site.kabupaten_kode, scope_kode=scope_of(user) if check_scope else None,
                     team=_team_info(team), kits=[_kit_info(k) for k in kits],
                     missing_kit_ids=set(kit_ids) - {k.id for k in kits}, _=_)
 
 
 def _verdict(slot: Slot, site_id: int, team: Team, kits: list[Kit], exclude_id: Optional[int],
-             place: Optional[Place] = None) -> Verdict:
-    """The rules of outreach.planning.conflicts for a session at `site_id`: other sessions, session length,
-    and the planning calendar of the site (`place`, loaded when not given)."""
+             place: Optional[Place] = None, kind: str = "perekaman") -> Verdict:
+    """The rules of outreach.planning.conflicts for a session at `site_id`: other sessions, session length
+    (for sessions that record: a sosialisasi meeting may be short), and the planning calendar of the site
+    (`place`, loaded when not given)."""
     from outreach.planning import calendar as planning_calendar
 
     kit_ids = frozenset(k.id for k in kits)
@@ -668,7 +626,8 @@ def _verdict(slot: Slot, site_id: int, team: Team, kits: list[Kit], exclude_id: 
         place = planning_calendar.place_for_site(db.session.get(Site, site_id), slot.date, slot.last_date)
     return find_conflicts(proposal, bookings, {k.id: _kit_info(k) for k in kits},
                           travel_buffer=timedelta(minutes=int(_setting("TRAVEL_BUFFER_MINUTES", 60))),
-                          place=place, session_hours=session_hours_setting(), locale=_locale(), _=_)
+                          place=place, session_hours=session_hours_setting() if kind in capacity.RECORDING_KINDS
+                          else None, locale=_locale(), _=_)
 
 
 def estimate_turnout(site: Site, *, kind: str, kit_count: int, start: time, end: time, days: int = 1,
@@ -720,7 +679,7 @@ def check_session(user, data: Mapping[str, Any], *, session_id: Optional[int] = 
         result.estimate = estimate_turnout(site, kind=values["kind"], kit_count=len(kits), start=values["start"],
                                            end=values["end"], days=_days(values), session_id=session_id)
     if not result.errors:
-        result.conflicts = _verdict(_slot(values), site.id, team, kits, session_id).conflicts
+        result.conflicts = _verdict(_slot(values), site.id, team, kits, session_id, kind=values["kind"]).conflicts
     return result
 
 
@@ -827,7 +786,7 @@ def _commit(session: RecordingSession) -> RecordingSession:
 
 def create_session(user, data: Mapping[str, Any], *, today: Optional[date] = None) -> RecordingSession:
     """Plan a new session (status rencana) after checking input, scope, conflicts; commit and audit it."""
-    if not can_plan(user):
+    if not permissions.can_plan(user):
         raise NotAllowed(_("Hanya admin dan koordinator kecamatan yang dapat merencanakan sesi."))
     override = _reason(data)
     values = _parse_new(data, today or local_today())
@@ -841,7 +800,7 @@ def create_session(user, data: Mapping[str, Any], *, today: Optional[date] = Non
     refused = _refuse(user, site, team, kits, values["kit_ids"])
     if refused:
         _fail(ValidationFailed(refused))
-    verdict = _verdict(_slot(values), site.id, team, kits, None)
+    verdict = _verdict(_slot(values), site.id, team, kits, None, kind=values["kind"])
     if not verdict.allows(override):
         _fail(ConflictsFound(verdict.conflicts))
     if "target_groups" not in values or not values["target_groups"]:
@@ -895,7 +854,7 @@ def _load_for_write(user, session_id: int, expected_version) -> RecordingSession
     session = get_session(user, session_id)
     if session is None:
         raise NotFound()
-    if not can_edit(user, session):
+    if not permissions.can_edit_session(user, session):
         raise NotAllowed()
     if expected_version not in (None, ""):
         try:
@@ -938,7 +897,7 @@ def update_session(user, session_id: int, data: Mapping[str, Any], *, expected_v
         refused = _refuse(user, site, team, kits, values["kit_ids"])
         if refused:
             _fail(ValidationFailed(refused))
-        verdict = _verdict(_slot(values), site.id, team, kits, session.id)
+        verdict = _verdict(_slot(values), site.id, team, kits, session.id, kind=values["kind"])
         if not verdict.allows(override):
             _fail(ConflictsFound(verdict.conflicts))
     old_plain, new_plain = _audit_values(before), _audit_values(changed)
@@ -1050,7 +1009,7 @@ def _postpone(user, session: RecordingSession, new_date: date, new_end_date, new
     refused = _refuse(user, session.site, team, kits, values["kit_ids"], check_scope=False)
     if refused:
         _fail(ValidationFailed(refused))
-    verdict = _verdict(_slot(values), session.site_id, team, kits, session.id)
+    verdict = _verdict(_slot(values), session.site_id, team, kits, session.id, kind=session.kind)
     if not verdict.allows(override_reason):
         _fail(ConflictsFound(verdict.conflicts))
     estimate = estimate_turnout(session.site, kind=session.kind, kit_count=len(kits), start=values["start"],
@@ -1131,7 +1090,7 @@ def propose_mop_up(user, session_id: int, absentees=None, *, today: Optional[dat
     source = get_session(user, session_id)
     if source is None:
         raise NotFound()
-    if not can_edit(user, source):
+    if not permissions.can_edit_session(user, source):
         raise NotAllowed()
     if source.status != workflow.SELESAI:
         raise ValidationFailed({"status": _("Sesi susulan hanya dapat diusulkan dari sesi yang sudah selesai.")})

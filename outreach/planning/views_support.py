@@ -23,7 +23,8 @@ from outreach.extensions import db
 from outreach.models import Region, Site, Team
 from outreach.models.planning import RecordingSession
 from outreach.planning import announce, calendar_rules, ical, service
-from outreach.security import kode_in_scope, scope_clause, user_scope_kode
+from outreach.permissions import in_scope, scope_clause, scope_of
+from outreach import permissions
 
 MAX_SITE_CHOICES = 3000
 FEED_DAYS_BACK = 60
@@ -168,7 +169,7 @@ def kecamatan_options(user) -> list[tuple[str, str]]:
 
 def own_kecamatan(user) -> Optional[str]:
     """The kecamatan a coordinator plans (its scope), else None."""
-    scope = user_scope_kode(user)
+    scope = scope_of(user)
     return scope if scope and scope.count(".") == 2 else None
 
 
@@ -176,7 +177,7 @@ def busiest_kecamatan(user, first: date, last: date) -> Optional[str]:
     """The kecamatan with most visible sessions in [first, last] (a sensible default calendar)."""
     RS = RecordingSession
     row = db.session.execute(
-        sa.select(RS.kecamatan_kode, sa.func.count()).where(service.visible_sessions_clause(user),
+        sa.select(RS.kecamatan_kode, sa.func.count()).where(permissions.sessions_clause(user),
                                                            RS.date.between(first, last))
         .group_by(RS.kecamatan_kode).order_by(sa.func.count().desc(), RS.kecamatan_kode).limit(1)).first()
     return row[0] if row else None
@@ -213,7 +214,7 @@ def site_in_scope(user, site_id) -> Optional[Site]:
         site = db.session.get(Site, int(site_id))
     except (TypeError, ValueError):
         return None
-    if site is None or not kode_in_scope(user, site.desa_kode):
+    if site is None or not in_scope(user, site.desa_kode):
         return None
     return site
 
@@ -387,12 +388,12 @@ class CalendarContext:
             return {"view": "week", "start": (self.anchor + timedelta(days=7 * step)).isoformat()}
         return {"view": "month", "month": add_months(self.anchor, step).strftime("%Y-%m")}
 
-    def focus_args(self, role: str) -> dict:
+    def focus_args(self, user) -> dict:
         """The kecamatan and team this calendar shows (as the user chose them)."""
         args = {}
-        if role in ("admin", "manager"):
+        if permissions.sees_area_wide(user):
             args["kecamatan"] = self.kecamatan or ""
-        if role != "field" and self.team is not None:
+        if not permissions.is_field(user) and self.team is not None:
             args["team"] = self.team.id
         return args
 
@@ -410,7 +411,7 @@ def calendar_context(user, args, today: date) -> CalendarContext:
     teams = service.visible_teams(user)
     team = None
     raw_team = args.get("team")
-    if user.role == "field":
+    if permissions.is_field(user):
         team = user.team
         if raw_team not in (None, "") and (team is None or str(team.id) != str(raw_team)):
             raise Invisible()
@@ -419,20 +420,20 @@ def calendar_context(user, args, today: date) -> CalendarContext:
         if team is None:
             raise Invisible()
     kecamatan = args.get("kecamatan") or None
-    if kecamatan and (kecamatan.count(".") != 2 or not kode_in_scope(user, kecamatan)):
+    if kecamatan and (kecamatan.count(".") != 2 or not in_scope(user, kecamatan)):
         raise Invisible()
     choices: list = []
-    if user.role in ("admin", "manager"):
+    if permissions.sees_area_wide(user):
         choices = kecamatan_options(user)
         if "kecamatan" not in args and team is None:  # first visit: the busiest kecamatan; "" = all of them
             kecamatan = busiest_kecamatan(user, first, last) or (choices[0][0] if choices else None)
-    elif user.role == "coordinator":
+    elif permissions.is_coordinator(user):
         kecamatan = own_kecamatan(user)
-    if user.role == "field" and team is None:
+    if permissions.is_field(user) and team is None:
         sessions = []
     else:
         sessions = service.sessions_between(user, first, last, team_id=team.id if team else None,
-                                            kecamatan_kode=kecamatan if user.role != "field" else None)
+                                            kecamatan_kode=kecamatan if not permissions.is_field(user) else None)
     name = dict(choices).get(kecamatan) if kecamatan else ""
     if kecamatan and not name:
         name = region_names([kecamatan]).get(kecamatan, kecamatan)
@@ -454,7 +455,7 @@ def calendar_days_off(user, kecamatan: Optional[str], team: Optional[Team], firs
     from outreach.planning import calendar as planning_calendar
 
     area = kecamatan or (team.office_kode if team is not None else None)
-    scope = user_scope_kode(user)
+    scope = scope_of(user)
     if area is None and scope and level_of(scope) in ("kabupaten", "kecamatan", "desa"):
         area = scope
     if area is None:
@@ -466,10 +467,10 @@ def print_focus(user, args, first: date, last: date) -> tuple[Optional[str], Opt
     """(kecamatan, team, kecamatan choices) of the printed schedule: a coordinator prints its kecamatan,
     a field user its team; managers and admins choose (default: the busiest kecamatan of the period)."""
     kecamatan = args.get("kecamatan") or None
-    if kecamatan and (kecamatan.count(".") != 2 or not kode_in_scope(user, kecamatan)):
+    if kecamatan and (kecamatan.count(".") != 2 or not in_scope(user, kecamatan)):
         raise Invisible()
     team = None
-    if user.role == "field":
+    if permissions.is_field(user):
         team = user.team
         if team is None or (args.get("team") not in (None, "") and str(args.get("team")) != str(team.id)):
             raise Invisible()
@@ -478,8 +479,8 @@ def print_focus(user, args, first: date, last: date) -> tuple[Optional[str], Opt
         team = team_visible(user, args.get("team"))
         if team is None:
             raise Invisible()
-    choices = kecamatan_options(user) if user.role in ("admin", "manager") else []
-    if user.role == "coordinator":
+    choices = kecamatan_options(user) if permissions.sees_area_wide(user) else []
+    if permissions.is_coordinator(user):
         kecamatan = own_kecamatan(user)
     elif not kecamatan and team is None:
         kecamatan = busiest_kecamatan(user, first, last) or (choices[0][0] if choices else None)
@@ -543,7 +544,7 @@ def list_filters(form, user) -> tuple[service.SessionFilters, dict]:
     (unreadable values get their message on the form and are ignored)."""
     from outreach.templating import site_type_labels
 
-    coordinator = user.role == "coordinator"
+    coordinator = permissions.is_coordinator(user)
     kecamatan = own_kecamatan(user) if coordinator else form.kecamatan.data
     form.kecamatan.choices = [("", _("Semua kecamatan"))] + ([] if coordinator else kecamatan_options(user))
     form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_options(user, kecamatan) if kecamatan else [])
@@ -608,11 +609,11 @@ def fill_session_choices(form, user, desa: Optional[str] = None, kecamatan: Opti
     """Choices of the session form (sites near the chosen one, teams, kits, kinds, groups);
     returns the kits as rows for the template (code, status, team)."""
     site = site_in_scope(user, form.site_id.data) if form.site_id.data else None
-    if desa and kode_in_scope(user, desa):
+    if desa and in_scope(user, desa):
         groups = site_options(user, desa=desa, include_id=site.id if site else None)
     elif site is not None:
         groups = site_options(user, kecamatan=site.kecamatan_kode, include_id=site.id)
-    elif kecamatan and kecamatan.count(".") == 2 and kode_in_scope(user, kecamatan):
+    elif kecamatan and kecamatan.count(".") == 2 and in_scope(user, kecamatan):
         groups = site_options(user, kecamatan=kecamatan)
     else:
         groups = site_options(user, kecamatan=own_kecamatan(user))

@@ -15,8 +15,9 @@ from outreach.models import Region, Site, TargetCount
 from outreach.regions import bp
 from outreach.regions.forms import RefuserFollowupForm, RegionSearchForm
 from outreach.regions.queries import figures_for
-from outreach.security import (any_role, can_edit_sites, json_error, kode_in_scope, kode_visible, roles_required,
-                               scope_clause, user_scope_kode)
+from outreach.security import any_role, json_error, roles_required
+from outreach.permissions import can_edit_sites, in_scope, scope_clause, scope_of, visible_kode
+from outreach import permissions
 
 # sort= values of the children table -> AreaFigures attribute
 SORT_KEYS = ("nama", "kode", "wajib_ktp", "sudah_rekam", "sudah_rekam_estimated", "backlog", "known_away",
@@ -34,8 +35,8 @@ def breadcrumbs(user, kode: str) -> list[dict]:
         return []
     rows = db.session.execute(sa.select(Region.kode, Region.nama, Region.kind)
                               .where(Region.kode.in_(prefixes)).order_by(Region.kode)).all()
-    return [{"kode": k, "nama": n, "kind": kind, "link": kode_in_scope(user, k)}
-            for k, n, kind in rows if kode_visible(user, k)]
+    return [{"kode": k, "nama": n, "kind": kind, "link": in_scope(user, k)}
+            for k, n, kind in rows if visible_kode(user, k)]
 
 
 def children_of(kode: Optional[str]) -> list[Region]:
@@ -73,7 +74,7 @@ def search_regions(user, q: str, page: int):
 
 
 def region_or_404(user, kode: str) -> Region:
-    if not kode_in_scope(user, kode):
+    if not in_scope(user, kode):
         abort(404)
     region = db.session.get(Region, kode)
     if region is None:
@@ -93,7 +94,7 @@ def index():
         page = search_regions(current_user, q, request.args.get("page", 1, type=int))
         return render_template("regions/search.html", form=form, q=q, page=page,
                                figures=figures_for(page.items))
-    scope = user_scope_kode(current_user)
+    scope = scope_of(current_user)
     if scope is None:
         provinces = children_of(None)
         if len(provinces) != 1:
@@ -117,7 +118,7 @@ def detail(kode: str):
 @any_role
 def boundary(kode: str):
     """Centroid and boundary (GeoJSON geometry or null) of a region in scope, for the site map picker."""
-    if not kode_in_scope(current_user, kode):
+    if not in_scope(current_user, kode):
         return json_error(404, _("Wilayah tidak ditemukan."))
     row = db.session.execute(sa.select(Region.kode, Region.nama, Region.kind, Region.level, Region.lat, Region.lng,
                                        Region.boundary).where(Region.kode == kode)).first()
@@ -147,7 +148,7 @@ def _browse(region: Optional[Region], children: list[Region], form):
 
 
 @bp.route("/wilayah/<kode>/penolak", methods=["POST"])
-@roles_required("admin", "coordinator")
+@roles_required(*permissions.PLANNERS)
 def refuser_followup(kode: str):
     """Refusers of a desa followed up: they return to its reachable backlog."""
     from outreach import clock

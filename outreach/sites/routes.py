@@ -11,14 +11,14 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from outreach.extensions import db
 from outreach.models import AuditEntry, Region, Site
-from outreach.security import (any_role, can_edit_sites, get_scoped_or_404, kode_in_scope, roles_required,
-                               scope_clause, user_scope_kode)
+from outreach.security import any_role, get_scoped_or_404, roles_required
+from outreach.permissions import can_edit_sites, in_scope, scope_clause, scope_of
 from outreach.sites import bp
 from outreach.sites.forms import SiteFilterForm, SiteForm
 from outreach.sites.service import save_site
 from outreach.templating import site_type_labels
+from outreach import permissions
 
-SITE_EDITORS = ("admin", "coordinator")
 
 
 # ---------------------------------------------------------------- queries used by the views
@@ -108,7 +108,7 @@ def index():
     form = SiteFilterForm(formdata=request.args)
     form.type.choices = [("", _("Semua jenis"))] + list(site_type_labels().items())
     form.kecamatan.choices = [("", _("Semua kecamatan"))] + kecamatan_choices(current_user)
-    scope = user_scope_kode(current_user) or ""
+    scope = scope_of(current_user) or ""
     kecamatan = form.kecamatan.data or (scope if scope.count(".") == 2 else "")
     form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_choices_in(current_user, kecamatan)
                                                               if kecamatan else [])
@@ -131,18 +131,18 @@ def detail(site_id: int):
 
 
 @bp.route("/lokasi/baru", methods=["GET", "POST"])
-@roles_required(*SITE_EDITORS)
+@roles_required(*permissions.PLANNERS)
 def new():
     form = SiteForm()
     if request.method == "GET":
         desa = request.args.get("desa", "")
-        if desa and kode_in_scope(current_user, desa):
+        if desa and in_scope(current_user, desa):
             form.desa_kode.data = desa
     return _site_form(form, site=None)
 
 
 @bp.route("/lokasi/<int:site_id>/ubah", methods=["GET", "POST"])
-@roles_required(*SITE_EDITORS)
+@roles_required(*permissions.PLANNERS)
 def edit(site_id: int):
     site = get_scoped_or_404(Site, site_id, kode_attr="desa_kode")
     form = SiteForm(obj=site) if request.method == "GET" else SiteForm()
@@ -160,7 +160,7 @@ def _site_form(form: SiteForm, site: Site | None):
                 flash(warning, "warning")
             return redirect(url_for("sites.detail", site_id=saved.id))
         form.show_errors(check.errors)
-    scope = db.session.get(Region, user_scope_kode(current_user)) if user_scope_kode(current_user) else None
+    scope = db.session.get(Region, scope_of(current_user)) if scope_of(current_user) else None
     start = {"lat": scope.lat if scope else -7.15, "lng": scope.lng if scope else 110.14}
     return render_template("sites/form.html", form=form, site=site,
                            map_data=dict(map_settings(), start=start,

@@ -10,7 +10,7 @@ from outreach.extensions import db
 from outreach.models import Region, Site, TargetCount
 from outreach.models.audit import diff, record_change
 from outreach.models.regions import ancestors_of
-from outreach.security import kode_in_scope
+from outreach.permissions import in_scope
 from outreach.sites.rules import DesaInfo, SiteCheck, check_site
 
 EDITABLE = ("type", "nama", "desa_kode", "lat", "lng", "rt", "rw", "address", "npsn", "jenjang", "school_status",
@@ -35,7 +35,7 @@ def save_site(user, data: dict, site: Site | None = None) -> tuple[Optional[Site
         merged.setdefault("pemilih_pemula", site.pemilih_pemula)
     check = check_site(merged, desa_info(merged.get("desa_kode")))
     values = check.values
-    if "desa_kode" not in check.errors and not kode_in_scope(user, values["desa_kode"]):
+    if "desa_kode" not in check.errors and not in_scope(user, values["desa_kode"]):
         check.errors["desa_kode"] = "Desa/kelurahan ini di luar wilayah tugas Anda."
     if values.get("npsn") and "npsn" not in check.errors:
         clash = db.session.scalar(sa.select(Site.id).where(Site.npsn == values["npsn"],

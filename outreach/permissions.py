@@ -1,0 +1,201 @@
+"""Who may see and do what, object by object: one place for every rule of (user, object).
+
+Views declare which roles reach them (outreach.security.roles_required, deny by default); everything
+finer is asked here: what a user's area is, whether an area, a session, a team, a kit, a site or a
+turnout log lies inside it, and whether the user may plan, edit, log or correct. Views, services,
+queries and templates call these functions and never compare `user.role` themselves.
+
+Plain functions of the user and an object (or SQL conditions for lists): no Flask request, no views.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+
+from outreach.models.regions import level_of
+
+ADMIN, MANAGER, COORDINATOR, FIELD = "admin", "manager", "coordinator", "field"
+# Role sets the views declare with outreach.security.roles_required.
+EVERYONE = frozenset({ADMIN, MANAGER, COORDINATOR, FIELD})
+ADMINS = frozenset({ADMIN})
+# Who reads the office's figures, maps and session lists (field teams see their own schedule instead).
+STAFF = frozenset({ADMIN, MANAGER, COORDINATOR})
+# Who plans sessions (and manages sites, refusers followed up, planner proposals).
+PLANNERS = frozenset({ADMIN, COORDINATOR})
+# Who sends and corrects turnout logs (a manager only reads them).
+LOGGERS = frozenset({ADMIN, COORDINATOR, FIELD})
+# Who may correct a log after the team's correction window.
+SUPERVISORS = frozenset({ADMIN, COORDINATOR})
+# Who sees an area's whole calendar (not only one team's) and chooses the kecamatan on forms.
+AREA_WIDE = frozenset({ADMIN, MANAGER})
+NOWHERE = "__none__"  # the scope of a user who may see nothing (fails closed)
+
+
+def _role(user) -> Optional[str]:
+    return getattr(user, "role", None)
+
+
+# ---------------------------------------------------------------- roles
+
+def admitted(user, roles) -> bool:
+    """True when the user's role is one of `roles` (a view's roles_required declaration)."""
+    return _role(user) in roles
+
+
+def is_admin(user) -> bool:
+    return _role(user) == ADMIN
+
+
+def is_field(user) -> bool:
+    """A field team's member: sees its own team's sessions only."""
+    return _role(user) == FIELD
+
+
+def is_coordinator(user) -> bool:
+    return _role(user) == COORDINATOR
+
+
+def sees_area_wide(user) -> bool:
+    """Admins and managers: the calendars and lists of a whole area, every team."""
+    return _role(user) in AREA_WIDE
+
+
+def can_plan(user) -> bool:
+    """Admins and coordinators plan sessions; managers and field teams only read."""
+    return _role(user) in PLANNERS
+
+
+def can_edit_sites(user) -> bool:
+    return _role(user) in PLANNERS
+
+
+def can_write_logs(user) -> bool:
+    """Field teams, coordinators and admins send and correct logs; managers only read them."""
+    return _role(user) in LOGGERS
+
+
+def corrects_any_time(user) -> bool:
+    """Coordinators and admins correct a log after the team's correction window."""
+    return _role(user) in SUPERVISORS
+
+
+# ---------------------------------------------------------------- the user's area
+
+def scope_of(user) -> Optional[str]:
+    """Region code that bounds what `user` may see; None means everything (an unscoped admin); NOWHERE
+    for a user who may see nothing (a non-admin without an area)."""
+    if is_admin(user) and not user.scope_kode:
+        return None
+    if is_field(user) and user.team is not None:
+        return user.team.office_kode
+    return user.scope_kode or NOWHERE
+
+
+def in_scope(user, kode: Optional[str]) -> bool:
+    """True when region `kode` lies inside the user's area."""
+    scope = scope_of(user)
+    if scope is None:
+        return True
+    if not kode:
+        return False
+    return kode == scope or kode.startswith(scope + ".")
+
+
+def visible_kode(user, kode: str) -> bool:
+    """In the area, or an ancestor of it (shown in breadcrumbs, never with its siblings)."""
+    scope = scope_of(user)
+    return in_scope(user, kode) or (scope is not None and scope.startswith(kode + "."))
+
+
+def scope_clause(user, model):
+    """SQL condition limiting `model` rows (with provinsi/kabupaten/kecamatan_kode columns) to the area."""
+    kode = scope_of(user)
+    if kode is None:
+        return sa.true()
+    column = {
+        "provinsi": getattr(model, "provinsi_kode", None),
+        "kabupaten": getattr(model, "kabupaten_kode", None),
+        "kecamatan": getattr(model, "kecamatan_kode", None),
+    }.get(level_of(kode))
+    if column is None:
+        return sa.false()
+    return column == kode
+
+
+def office_clause(user, column):
+    """SQL condition on an office code (teams, kits): offices inside the area and those of its ancestors
+    (a kabupaten's team serves the kecamatan inside it)."""
+    scope = scope_of(user)
+    if scope is None:
+        return sa.true()
+    parts = scope.split(".")
+    ancestors = [".".join(parts[:i]) for i in range(1, len(parts))]
+    return sa.or_(column == scope, column.like(scope + ".%"), column.in_(ancestors) if ancestors else sa.false())
+
+
+# ---------------------------------------------------------------- sessions, teams, kits, sites
+
+def sessions_clause(user):
+    """SQL condition: sessions the user may see (its area; a field user only its own team's)."""
+    from outreach.models.planning import RecordingSession
+
+    clause = scope_clause(user, RecordingSession)
+    if is_field(user):
+        if not user.team_id:
+            return sa.false()
+        clause = sa.and_(clause, RecordingSession.team_id == user.team_id)
+    return clause
+
+
+def can_see_session(user, session) -> bool:
+    if is_field(user):
+        return bool(user.team_id) and session.team_id == user.team_id and in_scope(user, session.desa_kode)
+    return in_scope(user, session.desa_kode)
+
+
+def can_edit_session(user, session) -> bool:
+    return can_plan(user) and in_scope(user, session.desa_kode)
+
+
+def teams_clause(user):
+    """SQL condition: teams the user may see (a field user only its own)."""
+    from outreach.models import Team
+
+    clause = office_clause(user, Team.office_kode)
+    if is_field(user):
+        clause = sa.and_(clause, Team.id == (user.team_id or -1))
+    return clause
+
+
+def kits_clause(user):
+    """SQL condition: kits the user may see (a field user only its team's)."""
+    from outreach.models import Kit
+
+    clause = office_clause(user, Kit.office_kode)
+    if is_field(user):
+        clause = sa.and_(clause, Kit.team_id == (user.team_id or -1))
+    return clause
+
+
+def can_see_team_calendar(user, team) -> bool:
+    """An admin, or the team's own member (the team's calendar feed and its link)."""
+    return team is not None and (is_admin(user) or user.team_id == team.id)
+
+
+def can_see_site(user, site) -> bool:
+    return site is not None and in_scope(user, site.desa_kode)
+
+
+def can_follow_up_refusers(user, desa_kode: str) -> bool:
+    return can_plan(user) and in_scope(user, desa_kode)
+
+
+# ---------------------------------------------------------------- turnout logs
+
+def can_correct_log(user, log, now: datetime, deadline: datetime) -> bool:
+    """The team corrects its log until `deadline`; coordinators and admins any time."""
+    if log is None or not can_write_logs(user):
+        return False
+    return corrects_any_time(user) or now <= deadline
