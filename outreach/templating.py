@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from outreach import clock, permissions
 from outreach.assets import vendor_url
+from outreach.cache import ProcessCache
 
 SITE_TYPE_LABELS = None  # built lazily in the request's locale
 
@@ -122,22 +123,15 @@ def nav_items():
     return items
 
 
-_demo_cache: dict = {}
+_demo_cache = ProcessCache(entries=8)
 
 
 def demo_data_loaded() -> bool:
     """Whether seed-demo's data is in this database (its coordinates are approximations); cached a minute."""
-    import time
-
     import sqlalchemy as sa
 
     from outreach.extensions import db
     from outreach.models import ImportBatch
 
-    key = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    hit = _demo_cache.get(key)
-    if hit and time.monotonic() - hit[1] < 60:
-        return hit[0]
-    value = bool(db.session.scalar(sa.select(sa.exists().where(ImportBatch.kind == "demo"))))
-    _demo_cache[key] = (value, time.monotonic())
-    return value
+    return _demo_cache.get(("demo",), lambda: bool(db.session.scalar(
+        sa.select(sa.exists().where(ImportBatch.kind == "demo")))), recheck=60)

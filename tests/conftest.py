@@ -119,9 +119,9 @@ def _clear_tables(app) -> None:
             conn.execute(sa.text(f'DELETE FROM "{t}"'))
     # Per-process memos of what is in the database go with the rows (the demo banner's "is the demo
     # loaded" is remembered for a minute, and the next test's database may not hold the demo).
-    from outreach import templating
+    from outreach.cache import ProcessCache
 
-    templating._demo_cache.clear()
+    ProcessCache.clear_all()
 
 
 @pytest.fixture()

@@ -265,34 +265,12 @@ def reset_password(user: User, password: Optional[str], actor_id: Optional[int],
 
 # ---------------------------------------------------------------- lists and pages
 
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+def _paginate(query, page: int, per_page: int):
+    """Flask-SQLAlchemy's pagination (items, total, pages, has_prev/has_next) of `query`."""
+    return db.paginate(query, page=max(int(page or 1), 1), per_page=per_page, error_out=False, max_per_page=per_page)
 
 
-def _paginate(query, page: int, per_page: int) -> Page:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    page = max(int(page or 1), 1)
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
-    return Page(items=items, total=total, page=page, per_page=per_page)
-
-
-def users_page(role: Optional[str] = None, q: Optional[str] = None, page: int = 1, per_page: int = 50) -> Page:
+def users_page(role: Optional[str] = None, q: Optional[str] = None, page: int = 1, per_page: int = 50):
     """Users with their scope region and team loaded (no N+1), filtered by role and a search text."""
     query = (sa.select(User).options(joinedload(User.scope), joinedload(User.team))
              .order_by(User.username))
@@ -313,7 +291,7 @@ class TeamRow:
     kit_count: int
 
 
-def teams_page(page: int = 1, per_page: int = 50) -> Page:
+def teams_page(page: int = 1, per_page: int = 50):
     """Teams with office name and counts of users and kits, in three queries."""
     result = _paginate(sa.select(Team).options(joinedload(Team.office)).order_by(Team.nama), page, per_page)
     ids = [t.id for t in result.items]
@@ -332,7 +310,7 @@ class KitRow:
     office_nama: str
 
 
-def kits_page(status: Optional[str] = None, page: int = 1, per_page: int = 50) -> Page:
+def kits_page(status: Optional[str] = None, page: int = 1, per_page: int = 50):
     """Kits with their home team and office name, filtered by status."""
     query = sa.select(Kit).options(joinedload(Kit.team)).order_by(Kit.code)
     if status in KIT_STATUSES:

@@ -9,8 +9,6 @@ the number of points (no per-feature queries). Computation lives in the pure mod
 """
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Optional
@@ -18,6 +16,7 @@ from typing import Any, Callable, Iterable, Optional
 import sqlalchemy as sa
 from flask import current_app
 
+from outreach.cache import ProcessCache
 from outreach.extensions import db
 from outreach.maps.bbox import BBox
 from outreach.maps.geometry import BoundaryIndex
@@ -72,20 +71,7 @@ def figures_dict(f: Any) -> dict:
 # table scan) checked at most every MAP_RECHECK_SECONDS (default 2 s). So an added turnout log, site or
 # import shows on the next request; an edit of an existing row within a couple of seconds.
 
-@dataclass
-class _Entry:
-    cheap: tuple
-    deep: tuple
-    checked: float
-    value: Any
-
-
-_lock = threading.Lock()
-_entries: dict[tuple, _Entry] = {}
-
-
-def _db_key():
-    return db.engine.url  # hashable; distinguishes the test, bench and app databases
+_cache = ProcessCache(entries=256)
 
 
 def _recheck_seconds() -> float:
@@ -93,31 +79,12 @@ def _recheck_seconds() -> float:
 
 
 def _cached(key: tuple, cheap: Callable[[], tuple], deep: Callable[[], tuple], build: Callable[[], Any]):
-    key = (_db_key(),) + key
-    now = time.monotonic()
-    cheap_now = cheap()
-    entry = _entries.get(key)
-    if entry is not None and entry.cheap == cheap_now:
-        if now - entry.checked < _recheck_seconds():
-            return entry.value
-        deep_now = deep()
-        if deep_now == entry.deep:
-            entry.checked = now
-            return entry.value
-    else:
-        deep_now = deep()
-    value = build()
-    with _lock:
-        if len(_entries) > 256:
-            _entries.clear()
-        _entries[key] = _Entry(cheap_now, deep_now, now, value)
-    return value
+    return _cache.get(key, build, fingerprint=cheap, deep=deep, recheck=_recheck_seconds())
 
 
 def clear_caches() -> None:
     """Forget every cached index, store and figure (tests; after a bulk change made outside the app)."""
-    with _lock:
-        _entries.clear()
+    ProcessCache.clear_all()
 
 
 def _row(stmt) -> tuple:

@@ -19,8 +19,7 @@ changes (`cached`, `data_version`; setting COVERAGE_CACHE): a new log shows at t
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Optional, Sequence
@@ -28,6 +27,7 @@ from typing import Iterable, Optional, Sequence
 import sqlalchemy as sa
 from flask import current_app
 
+from outreach.cache import ProcessCache
 from outreach.extensions import db
 from outreach.models import AWAY_REASONS, DesaTally, KnownAway, RefuserFollowup, Region
 from outreach.models.field import TurnoutLog
@@ -193,9 +193,7 @@ def cache_enabled() -> bool:
     return bool(setting)
 
 
-_cache: "OrderedDict[tuple, tuple]" = OrderedDict()
-_cache_lock = threading.Lock()
-CACHE_ENTRIES = 256
+_cache = ProcessCache(entries=256)
 
 
 def totals_by_level(levels: Sequence[Optional[str]], desa: DesaFilter, day: Optional[date] = None) -> dict[tuple, dict]:
@@ -212,20 +210,7 @@ def cached(key: tuple, compute, also=()):
     (`also`: more models the value is computed from). The value must not be changed by callers."""
     if not cache_enabled():
         return compute()
-    key = (db.engine.url.render_as_string(hide_password=True),) + key
-    version = data_version(*also)
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] == version:
-            _cache.move_to_end(key)
-            return hit[1]
-    out = compute()
-    with _cache_lock:
-        _cache[key] = (version, out)
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_ENTRIES:
-            _cache.popitem(last=False)
-    return out
+    return _cache.get(key, compute, fingerprint=lambda: data_version(*also))
 
 
 def compute_totals(levels: Sequence[Optional[str]], desa: DesaFilter, day: Optional[date] = None) -> dict[tuple, dict]:
