@@ -27,7 +27,7 @@ endif
 
 setup: $(VENV)/.installed translations
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-demo.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip "setuptools<81" wheel
 	# XStatic packages still build with pkg_resources, so build them against the pinned setuptools.

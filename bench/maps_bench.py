@@ -479,7 +479,7 @@ def main(argv=None) -> int:
 
         naive_holder = {"html": ""}
         if not args.skip_naive:
-            from outreach.maps.builders import naive_marker_page
+            from bench.yardsticks.naive_map import naive_marker_page
 
             rng = random.Random(args.seed)
             points = rng.sample(built["site_points"], min(args.naive_points, len(built["site_points"])))

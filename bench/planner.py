@@ -1,7 +1,7 @@
 """Benchmark of the planner ("usulkan jadwal", issue 8).
 
 1. Quality: a fixed, seeded set of small instances (one made-up kecamatan, 10 working days,
-   2 teams, 3 kits; `outreach.planner.synthetic.small_instance`). For each, the heuristic's total
+   2 teams, 3 kits; `bench.yardsticks.planner_instances.small_instance`). For each, the heuristic's total
    weighted yield is compared with the optimum of the exact MIP (HiGHS). Prints every instance,
    then the worst and median ratio.
 2. Speed: Kabupaten Cilacap (33.01) from ../shared/data — its real desa centroids and SMA/SMK/SLB
@@ -27,11 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from outreach.planner.exact import solve_exact_instance  # noqa: E402
+from bench.yardsticks.planner_exact import solve_exact_instance  # noqa: E402
 from outreach.planner.instance import Instance, build_result  # noqa: E402
-from outreach.planner.naive import naive_state  # noqa: E402
+from bench.yardsticks.planner_naive import naive_state  # noqa: E402
 from outreach.planner.solve import plan, solve_instance  # noqa: E402
-from outreach.planner.synthetic import kabupaten_instance, small_instance  # noqa: E402
+from bench.yardsticks.planner_instances import kabupaten_instance, small_instance  # noqa: E402
 
 DEFAULT_DATA = ROOT / ".." / "shared" / "data"
 

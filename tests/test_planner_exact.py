@@ -4,11 +4,11 @@ The full yardstick (30 kecamatan-sized instances) is `bench/planner.py`.
 """
 import pytest
 
-from outreach.planner.exact import solve_exact, solve_exact_instance
+from bench.yardsticks.planner_exact import solve_exact, solve_exact_instance
 from outreach.planner.instance import Instance, from_sessions
-from outreach.planner.naive import naive_state
+from bench.yardsticks.planner_naive import naive_state
 from outreach.planner.solve import solve_instance
-from outreach.planner.synthetic import small_instance
+from bench.yardsticks.planner_instances import small_instance
 
 pytest.importorskip("highspy")
 

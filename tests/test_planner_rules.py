@@ -5,7 +5,7 @@ import pytest
 
 from outreach.planner import (BusySlot, Kit, PlanRequest, PriorityWeights, Site, Team, plan, working_days)
 from outreach.planner.instance import Instance
-from outreach.planner.synthetic import small_instance
+from bench.yardsticks.planner_instances import small_instance
 
 MON = date(2026, 2, 2)  # a Monday; 2026-02-17 is Tahun Baru Imlek
 LAT, LNG = -7.40, 109.00

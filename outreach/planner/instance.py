@@ -5,7 +5,7 @@ per-kit capacity of every site for every team after travel). `State` holds a pla
 session per (team, day), each with a site and a number of kits — and keeps its total weighted
 yield up to date. `build_result` turns a state into the `PlanResult` the coordinator sees.
 
-How a plan's yield is counted (the same rule the exact MIP in `exact.py` optimizes): the sessions
+How a plan's yield is counted (the same rule the exact MIP in `bench/yardsticks/planner_exact.py` optimizes): the sessions
 at site i give it capacity Cb[i] on days up to the school's cut-off and Ca[i] after it. Given those,
 the best split of the capacity over the pools is, for each site, pemilih pemula first (before the
 cut-off, then after it, never more than the school's pool), then the general backlog of the site,
