@@ -1,4 +1,4 @@
-"""Benchmark of the planner ("usulkan jadwal", issue 8).
+"""Benchmark of the planner ("usulkan jadwal").
 
 1. Quality: a fixed, seeded set of small instances (one made-up kecamatan, 10 working days,
    2 teams, 3 kits; `bench.yardsticks.planner_instances.small_instance`). For each, the heuristic's total

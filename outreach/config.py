@@ -50,7 +50,7 @@ class DefaultConfig:
     # costs more than the figures it spares: measured with bench/coverage_bench.py), and off under TESTING.
     COVERAGE_CACHE = None
     HOLIDAY_COUNTRY = "ID"
-    # Planner (issue 8): travel, working day and priority weights (extra weight per record, ≥ 0).
+    # Planner: travel, working day and priority weights (extra weight per record, ≥ 0).
     PLANNER_TRAVEL_KMH = 30
     PLANNER_ROAD_FACTOR = 1.4
     PLANNER_DAY_START = "08:00"

@@ -1,4 +1,4 @@
-"""Field logging API: /api/v1/my/sessions and /api/v1/sessions/<id>/turnout (issue 4 contract)."""
+"""Field logging API: /api/v1/my/sessions and /api/v1/sessions/<id>/turnout."""
 import json
 from datetime import datetime, timedelta
 from types import SimpleNamespace

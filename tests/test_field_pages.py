@@ -1,4 +1,4 @@
-"""Field pages (issue 4): "Jadwal saya", the log form, the service worker and manifest; who sees what;
+"""Field pages: "Jadwal saya", the log form, the service worker and manifest; who sees what;
 missing logs flagged; bounded queries; the page weight budget; the demo's logs."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """POST /api/v1/plans and /plans/<id>/accept: proposals stored, nothing saved until accepted, accepted items
-pass the same conflict rules as hand-made sessions (issue 8)."""
+pass the same conflict rules as hand-made sessions."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta

@@ -1,4 +1,4 @@
-"""Coverage and progress (issue 5): figures at every level, trend, forecast, teams, pemilih pemula.
+"""Coverage and progress: figures at every level, trend, forecast, teams, pemilih pemula.
 
 `queries` reads the database (scoped to a user); `forecast` is pure computation.
 """

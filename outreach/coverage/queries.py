@@ -1,4 +1,4 @@
-"""Coverage and progress (issue 5), database side: figures, area table, trend, teams, pemilih pemula,
+"""Coverage and progress, database side: figures, area table, trend, teams, pemilih pemula,
 forecast, slowest areas, coming sessions and overdue logs, each scoped to the user.
 
 Every figure is summed by SQL (GROUP BY, correlated per-desa sums); Python only shapes the few rows

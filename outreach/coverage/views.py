@@ -1,4 +1,4 @@
-"""Coverage pages (issue 5): the manager's dashboard, the area table, trend and forecast pages, exports.
+"""Coverage pages: the manager's dashboard, the area table, trend and forecast pages, exports.
 
 Every figure comes from `outreach.coverage.queries` (scoped to the user, computed live: a turnout log
 counts the moment it is saved); the charts are drawn on the server (`charts`), the files written by

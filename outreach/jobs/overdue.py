@@ -1,7 +1,7 @@
 """Overdue logs: sessions that ended more than OVERDUE_LOG_HOURS ago and are still rencana/terkonfirmasi.
 
 The team's field users and the kecamatan's coordinators are told once per session
-(ref "overdue:<session id>"). Turnout logs (issue 4) set a session to selesai, which ends this.
+(ref "overdue:<session id>"). Turnout logs set a session to selesai, which ends this.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Coverage maps (issue 6): Folium map shells whose data layers are fetched per view from /api/v1/map/*.
+"""Coverage maps: Folium map shells whose data layers are fetched per view from /api/v1/map/*.
 
 Pure modules (no Flask): `bbox` (parsing/validating a view), `classes` (ColorBrewer colour classes and
 breaks), `clustering` (server-side grid clusters per zoom), `geometry` (per-process boundary index and

@@ -35,7 +35,7 @@ OPEN_STATUSES = ("rencana", "terkonfirmasi", "ditunda")
 # ---------------------------------------------------------------- figures: the one adapter
 
 def _figures_source(level: str, within: Optional[str]) -> dict:
-    """Figures of every region of `level` inside `within` (None: all): the coverage figures of issue 5
+    """Figures of every region of `level` inside `within` (None: all): the coverage figures
     (official SIAK counts plus what turnout logs recorded since). Switch the source here, in one line."""
     return rq.level_figures(level, within)
 

@@ -2,7 +2,7 @@
 
 The rules that decide what may be booked live in `outreach.planning` (conflicts, capacity,
 workflow: plain Python); reading and writing sessions goes through `outreach.planning.service`.
-The turnout log of a finished session (issue 4) will point here by `session_id`.
+The turnout log of a finished session points here by `session_id`.
 """
 from __future__ import annotations
 

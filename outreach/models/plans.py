@@ -1,4 +1,4 @@
-"""Planner proposals (issue 8): a stored "usulan jadwal" until the coordinator accepts its items.
+"""Planner proposals: a stored "usulan jadwal" until the coordinator accepts its items.
 
 Nothing becomes a session until it is accepted; accepting goes through the planning service, so each
 item passes the same conflict rules as a hand-made session.

@@ -1,4 +1,4 @@
-"""Pages of the planner (issue 8): ask for a proposal, review it on a map and per day, accept in one step."""
+"""Pages of the planner: ask for a proposal, review it on a map and per day, accept in one step."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for

@@ -1,4 +1,4 @@
-// Coverage maps (issue 6). Folium renders the map shell (Leaflet from the app's /vendor, tiles, empty
+// Coverage maps. Folium renders the map shell (Leaflet from the app's /vendor, tiles, empty
 // overlay groups, layer control); this script fills the groups with GeoJSON for the current view from
 // /api/v1/map/{regions,sites,sessions} and fetches again after a pan or zoom (debounced, the previous
 // request aborted). Everything is drawn on the map's canvas (Folium's preferCanvas).

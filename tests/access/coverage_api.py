@@ -1,4 +1,4 @@
-"""Access matrix fragment for the coverage API (issue 5): every signed-in role, answers scoped."""
+"""Access matrix fragment for the coverage API: every signed-in role, answers scoped."""
 ALL = {"admin", "manager", "coordinator", "field"}
 
 EXPECTED = {

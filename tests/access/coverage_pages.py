@@ -1,4 +1,4 @@
-"""Access matrix fragment for the coverage pages (issue 5): dashboard, area table, trend, forecast, teams, exports.
+"""Access matrix fragment for the coverage pages: dashboard, area table, trend, forecast, teams, exports.
 Field teams do not see the dashboard; what the others see is scoped (tests/test_coverage_pages.py)."""
 STAFF = {"admin", "manager", "coordinator"}
 

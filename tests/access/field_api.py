@@ -1,4 +1,4 @@
-"""Access matrix fragment for the field logging API (issue 4)."""
+"""Access matrix fragment for the field logging API."""
 ALL = {"admin", "manager", "coordinator", "field"}
 LOGGERS = {"admin", "coordinator", "field"}
 

@@ -1,4 +1,4 @@
-"""Access matrix fragment for the field pages (issue 4): "Jadwal saya", the log form, and the offline
+"""Access matrix fragment for the field pages: "Jadwal saya", the log form, and the offline
 client's service worker and manifest (public: static code, no data; the pages they cache need a login).
 
 Coordinators and admins may open the field pages for the sessions they can see (they correct logs after

@@ -1,4 +1,4 @@
-"""Access matrix fragment for the maps (issue 6): the two map pages and the three map data endpoints."""
+"""Access matrix fragment for the maps: the two map pages and the three map data endpoints."""
 ALL = {"admin", "manager", "coordinator", "field"}
 MAP_ROLES = {"admin", "manager", "coordinator"}
 

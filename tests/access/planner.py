@@ -1,4 +1,4 @@
-"""Access matrix fragment for the planner (issue 8): admins and coordinators only."""
+"""Access matrix fragment for the planner: admins and coordinators only."""
 PLANNERS = {"admin", "coordinator"}
 
 EXPECTED = {

@@ -1,4 +1,4 @@
-"""Access matrix fragment for the sessions, teams and kits API (issue 3)."""
+"""Access matrix fragment for the sessions, teams and kits API."""
 ALL = {"admin", "manager", "coordinator", "field"}
 PLANNERS = {"admin", "coordinator"}
 

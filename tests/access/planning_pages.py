@@ -1,4 +1,4 @@
-"""Access matrix fragment for the planning pages (issue 3): calendar, list, session page, forms,
+"""Access matrix fragment for the planning pages: calendar, list, session page, forms,
 printed schedule and the secret iCalendar feed."""
 ALL = {"admin", "manager", "coordinator", "field"}
 STAFF = {"admin", "manager", "coordinator"}
