@@ -185,7 +185,7 @@ def describe_data() -> dict:
     from outreach.models.planning import RecordingSession
 
     counts = dict(db.session.execute(sa.select(Region.level, sa.func.count()).group_by(Region.level)).all())
-    points = db.session.execute(sa.select(Site.lat, Site.lng, Site.nama)).tuples().all()
+    points = db.session.execute(sa.select(Site.lat, Site.lng, Site.nama)).all()
     return {"timings": {"import_seconds": 0.0, "generate_seconds": 0.0}, "counts": counts, "sites": len(points),
             "sessions": db.session.scalar(sa.select(sa.func.count()).select_from(RecordingSession)),
             "site_points": points}

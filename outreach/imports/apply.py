@@ -118,7 +118,7 @@ def _boundaries(data: bytes, options: ImportOptions, report: ImportReport) -> Op
     codes = [r.kode for r in parsed.rows]
     for part in chunks(codes, 2000):
         for kode, boundary, has in db.session.execute(
-                sa.select(Region.kode, Region.boundary, Region.has_boundary).where(Region.kode.in_(part))).tuples():
+                sa.select(Region.kode, Region.boundary, Region.has_boundary).where(Region.kode.in_(part))):
             existing[kode] = (boundary, has)
     plan = boundaries_mod.plan_boundaries(parsed.rows, existing, names, SAMPLE_LIMIT)
     report.added, report.updated, report.unchanged = plan.added, plan.updated, plan.unchanged
@@ -186,9 +186,9 @@ def _school_rows(table, options: ImportOptions, report: ImportReport) -> list:
     report.errors.extend(errors)
     desa = [sites_mod.DesaPoint(*row) for row in db.session.execute(
         sa.select(Region.kode, Region.kecamatan_kode, Region.nama, Region.lat, Region.lng)
-        .where(Region.level == "desa")).tuples()]
+        .where(Region.level == "desa"))]
     centroids = {kode: (lat, lng) for kode, lat, lng in db.session.execute(
-        sa.select(Region.kode, Region.lat, Region.lng).where(Region.level == "kecamatan")).tuples()
+        sa.select(Region.kode, Region.lat, Region.lng).where(Region.level == "kecamatan"))
         if lat is not None and lng is not None}
     kecamatan = {s.kecamatan_kode for s in schools} | {s.kecamatan_titik for s in schools if s.kecamatan_titik}
     shapes = _desa_shapes([d.kode for d in desa if d.kecamatan_kode in kecamatan])
@@ -225,7 +225,7 @@ def _desa_shapes(codes: list[str]) -> dict:
     kodes, texts = [], []
     for part in chunks(codes, 2000):
         for kode, boundary in db.session.execute(sa.select(Region.kode, Region.boundary).where(
-                Region.kode.in_(part), Region.has_boundary.is_(True))).tuples():
+                Region.kode.in_(part), Region.has_boundary.is_(True))):
             if boundary:
                 kodes.append(kode)
                 texts.append(boundary)
@@ -255,7 +255,7 @@ def _targets(data: bytes, options: ImportOptions, report: ImportReport) -> Optio
     for part in chunks(desa_wanted, 2000):
         for kode, nama, wajib, sudah, as_of in db.session.execute(
                 sa.select(Region.kode, Region.nama, Region.wajib_ktp, Region.sudah_rekam, Region.target_as_of)
-                .where(Region.kode.in_(part), Region.level == "desa")).tuples():
+                .where(Region.kode.in_(part), Region.level == "desa")):
             desa_current[("desa", kode)] = (wajib, sudah, as_of) if as_of is not None and wajib is not None else None
             labels[("desa", kode)] = f"{kode} {nama}"
     schools: dict[str, tuple[int, str]] = {}
@@ -263,7 +263,7 @@ def _targets(data: bytes, options: ImportOptions, report: ImportReport) -> Optio
     for part in chunks(npsn_wanted, 2000):
         for site_id, npsn, desa_kode, nama, wajib, sudah, as_of in db.session.execute(
                 sa.select(Site.id, Site.npsn, Site.desa_kode, Site.nama, Site.pemilih_pemula,
-                          Site.pemilih_pemula_recorded, Site.pemilih_pemula_as_of).where(Site.npsn.in_(part))).tuples():
+                          Site.pemilih_pemula_recorded, Site.pemilih_pemula_as_of).where(Site.npsn.in_(part))):
             schools[npsn] = (site_id, desa_kode)
             site_current[("site", site_id)] = (wajib, sudah or 0, as_of) if as_of is not None and wajib is not None else None
             labels[("site", site_id)] = f"{npsn} {nama}"
@@ -304,7 +304,7 @@ def _target_history(desa_codes: list[str], site_ids: list[int]) -> dict:
     for column, kind, part in queries:
         stmt = (sa.select(column, TargetCount.as_of, TargetCount.wajib_ktp, TargetCount.sudah_rekam)
                 .where(column.in_(part)).order_by(TargetCount.id))
-        for ident, as_of, wajib, sudah in db.session.execute(stmt).tuples():
+        for ident, as_of, wajib, sudah in db.session.execute(stmt):
             history[(kind, ident)][as_of] = (wajib, sudah)
     return history
 

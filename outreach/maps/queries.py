@@ -123,7 +123,7 @@ def boundary_index(level: str) -> BoundaryIndex:
     def build() -> BoundaryIndex:
         rows = db.session.execute(sa.select(
             Region.kode, Region.nama, Region.level, Region.kind, Region.parent_kode, Region.lat, Region.lng,
-            Region.boundary).where(Region.level == level).order_by(Region.kode)).tuples().all()
+            Region.boundary).where(Region.level == level).order_by(Region.kode)).all()
         return BoundaryIndex(rows)
 
     return _cached(("boundaries", level), lambda: _boundaries_cheap(level), tuple, build)
@@ -149,7 +149,7 @@ def site_store() -> PointStore:
     def build() -> PointStore:
         return PointStore(db.session.execute(sa.select(
             Site.id, Site.lat, Site.lng, Site.type, Site.desa_kode, Site.kecamatan_kode, Site.kabupaten_kode,
-            Site.provinsi_kode, Site.active)).tuples())
+            Site.provinsi_kode, Site.active)))
 
     return _cached(("sites",), cheap, deep, build)
 
@@ -269,7 +269,7 @@ def session_store() -> SessionStore:
     def build() -> SessionStore:
         return SessionStore(db.session.execute(sa.select(
             RS.id, RS.site_id, RS.date, RS.end_date, RS.status, RS.team_id, RS.desa_kode, RS.kecamatan_kode,
-            RS.kabupaten_kode, RS.provinsi_kode)).tuples(), sites)
+            RS.kabupaten_kode, RS.provinsi_kode)), sites)
 
     return _cached(("sessions",), cheap, deep, build)
 

@@ -3,7 +3,7 @@ fields are plain text so that whatever was typed comes back unchanged next to it
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import BooleanField, SearchField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, Choice, SearchField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.widgets import Select, html_params
 
 from outreach.models import JENJANG_CHOICES
@@ -25,14 +25,14 @@ class GroupedSelect(Select):
         html = [f"<select {html_params(name=field.name, **kwargs)}>",
                 f'<option value="">{escape(str(self.empty_label))}</option>']
         selected_known = False
-        for group, choices in (field.choices or {}).items():
+        for group, choices in (field.iter_groups() if field.choices else ()):
             html.append(f"<optgroup {html_params(label=str(group))}>")
-            for value, label, selected, render_kw in field._choices_generator(choices):
-                selected_known = selected_known or selected
-                html.append(self.render_option(value, label, selected, **render_kw))
+            for choice in choices:
+                selected_known = selected_known or choice.selected
+                html.append(self.render_option(choice))
             html.append("</optgroup>")
         if field.data and not selected_known:  # keep an unknown submitted value visible rather than lose it
-            html.append(self.render_option(field.data, field.data, True))
+            html.append(self.render_option(Choice(value=field.data, label=field.data, selected=True, render_kw=None)))
         html.append("</select>")
         return Markup("".join(html))
 
