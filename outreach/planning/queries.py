@@ -4,10 +4,10 @@ a new session may clash with, the feed of a team, and region names for the pages
 """
 from __future__ import annotations
 
+import hmac
 from datetime import date, timedelta
 from typing import Iterable, Optional
 
-import hmac
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
