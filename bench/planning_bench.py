@@ -189,10 +189,12 @@ def main():
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     reset_schema(app)
-    from outreach.planning import service
+    from outreach import clock
+    from outreach.planning import checks, operations
+    from outreach.planning.errors import ConflictsFound
 
     with app.app_context():
-        today = service.local_today()
+        today = clock.local_today()
         t0 = time.perf_counter()
         coordinator, token, own_sites, teams, kits_of = build_world(args.sessions, rng, today)
         print(f"database={db.engine.dialect.name}")
@@ -205,14 +207,14 @@ def main():
         for payload in proposals(args.requests, rng, today, own_sites, teams, kits_of):
             user = db.session.get(type(coordinator), coordinator_id)
             t = time.perf_counter()
-            service.check_session(user, payload)
+            checks.check_session(user, payload)
             check_ms.append((time.perf_counter() - t) * 1000)
             with StatementCounter(db.engine) as counter:
                 t = time.perf_counter()
                 try:
-                    service.create_session(user, payload)
+                    operations.create_session(user, payload)
                     created += 1
-                except service.ConflictsFound:
+                except ConflictsFound:
                     refused += 1
                 create_ms.append((time.perf_counter() - t) * 1000)
             statements.append(counter.count)

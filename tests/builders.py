@@ -111,7 +111,7 @@ def make_session(site: Site, team: Team, kits: list | None = None, day: date | N
     from datetime import time
 
     from outreach.models import RecordingSession
-    from outreach.planning.service import set_kits
+    from outreach.planning.operations import set_kits
 
     session = RecordingSession(
         site_id=site.id, desa_kode=site.desa_kode, kecamatan_kode=site.kecamatan_kode,

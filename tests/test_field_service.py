@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from outreach.field import service
 from outreach.models import AuditEntry, KnownAway, RecordingSession, Site, TurnoutLog
-from outreach.planning import service as planning
+from outreach.planning import operations as planning
+from outreach.planning.errors import ValidationFailed
 from tests import builders
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -187,7 +188,7 @@ def test_who_may_log(db, fw):
 
 def test_one_transaction_nothing_kept_when_a_step_fails(db, fw, monkeypatch):
     def refuse(*a, **kw):
-        raise planning.ValidationFailed({"status": "tidak boleh"})
+        raise ValidationFailed({"status": "tidak boleh"})
 
     monkeypatch.setattr(planning, "mark_finished", refuse)
     with pytest.raises(service.LogValidationFailed):

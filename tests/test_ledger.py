@@ -24,7 +24,7 @@ from outreach.ledger import operations as ledger
 from outreach.ledger.rules import Claim, DesaTerms, allocate
 from outreach.models import AWAY_REASONS, RecordingSession, Region
 from outreach.models.regions import LEVELS
-from outreach.planning import service as planning
+from outreach.planning import operations as planning
 from outreach.regions.queries import level_figures
 from tests import builders
 from tests.conftest import WIB
@@ -296,7 +296,7 @@ def test_sessions_planned_by_hand_share_the_desa_instead_of_each_taking_all_of_i
     assert "Sudah direncanakan untuk sesi #%d (40); belum direncanakan: 0." % made[0].id in made[1].turnout_reasoning
     assert ledger.overplanned() == []
     # Cancelling the first gives its share to the next one planned.
-    planning.cancel_session(coordinator, made[0].id, "Balai dipakai acara desa")
+    planning.cancel_session(coordinator, made[0], "Balai dipakai acara desa")
     db.session.expire_all()
     assert [db.session.get(RecordingSession, s.id).expected_turnout for s in made] == [40, 40, 0]
     figures = {f.kode: f for f in cq.coverage(coordinator, "33.74.01")["children"]}[world.desa2.kode]

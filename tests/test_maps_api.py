@@ -320,7 +320,7 @@ def test_site_type_filter(client, login_as, geo):
 
 
 def test_site_points_carry_last_and_next_session(client, login_as, geo):
-    from outreach.planning.service import local_today
+    from outreach.clock import local_today
 
     today = local_today()
     b.make_session(geo.site1, geo.team, [geo.kit], day=today - timedelta(days=20), status="selesai")
@@ -355,7 +355,7 @@ def test_site_points_carry_last_and_next_session(client, login_as, geo):
 # ---------------------------------------------------------------- sessions
 
 def test_sessions_by_status_category_and_period(client, login_as, geo):
-    from outreach.planning.service import local_today
+    from outreach.clock import local_today
 
     today = local_today()
     done = b.make_session(geo.site1, geo.team, [geo.kit], day=today - timedelta(days=4), status="selesai")
@@ -381,7 +381,7 @@ def test_sessions_by_status_category_and_period(client, login_as, geo):
 
 
 def test_sessions_cluster_with_status_breakdown(client, login_as, geo, monkeypatch):
-    from outreach.planning.service import local_today
+    from outreach.clock import local_today
 
     today = local_today()
     for i in range(4):

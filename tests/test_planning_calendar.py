@@ -14,7 +14,7 @@ from outreach.planner import loader
 from outreach.planner.solve import plan
 from outreach.planning import calendar as planning_calendar
 from outreach.planning import demo as planning_demo
-from outreach.planning import service
+from outreach.planning import checks
 from tests import builders
 from tests.conftest import WIB
 
@@ -160,7 +160,7 @@ def test_a_corrected_package_holiday_moves_the_warning(api, pw, db):
 def test_form_check_shows_the_same_warnings(pw, db):
     pw.site1.unavailable_dates = MONDAY.isoformat()
     db.session.commit()
-    result = service.check_session(pw.users["coordinator"], body(pw, start="07:00", end="15:00"))
+    result = checks.check_session(pw.users["coordinator"], body(pw, start="07:00", end="15:00"))
     assert [c.kind for c in result.conflicts] == ["session_too_long", "site_unavailable"]
 
 
@@ -180,7 +180,7 @@ def test_mop_up_skips_the_days_the_calendar_closes(pw, db):
     pw.site1.unavailable_dates = "2026-12-08..2026-12-09"
     db.session.commit()
     add_entry("libur_daerah", date(2026, 12, 10), "Hari jadi Kota Uji", region=pw.kab.kode)
-    proposal = service.propose_mop_up(pw.users["coordinator"], done.id, 30)
+    proposal = checks.propose_mop_up(done, 30)
     assert proposal["date"] == "2026-12-11" and proposal["conflicts"] == []
 
 

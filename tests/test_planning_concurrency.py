@@ -1,7 +1,7 @@
 """No double booking under concurrency: N planners post the same kit (or team) at the same moment to a
 real threaded HTTP server; exactly one gets 201, every other one 409.
 
-Runs on SQLite (BEGIN IMMEDIATE) and on PostgreSQL (SELECT ... FOR UPDATE) alike. The service's
+Runs on SQLite (BEGIN IMMEDIATE) and on PostgreSQL (SELECT ... FOR UPDATE) alike. The operations'
 candidate look-up is slowed down so that every request has read the bookings before any of them
 commits: without the lock all of them would succeed, which the control test shows.
 """
@@ -17,7 +17,9 @@ from werkzeug.serving import make_server
 
 from outreach.extensions import db as _db
 from outreach.models import RecordingSession
-from outreach.planning import service
+from outreach import clock
+from outreach.planning import calendar as planning_calendar
+from outreach.planning import operations, queries
 from tests import builders
 
 N = 6
@@ -38,19 +40,19 @@ def server(app, db):
 @pytest.fixture()
 def slow_check(monkeypatch):
     """Hold every request between reading the bookings and saving, to make the race certain."""
-    original = service.load_bookings
+    original = queries.load_bookings
 
     def slow(*args, **kwargs):
         found = original(*args, **kwargs)
         time.sleep(RACE_WINDOW_SECONDS)
         return found
-    monkeypatch.setattr(service, "load_bookings", slow)
+    monkeypatch.setattr(queries, "load_bookings", slow)
 
 
 def _working_day(app):
     with app.test_request_context():
-        day = service.local_today() + timedelta(days=7)
-        holidays = service.holidays_between(day, day + timedelta(days=14))
+        day = clock.local_today() + timedelta(days=7)
+        holidays = planning_calendar.national_holidays(day, day + timedelta(days=14))
     while day.weekday() >= 5 or day in holidays:
         day += timedelta(days=1)
     return day
@@ -121,7 +123,7 @@ def test_without_the_lock_the_race_is_real(app, world, server, slow_check, monke
     def no_lock(team_id, kit_ids):
         from outreach.models import Kit, Team
         return _db.session.get(Team, team_id), [_db.session.get(Kit, k) for k in sorted(set(kit_ids))]
-    monkeypatch.setattr(service, "lock_resources", no_lock)
+    monkeypatch.setattr(operations, "lock_resources", no_lock)
     day = _working_day(app)
     results = _fire(server, _requests(_contenders(world, "kit"), day))
     assert sum(1 for status, _ in results if status == 201) >= 2, results

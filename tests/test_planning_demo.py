@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from outreach.models import RecordingSession, SessionPostponement
 from outreach.planning import demo as planning_demo
-from outreach.planning import service
+from outreach import clock
+from outreach.planning import queries
 from outreach.planning.conflicts import ERROR, Booking, KitInfo, Proposal, Slot, find_conflicts
 from tests import builders
 from tests.conftest import WIB
@@ -54,7 +55,7 @@ def test_seed_builds_a_month_of_sessions(db, world, moment):
     db.session.commit()
     sessions = _sessions(db)
     assert len(created) == len(sessions) >= 10
-    today = service.local_today()
+    today = clock.local_today()
     assert today == moment.date()
     assert all(s.kecamatan_kode == "33.74.01" for s in sessions)
     assert sessions[0].date < today - timedelta(days=14) and sessions[-1].date > today + timedelta(days=3)
@@ -71,9 +72,9 @@ def test_seed_builds_a_month_of_sessions(db, world, moment):
     assert any(s.end_date for s in sessions), "a two-day school visit"
     assert all(s.expected_turnout >= 0 and s.turnout_reasoning for s in sessions)
     assert all(s.created_by_id == coordinator.id for s in sessions)
-    assert all(len(service.session_history(s)) >= 1 for s in sessions)
+    assert all(len(queries.session_history(s)) >= 1 for s in sessions)
     # The field user (team 1) has something to see, and nothing is double-booked.
-    assert service.list_sessions(world.users["field"]).total > 0
+    assert queries.list_sessions(world.users["field"]).total > 0
     _assert_no_double_booking(sessions)
     # Idempotent: a second run adds nothing.
     assert planning_demo.seed(demo) == []

@@ -7,7 +7,7 @@ import time_machine
 from icalendar import Calendar
 
 from outreach.extensions import db as _db
-from outreach.planning import ical, service
+from outreach.planning import ical, operations
 from tests import builders
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -86,7 +86,7 @@ def test_uid_stays_when_a_session_is_postponed(client, pw):
     s = builders.make_session(pw.site1, pw.team, [pw.kit], day=MONDAY)
     _db.session.commit()
     before = events(client.get(feed_url(pw.team)))[f"sesi-{s.id}@jemput-bola"]
-    service.postpone_session(pw.users["coordinator"], s.id, "2026-05-18", reason="Lurah berhalangan")
+    operations.postpone_session(pw.users["coordinator"], s, "2026-05-18", reason="Lurah berhalangan")
     after = events(client.get(feed_url(pw.team)))[f"sesi-{s.id}@jemput-bola"]
     assert after["dtstart"].dt == datetime(2026, 5, 18, 8, 0, tzinfo=JAKARTA)
     assert int(after["sequence"]) > int(before["sequence"])

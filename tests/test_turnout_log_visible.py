@@ -289,7 +289,7 @@ def test_one_set_of_labels_for_the_form_the_pages_and_the_exports(app, lw):
     from outreach import vocab
     from outreach.coverage import views as coverage_views
     from outreach.field import views as field_views
-    from outreach.planning import service as planning
+    from outreach.planning import labels as planning
 
     with app.test_request_context():
         assert field_views.labels() == vocab.log_label_families()

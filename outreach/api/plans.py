@@ -14,7 +14,7 @@ from outreach.api import bp
 from outreach.api.routes import ApiError, error_response, json_content, json_object, ref
 from outreach.planner import loader, store
 from outreach.planner.validate import PlanInputError
-from outreach.planning import service as planning
+from outreach.planning.errors import NotAllowed
 from outreach.security import roles_required
 from outreach import permissions
 
@@ -37,7 +37,7 @@ def plans_create():
         raise _input_error(exc)
     except loader.RegionNotFound:
         raise ApiError(404, _("Wilayah tidak ditemukan atau di luar cakupan Anda."))
-    except planning.NotAllowed as exc:
+    except NotAllowed as exc:
         raise ApiError(403, exc.message)
     resp = jsonify(store.proposal_to_dict(proposal))
     resp.status_code = 201

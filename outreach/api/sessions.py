@@ -13,7 +13,11 @@ from flask_login import current_user
 from outreach import DB_INT_MAX
 from outreach.api import bp
 from outreach.planning import conflicts as conflict_rules
-from outreach.planning import service as planning
+from outreach.planning import checks, operations, queries
+from outreach.planning.errors import ConflictsFound, PlanningError, ValidationFailed
+from outreach.planning.labels import status_labels
+from outreach.planning.parse import parse_filters
+from outreach.planning.serialize import postponement_to_dict, session_to_dict
 from outreach.security import any_role, json_error, roles_required
 from outreach import permissions
 
@@ -33,10 +37,10 @@ def _body() -> dict | tuple:
     return data
 
 
-def _planning_error(exc: planning.PlanningError):
-    if isinstance(exc, planning.ValidationFailed):
+def _planning_error(exc: PlanningError):
+    if isinstance(exc, ValidationFailed):
         return json_error(422, exc.message, errors=exc.errors)
-    if isinstance(exc, planning.ConflictsFound):
+    if isinstance(exc, ConflictsFound):
         return json_error(409, exc.message, conflicts=[c.as_dict() for c in exc.conflicts],
                           overridable=exc.overridable)
     return json_error(exc.status, exc.message)
@@ -58,15 +62,15 @@ def _int_arg(name: str, default: int, maximum: int | None = None):
 
 
 def _detail(session) -> dict:
-    out = planning.session_to_dict(session)
-    labels = planning.status_labels()
+    out = session_to_dict(session)
+    labels = status_labels()
     out["status_label"] = labels[session.status]
     out["can_edit"] = permissions.can_edit_session(current_user, session)
-    out["allowed_status"] = planning.allowed_status_targets(session) if out["can_edit"] else []
-    out["postponements"] = [planning.postponement_to_dict(p) for p in session.postponements]
+    out["allowed_status"] = queries.allowed_status_targets(session) if out["can_edit"] else []
+    out["postponements"] = [postponement_to_dict(p) for p in session.postponements]
     out["history"] = [{"at": e.at.isoformat(), "action": e.action, "user_id": e.user_id,
                        "user_name": e.user.name if e.user else None, "changes": e.changes, "reason": e.reason}
-                      for e in planning.session_history(session)]
+                      for e in queries.session_history(session)]
     return out
 
 
@@ -75,17 +79,17 @@ def _detail(session) -> dict:
 def sessions_list():
     """Sessions the caller may see, filtered and paginated."""
     try:
-        filters = planning.parse_filters(request.args)
-    except planning.ValidationFailed as exc:
+        filters = parse_filters(request.args)
+    except ValidationFailed as exc:
         return _planning_error(exc)
     page, err_page = _int_arg("page", 1)
     per_page, err_pp = _int_arg("per_page", current_app.config.get("PER_PAGE", 50), MAX_PER_PAGE)
     errors = {k: v for k, v in (("page", err_page), ("per_page", err_pp)) if v}
     if errors:
         return json_error(422, _("Parameter halaman tidak valid."), errors=errors)
-    result = planning.list_sessions(current_user, filters, page=page, per_page=per_page)
+    result = queries.list_sessions(current_user, filters, page=page, per_page=per_page)
     return jsonify({"total": result.total, "page": result.page, "per_page": result.per_page,
-                    "items": [planning.session_to_dict(s) for s in result.items]})
+                    "items": [session_to_dict(s) for s in result.items]})
 
 
 @bp.post("/sessions")
@@ -96,8 +100,8 @@ def session_create():
     if not isinstance(data, dict):
         return data
     try:
-        session = planning.create_session(current_user, data)
-    except planning.PlanningError as exc:
+        session = operations.create_session(current_user, data)
+    except PlanningError as exc:
         return _planning_error(exc)
     resp = jsonify(_detail(session))
     resp.status_code = 201
@@ -108,7 +112,7 @@ def session_create():
 @bp.get("/sessions/<int:session_id>")
 @any_role
 def session_detail(session_id: int):
-    session = planning.get_session(current_user, session_id)
+    session = queries.get_session(current_user, session_id)
     if session is None:
         return json_error(404, _("Sesi tidak ditemukan."))
     return jsonify(_detail(session))
@@ -125,8 +129,9 @@ def session_update(session_id: int):
         message = _("Status diubah melalui POST /api/v1/sessions/%(id)s/status.", id=session_id)
         return json_error(422, message, errors={"status": message})
     try:
-        session = planning.update_session(current_user, session_id, data)
-    except planning.PlanningError as exc:
+        session = queries.session_to_edit(current_user, session_id)
+        session = operations.update_session(current_user, session, data)
+    except PlanningError as exc:
         return _planning_error(exc)
     return jsonify(_detail(session))
 
@@ -153,13 +158,14 @@ def session_status(session_id: int):
         if confirmed_at.tzinfo is None:
             confirmed_at = confirmed_at.replace(tzinfo=timezone.utc)
     try:
-        session = planning.change_status(
-            current_user, session_id, status, reason=data.get("reason") or "",
+        session = queries.session_to_edit(current_user, session_id)
+        session = operations.change_status(
+            current_user, session, status, reason=data.get("reason") or "",
             confirmed_with=data.get("confirmed_with") or "", confirmed_at=confirmed_at,
             new_date=data.get("new_date"), new_end_date=data.get("new_end_date"), new_start=data.get("new_start"),
             new_end=data.get("new_end"), override_reason=data.get("override_reason") or "",
             expected_version=data.get("version"))
-    except planning.PlanningError as exc:
+    except PlanningError as exc:
         return _planning_error(exc)
     return jsonify(_detail(session))
 
@@ -169,8 +175,9 @@ def session_status(session_id: int):
 def session_mop_up(session_id: int):
     """Propose a mop-up of a finished session (not saved); `absentees` omitted: taken from its turnout log."""
     try:
-        proposal = planning.propose_mop_up(current_user, session_id, request.args.get("absentees"))
-    except planning.PlanningError as exc:
+        source = queries.session_to_edit(current_user, session_id)
+        proposal = checks.propose_mop_up(source, request.args.get("absentees"))
+    except PlanningError as exc:
         return _planning_error(exc)
     return jsonify(proposal)
 
@@ -178,7 +185,7 @@ def session_mop_up(session_id: int):
 @bp.get("/teams")
 @any_role
 def teams_list():
-    teams = planning.visible_teams(current_user)
+    teams = queries.visible_teams(current_user)
     return jsonify({"total": len(teams), "items": [
         {"id": t.id, "nama": t.nama, "office_kode": t.office_kode, "phone": t.phone, "active": t.active}
         for t in teams]})
@@ -191,7 +198,7 @@ def kits_list():
     status = request.args.get("status") or None
     if err:
         return json_error(422, err, errors={"team_id": err})
-    kits = planning.visible_kits(current_user, team_id=team_id or None, status=status)
+    kits = queries.visible_kits(current_user, team_id=team_id or None, status=status)
     return jsonify({"total": len(kits), "items": [
         {"id": k.id, "code": k.code, "status": k.status, "office_kode": k.office_kode, "team_id": k.team_id}
         for k in kits]})

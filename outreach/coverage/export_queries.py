@@ -74,7 +74,7 @@ def export_row_count(user, area, dataset: str, date_from: Optional[date], date_t
 def session_export_rows(user, area, date_from: Optional[date], date_to: Optional[date]) -> Iterator[dict]:
     """The sessions of an area in scope (optionally dated in a range), batch by batch: one query for the
     rows, one per batch for kits, region names and logged totals."""
-    from outreach.planning.service import kind_labels, status_labels, target_group_labels
+    from outreach.planning.labels import kind_labels, status_labels, target_group_labels
     from outreach.templating import site_type_labels
 
     RS = RecordingSession

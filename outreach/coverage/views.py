@@ -161,7 +161,7 @@ def status_labels() -> dict:
 
 
 def session_status_labels() -> dict:
-    from outreach.planning.service import status_labels as labels
+    from outreach.planning.labels import status_labels as labels
     return labels()
 
 

@@ -117,7 +117,7 @@ def session_timing(s, has_log: bool) -> Timing:
 
 def kits_for_log(user, s) -> list:
     """Kits to tick on the log form: the session's own, then the other kits of its team."""
-    from outreach.planning.service import visible_kits
+    from outreach.planning.queries import visible_kits
 
     seen = {k.id: k for k in s.kits}
     for kit in visible_kits(user, team_id=s.team_id):

@@ -74,8 +74,12 @@ from outreach.models.base import utcnow
 from outreach.models.field import COUNT_COLUMNS, TurnoutLog, away_column, kit_hours_of
 from outreach.models.planning import MAX_SESSION_DAYS
 from outreach.models.regions import AWAY_REASONS
-from outreach.planning import service as planning
+from outreach.planning import errors as planning_errors
+from outreach.planning import operations as planning_operations
+from outreach.planning import queries as planning_queries
+from outreach.planning import serialize as planning_serialize
 from outreach.planning import workflow
+from outreach.planning.labels import status_labels
 from outreach import permissions
 
 AUDIT_ENTITY = "turnout_log"
@@ -195,7 +199,7 @@ def get_log_session(user, session_id: int) -> RecordingSession:
     """The session if `user` may see it (field: own team's; others: their region), else SessionNotFound."""
     if not isinstance(session_id, int) or not 0 < session_id <= MAX_ID:  # PostgreSQL INTEGER ends at 2**31 − 1
         raise SessionNotFound()
-    session = planning.get_session(user, session_id)
+    session = planning_queries.get_session(user, session_id)
     if session is None:
         raise SessionNotFound()
     return session
@@ -313,8 +317,6 @@ def my_sessions_query(user, today: date):
 def my_sessions(user, *, page: int = 1, per_page: int = 50, now: Optional[datetime] = None,
                 with_announcement: bool = True) -> Page:
     """One page of the user's schedule, each item with its log (if any) and its flags (5–6 queries)."""
-    from outreach.planning import views_support
-
     now = _utc(now)
     settings = log_settings()
     today = now.astimezone(settings.tz).date()
@@ -328,8 +330,8 @@ def my_sessions(user, *, page: int = 1, per_page: int = 50, now: Optional[dateti
                   selectinload(RecordingSession.postponements))
         .limit(per_page).offset(offset)).unique())
     logs = logs_by_session(s.id for s in sessions)
-    regions = views_support.region_info({k for s in sessions for k in (s.desa_kode, s.kecamatan_kode,
-                                                                       s.kabupaten_kode)}) \
+    regions = planning_queries.region_info({k for s in sessions for k in (s.desa_kode, s.kecamatan_kode,
+                                                                          s.kabupaten_kode)}) \
         if with_announcement else {}
     items = []
     for s in sessions:
@@ -339,7 +341,7 @@ def my_sessions(user, *, page: int = 1, per_page: int = 50, now: Optional[dateti
         items.append(ScheduleItem(
             session=s, log=log, awaiting_log=awaiting, overdue=awaiting and s.last_date < today,
             can_log=awaiting and permissions.can_write_logs(user), can_correct=can_correct(user, log, now),
-            announcement=views_support.announcement_for(s, regions) if with_announcement else ""))
+            announcement=planning_serialize.announcement_for(s, regions) if with_announcement else ""))
     return Page(total, items, page, per_page)
 
 
@@ -352,13 +354,13 @@ def _map_url(lat, lng) -> Optional[str]:
 def schedule_item_to_dict(item: ScheduleItem) -> dict:
     """One entry of GET /api/v1/my/sessions: the session, its site, its log summary and its flags."""
     s = item.session
-    out = planning.session_to_dict(s)
+    out = planning_serialize.session_to_dict(s)
     site = s.site
     out["site"] = {"id": site.id, "nama": site.nama, "type": site.type, "address": site.address,
                    "rt": site.rt, "rw": site.rw, "contact_name": site.contact_name,
                    "contact_phone": site.contact_phone, "lat": site.lat, "lng": site.lng,
                    "map_url": _map_url(site.lat, site.lng)}
-    out["status_label"] = planning.status_labels().get(s.status, s.status)
+    out["status_label"] = status_labels().get(s.status, s.status)
     out["announcement"] = item.announcement
     log = item.log
     tz = log_settings().tz
@@ -587,10 +589,10 @@ def save_log(user, session_id: int, data: Mapping[str, Any], idempotency_key: Op
     record_change(AUDIT_ENTITY, log.id, "create", user.id, changes).at = now  # the log's own created_at
     if session.status != workflow.SELESAI:
         try:
-            planning.mark_finished(session, user, commit=False, by_log=True,
-                                   note=_("Laporan hasil dikirim (%(total)s orang terekam).",
-                                          total=log.recorded_total))
-        except planning.ValidationFailed as exc:
+            planning_operations.mark_finished(session, user, commit=False, by_log=True,
+                                              note=_("Laporan hasil dikirim (%(total)s orang terekam).",
+                                                     total=log.recorded_total))
+        except planning_errors.ValidationFailed as exc:
             _fail(LogValidationFailed(exc.errors))
     else:
         _share_out_again(session)

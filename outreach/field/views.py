@@ -48,7 +48,7 @@ def schedule_page(home: bool = False):
     extra = {}
     if home:
         from outreach.main.home import home_context
-        from outreach.planning.views_support import region_label
+        from outreach.planning.labels import region_label
 
         extra = home_context(current_user)
         region = extra.get("scope_region")
@@ -148,7 +148,7 @@ def _service_worker_source(*versions: str) -> str:
 
 
 def _page_globals() -> dict:
-    from outreach.planning.service import kind_labels, status_labels
+    from outreach.planning.labels import kind_labels, status_labels
 
     return {"field_asset": field_asset, "js_messages": js_messages(), "labels": labels(),
             "tel_href": schedule.tel_href, "session_status_labels": status_labels(),
@@ -170,27 +170,26 @@ def _planned_times(s) -> dict:
 
 def _regions(sessions) -> dict:
     """{kode: (nama, kind)} of the sessions' desa, kecamatan and kabupaten (one query)."""
-    from outreach.planning import views_support
+    from outreach.planning import queries
 
-    return views_support.region_info({k for s in sessions for k in (s.desa_kode, s.kecamatan_kode,
-                                                                     s.kabupaten_kode)})
+    return queries.region_info({k for s in sessions for k in (s.desa_kode, s.kecamatan_kode, s.kabupaten_kode)})
 
 
 def _places(sessions, regions: dict) -> dict:
     """{session id: address line} (address, RT/RW, desa, kecamatan, without repeating what the address says)."""
     from dataclasses import replace
 
-    from outreach.planning import announce, views_support
+    from outreach.planning import announce, serialize
 
-    return {s.id: announce.place_line(replace(views_support.announcement_input(s, regions), site_name=""))
+    return {s.id: announce.place_line(replace(serialize.announcement_input(s, regions), site_name=""))
             .lstrip(", ") for s in sessions}
 
 
 def _announcements(sessions, regions: dict) -> dict:
     """{session id: announcement text}, from the planning feature's announcement (plain Python)."""
-    from outreach.planning import views_support
+    from outreach.planning import serialize
 
-    return {s.id: views_support.announcement_for(s, regions) for s in sessions}
+    return {s.id: serialize.announcement_for(s, regions) for s in sessions}
 
 
 def _local_input(value) -> str:

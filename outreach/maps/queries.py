@@ -221,7 +221,7 @@ def _chunks(items: list, size: int):
 
 def _last_and_next_sessions(user, site_ids) -> Iterable[tuple[str, Any]]:
     from outreach.permissions import sessions_clause
-    from outreach.planning.service import local_today
+    from outreach.clock import local_today
 
     RS = RecordingSession
     today = local_today()
@@ -294,7 +294,7 @@ def _category_expr(today: date):
 
 
 def _today() -> date:
-    from outreach.planning.service import local_today
+    from outreach.clock import local_today
     return local_today()
 
 

@@ -76,7 +76,7 @@ def _area_from_args() -> Optional[str]:
 
 
 def _filter_form(area: Optional[str], metric: str = "percent_recorded") -> MapFilterForm:
-    from outreach.planning.service import local_today
+    from outreach.clock import local_today
 
     form = MapFilterForm(formdata=request.args if request.args else None)
     today = local_today()
@@ -171,8 +171,8 @@ def _render(form: MapFilterForm, *, area: Optional[str], lock_desa: bool, title:
 
 
 def _map_config(shell, form: MapFilterForm, *, area: Optional[str], lock_desa: bool, planning: bool) -> dict:
-    from outreach.planning.service import kind_labels as session_kind_labels
-    from outreach.planning.service import status_labels
+    from outreach.planning.labels import kind_labels as session_kind_labels
+    from outreach.planning.labels import status_labels
 
     views = current_app.view_functions
     placeholder_id = 987654321

@@ -1,7 +1,7 @@
 """Recording sessions (jemput bola): when and where a team takes kits to the people.
 
 The rules that decide what may be booked live in `outreach.planning` (conflicts, capacity,
-workflow: plain Python); reading and writing sessions goes through `outreach.planning.service`.
+workflow: plain Python); reading goes through `outreach.planning.queries`, writing through `.operations`.
 The turnout log of a finished session points here by `session_id`.
 """
 from __future__ import annotations

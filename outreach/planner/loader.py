@@ -19,6 +19,7 @@ from typing import Any, Mapping, Optional
 import sqlalchemy as sa
 from flask import current_app
 
+from outreach import clock
 from outreach.extensions import db
 from outreach.i18n import gettext_here as _
 from outreach.models import Region, Site as SiteRow
@@ -26,7 +27,8 @@ from outreach.models.planning import ACTIVE_STATUSES, OPEN_STATUSES, RecordingSe
 from outreach.models.regions import level_of
 from outreach.planner.model import BusySlot, Kit, LeftOut, PlanRequest, PriorityWeights, Site, Team
 from outreach.planner.validate import Issue, PlanInputError
-from outreach.planning import service as planning
+from outreach.planning import queries as planning_queries
+from outreach.planning.parse import ID_MAX
 from outreach.permissions import in_scope
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,7 @@ def _id_list(value, label: str, issues: list, fld: str) -> Optional[list[int]]:
     out = []
     for v in value:
         if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, str) and v.isdigit())) \
-                or not 0 < int(v) <= planning._ID_MAX:
+                or not 0 < int(v) <= ID_MAX:
             issues.append(Issue(fld, _("%(label)s berisi id yang tidak sah: %(value)s.", label=label,
                                        value=str(v)[:40])))
             return None
@@ -202,8 +204,8 @@ def _kabupaten_of(region: Region) -> str:
 def available_resources(user, region: Region):
     """Teams and kits of the region's kabupaten the user may plan with (kits under repair included)."""
     kab = _kabupaten_of(region)
-    teams = [t for t in planning.visible_teams(user) if t.active and t.office_kode == kab]
-    kits = [k for k in planning.visible_kits(user) if k.office_kode == kab]
+    teams = [t for t in planning_queries.visible_teams(user) if t.active and t.office_kode == kab]
+    kits = [k for k in planning_queries.visible_kits(user) if k.office_kode == kab]
     return teams, kits
 
 
@@ -231,7 +233,7 @@ def _lagging_kodes(user, region: Region, today: date) -> set[str]:
 def load_request(user, inputs: PlanInputs, *, today: Optional[date] = None) -> tuple[PlanRequest, dict]:
     """The planner's request for `inputs`, plus a context for display (names of sites, teams, kits)."""
     region = resolve_region(user, inputs.region)
-    today = today or planning.local_today()
+    today = today or clock.local_today()
     issues: list[Issue] = []
     teams, kits = available_resources(user, region)
     if inputs.team_ids is not None:

@@ -1,7 +1,7 @@
 """Proposals in the database: make one (load, plan, store), show it, accept the items kept.
 
 Nothing becomes a session until accepted; accepting creates each kept item through
-`planning.service.create_session`, so it passes the same conflict rules as a hand-made session,
+`outreach.planning.operations.create_session`, so it passes the same conflict rules as a hand-made session,
 and a refused item saves nothing.
 """
 from __future__ import annotations
@@ -19,7 +19,9 @@ from outreach.models.plans import PlanProposal
 from outreach.planner import loader
 from outreach.planner.solve import plan
 from outreach.planner.validate import Issue, PlanInputError
-from outreach.planning import service as planning
+from outreach.planning import operations as planning_operations
+from outreach.planning.errors import ConflictsFound, NotAllowed, ValidationFailed
+from outreach.planning.parse import ID_MAX
 from outreach.permissions import in_scope
 from outreach import permissions
 
@@ -73,7 +75,7 @@ def create_proposal(user, raw: dict, *, today: Optional[date] = None) -> PlanPro
     Raises PlanInputError (Indonesian issues) for bad input, loader.RegionNotFound for a region outside
     the user's scope. Only the proposal row is written: no session."""
     if not permissions.can_plan(user):
-        raise planning.NotAllowed(_("Hanya admin dan koordinator kecamatan yang dapat menyusun usulan jadwal."))
+        raise NotAllowed(_("Hanya admin dan koordinator kecamatan yang dapat menyusun usulan jadwal."))
     inputs = loader.parse_inputs(raw)
     req, context = loader.load_request(user, inputs, today=today)
     result = plan(req)  # raises PlanInputError (no team/kit, no targets, settings out of range)
@@ -86,7 +88,7 @@ def create_proposal(user, raw: dict, *, today: Optional[date] = None) -> PlanPro
 
 def get_proposal(user, proposal_id: int) -> Optional[PlanProposal]:
     """A proposal of a region in the user's scope (another kecamatan's: None)."""
-    if not permissions.can_plan(user) or not 0 < proposal_id <= planning._ID_MAX:
+    if not permissions.can_plan(user) or not 0 < proposal_id <= ID_MAX:
         return None
     proposal = db.session.get(PlanProposal, proposal_id)
     if proposal is None or not in_scope(user, proposal.region_kode):
@@ -180,7 +182,7 @@ def accept_proposal(user, proposal: PlanProposal, kept: Any) -> AcceptOutcome:
     proposal is accepted once: AlreadyAccepted when it was (the outcome, the items left out included, is
     kept on the proposal for the page after a reload)."""
     if not permissions.can_plan(user):
-        raise planning.NotAllowed(_("Hanya admin dan koordinator kecamatan yang dapat menerima usulan jadwal."))
+        raise NotAllowed(_("Hanya admin dan koordinator kecamatan yang dapat menerima usulan jadwal."))
     proposal_id = proposal.id
     proposal = _lock_proposal(proposal_id)
     if proposal.accepted_at is not None:
@@ -205,11 +207,11 @@ def accept_proposal(user, proposal: PlanProposal, kept: Any) -> AcceptOutcome:
         if item.get("override_reason"):
             data["override_reason"] = item["override_reason"]
         try:
-            session = planning.create_session(user, data)
-        except planning.ValidationFailed as exc:
+            session = planning_operations.create_session(user, data)
+        except ValidationFailed as exc:
             outcome.refused.append({"index": index, "item": item, "messages": list(exc.errors.values()),
                                     "errors": exc.errors, "conflicts": []})
-        except planning.ConflictsFound as exc:
+        except ConflictsFound as exc:
             outcome.refused.append({"index": index, "item": item, "messages": [c.message for c in exc.conflicts],
                                     "conflicts": [c.as_dict() for c in exc.conflicts],
                                     "overridable": exc.overridable})

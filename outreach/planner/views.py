@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired
 
 from outreach.planner import loader, store
 from outreach.planner.validate import PlanInputError
-from outreach.planning import service as planning
+from outreach.planning import queries as planning_queries
 from outreach.security import roles_required
 from outreach import permissions
 
@@ -36,8 +36,8 @@ def _plan_form() -> PlanForm:
     form = PlanForm()
     regions = loader.planning_regions(current_user)
     form.region.choices = [(r.kode, f"{r.kode} {r.nama}") for r in regions]
-    teams = [t for t in planning.visible_teams(current_user) if t.active]
-    kits = planning.visible_kits(current_user)
+    teams = [t for t in planning_queries.visible_teams(current_user) if t.active]
+    kits = planning_queries.visible_kits(current_user)
     form.team_ids.choices = [(t.id, t.nama) for t in teams]
     form.kit_ids.choices = [(k.id, k.code + (" (" + _("sedang diperbaiki") + ")" if k.status in loader.REPAIR_STATUSES
                                              else "")) for k in kits]

@@ -2,7 +2,7 @@
 
 The text says when, where, who should come and what to bring, with dates written the Indonesian
 way ("Senin, 11 Mei 2026", "08.00–12.00 WIB"). WhatsApp shows *text* in bold. The caller fills an
-`AnnouncementInput` from the session (see outreach.planning.views_support.announcement_for).
+`AnnouncementInput` from the session (see outreach.planning.serialize.announcement_for).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Scheduling rules for recording sessions: plain Python, no Flask, no database.
 
-The service loads the candidates (sessions of the same team, kits or site in a date window, the
+outreach.planning.checks loads the candidates (sessions of the same team, kits or site in a date window, the
 kits' status, the holidays of the days concerned) and calls the functions here:
 
 - `refusals(...)`: problems with the request itself that no reason can override (a site outside

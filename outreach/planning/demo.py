@@ -14,13 +14,15 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
+from outreach import clock
 from outreach.extensions import db
 from outreach.ledger import queries as ledger_queries
 from outreach.models.audit import record_change
 from outreach.models.planning import RecordingSession, SessionPostponement
 from outreach import permissions
 from outreach.planning import calendar as planning_calendar
-from outreach.planning import service, workflow
+from outreach.planning import checks, operations, workflow
+from outreach.planning.queries import AUDIT_ENTITY
 from outreach.planning.conflicts import Slot, calendar_conflicts, length_conflicts
 
 DAYS_BACK = 21
@@ -60,10 +62,10 @@ def seed(demo) -> list[RecordingSession]:
     if not teams:
         return []
     planner = planner_for(demo.users, kecamatan)
-    today = service.local_today()
+    today = clock.local_today()
     first, last = today - timedelta(days=DAYS_BACK), today + timedelta(days=DAYS_AHEAD)
     places = planning_calendar.places_for_sites(sites, first, last + timedelta(days=14))
-    hours = service.session_hours_setting()
+    hours = checks.session_hours_setting()
 
     def fits(site, day, end_date, start, end) -> bool:
         """No warning from the calendar or the session length for this slot at `site`."""
@@ -134,17 +136,17 @@ def session_days(session: RecordingSession) -> list[date]:
 
 def _session(site, team, kits, day, end_date, start, end, kind, groups, planner) -> RecordingSession:
     days = ((end_date or day) - day).days + 1
-    estimate = service.estimate_turnout(site, kind=kind, kit_count=len(kits), start=start, end=end, days=days)
+    estimate = checks.estimate_turnout(site, kind=kind, kit_count=len(kits), start=start, end=end, days=days)
     session = RecordingSession(
         site_id=site.id, desa_kode=site.desa_kode, kecamatan_kode=site.kecamatan_kode,
         kabupaten_kode=site.kabupaten_kode, provinsi_kode=site.provinsi_kode, date=day, end_date=end_date,
         start_time=start, end_time=end, team_id=team.id, kind=kind, target_groups=groups,
         expected_turnout=estimate.expected, turnout_reasoning=estimate.reasoning, status=workflow.RENCANA,
         created_by_id=planner.id if planner else None, notes="")
-    service.set_kits(session, [k.id for k in kits])
+    operations.set_kits(session, [k.id for k in kits])
     db.session.add(session)
     db.session.flush()
-    record_change(service.AUDIT_ENTITY, session.id, "create", planner.id if planner else None,
+    record_change(AUDIT_ENTITY, session.id, "create", planner.id if planner else None,
                   {"date": [None, day.isoformat()], "site_id": [None, site.id], "team_id": [None, team.id],
                    "kit_ids": [None, [k.id for k in kits]]}, reason="demo")
     return session
@@ -155,7 +157,7 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 
 def _set_status(session, status, planner, changes, reason=""):
-    record_change(service.AUDIT_ENTITY, session.id, f"status:{status}", planner.id if planner else None,
+    record_change(AUDIT_ENTITY, session.id, f"status:{status}", planner.id if planner else None,
                   {"status": [session.status, status], **changes}, reason=reason)
     session.status = status
 
@@ -187,6 +189,6 @@ def _set_statuses(sessions, today, planner, busy, fits) -> None:
             reason=reason, user_id=planner.id if planner else None))
         changes = {"date": [s.date.isoformat(), new_day.isoformat()]}
         s.date = new_day
-        service.set_kits(s, [link.kit_id for link in s.kit_links])
+        operations.set_kits(s, [link.kit_id for link in s.kit_links])
         busy.add((s.team_id, new_day))
         _set_status(s, workflow.DITUNDA, planner, changes, reason)

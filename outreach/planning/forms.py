@@ -1,4 +1,4 @@
-"""Forms of the planning pages. Values are checked by the planning service (Indonesian messages per
+"""Forms of the planning pages. Values are checked by outreach.planning.parse (Indonesian messages per
 field), not here: fields are plain text so whatever was typed comes back unchanged next to its message."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -7,7 +7,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from outreach.sites.forms import GroupedSelect
 
-# Form fields handed to the service as `data` (the names of service.parse_session_data).
+# Form fields handed to the operations as `data` (the names of parse.parse_session_data).
 SESSION_FIELDS = ("site_id", "date", "end_date", "start", "end", "team_id", "kit_ids", "kind", "target_groups",
                   "notes", "override_reason")
 

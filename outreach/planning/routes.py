@@ -1,7 +1,9 @@
 """Planning pages: calendar, session list, session page and forms, printed schedule, iCal feed.
 
-Thin views: access, form, one call to outreach.planning.service (or views_support for what a page
-shows), respond. Every rule about what may be booked lives in the service and the pure modules.
+Thin views: access (queries.get_session / session_to_edit, which ask outreach.permissions), form,
+one call to outreach.planning.operations (or a page module for what a page shows: calendar_page,
+list_page, session_page, print_page), respond. Every rule about what may be booked lives in the
+operations and the pure modules.
 """
 from __future__ import annotations
 
@@ -11,9 +13,13 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from outreach import vocab
+from outreach import clock, vocab
 from outreach.field import log_view
-from outreach.planning import bp, mop_up, service, views_support as vs
+from outreach.planning import bp, calendar_page, checks, mop_up, operations, print_page, queries, serialize, session_page
+from outreach.planning.errors import ConflictsFound, Invisible, NotAllowed, NotFound, StaleSession, ValidationFailed
+from outreach.planning.labels import kind_labels, region_label, status_labels, target_group_labels
+from outreach.planning.list_page import list_filters
+from outreach.planning.parse import STATUS_ACTIONS, status_change_args
 from outreach.planning.forms import PrintFilterForm, SessionFilterForm, SessionForm, StatusForm
 from outreach.planning.workflow import EDITABLE
 from outreach.security import any_role, public, roles_required
@@ -30,15 +36,15 @@ PRINT_MAX_DAYS = 92
 def calendar():
     """Month or week calendar of a kecamatan (coordinator: its own) or of a team (field: its own)."""
     try:
-        ctx = vs.calendar_context(current_user, request.args, service.local_today())
-    except vs.Invisible:
+        ctx = calendar_page.calendar_context(current_user, request.args, clock.local_today())
+    except Invisible:
         abort(404)
     feed_url = None
     if permissions.can_see_team_calendar(current_user, ctx.team):
         feed_url = url_for("planning.team_ical", team_id=ctx.team.id, secret=ctx.team.calendar_secret,
                            _external=True)
     return render_template("planning/calendar.html", cal=ctx, feed_url=feed_url,
-                           can_plan=permissions.can_plan(current_user), status_labels=service.status_labels())
+                           can_plan=permissions.can_plan(current_user), status_labels=status_labels())
 
 
 # ---------------------------------------------------------------- session list
@@ -47,31 +53,37 @@ def calendar():
 @roles_required(*permissions.STAFF)
 def session_list():
     form = SessionFilterForm(formdata=request.args)
-    filters, args = vs.list_filters(form, current_user)
-    page_no = max(request.args.get("page", 1, type=int) or 1, 1)
-    page = service.list_sessions(current_user, filters, page=page_no,
+    filters, args = list_filters(form, current_user)
+    page = queries.list_sessions(current_user, filters, page=request.args.get("page", 1, type=int) or 1,
                                  per_page=current_app.config.get("PER_PAGE", 50))
-    view = vs.PageView(page.items, page.total, page.page, page.per_page)
-    names = vs.region_names({s.desa_kode for s in page.items})
-    return render_template("planning/list.html", form=form, page=view, names=names,
-                           filtered=any(v for v in args.values()), status_labels=service.status_labels(),
-                           kind_labels=service.kind_labels(), can_plan=permissions.can_plan(current_user))
+    names = queries.region_names({s.desa_kode for s in page.items})
+    return render_template("planning/list.html", form=form, page=page, names=names,
+                           filtered=any(v for v in args.values()), status_labels=status_labels(),
+                           kind_labels=kind_labels(), can_plan=permissions.can_plan(current_user))
 
 
 # ---------------------------------------------------------------- the session page
 
 def _session_or_404(session_id: int):
-    session = service.get_session(current_user, session_id)
+    session = queries.get_session(current_user, session_id)
     if session is None:
         abort(404)
     return session
 
 
+def _session_to_edit_or_404(session_id: int):
+    """The session if the user may change it; 404 otherwise (a planner out of scope does not see it)."""
+    try:
+        return queries.session_to_edit(current_user, session_id)
+    except (NotAllowed, NotFound):
+        abort(404)
+
+
 def _status_forms(session, posted=None):
     """A form per allowed status change, prefilled (the posted one keeps what was typed)."""
     forms = {}
-    now = vs.local_now().strftime("%Y-%m-%dT%H:%M")
-    for action, status in vs.STATUS_ACTIONS.items():
+    now = clock.local_now().strftime("%Y-%m-%dT%H:%M")
+    for action, status in STATUS_ACTIONS.items():
         if posted is not None and posted[0] == action:
             forms[action] = posted[1]
             continue
@@ -92,22 +104,22 @@ def _status_forms(session, posted=None):
 
 def _render_session(session, *, posted=None, conflicts=None, code: int = 200):
     can_edit = permissions.can_edit_session(current_user, session)
-    allowed = service.allowed_status_targets(session) if can_edit else []
-    regions = vs.region_info([session.desa_kode, session.kecamatan_kode, session.kabupaten_kode])
+    allowed = queries.allowed_status_targets(session) if can_edit else []
+    regions = queries.region_info([session.desa_kode, session.kecamatan_kode, session.kabupaten_kode])
     site = session.site
-    history = service.session_history(session)
+    history = queries.session_history(session)
     logged = log_view.load_log_view(current_user, session)
-    map_data = dict(vs.map_settings(), lat=site.lat, lng=site.lng, approximate=site.coords_approximate,
-                    label=site.nama, boundary=vs.desa_boundary(session.desa_kode))
+    map_data = dict(session_page.map_settings(), lat=site.lat, lng=site.lng, approximate=site.coords_approximate,
+                    label=site.nama, boundary=session_page.desa_boundary(session.desa_kode))
     return render_template(
         "planning/detail.html", s=session, regions=regions, can_edit=can_edit,
         editable=session.status in EDITABLE, allowed=allowed,
-        actions={a: st for a, st in vs.STATUS_ACTIONS.items() if st in allowed},
+        actions={a: st for a, st in STATUS_ACTIONS.items() if st in allowed},
         forms=_status_forms(session, posted), open_action=posted[0] if posted else None,
-        conflicts=conflicts or [], history=history, audit_names=vs.audit_names(history),
-        announcement=vs.announcement_for(session, regions), address=vs.address_of(session, regions), map_data=map_data,
-        status_labels=service.status_labels(), kind_labels=service.kind_labels(),
-        group_labels=service.target_group_labels(), local_iso=vs.local_iso, log=logged,
+        conflicts=conflicts or [], history=history, audit_names=queries.audit_names(history),
+        announcement=serialize.announcement_for(session, regions), address=serialize.address_of(session, regions),
+        map_data=map_data, status_labels=status_labels(), kind_labels=kind_labels(),
+        group_labels=target_group_labels(), local_iso=session_page.local_iso, log=logged,
         mop_up_default=mop_up.absentees_from_log(logged.log.not_recorded if logged else None),
         not_recorded_labels=vocab.not_recorded_labels()), code
 
@@ -122,33 +134,30 @@ def session_detail(session_id: int):
 @roles_required(*permissions.PLANNERS)
 def session_status(session_id: int):
     """Confirm, postpone or cancel (the form's `aksi` says which)."""
-    session = _session_or_404(session_id)
+    session = _session_to_edit_or_404(session_id)
     action = request.form.get("aksi", "")
-    if action not in vs.STATUS_ACTIONS:
+    if action not in STATUS_ACTIONS:
         flash(_("Pilih perubahan status: konfirmasi, tunda, atau batalkan."), "error")
         return redirect(url_for("planning.session_detail", session_id=session.id))
     form = StatusForm(prefix=action)
-    kwargs, errors = vs.status_change_args(action, form)
+    kwargs, errors = status_change_args(action, form)
     if errors:
         form.show_errors(errors)
         return _render_session(session, posted=(action, form), code=422)
     try:
-        service.change_status(current_user, session.id, vs.STATUS_ACTIONS[action], **kwargs)
-    except service.ValidationFailed as exc:
+        operations.change_status(current_user, session, STATUS_ACTIONS[action], **kwargs)
+    except ValidationFailed as exc:
         form.show_errors(exc.errors)
-        return _render_session(service.get_session(current_user, session_id), posted=(action, form), code=422)
-    except service.ConflictsFound as exc:
+        return _render_session(session, posted=(action, form), code=422)
+    except ConflictsFound as exc:
         form.form_errors.append(exc.message)
-        return _render_session(service.get_session(current_user, session_id), posted=(action, form),
-                               conflicts=exc.conflicts, code=409)
-    except service.StaleSession as exc:
+        return _render_session(session, posted=(action, form), conflicts=exc.conflicts, code=409)
+    except StaleSession as exc:
         flash(exc.message, "error")
         return redirect(url_for("planning.session_detail", session_id=session_id))
-    except (service.NotAllowed, service.NotFound):
-        abort(404)
     flash({"terkonfirmasi": _("Sesi dikonfirmasi."), "ditunda": _("Sesi ditunda ke tanggal baru; jadwal lama "
                                                                    "tersimpan di riwayat."),
-           "dibatalkan": _("Sesi dibatalkan.")}[vs.STATUS_ACTIONS[action]], "success")
+           "dibatalkan": _("Sesi dibatalkan.")}[STATUS_ACTIONS[action]], "success")
     return redirect(url_for("planning.session_detail", session_id=session_id))
 
 
@@ -162,60 +171,56 @@ def new_session():
     proposal = None
     if request.method == "GET":
         if request.args.get("mop_up_of"):
+            source = _session_to_edit_or_404(request.args.get("mop_up_of", type=int) or 0)
             try:
-                proposal = service.propose_mop_up(current_user, request.args.get("mop_up_of", type=int) or 0,
-                                                  request.args.get("absentees", ""))
-            except service.ValidationFailed as exc:
+                proposal = checks.propose_mop_up(source, request.args.get("absentees", ""))
+            except ValidationFailed as exc:
                 for message in exc.errors.values():
                     flash(message, "error")
                 return redirect(url_for("planning.session_detail", session_id=request.args.get("mop_up_of")))
-            except (service.NotFound, service.NotAllowed):
-                abort(404)
-        vs.prefill_new(form, current_user, request.args, proposal)
+        session_page.prefill_new(form, current_user, request.args, proposal)
     return _session_form(form, None, proposal=proposal)
 
 
 @bp.route("/sesi/<int:session_id>/ubah", methods=["GET", "POST"])
 @roles_required(*permissions.PLANNERS)
 def edit_session(session_id: int):
-    session = _session_or_404(session_id)
-    if not permissions.can_edit_session(current_user, session):
-        abort(404)
+    session = _session_to_edit_or_404(session_id)
     if session.status not in EDITABLE:
         flash(_("Sesi berstatus %(status)s tidak dapat diubah lagi.",
-                status=service.status_labels()[session.status]), "warning")
+                status=status_labels()[session.status]), "warning")
         return redirect(url_for("planning.session_detail", session_id=session.id))
     form = SessionForm()
     if request.method == "GET":
-        vs.prefill_edit(form, session)
+        session_page.prefill_edit(form, session)
     return _session_form(form, session)
 
 
 def _session_form(form: SessionForm, session, proposal=None):
     desa = request.args.get("desa") if request.method == "GET" else None
-    kits = vs.fill_session_choices(form, current_user, desa=desa, kecamatan=request.args.get("kecamatan"))
+    kits = session_page.fill_session_choices(form, current_user, desa=desa, kecamatan=request.args.get("kecamatan"))
     conflicts, estimate, code = [], None, 200
     if request.method == "POST":
         data = form.session_data()
         if form.check.data:
-            result = service.check_session(current_user, data, session_id=session.id if session else None)
+            result = checks.check_session(current_user, data, session=session)
             form.show_errors(result.errors)
             conflicts, estimate = result.conflicts, result.estimate
             if result.ok:
                 flash(_("Jadwal dapat disimpan: tidak ada bentrok."), "success")
         else:
             try:
-                saved = (service.update_session(current_user, session.id, data, expected_version=form.version.data)
-                         if session else service.create_session(current_user, data))
-            except service.ValidationFailed as exc:
+                saved = (operations.update_session(current_user, session, data, expected_version=form.version.data)
+                         if session else operations.create_session(current_user, data))
+            except ValidationFailed as exc:
                 form.show_errors(exc.errors)
                 code = 422
-            except service.ConflictsFound as exc:
+            except ConflictsFound as exc:
                 conflicts, code = exc.conflicts, 409
-            except service.StaleSession as exc:
+            except StaleSession as exc:
                 form.form_errors.append(exc.message)
                 code = 409
-            except (service.NotAllowed, service.NotFound):
+            except NotAllowed:
                 abort(404)
             else:
                 flash(_("Sesi tersimpan.") if session else _("Sesi direncanakan."), "success")
@@ -225,7 +230,7 @@ def _session_form(form: SessionForm, session, proposal=None):
     return render_template("planning/form.html", form=form, session=session, conflicts=conflicts,
                            estimate=estimate, proposal=proposal, kits=kits,
                            not_recorded_labels=vocab.not_recorded_labels() if proposal else {},
-                           desa=desa, desa_name=vs.region_names([desa]).get(desa) if desa else None), code
+                           desa=desa, desa_name=queries.region_names([desa]).get(desa) if desa else None), code
 
 
 # ---------------------------------------------------------------- printed schedule
@@ -235,9 +240,9 @@ def _session_form(form: SessionForm, session, proposal=None):
 def print_schedule():
     """A4 schedule of a kecamatan (or, for a field user, its team) for a period: for kades/lurah and schools."""
     form = PrintFilterForm(formdata=request.args)
-    today = service.local_today()
-    first = vs.parse_day(form.date_from.data, today)
-    last = vs.parse_day(form.date_to.data, first + timedelta(days=PRINT_DEFAULT_DAYS))
+    today = clock.local_today()
+    first = calendar_page.parse_day(form.date_from.data, today)
+    last = calendar_page.parse_day(form.date_to.data, first + timedelta(days=PRINT_DEFAULT_DAYS))
     if last < first:
         form.date_to.errors = [_("Tanggal akhir tidak boleh sebelum tanggal awal.")]
         last = first + timedelta(days=PRINT_DEFAULT_DAYS)
@@ -246,24 +251,24 @@ def print_schedule():
         last = first + timedelta(days=PRINT_MAX_DAYS)
     form.date_from.data, form.date_to.data = first.isoformat(), last.isoformat()
     try:
-        kecamatan, team, choices = vs.print_focus(current_user, request.args, first, last)
-    except vs.Invisible:
+        kecamatan, team, choices = print_page.print_focus(current_user, request.args, first, last)
+    except Invisible:
         abort(404)
     form.kecamatan.choices = [("", _("Semua kecamatan"))] + choices if choices else []
     form.kecamatan.data = kecamatan
     sessions = []
     if team is not None or kecamatan:
-        sessions = service.sessions_between(current_user, first, last, team_id=team.id if team else None,
+        sessions = queries.sessions_between(current_user, first, last, team_id=team.id if team else None,
                                             kecamatan_kode=kecamatan,
                                             statuses=("rencana", "terkonfirmasi", "ditunda", "selesai"))
-    regions = vs.region_info({kecamatan} | {k for s in sessions for k in (s.desa_kode, s.kecamatan_kode,
+    regions = queries.region_info({kecamatan} | {k for s in sessions for k in (s.desa_kode, s.kecamatan_kode,
                                                                           s.kabupaten_kode)})
-    names = {kode: vs.region_label(nama, kind) for kode, (nama, kind) in regions.items()}
-    return render_template("planning/print.html", form=form, groups=vs.schedule_by_desa(sessions, names),
+    names = {kode: region_label(nama, kind) for kode, (nama, kind) in regions.items()}
+    return render_template("planning/print.html", form=form, groups=print_page.schedule_by_desa(sessions, names),
                            first=first, last=last, kecamatan=kecamatan, team=team, names=names,
-                           address_of=lambda s: vs.address_of(s, regions),
-                           count=len(sessions), status_labels=service.status_labels(),
-                           kind_labels=service.kind_labels(), group_labels=service.target_group_labels())
+                           address_of=lambda s: serialize.address_of(s, regions),
+                           count=len(sessions), status_labels=status_labels(),
+                           kind_labels=kind_labels(), group_labels=target_group_labels())
 
 
 # ---------------------------------------------------------------- iCalendar feed
@@ -272,13 +277,13 @@ def print_schedule():
 @public
 def team_ical(team_id: int, secret: str):
     """The team's sessions for a phone calendar; the secret link is the only key (rotating it revokes it)."""
-    team = vs.team_by_secret(team_id, secret)
+    team = queries.team_by_secret(team_id, secret)
     if team is None:
         abort(404)
-    sessions = vs.feed_sessions(team.id, service.local_today())
-    body = vs.team_feed(team, sessions,
-                        lambda sid: url_for("planning.session_detail", session_id=sid, _external=True),
-                        current_app.config.get("CALENDAR_UID_DOMAIN", "jemput-bola"))
+    sessions = queries.feed_sessions(team.id, clock.local_today())
+    body = serialize.team_feed(team, sessions,
+                               lambda sid: url_for("planning.session_detail", session_id=sid, _external=True),
+                               current_app.config.get("CALENDAR_UID_DOMAIN", "jemput-bola"))
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'inline; filename="jadwal-tim-{team.id}.ics"',
         "Cache-Control": "private, max-age=300"})

@@ -1,6 +1,6 @@
 """Status workflow of a recording session: plain Python, no Flask, no database.
 
-    rencana ──► terkonfirmasi ──► selesai          (selesai: only from the turnout log, issue 4)
+    rencana ──► terkonfirmasi ──► selesai          (selesai: only from the turnout log)
        │  ╲          │
        │   ╲         ├──► dibatalkan               (reason required; final)
        │    ╲        │

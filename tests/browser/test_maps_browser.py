@@ -27,7 +27,7 @@ COUNT_JS = """(name) => {
 
 def map_world(world):
     """World with boundaries, a school, a site with a hostile name and sessions of every status."""
-    from outreach.planning.service import local_today
+    from outreach.clock import local_today
 
     add_map_geometry(world)
     today = local_today()

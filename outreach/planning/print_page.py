@@ -1,0 +1,50 @@
+"""The printed schedule (A4, for kades/lurah and schools): whose schedule is printed, and its sessions
+grouped by desa."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable, Optional
+
+from outreach import permissions
+from outreach.models import Team
+from outreach.models.planning import RecordingSession
+from outreach.permissions import in_scope
+from outreach.planning.errors import Invisible
+from outreach.planning.site_scope import busiest_kecamatan, kecamatan_options, own_kecamatan, team_visible
+
+
+def print_focus(user, args, first: date, last: date) -> tuple[Optional[str], Optional[Team], list]:
+    """(kecamatan, team, kecamatan choices) of the printed schedule: a coordinator prints its kecamatan,
+    a field user its team; managers and admins choose (default: the busiest kecamatan of the period)."""
+    kecamatan = args.get("kecamatan") or None
+    if kecamatan and (kecamatan.count(".") != 2 or not in_scope(user, kecamatan)):
+        raise Invisible()
+    team = None
+    if permissions.is_field(user):
+        team = user.team
+        if team is None or (args.get("team") not in (None, "") and str(args.get("team")) != str(team.id)):
+            raise Invisible()
+        return None, team, []
+    if args.get("team") not in (None, ""):
+        team = team_visible(user, args.get("team"))
+        if team is None:
+            raise Invisible()
+    choices = kecamatan_options(user) if permissions.sees_area_wide(user) else []
+    if permissions.is_coordinator(user):
+        kecamatan = own_kecamatan(user)
+    elif not kecamatan and team is None:
+        kecamatan = busiest_kecamatan(user, first, last) or (choices[0][0] if choices else None)
+    return kecamatan, team, choices
+
+
+def schedule_by_desa(sessions: Iterable[RecordingSession], names: dict) -> list[tuple[str, list]]:
+    """[(desa name, sessions by date and time)] ordered by desa name, for the printed schedule."""
+    groups: dict[str, list] = {}
+    for s in sessions:
+        groups.setdefault(s.desa_kode, []).append(s)
+    out = []
+    for kode, items in groups.items():
+        items.sort(key=lambda s: (s.date, s.start_time, s.id))
+        out.append((names.get(kode, kode), items))
+    out.sort(key=lambda g: g[0])
+    return out

@@ -1,0 +1,117 @@
+"""The session page and the session form: the form's choices and first values, the site's map, and
+audit timestamps in the office's time zone."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from outreach.extensions import db
+from outreach.models import Region
+from outreach.models.planning import RecordingSession
+from outreach.permissions import in_scope
+from outreach.planning import queries
+from outreach.planning.labels import kind_labels, target_group_labels
+from outreach.planning.site_scope import own_kecamatan, site_in_scope, site_options, team_visible
+
+
+def local_iso(value) -> str:
+    """An ISO timestamp from the audit trail shown in the office's time zone: '2026-05-04 09:30'."""
+    try:
+        when = datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return str(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def desa_boundary(kode: str):
+    raw = db.session.scalar(sa.select(Region.boundary).where(Region.kode == kode))
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def map_settings() -> dict:
+    return {"tileUrl": current_app.config.get("MAP_TILE_URL"),
+            "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION", "")}
+
+
+# ---------------------------------------------------------------- the session form
+
+def _iso_or_raw(raw) -> str:
+    return (raw or "").strip()[:40]
+
+
+def prefill_new(form, user, args, proposal: Optional[dict] = None) -> None:
+    """Initial values of a new session form: a mop-up proposal, or ?site=, ?date=, ?team=, with defaults."""
+    if proposal:
+        for key in ("site_id", "date", "end_date", "start", "end", "team_id", "kind", "notes", "mop_up_of_id",
+                    "absentees"):
+            value = proposal.get(key)
+            form[key].data = "" if value is None else str(value)
+        form.kit_ids.data = [str(k) for k in proposal.get("kit_ids") or []]
+        form.target_groups.data = list(proposal.get("target_groups") or [])
+        return
+    site = site_in_scope(user, args.get("site")) if args.get("site") else None
+    if site is not None:
+        form.site_id.data = str(site.id)
+    form.date.data = _iso_or_raw(args.get("date"))
+    form.start.data, form.end.data, form.kind.data = "08:00", "12:00", "perekaman"
+    form.target_groups.data = ["pemilih_pemula"] if site is not None and site.type == "sekolah" else ["umum"]
+    teams = [t for t in queries.visible_teams(user) if t.active]
+    team = team_visible(user, args.get("team")) if args.get("team") else None
+    if team is not None:
+        form.team_id.data = str(team.id)
+    elif len(teams) == 1:
+        form.team_id.data = str(teams[0].id)
+
+
+def prefill_edit(form, s: RecordingSession) -> None:
+    form.site_id.data = str(s.site_id)
+    form.date.data = s.date.isoformat()
+    form.end_date.data = s.end_date.isoformat() if s.end_date else ""
+    form.start.data, form.end.data = s.start_time.strftime("%H:%M"), s.end_time.strftime("%H:%M")
+    form.team_id.data = str(s.team_id)
+    form.kit_ids.data = [str(link.kit_id) for link in s.kit_links]
+    form.kind.data = s.kind
+    form.target_groups.data = list(s.target_groups or [])
+    form.notes.data = s.notes or ""
+    form.version.data = str(s.version)
+
+
+def fill_session_choices(form, user, desa: Optional[str] = None, kecamatan: Optional[str] = None) -> list[dict]:
+    """Choices of the session form (sites near the chosen one, teams, kits, kinds, groups);
+    returns the kits as rows for the template (code, status, team)."""
+    from outreach.templating import kit_status_labels
+
+    site = site_in_scope(user, form.site_id.data) if form.site_id.data else None
+    if desa and in_scope(user, desa):
+        groups = site_options(user, desa=desa, include_id=site.id if site else None)
+    elif site is not None:
+        groups = site_options(user, kecamatan=site.kecamatan_kode, include_id=site.id)
+    elif kecamatan and kecamatan.count(".") == 2 and in_scope(user, kecamatan):
+        groups = site_options(user, kecamatan=kecamatan)
+    else:
+        groups = site_options(user, kecamatan=own_kecamatan(user))
+    form.site_id.choices = groups
+    teams = queries.visible_teams(user)
+    chosen = str(form.team_id.data or "")
+    form.team_id.choices = [("", _("— pilih tim —"))] + [
+        (str(t.id), t.nama) for t in teams if t.active or str(t.id) == chosen]
+    team_names = {t.id: t.nama for t in teams}
+    kits = queries.visible_kits(user)
+    form.kit_ids.choices = [(str(k.id), k.code) for k in kits]
+    form.kind.choices = list(kind_labels().items())
+    form.target_groups.choices = list(target_group_labels().items())
+    status = kit_status_labels()
+    return [{"id": str(k.id), "code": k.code, "status": k.status, "status_label": status.get(k.status, k.status),
+             "team": team_names.get(k.team_id, "")} for k in kits]

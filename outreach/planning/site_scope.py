@@ -1,0 +1,97 @@
+"""What of the user's area the planning pages offer: kecamatan and desa choices, the sites a planner may
+book (grouped by desa), the teams whose calendar a user may open. Scope comes from outreach.permissions."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+import sqlalchemy as sa
+
+from outreach import permissions
+from outreach.extensions import db
+from outreach.models import Region, Site, Team
+from outreach.models.planning import RecordingSession
+from outreach.permissions import in_scope, scope_clause, scope_of
+from outreach.planning import queries
+
+MAX_SITE_CHOICES = 3000
+
+
+def kecamatan_options(user) -> list[tuple[str, str]]:
+    """Kecamatan in the user's scope, by name."""
+    rows = db.session.execute(sa.select(Region.kode, Region.nama)
+                              .where(Region.level == "kecamatan", scope_clause(user, Region))
+                              .order_by(Region.nama, Region.kode)).all()
+    return [(kode, nama) for kode, nama in rows]
+
+
+def desa_options(user, kecamatan: str) -> list[tuple[str, str]]:
+    rows = db.session.execute(sa.select(Region.kode, Region.nama).where(
+        Region.level == "desa", Region.kecamatan_kode == kecamatan, scope_clause(user, Region))
+        .order_by(Region.nama, Region.kode)).all()
+    return [(kode, nama) for kode, nama in rows]
+
+
+def own_kecamatan(user) -> Optional[str]:
+    """The kecamatan a coordinator plans (its scope), else None."""
+    scope = scope_of(user)
+    return scope if scope and scope.count(".") == 2 else None
+
+
+def busiest_kecamatan(user, first: date, last: date) -> Optional[str]:
+    """The kecamatan with most visible sessions in [first, last] (a sensible default calendar)."""
+    RS = RecordingSession
+    row = db.session.execute(
+        sa.select(RS.kecamatan_kode, sa.func.count()).where(permissions.sessions_clause(user),
+                                                           RS.date.between(first, last))
+        .group_by(RS.kecamatan_kode).order_by(sa.func.count().desc(), RS.kecamatan_kode).limit(1)).first()
+    return row[0] if row else None
+
+
+def site_options(user, *, kecamatan: Optional[str] = None, desa: Optional[str] = None,
+                 include_id: Optional[int] = None) -> dict[str, list[tuple[str, str]]]:
+    """Active sites the user may plan at, grouped by desa: {group label: [(id, label)]}.
+
+    Limited to `desa` or `kecamatan` when given (and in scope); `include_id` is kept even if inactive.
+    """
+    from outreach.templating import site_type_labels
+
+    q = (sa.select(Site.id, Site.nama, Site.type, Region.nama, Site.kecamatan_kode)
+         .join(Region, Region.kode == Site.desa_kode).where(scope_clause(user, Site)))
+    active = Site.active.is_(True)
+    if include_id:
+        active = sa.or_(active, Site.id == include_id)
+    q = q.where(active)
+    if desa:
+        q = q.where(Site.desa_kode == desa)
+    elif kecamatan:
+        q = q.where(Site.kecamatan_kode == kecamatan)
+    rows = db.session.execute(q.order_by(Site.kecamatan_kode, Region.nama, Site.nama, Site.id)
+                              .limit(MAX_SITE_CHOICES)).all()
+    types = site_type_labels()
+    groups: dict[str, list] = {}
+    for site_id, nama, type_, desa_nama, _kec in rows:
+        groups.setdefault(desa_nama, []).append((str(site_id), f"{nama} — {types.get(type_, type_)}"))
+    return groups
+
+
+def site_in_scope(user, site_id) -> Optional[Site]:
+    try:
+        site = db.session.get(Site, int(site_id))
+    except (TypeError, ValueError):
+        return None
+    if site is None or not in_scope(user, site.desa_kode):
+        return None
+    return site
+
+
+def team_visible(user, team_id) -> Optional[Team]:
+    """The team when `user` may see its calendar: a field user only its own team."""
+    try:
+        team_id = int(team_id)
+    except (TypeError, ValueError):
+        return None
+    for team in queries.visible_teams(user):
+        if team.id == team_id:
+            return team
+    return None
