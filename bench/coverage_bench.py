@@ -290,7 +290,7 @@ def run(label: str, url: str, data_dir: Path, repeat: int, reuse: bool = False,
     import sqlalchemy as sa
     from flask_login import login_user
 
-    from outreach.coverage import queries as cq
+    from outreach.coverage.queries.figures import area_table
     from outreach.extensions import db
     from outreach.models import User
 
@@ -337,7 +337,7 @@ def run(label: str, url: str, data_dir: Path, repeat: int, reuse: bool = False,
     cases = [
         ("bench_admin", "api_coverage_province", get("/api/v1/coverage")),
         ("bench_admin", "api_coverage_kabupaten", get("/api/v1/coverage?region=33.74")),
-        ("bench_admin", "area_table_kecamatan_function", direct(lambda u: cq.area_table(u, "kecamatan"))),
+        ("bench_admin", "area_table_kecamatan_function", direct(lambda u: area_table(u, "kecamatan"))),
         ("bench_admin", "api_areas_kecamatan", get("/api/v1/coverage/areas?level=kecamatan")),
         ("bench_admin", "api_trend_province", get("/api/v1/coverage/trend")),
         ("bench_admin", "api_trend_kabupaten", get("/api/v1/coverage/trend?region=33.74")),

@@ -6,7 +6,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from outreach.coverage import queries as cq
+from outreach.coverage.queries.figures import area_table, coverage
+from outreach.coverage.queries.pemula import pemilih_pemula
+from outreach.coverage.queries.teams import team_figures
 from outreach.imports.apply import ImportOptions, run_import
 from outreach.models import KnownAway
 from outreach.models.field import TurnoutLog
@@ -22,7 +24,7 @@ def cache_on(app):
 
 
 def kab(world):
-    f = cq.coverage(world.users["admin"], "33.74")["region"]
+    f = coverage(world.users["admin"], "33.74")["region"]
     return (f.recorded_since, f.sudah_rekam_estimated, f.known_away, f.reachable_backlog)
 
 
@@ -57,20 +59,20 @@ def test_a_repeat_reads_the_cache_and_every_change_shows(cache_on, world, db):
 
 def test_the_cache_keeps_areas_and_levels_apart(cache_on, world, db):
     admin = world.users["admin"]
-    assert cq.coverage(admin, "33.74.01")["region"].wajib_ktp == 1500
-    assert cq.coverage(admin, "33.74.02")["region"].wajib_ktp == 800
-    assert [f.wajib_ktp for f in cq.area_table(admin, "desa", parent="33.74.01")] == [1000, 500]
-    assert cq.coverage(admin)["region"].wajib_ktp == 2600
+    assert coverage(admin, "33.74.01")["region"].wajib_ktp == 1500
+    assert coverage(admin, "33.74.02")["region"].wajib_ktp == 800
+    assert [f.wajib_ktp for f in area_table(admin, "desa", parent="33.74.01")] == [1000, 500]
+    assert coverage(admin)["region"].wajib_ktp == 2600
     assert rq.cache_enabled()
 
 
 def test_renamed_regions_and_new_desa_show_through_the_cache(cache_on, world, db):
     admin = world.users["admin"]
-    assert [f.nama for f in cq.coverage(admin, "33.74")["children"]] == ["Kecamatan Satu", "Kecamatan Dua"]
+    assert [f.nama for f in coverage(admin, "33.74")["children"]] == ["Kecamatan Satu", "Kecamatan Dua"]
     world.kec2.nama = "Kecamatan Dua Baru"
     builders.make_region("33.74.03.2001", "Desa Baru", wajib_ktp=100, sudah_rekam=40)
     db.session.commit()
-    children = cq.coverage(admin, "33.74")["children"]
+    children = coverage(admin, "33.74")["children"]
     assert [(f.nama, f.wajib_ktp) for f in children] == [
         ("Kecamatan Satu", 1500), ("Kecamatan Dua Baru", 800), ("Kecamatan 33.74.03", 100)]
 
@@ -87,11 +89,11 @@ def test_team_and_pemilih_pemula_figures_follow_sessions_and_schools(cache_on, w
     now = datetime(2026, 10, 1, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 
     def team():
-        (f,) = cq.team_figures(admin, date(2026, 10, 1), date(2026, 10, 31), now=now)
+        (f,) = team_figures(admin, date(2026, 10, 1), date(2026, 10, 31), now=now)
         return (f.sessions_planned, f.sessions_open, f.sessions_cancelled, f.logs_overdue)
 
     def pemula():
-        result = cq.pemilih_pemula(admin, cutoff="2029-02-14", today=date(2026, 10, 1))
+        result = pemilih_pemula(admin, cutoff="2029-02-14", today=date(2026, 10, 1))
         return (result["total"]["still_to_record"], result["total"]["sessions_planned"], result["total"]["uncovered"])
 
     assert (team(), pemula()) == ((1, 1, 0, 0), (60, 1, 30))
@@ -105,7 +107,7 @@ def test_team_and_pemilih_pemula_figures_follow_sessions_and_schools(cache_on, w
     assert pemula() == (30, 0, 30)
     assert team() == (2, 1, 1, 0)
     later = datetime(2026, 10, 3, 11, 0, tzinfo=ZoneInfo("Asia/Jakarta"))  # the clock alone makes a log overdue
-    (f,) = cq.team_figures(admin, date(2026, 10, 1), date(2026, 10, 31), now=later)
+    (f,) = team_figures(admin, date(2026, 10, 1), date(2026, 10, 31), now=later)
     assert f.logs_overdue == 1
 
 

@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from outreach.coverage import queries as cq
+from outreach.coverage.queries.areas import BadInput, RegionNotFound
+from outreach.coverage.queries.figures import area_table, coverage
 from outreach.imports.apply import ImportOptions, run_import
 from outreach.models import Region
 from outreach.regions.queries import figures_for, level_figures
@@ -52,7 +53,7 @@ def numbers(f):
 
 
 def test_desa_figures_official_plus_field_since_with_caps(field):
-    by_kode = {f.kode: f for f in cq.coverage(field.users["admin"], "33.74.01")["children"]}
+    by_kode = {f.kode: f for f in coverage(field.users["admin"], "33.74.01")["children"]}
     #                                            wajib  official since estimated backlog away reachable
     assert numbers(by_kode["33.74.01.1001"]) == (1000, 900, 40, 940, 60, 35, 25)
     assert numbers(by_kode["33.74.01.2002"]) == (500, 450, 80, 500, 0, 5, 0)
@@ -64,13 +65,13 @@ def test_desa_figures_official_plus_field_since_with_caps(field):
 
 def test_rollups_to_the_person(field):
     admin = field.users["admin"]
-    kec1 = cq.coverage(admin, "33.74.01")["region"]
+    kec1 = coverage(admin, "33.74.01")["region"]
     # Sums of the desa: the reachable backlog is 25 + 0, not (60 − 40): desa2's away cannot reduce desa1's.
     assert numbers(kec1) == (1500, 1350, 120, 1440, 60, 40, 25)
-    kab = cq.coverage(admin, "33.74")
+    kab = coverage(admin, "33.74")
     assert numbers(kab["region"]) == (2300, 2140, 125, 2235, 65, 40, 30)
     assert [(f.kode, f.reachable_backlog) for f in kab["children"]] == [("33.74.01", 25), ("33.74.02", 5)]
-    prov = cq.coverage(admin)
+    prov = coverage(admin)
     assert prov["region"].kode == "33"
     assert numbers(prov["region"]) == (2600, 2240, 125, 2335, 265, 40, 230)
     assert prov["region"].percent_recorded == round(100 * 2335 / 2600, 2)
@@ -95,11 +96,11 @@ def test_figures_for_and_the_area_table_agree_with_coverage(field):
     assert numbers(figures["33.74.01"]) == (1500, 1350, 120, 1440, 60, 40, 25)
     assert numbers(figures["33.74"]) == (2300, 2140, 125, 2235, 65, 40, 30)
     assert numbers(figures["33.74.01.2002"]) == (500, 450, 80, 500, 0, 5, 0)
-    table = cq.area_table(admin, "kecamatan", sort="-reachable_backlog")
+    table = area_table(admin, "kecamatan", sort="-reachable_backlog")
     assert [(f.kode, f.reachable_backlog) for f in table] == [("33.01.01", 200), ("33.74.01", 25), ("33.74.02", 5)]
-    assert [f.kode for f in cq.area_table(admin, "kecamatan", parent="33.74", sort="nama")] == ["33.74.02", "33.74.01"]
-    assert [f.kode for f in cq.area_table(admin, "desa", q="satu b")] == ["33.74.01.2002"]
-    assert [f.kode for f in cq.area_table(admin, "desa", q="33.74.02")] == ["33.74.02.1001"]
+    assert [f.kode for f in area_table(admin, "kecamatan", parent="33.74", sort="nama")] == ["33.74.02", "33.74.01"]
+    assert [f.kode for f in area_table(admin, "desa", q="satu b")] == ["33.74.01.2002"]
+    assert [f.kode for f in area_table(admin, "desa", q="33.74.02")] == ["33.74.02.1001"]
     # as_dict carries the contract's keys with the same values
     d = table[1].as_dict()
     assert {k: d[k] for k in ("kode", "wajib_ktp", "sudah_rekam_official", "official_as_of", "recorded_since",
@@ -126,11 +127,11 @@ def test_a_newer_siak_import_supersedes_the_logs_before_its_date(field, db):
     csv = "kode,wajib_ktp,sudah_rekam,as_of\n33.74.01.1001,1000,948,2026-09-25\n".encode()
     report = run_import("targets", csv, ImportOptions(filename="siak.csv", today=date(2026, 10, 2)), commit=True)
     assert report.ok and report.committed, [str(e) for e in report.errors]
-    desa1 = {f.kode: f for f in cq.coverage(admin, "33.74.01")["children"]}["33.74.01.1001"]
+    desa1 = {f.kode: f for f in coverage(admin, "33.74.01")["children"]}["33.74.01.1001"]
     assert (desa1.official_as_of, desa1.sudah_rekam_official, desa1.recorded_since,
             desa1.sudah_rekam_estimated, desa1.backlog, desa1.reachable_backlog) == (
         date(2026, 9, 25), 948, 7, 955, 45, 10)
-    kec1 = cq.coverage(admin, "33.74.01")["region"]
+    kec1 = coverage(admin, "33.74.01")["region"]
     # desa2 unchanged (as of 15 Sep, capped at 500); the area's as-of date is the newest of its desa.
     assert (kec1.official_as_of, kec1.sudah_rekam_official, kec1.recorded_since, kec1.sudah_rekam_estimated,
             kec1.reachable_backlog) == (date(2026, 9, 25), 1398, 87, 1455, 10)
@@ -141,10 +142,10 @@ def test_desa_without_official_figures_keeps_its_logs_apart_and_has_no_estimate(
     site = builders.make_site(bare.kode)
     log(site, field.team, date(2026, 9, 1), 12)
     db.session.commit()
-    figures = {f.kode: f for f in cq.coverage(field.users["admin"], "33.74.02")["children"]}
+    figures = {f.kode: f for f in coverage(field.users["admin"], "33.74.02")["children"]}
     assert numbers(figures["33.74.02.2009"]) == (None, None, 0, None, None, 0, None)
     assert figures["33.74.02.2009"].recorded_without_target == 12
-    kec2 = cq.coverage(field.users["admin"], "33.74.02")["region"]
+    kec2 = coverage(field.users["admin"], "33.74.02")["region"]
     # Every term covers the desa with official figures only, so the identities hold; the logs of the
     # desa without them are counted apart.
     assert numbers(kec2) == (800, 790, 5, 795, 5, 0, 5)
@@ -154,40 +155,40 @@ def test_desa_without_official_figures_keeps_its_logs_apart_and_has_no_estimate(
 
 def test_a_log_counts_at_once(field, db):
     admin = field.users["admin"]
-    before = cq.coverage(admin, "33.74")["region"].reachable_backlog
+    before = coverage(admin, "33.74")["region"].reachable_backlog
     log(field.site2, field.team, date(2026, 10, 2), 4)
     db.session.commit()
-    assert cq.coverage(admin, "33.74")["region"].reachable_backlog == before - 4
+    assert coverage(admin, "33.74")["region"].reachable_backlog == before - 4
 
 
 def test_default_area_is_the_users_scope(field):
-    assert cq.coverage(field.users["manager"])["region"].kode == "33.74"
-    coordinator = cq.coverage(field.users["coordinator"])
+    assert coverage(field.users["manager"])["region"].kode == "33.74"
+    coordinator = coverage(field.users["coordinator"])
     assert coordinator["region"].kode == "33.74.01"
     assert [f.kode for f in coordinator["children"]] == ["33.74.01.1001", "33.74.01.2002"]
-    assert cq.coverage(field.users["field"])["region"].kode == "33.74"  # the team's office
-    assert cq.coverage(field.users["admin"], "33.74.01.1001")["children"] == []
+    assert coverage(field.users["field"])["region"].kode == "33.74"  # the team's office
+    assert coverage(field.users["admin"], "33.74.01.1001")["children"] == []
 
 
 def test_unknown_and_out_of_scope_regions_are_not_found(field):
-    with pytest.raises(cq.RegionNotFound, match="tidak ditemukan"):
-        cq.coverage(field.users["admin"], "33.99")
-    with pytest.raises(cq.RegionNotFound):
-        cq.coverage(field.users["admin"], "bukan-kode")
-    with pytest.raises(cq.RegionNotFound):
-        cq.coverage(field.users["coordinator"], "33.74.02")
-    with pytest.raises(cq.RegionNotFound):
-        cq.coverage(field.users["manager"], "33.01")
-    with pytest.raises(cq.RegionNotFound):
-        cq.area_table(field.users["manager"], "kecamatan", parent="33.01")
-    with pytest.raises(cq.BadInput, match="Urutan"):
-        cq.area_table(field.users["admin"], "kecamatan", sort="-nonsense")
+    with pytest.raises(RegionNotFound, match="tidak ditemukan"):
+        coverage(field.users["admin"], "33.99")
+    with pytest.raises(RegionNotFound):
+        coverage(field.users["admin"], "bukan-kode")
+    with pytest.raises(RegionNotFound):
+        coverage(field.users["coordinator"], "33.74.02")
+    with pytest.raises(RegionNotFound):
+        coverage(field.users["manager"], "33.01")
+    with pytest.raises(RegionNotFound):
+        area_table(field.users["manager"], "kecamatan", parent="33.01")
+    with pytest.raises(BadInput, match="Urutan"):
+        area_table(field.users["admin"], "kecamatan", sort="-nonsense")
     # A manager naming an ancestor of their scope gets their own scope, nothing beside it.
-    assert [f.kode for f in cq.area_table(field.users["manager"], "kecamatan", parent="33")] == [
+    assert [f.kode for f in area_table(field.users["manager"], "kecamatan", parent="33")] == [
         "33.74.01", "33.74.02"]
     # Levels above the scope: an ancestor's totals would reveal its other areas.
-    assert cq.area_table(field.users["coordinator"], "kabupaten") == []
-    assert [f.kode for f in cq.area_table(field.users["coordinator"], "kecamatan")] == ["33.74.01"]
+    assert area_table(field.users["coordinator"], "kabupaten") == []
+    assert [f.kode for f in area_table(field.users["coordinator"], "kecamatan")] == ["33.74.01"]
 
 
 def test_missing_province_row_sums_over_all_kabupaten(field, db):
@@ -196,8 +197,8 @@ def test_missing_province_row_sums_over_all_kabupaten(field, db):
     db.session.execute(sa.update(User).where(User.scope_kode == "33").values(scope_kode=None))
     db.session.execute(sa.delete(Region).where(Region.kode == "33"))
     db.session.commit()
-    result = cq.coverage(field.users["admin"])
+    result = coverage(field.users["admin"])
     assert result["region"].kode == "33" and result["area"].synthetic
     assert numbers(result["region"]) == (2600, 2240, 125, 2335, 265, 40, 230)
     assert [f.kode for f in result["children"]] == ["33.01", "33.74"]
-    assert numbers(cq.coverage(field.users["admin"], "33")["region"]) == numbers(result["region"])
+    assert numbers(coverage(field.users["admin"], "33")["region"]) == numbers(result["region"])

@@ -7,7 +7,12 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from outreach.coverage import queries as cq
+from outreach.coverage.queries.areas import BadInput, RegionNotFound
+from outreach.coverage.queries.forecasts import forecast_for, slowest_areas
+from outreach.coverage.queries.pemula import pemilih_pemula
+from outreach.coverage.queries.sessions import count_overdue_logs, overdue_logs, upcoming_sessions
+from outreach.coverage.queries.teams import team_figures
+from outreach.coverage.queries.trend import trend_points
 from outreach.jobs.snapshot import take_snapshot
 from outreach.models import Region, User
 from tests import builders
@@ -38,7 +43,7 @@ def test_trend_from_snapshots_plus_todays_live_point(world, db):
     log(world.site2, world.team, date(2026, 9, 21), 6)
     db.session.commit()
     with at(date(2026, 9, 22)):
-        points = cq.trend_points(admin, "33.74", "2026-09-18", "2026-09-25")
+        points = trend_points(admin, "33.74", "2026-09-18", "2026-09-25")
     assert [(p["date"], p["backlog"], p["reachable_backlog"], p["sudah_rekam_estimated"], p["live"])
             for p in points] == [
         (date(2026, 9, 19), 160, 160, 2140, False),
@@ -46,8 +51,8 @@ def test_trend_from_snapshots_plus_todays_live_point(world, db):
         (date(2026, 9, 22), 114, 114, 2186, True),
     ]
     with at(date(2026, 9, 22)):
-        past_only = cq.trend_points(admin, "33.74", date(2026, 9, 1), date(2026, 9, 19))
-        default = cq.trend_points(admin, "33.74")
+        past_only = trend_points(admin, "33.74", date(2026, 9, 1), date(2026, 9, 19))
+        default = trend_points(admin, "33.74")
     assert [(p["date"], p["source"]) for p in past_only] == [(date(2026, 9, 15), "siak"),
                                                              (date(2026, 9, 19), "snapshot")]
     # By default the whole history: from the SIAK export of 15 Sep.
@@ -56,12 +61,12 @@ def test_trend_from_snapshots_plus_todays_live_point(world, db):
 
 
 def test_trend_refuses_a_backwards_range_and_other_areas(world, db):
-    with pytest.raises(cq.BadInput, match="terbalik"):
-        cq.trend_points(world.users["admin"], "33.74", "2026-09-20", "2026-09-19")
-    with pytest.raises(cq.BadInput, match="bukan tanggal"):
-        cq.trend_points(world.users["admin"], "33.74", "20/09/2026", None)
-    with pytest.raises(cq.RegionNotFound):
-        cq.trend_points(world.users["coordinator"], "33.74.02")
+    with pytest.raises(BadInput, match="terbalik"):
+        trend_points(world.users["admin"], "33.74", "2026-09-20", "2026-09-19")
+    with pytest.raises(BadInput, match="bukan tanggal"):
+        trend_points(world.users["admin"], "33.74", "20/09/2026", None)
+    with pytest.raises(RegionNotFound):
+        trend_points(world.users["coordinator"], "33.74.02")
 
 
 def test_trend_of_a_missing_province_row_sums_its_kabupaten(world, db):
@@ -71,7 +76,7 @@ def test_trend_of_a_missing_province_row_sums_its_kabupaten(world, db):
     db.session.execute(sa.delete(Region).where(Region.kode == "33"))
     db.session.commit()
     with at(date(2026, 9, 22)):
-        points = cq.trend_points(world.users["admin"], None, "2026-09-01", "2026-09-30")
+        points = trend_points(world.users["admin"], None, "2026-09-01", "2026-09-30")
     assert [(p["date"], p["wajib_ktp"], p["backlog"], p["live"]) for p in points] == [
         (date(2026, 9, 15), 2600, 360, False), (date(2026, 9, 19), 2600, 360, False),
         (date(2026, 9, 22), 2600, 360, True)]
@@ -96,7 +101,7 @@ def test_team_figures(world, db):
     builders.make_session(world.other_site, w.other_team, day=date(2026, 9, 8), status="selesai")
     db.session.commit()
     now = datetime(2026, 9, 25, 12, 0, tzinfo=WIB)
-    teams = {f.nama: f for f in cq.team_figures(world.users["manager"], date(2026, 9, 1), date(2026, 9, 30), now=now)}
+    teams = {f.nama: f for f in team_figures(world.users["manager"], date(2026, 9, 1), date(2026, 9, 30), now=now)}
     assert set(teams) == {"Tim Keliling 1", "Tim Keliling 2"}  # the other kabupaten's team is out of scope
     one = teams["Tim Keliling 1"]
     assert (one.sessions_planned, one.sessions_open, one.sessions_done, one.sessions_cancelled,
@@ -107,10 +112,10 @@ def test_team_figures(world, db):
     assert (two.sessions_planned, two.logs_overdue, two.recorded, two.recorded_per_kit_hour,
             two.expected_reached_share) == (1, 1, 0, None, None)
     assert one.as_dict()["recorded_per_kit_hour"] == 5.0
-    everyone = {f.nama for f in cq.team_figures(world.users["admin"], date(2026, 9, 1), date(2026, 9, 30), now=now)}
+    everyone = {f.nama for f in team_figures(world.users["admin"], date(2026, 9, 1), date(2026, 9, 30), now=now)}
     assert "Tim Kabupaten Lain" in everyone
-    with pytest.raises(cq.BadInput, match="terbalik"):
-        cq.team_figures(world.users["admin"], date(2026, 9, 30), date(2026, 9, 1))
+    with pytest.raises(BadInput, match="terbalik"):
+        team_figures(world.users["admin"], date(2026, 9, 30), date(2026, 9, 1))
 
 
 # ---------------------------------------------------------------- pemilih pemula
@@ -127,7 +132,7 @@ def test_pemilih_pemula_per_school_and_kecamatan(world, db):
     builders.make_session(school_a, team, day=date(2026, 10, 6), status="dibatalkan", expected_turnout=99)
     builders.make_session(school_c, team, day=date(2026, 9, 20), status="rencana", expected_turnout=99)  # past
     db.session.commit()
-    result = cq.pemilih_pemula(world.users["manager"], cutoff="2029-02-14", today=date(2026, 10, 1))
+    result = pemilih_pemula(world.users["manager"], cutoff="2029-02-14", today=date(2026, 10, 1))
     assert result["cutoff"] == date(2029, 2, 14)
     kec = {r["kode"]: r for r in result["kecamatan"]}
     keys = ("schools", "pemilih_pemula", "recorded", "still_to_record", "sessions_planned", "expected_planned",
@@ -136,17 +141,17 @@ def test_pemilih_pemula_per_school_and_kecamatan(world, db):
     assert tuple(kec["33.74.02"][k] for k in keys) == (1, 50, 0, 50, 0, 0, 50, 1)
     assert tuple(result["total"][k] for k in keys) == (3, 250, 180, 70, 1, 15, 55, 1)
     # The dashboard's summary sums the same schools in one row, without the kecamatan list.
-    summary = cq.pemilih_pemula(world.users["manager"], cutoff="2029-02-14", today=date(2026, 10, 1),
+    summary = pemilih_pemula(world.users["manager"], cutoff="2029-02-14", today=date(2026, 10, 1),
                                 school_limit=2, per_kecamatan=False)
     assert tuple(summary["total"][k] for k in keys) == (3, 250, 180, 70, 1, 15, 55, 1)
     assert summary["kecamatan"] == [] and [s["nama"] for s in summary["schools"]] == ["MA C", "SMA A"]
     assert [r["kode"] for r in result["kecamatan"]] == ["33.74.02", "33.74.01"]  # most uncovered first
     assert [(s["nama"], s["still_to_record"], s["sessions_planned"], s["uncovered"]) for s in result["schools"]] == [
         ("MA C", 50, 0, 50), ("SMA A", 20, 1, 5), ("SMK B", 0, 0, 0)]
-    one = cq.pemilih_pemula(world.users["admin"], "33.74.01", cutoff=date(2026, 10, 5), today=date(2026, 10, 1))
+    one = pemilih_pemula(world.users["admin"], "33.74.01", cutoff=date(2026, 10, 5), today=date(2026, 10, 1))
     assert [(s["nama"], s["sessions_planned"]) for s in one["schools"]] == [("SMA A", 1), ("SMK B", 0)]
-    with pytest.raises(cq.BadInput, match="sudah lewat"):
-        cq.pemilih_pemula(world.users["admin"], cutoff="2026-09-30", today=date(2026, 10, 1))
+    with pytest.raises(BadInput, match="sudah lewat"):
+        pemilih_pemula(world.users["admin"], cutoff="2026-09-30", today=date(2026, 10, 1))
 
 
 # ---------------------------------------------------------------- forecast, slowest, lists
@@ -159,7 +164,7 @@ def test_forecast_per_kecamatan_from_the_backlogs_history(world, db):
     log(world.site1, world.team, date(2026, 9, 28), 20)
     log(world.site1, world.team, date(2026, 9, 1), 5)  # before the window (and before the as-of date)
     db.session.commit()
-    result = cq.forecast_for(world.users["manager"], weeks=4, deadline="2026-11-27", today=date(2026, 10, 2))
+    result = forecast_for(world.users["manager"], weeks=4, deadline="2026-11-27", today=date(2026, 10, 2))
     items = {f.kode: f for f in result["items"]}
     assert set(items) == {"33.74.01", "33.74.02"}
     k1 = items["33.74.01"]
@@ -171,16 +176,16 @@ def test_forecast_per_kecamatan_from_the_backlogs_history(world, db):
     assert (k2.status, k2.weekly_pace, k2.shortfall_at_deadline, k2.extra_sessions) == ("macet", 0, 10, 1)
     assert result["summary"]["missing_deadline"] == 1
     # a deadline 3 weeks away: 90 − 24.7 × 3 = 16 short, 30 a session -> 1 session
-    tight = {f.kode: f for f in cq.forecast_for(world.users["manager"], weeks=4, deadline=date(2026, 10, 23),
+    tight = {f.kode: f for f in forecast_for(world.users["manager"], weeks=4, deadline=date(2026, 10, 23),
                                                 today=date(2026, 10, 2))["items"]}
     assert (tight["33.74.01"].shortfall_at_deadline, tight["33.74.01"].extra_sessions) == (16, 1)
-    slow = cq.slowest_areas(world.users["manager"], weeks=4, today=date(2026, 10, 2))
+    slow = slowest_areas(world.users["manager"], weeks=4, today=date(2026, 10, 2))
     assert [f.kode for f in slow] == ["33.74.02", "33.74.01"]
-    with pytest.raises(cq.BadInput, match="sudah lewat"):
-        cq.forecast_for(world.users["manager"], deadline="2026-10-01", today=date(2026, 10, 2))
-    with pytest.raises(cq.BadInput, match="minggu"):
-        cq.forecast_for(world.users["manager"], weeks="0", today=date(2026, 10, 2))
-    desa = cq.forecast_for(world.users["admin"], "33.74.01.1001", weeks=4, deadline=None, today=date(2026, 10, 2))
+    with pytest.raises(BadInput, match="sudah lewat"):
+        forecast_for(world.users["manager"], deadline="2026-10-01", today=date(2026, 10, 2))
+    with pytest.raises(BadInput, match="minggu"):
+        forecast_for(world.users["manager"], weeks="0", today=date(2026, 10, 2))
+    desa = forecast_for(world.users["admin"], "33.74.01.1001", weeks=4, deadline=None, today=date(2026, 10, 2))
     assert desa["level"] == "desa" and [f.kode for f in desa["items"]] == ["33.74.01.1001"]
 
 
@@ -197,15 +202,15 @@ def test_upcoming_sessions_and_overdue_logs(world, db):
     builders.make_turnout_log(done, finish=False)  # logged although the status did not move: not overdue
     db.session.commit()
     coordinator = world.users["coordinator"]
-    upcoming = cq.upcoming_sessions(coordinator, today=date(2026, 9, 25))
+    upcoming = upcoming_sessions(coordinator, today=date(2026, 9, 25))
     assert [s["id"] for s in upcoming] == [soon.id]
     assert upcoming[0]["site_nama"] == "Balai Kelurahan Satu A" and upcoming[0]["team_nama"] == "Tim Keliling 1"
-    assert len(cq.upcoming_sessions(world.users["manager"], today=date(2026, 9, 25))) == 2
+    assert len(upcoming_sessions(world.users["manager"], today=date(2026, 9, 25))) == 2
     now = datetime(2026, 9, 25, 12, 0, tzinfo=WIB)
-    overdue = cq.overdue_logs(world.users["manager"], now=now)
+    overdue = overdue_logs(world.users["manager"], now=now)
     assert [s["id"] for s in overdue] == [late.id]
     assert overdue[0]["hours_overdue"] == 0.0
-    assert cq.count_overdue_logs(world.users["manager"], now=now) == 1
+    assert count_overdue_logs(world.users["manager"], now=now) == 1
     later = datetime(2026, 9, 25, 14, 0, tzinfo=WIB)
-    assert len(cq.overdue_logs(world.users["manager"], now=later)) == 2
-    assert cq.overdue_logs(world.users["manager"], "33.74.02", now=later) == []
+    assert len(overdue_logs(world.users["manager"], now=later)) == 2
+    assert overdue_logs(world.users["manager"], "33.74.02", now=later) == []

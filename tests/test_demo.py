@@ -217,13 +217,13 @@ def test_extension_with_a_broken_import_is_not_silenced(app, db, monkeypatch):
 def test_demo_trend_has_history_and_the_backlog_falls(app, db):
     """Every SIAK export of the demo is a trend point (source "siak"), so the trend shows the official
     backlog falling since March; a kabupaten point is the sum of its desa's counts on that date."""
-    from outreach.coverage import queries as cq
+    from outreach.coverage.queries.trend import trend_points
     from outreach.models import User
 
     demo.seed_demo()
     demo.seed_demo()  # idempotent
     admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
-    points = [p for p in cq.trend_points(admin, "33.74") if p["source"] == "siak"]
+    points = [p for p in trend_points(admin, "33.74") if p["source"] == "siak"]
     assert [p["date"] for p in points] == list(demo_data.AS_OF_DATES)
     backlogs = [p["backlog"] for p in points]
     assert backlogs == sorted(backlogs, reverse=True) and backlogs[0] > 3 * backlogs[-1]

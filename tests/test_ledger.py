@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from outreach.coverage import queries as cq
+from outreach.coverage.queries.figures import coverage
 from outreach.extensions import db
 from outreach.ledger import operations as ledger
 from outreach.ledger.rules import Claim, DesaTerms, allocate
@@ -99,10 +99,10 @@ def test_identities_hold_with_logs_over_target_refusers_and_away(world, db):
     db.session.commit()
     assert check_identities() >= 7
     admin = world.users["admin"]
-    desa1 = {f.kode: f for f in cq.coverage(admin, "33.74.01")["children"]}[world.desa1.kode]
+    desa1 = {f.kode: f for f in coverage(admin, "33.74.01")["children"]}[world.desa1.kode]
     assert (desa1.recorded_since, desa1.recorded_over_target, desa1.sudah_rekam_estimated, desa1.backlog,
             desa1.menolak, desa1.menolak_in_backlog, desa1.reachable_backlog) == (120, 20, 1000, 0, 10, 0, 0)
-    kab = cq.coverage(admin, "33.74")["region"]
+    kab = coverage(admin, "33.74")["region"]
     assert (kab.sudah_rekam_official, kab.recorded_since, kab.recorded_over_target, kab.sudah_rekam_estimated) == (
         2140, 124, 20, 2244)
     assert (kab.backlog, kab.known_away, kab.known_away_in_backlog, kab.menolak, kab.menolak_in_backlog,
@@ -166,7 +166,7 @@ def test_no_open_session_of_the_demo_expects_more_than_its_pool_holds(demo_seede
     assert ledger.overplanned() == []
     planned = db.session.scalar(sa.select(sa.func.sum(RecordingSession.expected_turnout)).where(
         RecordingSession.status.in_(("rencana", "terkonfirmasi", "ditunda")), RecordingSession.pool == "desa"))
-    figures = cq.coverage(demo_seeded.users["admin"], "33.74")["region"]
+    figures = coverage(demo_seeded.users["admin"], "33.74")["region"]
     assert figures.planned == planned and figures.planned <= figures.reachable_backlog
 
 
@@ -243,7 +243,7 @@ def test_dashboard_says_what_lies_over_target_and_which_siak_dates_it_holds(clie
     assert "2 desa per 15 Sep 2026" in dates and "1 desa per 31 Okt 2026" in dates
     # The reachable card spells out its subtraction with the terms it uses.
     assert "160 belum rekam − 0 di luar daerah − 0 menolak" not in html
-    figures = cq.coverage(world.users["manager"])["region"]
+    figures = coverage(world.users["manager"])["region"]
     assert f"{figures.backlog} belum rekam − 0 di luar daerah − 0 menolak" in html
 
 
@@ -299,7 +299,7 @@ def test_sessions_planned_by_hand_share_the_desa_instead_of_each_taking_all_of_i
     planning.cancel_session(coordinator, made[0], "Balai dipakai acara desa")
     db.session.expire_all()
     assert [db.session.get(RecordingSession, s.id).expected_turnout for s in made] == [40, 40, 0]
-    figures = {f.kode: f for f in cq.coverage(coordinator, "33.74.01")["children"]}[world.desa2.kode]
+    figures = {f.kode: f for f in coverage(coordinator, "33.74.01")["children"]}[world.desa2.kode]
     assert (figures.reachable_backlog, figures.planned, figures.reachable_unplanned) == (40, 40, 0)
 
 
@@ -353,7 +353,7 @@ def test_a_siak_import_and_a_refuser_follow_up_move_the_shares(pool, client, log
         app.config["WTF_CSRF_ENABLED"] = False
     db.session.expire_all()
     assert db.session.get(RecordingSession, session.id).expected_turnout == 10
-    figures = {f.kode: f for f in cq.coverage(coordinator, "33.74.01")["children"]}[world.desa2.kode]
+    figures = {f.kode: f for f in coverage(coordinator, "33.74.01")["children"]}[world.desa2.kode]
     assert (figures.menolak, figures.reachable_backlog) == (0, 10)
 
 
@@ -387,7 +387,7 @@ def test_an_old_log_form_queued_on_a_phone_still_sends_luar_daerah(client, world
         "recorded": {"umum": 5}, "recorded_by_sex": {"L": 2, "P": 3}, "away": {"luar_daerah": 3},
         "started_at": "2026-10-30T08:00:00+07:00", "ended_at": "2026-10-30T11:00:00+07:00"}, "uji-lama-1")
     assert result.log.away["bekerja_luar_daerah"] == 3
-    figures = cq.coverage(world.users["admin"], world.desa1.kode)["region"]
+    figures = coverage(world.users["admin"], world.desa1.kode)["region"]
     assert figures.known_away_by_reason == {"bekerja_luar_daerah": 3}
 
 

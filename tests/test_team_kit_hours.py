@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from outreach.coverage import queries as cq
+from outreach.coverage.queries.teams import team_figures
 from outreach.field import service
 from outreach.models import AuditEntry, TurnoutLog
 from tests import builders
@@ -102,7 +102,7 @@ def test_team_figures_sum_the_stored_kit_hours(db, kw):
                      "kh-6", now=datetime(2026, 5, 6, 13, 0, tzinfo=WIB))  # 10.5 kit-hours, 20 recorded
     builders.make_session(kw.site1, kw.team, [kw.kit], DAY + timedelta(days=3), status="dibatalkan")
     db.session.commit()
-    (team,) = [f for f in cq.team_figures(kw.users["manager"], DAY, DAY + timedelta(days=6),
+    (team,) = [f for f in team_figures(kw.users["manager"], DAY, DAY + timedelta(days=6),
                                           now=datetime(2026, 5, 7, 9, 0, tzinfo=WIB)) if f.team_id == kw.team.id]
     assert (team.sessions_planned, team.sessions_done, team.sessions_cancelled) == (3, 2, 1)
     assert (team.recorded, team.expected_turnout_done) == (40, 100)

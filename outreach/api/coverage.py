@@ -11,7 +11,12 @@ from flask_login import current_user
 
 from outreach.api import bp
 from outreach.api.routes import COMMON_ERRORS, ApiError, choice_arg, error_response, json_content, ref, text_arg
-from outreach.coverage import queries as cq
+from outreach.coverage.queries.areas import CoverageError, resolve_area
+from outreach.coverage.queries.figures import SORT_KEYS, area_table, coverage
+from outreach.coverage.queries.forecasts import forecast_for
+from outreach.coverage.queries.pemula import pemilih_pemula
+from outreach.coverage.queries.teams import team_figures
+from outreach.coverage.queries.trend import trend_points
 from outreach.models import AWAY_REASONS
 from outreach.models.regions import LEVELS
 from outreach.security import any_role
@@ -38,7 +43,7 @@ def coverage_errors(view):
     def wrapper(*args, **kwargs):
         try:
             return view(*args, **kwargs)
-        except cq.CoverageError as e:
+        except CoverageError as e:
             raise ApiError(e.status, e.message)
     return wrapper
 
@@ -55,7 +60,7 @@ def _area_ref(area) -> dict:
 @any_role
 @coverage_errors
 def coverage_get():
-    result = cq.coverage(current_user, _region_arg())
+    result = coverage(current_user, _region_arg())
     return jsonify({"region": result["region"].as_dict(),
                     "children": [f.as_dict() for f in result["children"]],
                     "data_as_of": _iso(result["data_as_of"]),
@@ -68,8 +73,8 @@ def coverage_get():
 @coverage_errors
 def coverage_trend():
     region = _region_arg()
-    area = cq.resolve_area(current_user, region)
-    points = cq.trend_points(current_user, region, text_arg("from", 10), text_arg("to", 10))
+    area = resolve_area(current_user, region)
+    points = trend_points(current_user, region, text_arg("from", 10), text_arg("to", 10))
     return jsonify({"region": _area_ref(area), "points": _plain(points)})
 
 
@@ -78,7 +83,7 @@ def coverage_trend():
 @coverage_errors
 def coverage_areas():
     level = choice_arg("level", LEVELS) or "kecamatan"
-    rows = cq.area_table(current_user, level, parent=text_arg("parent", 20), q=text_arg("q"),
+    rows = area_table(current_user, level, parent=text_arg("parent", 20), q=text_arg("q"),
                          sort=text_arg("sort", 40))
     return jsonify({"level": level, "total": len(rows), "items": [f.as_dict() for f in rows]})
 
@@ -87,7 +92,7 @@ def coverage_areas():
 @any_role
 @coverage_errors
 def coverage_forecast():
-    result = cq.forecast_for(current_user, _region_arg(), weeks=text_arg("weeks", 5),
+    result = forecast_for(current_user, _region_arg(), weeks=text_arg("weeks", 5),
                              deadline=text_arg("deadline", 10), level=choice_arg("level", LEVELS))
     region = _area_ref(result["area"])
     if result["region"] is not None:
@@ -103,8 +108,8 @@ def coverage_forecast():
 @coverage_errors
 def coverage_teams():
     region = _region_arg()
-    area = cq.resolve_area(current_user, region)
-    teams = cq.team_figures(current_user, text_arg("from", 10), text_arg("to", 10), region_kode=region)
+    area = resolve_area(current_user, region)
+    teams = team_figures(current_user, text_arg("from", 10), text_arg("to", 10), region_kode=region)
     return jsonify({"region": _area_ref(area), "items": [t.as_dict() for t in teams]})
 
 
@@ -112,7 +117,7 @@ def coverage_teams():
 @any_role
 @coverage_errors
 def coverage_pemilih_pemula():
-    result = cq.pemilih_pemula(current_user, _region_arg(), cutoff=text_arg("cutoff", 10))
+    result = pemilih_pemula(current_user, _region_arg(), cutoff=text_arg("cutoff", 10))
     return jsonify(_plain({"region": _area_ref(result["area"]), "cutoff": result["cutoff"], "total": result["total"],
                            "kecamatan": result["kecamatan"], "schools": result["schools"],
                            "schools_total": result["schools_total"]}))
@@ -300,7 +305,7 @@ OPENAPI_PATHS: dict = {
          {"name": "parent", "in": "query", "schema": {"type": "string"}, "description": "Kode induk (tingkat mana pun)"},
          {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Bagian nama atau awal kode"},
          {"name": "sort", "in": "query", "schema": {"type": "string", "enum": [
-             *cq.SORT_KEYS, *["-" + k for k in cq.SORT_KEYS]]}, "description": "Kolom urut; '-' untuk menurun"}],
+             *SORT_KEYS, *["-" + k for k in SORT_KEYS]]}, "description": "Kolom urut; '-' untuk menurun"}],
         "CoverageAreas"),
     "/api/v1/coverage/forecast": _get(
         "Perkiraan kapan backlog terjangkau tiap kecamatan habis, dan yang akan melewati tenggat",

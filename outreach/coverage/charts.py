@@ -9,6 +9,11 @@ passes (the views hand in Babel's formatters), so this module needs no locale of
 
     line_chart([Series("Belum rekam", [(date, value), ...])], title=..., markers=[Marker(day, "Tenggat")])
     bar_chart([Bar("Kecamatan A", 1234, href="/dasbor/33.74.01")], title=...)
+
+Why one module of about 430 lines: it is one drawing kit. The two chart functions share the frame, the
+palette, the scales (`nice_ticks`, `date_ticks`) and the SVG pieces (escaping, markers, text widths);
+split, those private helpers would become a public API for two callers. What each page draws is
+built elsewhere (`page_charts`, `team_page`).
 """
 from __future__ import annotations
 

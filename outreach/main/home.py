@@ -8,7 +8,8 @@ from outreach import permissions
 
 
 def home_context(user) -> dict:
-    from outreach.coverage import queries as coverage
+    from outreach.coverage.queries.areas import CoverageError
+    from outreach.coverage.queries.figures import coverage
 
     scope = scope_of(user)
     scope_region = db.session.get(Region, scope) if scope and scope != "__none__" else None
@@ -18,8 +19,8 @@ def home_context(user) -> dict:
     figures = None
     if scope != "__none__":
         try:
-            figures = coverage.coverage(user)["region"]
-        except coverage.CoverageError:
+            figures = coverage(user)["region"]
+        except CoverageError:
             figures = None
     ctx = {"scope_region": scope_region, "desa_count": desa_count, "site_count": site_count, "figures": figures,
            "wajib": figures.wajib_ktp if figures else None,

@@ -221,7 +221,7 @@ def _weights(settings: Mapping) -> PriorityWeights:
 def _lagging_kodes(user, region: Region, today: date) -> set[str]:
     """Kecamatan/desa of the region whose forecast misses the deadline (empty when no forecast can be made)."""
     try:
-        from outreach.coverage.queries import forecast_for
+        from outreach.coverage.queries.forecasts import forecast_for
 
         fc = forecast_for(user, region.kode, today=today)
         return {item.kode for item in fc["items"] if item.misses_deadline}

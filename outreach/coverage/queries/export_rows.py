@@ -8,7 +8,7 @@ from typing import Iterator, Optional
 
 import sqlalchemy as sa
 
-from outreach.coverage import queries
+from outreach import clock
 from outreach.extensions import db
 from outreach.models import Kit, Region, Site, Team, User
 from outreach.models.field import TurnoutLog
@@ -113,7 +113,7 @@ def _local(value: Optional[datetime]) -> Optional[datetime]:
     from datetime import timezone
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(queries.local_tz()).replace(tzinfo=None)
+    return value.astimezone(clock.local_tz()).replace(tzinfo=None)
 
 
 def log_export_rows(user, area, date_from: Optional[date], date_to: Optional[date]) -> Iterator[dict]:
