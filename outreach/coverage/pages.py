@@ -39,7 +39,7 @@ OVERDUE_LIMIT = 15
 
 
 def session_status_labels() -> dict:
-    from outreach.planning.service import status_labels as labels
+    from outreach.planning.labels import status_labels as labels
     return labels()
 
 
