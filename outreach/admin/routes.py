@@ -7,7 +7,8 @@ from werkzeug.routing import BuildError
 from outreach.admin import bp, service
 from outreach.admin.forms import KitForm, PasswordResetForm, TeamForm, TokenForm, UserCreateForm, UserForm
 from outreach.extensions import db
-from outreach.models import KIT_STATUSES, ROLES, ApiToken, Kit, Team, User
+from outreach.models import ApiToken, Kit, Team, User
+from outreach.vocab import KIT_STATUSES, ROLES
 from outreach import permissions
 from outreach.security import roles_required
 from outreach.templating import kit_status_labels, role_labels

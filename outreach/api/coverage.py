@@ -12,8 +12,7 @@ from flask_login import current_user
 from outreach.api import bp
 from outreach.api.routes import COMMON_ERRORS, ApiError, choice_arg, error_response, json_content, ref, text_arg
 from outreach.coverage import queries as cq
-from outreach.models import AWAY_REASONS
-from outreach.models.regions import LEVELS
+from outreach.vocab import AWAY_REASONS, LEVELS
 from outreach.security import any_role
 
 

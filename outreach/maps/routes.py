@@ -19,7 +19,8 @@ from outreach.maps import bp, queries
 from outreach.maps.bbox import zoom_to_fit
 from outreach.maps.builders import Overlay, build_shell
 from outreach.maps.forms import MapFilterForm
-from outreach.models import SITE_TYPES, Region
+from outreach.models import Region
+from outreach.vocab import SITE_TYPES
 from outreach.models.regions import level_of
 from outreach.security import roles_required
 from outreach.permissions import in_scope, scope_clause, scope_of
