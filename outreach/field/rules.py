@@ -14,6 +14,10 @@
 Error keys are the JSON names, nested with a dot: {"recorded.umum": "...", "recorded_by_sex": "..."}.
 Messages are Indonesian msgids; callers pass their gettext as `_` (default: plain % formatting).
 The keys of the count families come from outreach.vocab; this module imports no model.
+
+Over 400 lines on purpose: parsing and checking one log are one contract (the same error keys, the same
+LogValues) that the API, the form and the offline client's messages follow; split, each half would need
+the other to be read.
 """
 from __future__ import annotations
 
