@@ -2,7 +2,7 @@
 past sessions of the demo field user's team, which wait for theirs, so "Jadwal saya" shows at once
 what a team does after a session.
 
-Logs are written through `outreach.field.service.save_log`, as a phone would send them: the session
+Logs are written through `outreach.field.operations.save_log`, as a phone would send them: the session
 becomes selesai, the audit trail records the log, and the residents learned to be away are added to
 the desa's known-away counts. Numbers are deterministic (seeded) and stay within what the kits could
 record. Idempotent: when the kecamatan's sessions already have

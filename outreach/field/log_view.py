@@ -2,8 +2,8 @@
 the kits, who logged it and when, and its correction history (who, when, old → new, why).
 
     load_log_view(user, session) -> LogView | None      for the session page; SessionNotFound when `user`
-                                                        may not see the session (the field service's check)
-    log_detail(log) -> dict                             the API's log (field.service.log_to_dict) + history
+                                                        may not see the session (field.queries' check)
+    log_detail(log) -> dict                             the API's log (field.serialize.log_to_dict) + history
 
 A page costs three queries whatever the length of the history: the log with the users who stored and
 last changed it, the audit entries with their users, and the codes of the kits the log and its history

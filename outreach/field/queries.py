@@ -43,6 +43,7 @@ MAX_ID = 2**31 - 1
 # ---------------------------------------------------------------- settings and facts
 
 def log_settings() -> rules.Settings:
+    """The log rules' settings from the app's config: kit rate, capacity tolerance, office zone."""
     config = current_app.config
     return rules.Settings(records_per_kit_hour=float(config.get("RECORDS_PER_KIT_HOUR", 12)),
                           tolerance=float(config.get("TURNOUT_CAPACITY_TOLERANCE", 1.25)),
@@ -51,10 +52,12 @@ def log_settings() -> rules.Settings:
 
 
 def correction_hours() -> float:
+    """How long the team may correct its own log (LOG_CORRECTION_HOURS)."""
     return float(current_app.config.get("LOG_CORRECTION_HOURS", 48))
 
 
 def session_facts(session: RecordingSession) -> rules.SessionFacts:
+    """What the log rules need to know about `session` (days, times, status, booked kits)."""
     return rules.SessionFacts(first_day=session.date, last_day=session.last_date, start=session.start_time,
                               end=session.end_time, status=session.status,
                               booked_kit_ids=tuple(sorted(link.kit_id for link in session.kit_links)))
@@ -90,6 +93,7 @@ def get_log(user, session_id: int) -> Optional[TurnoutLog]:
 
 
 def logs_by_session(session_ids) -> dict[int, TurnoutLog]:
+    """{session_id: log} of the sessions that have one, in one query."""
     ids = sorted(set(session_ids))
     if not ids:
         return {}
@@ -98,6 +102,7 @@ def logs_by_session(session_ids) -> dict[int, TurnoutLog]:
 
 
 def correction_deadline(log: TurnoutLog) -> datetime:
+    """Until when the team may correct `log`."""
     return rules.correction_deadline(log.created_at, correction_hours())
 
 
