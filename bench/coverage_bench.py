@@ -93,7 +93,8 @@ def generate(app, data_dir: Path, today: date, out: list, boundaries: bool = Tru
 
     from outreach.extensions import db
     from outreach.imports.apply import ImportOptions, run_import
-    from outreach.models import AWAY_REASONS, KnownAway, Kit, Region, Site, Team, User
+    from outreach.models import KnownAway, Kit, Region, Site, Team, User
+    from outreach.vocab import AWAY_REASONS
     from outreach.models.field import TurnoutLog
     from outreach.models.jobs import CoverageSnapshot
     from outreach.models.planning import RecordingSession, SessionKit

@@ -4,7 +4,8 @@ import sqlalchemy as sa
 
 from outreach.admin.service import validate_scope
 from outreach.extensions import db
-from outreach.models import ROLES, ApiToken, Region, Team, User
+from outreach.models import ApiToken, Region, Team, User
+from outreach.vocab import ROLES
 
 
 def register(app):

@@ -15,8 +15,10 @@ from typing import Optional
 import sqlalchemy as sa
 
 from outreach.models.regions import level_of
+from outreach.vocab import ROLES
 
-ADMIN, MANAGER, COORDINATOR, FIELD = "admin", "manager", "coordinator", "field"
+# The roles' keys and labels are outreach.vocab's; the views and rules name them here.
+ADMIN, MANAGER, COORDINATOR, FIELD = ROLES
 # Role sets the views declare with outreach.security.roles_required.
 EVERYONE = frozenset({ADMIN, MANAGER, COORDINATOR, FIELD})
 ADMINS = frozenset({ADMIN})

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from outreach.extensions import csrf, db
-from outreach.models import ROLES, ApiToken, User
+from outreach.models import ApiToken, User
+from outreach.vocab import ROLES
 from outreach.models.accounts import hash_token
 from outreach.models.base import utcnow
 from outreach import permissions

@@ -1,4 +1,4 @@
-"""Jinja globals and filters shared by all templates."""
+"""Jinja globals and filters shared by all templates (the enumerations' labels come from outreach.vocab)."""
 
 from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -7,49 +7,10 @@ from flask_login import current_user
 from outreach import clock, permissions
 from outreach.assets import vendor_url
 from outreach.cache import ProcessCache
-
-SITE_TYPE_LABELS = None  # built lazily in the request's locale
-
-
-def site_type_labels():
-    from flask_babel import gettext as _
-    return {
-        "rt_rw": _("RT/RW"),
-        "balai_desa": _("Balai desa/kelurahan"),
-        "sekolah": _("Sekolah"),
-        "kantor_kecamatan": _("Kantor kecamatan"),
-        "rumah": _("Rumah (kunjungan lansia/disabilitas/sakit)"),
-        "lainnya": _("Lainnya (pesantren, pabrik, rumah sakit, ...)"),
-    }
-
-
-def level_labels():
-    from flask_babel import gettext as _
-    return {"provinsi": _("Provinsi"), "kabupaten": _("Kabupaten/Kota"), "kecamatan": _("Kecamatan"),
-            "desa": _("Desa/Kelurahan")}
-
-
-def kind_labels():
-    from flask_babel import gettext as _
-    return {"provinsi": _("Provinsi"), "kabupaten": _("Kabupaten"), "kota": _("Kota"),
-            "kecamatan": _("Kecamatan"), "desa": _("Desa"), "kelurahan": _("Kelurahan")}
-
-
-def role_labels():
-    from flask_babel import gettext as _
-    return {"admin": _("Admin"), "manager": _("Manajer"), "coordinator": _("Koordinator kecamatan"),
-            "field": _("Tim lapangan")}
-
-
-def away_reason_labels():
-    """Labels of the away reasons (outreach.vocab, following AWAY_REASONS)."""
-    from outreach import vocab
-    return vocab.away_reason_labels()
-
-
-def kit_status_labels():
-    from flask_babel import gettext as _
-    return {"ok": _("Baik"), "rusak": _("Rusak"), "servis": _("Sedang diservis")}
+# The labels the templates look up (outreach.vocab's; outreach.planning.views_support and outreach.coverage.views
+# still import site_type_labels, level_labels and kit_status_labels from here until they read outreach.vocab).
+from outreach.vocab import (away_reason_labels, kit_status_labels, level_labels, region_kind_labels, role_labels,
+                            site_type_labels)
 
 
 def fmt_number(value):
@@ -79,8 +40,8 @@ def fmt_datetime(value, fmt="medium"):
 def register(app):
     app.jinja_env.filters.update(number=fmt_number, percent=fmt_percent, date=fmt_date, datetime=fmt_datetime)
     app.jinja_env.globals.update(vendor_url=vendor_url, site_type_labels=site_type_labels,
-                                 level_labels=level_labels, kind_labels=kind_labels, role_labels=role_labels, nav_items=nav_items,
-                                 permissions=permissions,
+                                 level_labels=level_labels, kind_labels=region_kind_labels, role_labels=role_labels,
+                                 nav_items=nav_items, permissions=permissions,
                                  away_reason_labels=away_reason_labels, kit_status_labels=kit_status_labels)
 
     @app.context_processor

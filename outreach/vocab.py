@@ -1,13 +1,16 @@
-"""One vocabulary for the turnout log: the label of every recorded group, sex, not-recorded reason and
-away reason, and of every column a log correction can change.
+"""One vocabulary: every enumeration a user sees, declared once as its keys with one label per key.
 
-The keys are the tuples of the models (outreach.models.field RECORDED_GROUPS, SEXES,
-NOT_RECORDED_REASONS; outreach.models.regions AWAY_REASONS). The label functions follow whatever those
-tuples hold: a key without a label here is shown readably ("sekolah_luar_daerah" → "Sekolah luar
-daerah") until its label is added below. The log form, the session page, the exports and the field
-pages all read these; a label is never retyped elsewhere.
+Recorded groups (also a session's target groups), sexes, not-recorded reasons and away reasons of the
+turnout log; session statuses and kinds; site types; user roles; kit statuses; job statuses and triggers;
+region levels and kinds. The models, the pure rules, the forms' choices, the pages, the exports and the
+API read the key tuples and the label functions from here; a label is never retyped elsewhere. (The role
+constants the views declare stay in outreach.permissions; their labels are here.)
 
-Pure: nothing from Flask at import time. The msgids are marked with N_ (extracted by pybabel) and
+A key without a label is shown readably ("sekolah_luar_daerah" → "Sekolah luar daerah") until its label
+is added below. Also the turnout log's column names (`recorded_umum`, `away_lainnya`, ...) and their
+labels as an audit entry names them.
+
+Pure: needs no app (it imports only outreach.i18n). The msgids are marked with N_ (extracted by pybabel) and
 translated when a label function is called (outreach.i18n.gettext_here: the user's language in a
 request, the Indonesian msgid elsewhere).
 """
@@ -15,21 +18,26 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping, Optional
 
+from outreach.i18n import N_, gettext_here
 
-def N_(msgid: str) -> str:
-    """Marks a msgid for extraction; translated later, when the label is asked for."""
-    return msgid
+# ---------------------------------------------------------------- the turnout log
 
-
+# Groups of recorded residents; a session's target groups are the same keys.
+RECORDED_GROUPS = ("pemilih_pemula", "umum", "lansia_disabilitas")
+TARGET_GROUPS = RECORDED_GROUPS
 RECORDED_GROUP_LABELS = {
     "pemilih_pemula": N_("Pemilih pemula"),
     "umum": N_("Umum"),
     "lansia_disabilitas": N_("Lansia, disabilitas, dan sakit (di rumah)"),
 }
+SEXES = ("L", "P")
 SEX_LABELS = {
     "L": N_("Laki-laki (L)"),
     "P": N_("Perempuan (P)"),
 }
+# Why people who came could not be recorded.
+NOT_RECORDED_REASONS = ("tidak_ditemukan_siak", "sudah_rekam", "belum_cukup_umur", "gangguan_alat_jaringan",
+                        "tidak_bersedia")
 NOT_RECORDED_LABELS = {
     "tidak_ditemukan_siak": N_("Data tidak ditemukan di SIAK / NIK ganda"),
     "sudah_rekam": N_("Ternyata sudah rekam"),
@@ -37,6 +45,9 @@ NOT_RECORDED_LABELS = {
     "gangguan_alat_jaringan": N_("Gangguan alat atau jaringan"),
     "tidak_bersedia": N_("Tidak bersedia"),
 }
+# Reasons a resident is known to be away (not reachable by a local session): abroad (migrant workers,
+# TKI/PMI), studying outside the region, working outside the region, moved away or died, other.
+AWAY_REASONS = ("luar_negeri", "sekolah_luar_daerah", "bekerja_luar_daerah", "pindah_meninggal", "lainnya")
 AWAY_REASON_LABELS = {
     "luar_negeri": N_("Di luar negeri / pekerja migran (TKI/PMI)"),
     "sekolah_luar_daerah": N_("Sekolah/kuliah di luar daerah"),
@@ -44,6 +55,9 @@ AWAY_REASON_LABELS = {
     "pindah_meninggal": N_("Pindah atau meninggal"),
     "lainnya": N_("Lainnya"),
 }
+# The one reason earlier versions had for both students and workers outside the region; input that still
+# uses it (a log queued on a phone before the split) is taken as working outside the region.
+LEGACY_AWAY_REASONS = {"luar_daerah": "bekerja_luar_daerah"}
 # Residents who refused to record (logged as "tidak_bersedia"): an obstacle of their own per desa.
 MENOLAK_LABEL = N_("Menolak direkam")
 # The log's other columns, as an audit entry of the log names them.
@@ -55,7 +69,7 @@ LOG_FIELD_LABELS = {
     "notes": N_("Catatan"),
     "over_capacity_confirmed": N_("Konfirmasi melebihi kemampuan alat"),
 }
-# Column families of a log: column prefix -> (labels of the keys, label of the family with the key's label).
+# Column families of a log: column prefix -> the label of the family with the key's label.
 _FAMILY_TITLES = {
     "recorded_": N_("Terekam: %(label)s"),
     "not_recorded_": N_("Tidak terekam: %(label)s"),
@@ -63,11 +77,120 @@ _FAMILY_TITLES = {
 }
 
 
-def _gettext(msgid: str, **variables) -> str:
-    from outreach.i18n import gettext_here
+def recorded_column(group: str) -> str:
+    """The turnout log's column of a recorded group: "umum" → "recorded_umum"."""
+    return f"recorded_{group}"
 
-    return gettext_here(msgid, **variables)
 
+def sex_column(sex: str) -> str:
+    """The turnout log's column of a sex: "L" → "recorded_l"."""
+    return f"recorded_{sex.lower()}"
+
+
+def not_recorded_column(reason: str) -> str:
+    """The turnout log's column of a not-recorded reason."""
+    return f"not_recorded_{reason}"
+
+
+def away_column(reason: str) -> str:
+    """The turnout log's (and the desa tally's) column of an away reason."""
+    return f"away_{reason}"
+
+
+# ---------------------------------------------------------------- sessions and sites
+
+SESSION_STATUSES = ("rencana", "terkonfirmasi", "selesai", "dibatalkan", "ditunda")
+SESSION_STATUS_LABELS = {
+    "rencana": N_("Rencana"),
+    "terkonfirmasi": N_("Terkonfirmasi"),
+    "selesai": N_("Selesai"),
+    "dibatalkan": N_("Dibatalkan"),
+    "ditunda": N_("Ditunda"),
+}
+SESSION_KINDS = ("perekaman", "sosialisasi", "keduanya")
+SESSION_KIND_LABELS = {
+    "perekaman": N_("Perekaman"),
+    "sosialisasi": N_("Sosialisasi"),
+    "keduanya": N_("Perekaman dan sosialisasi"),
+}
+SITE_TYPES = ("rt_rw", "balai_desa", "sekolah", "kantor_kecamatan", "rumah", "lainnya")
+SITE_TYPE_LABELS = {
+    "rt_rw": N_("RT/RW"),
+    "balai_desa": N_("Balai desa/kelurahan"),
+    "sekolah": N_("Sekolah"),
+    "kantor_kecamatan": N_("Kantor kecamatan"),
+    "rumah": N_("Rumah (kunjungan lansia/disabilitas/sakit)"),
+    "lainnya": N_("Lainnya (pesantren, pabrik, rumah sakit, ...)"),
+}
+
+# ---------------------------------------------------------------- people, kits, jobs, regions
+
+ROLES = ("admin", "manager", "coordinator", "field")  # outreach.permissions names each: ADMIN, MANAGER, ...
+ROLE_LABELS = {
+    "admin": N_("Admin"),
+    "manager": N_("Manajer"),
+    "coordinator": N_("Koordinator kecamatan"),
+    "field": N_("Tim lapangan"),
+}
+KIT_STATUSES = ("ok", "rusak", "servis")
+KIT_STATUS_LABELS = {
+    "ok": N_("Baik"),
+    "rusak": N_("Rusak"),
+    "servis": N_("Sedang diservis"),
+}
+JOB_STATUSES = ("claimed", "running", "done", "failed")
+JOB_STATUS_LABELS = {
+    "claimed": N_("diklaim"),
+    "running": N_("berjalan"),
+    "done": N_("selesai"),
+    "failed": N_("gagal"),
+}
+# How a job run was started ("backdated": `flask snapshot --date` of a past day).
+JOB_TRIGGERS = ("schedule", "manual", "cli", "retry", "backdated")
+JOB_TRIGGER_LABELS = {
+    "schedule": N_("jadwal"),
+    "manual": N_("manual (admin)"),
+    "cli": N_("baris perintah"),
+    "retry": N_("ulang otomatis"),
+    "backdated": N_("tanggal lampau (baris perintah)"),
+}
+LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
+LEVEL_LABELS = {
+    "provinsi": N_("Provinsi"),
+    "kabupaten": N_("Kabupaten/Kota"),
+    "kecamatan": N_("Kecamatan"),
+    "desa": N_("Desa/Kelurahan"),
+}
+# What a region is called (a kabupaten or a kota, a desa or a kelurahan: outreach.models.regions.kind_of).
+REGION_KINDS = ("provinsi", "kabupaten", "kota", "kecamatan", "desa", "kelurahan")
+REGION_KIND_LABELS = {
+    "provinsi": N_("Provinsi"),
+    "kabupaten": N_("Kabupaten"),
+    "kota": N_("Kota"),
+    "kecamatan": N_("Kecamatan"),
+    "desa": N_("Desa"),
+    "kelurahan": N_("Kelurahan"),
+}
+
+# Every enumeration by name: (keys, {key: msgid}). tests/test_vocab.py walks it.
+ENUMERATIONS: dict[str, tuple[tuple[str, ...], Mapping[str, str]]] = {
+    "recorded_group": (RECORDED_GROUPS, RECORDED_GROUP_LABELS),
+    "sex": (SEXES, SEX_LABELS),
+    "not_recorded_reason": (NOT_RECORDED_REASONS, NOT_RECORDED_LABELS),
+    "away_reason": (AWAY_REASONS, AWAY_REASON_LABELS),
+    "session_status": (SESSION_STATUSES, SESSION_STATUS_LABELS),
+    "session_kind": (SESSION_KINDS, SESSION_KIND_LABELS),
+    "site_type": (SITE_TYPES, SITE_TYPE_LABELS),
+    "role": (ROLES, ROLE_LABELS),
+    "kit_status": (KIT_STATUSES, KIT_STATUS_LABELS),
+    "job_status": (JOB_STATUSES, JOB_STATUS_LABELS),
+    "job_trigger": (JOB_TRIGGERS, JOB_TRIGGER_LABELS),
+    "level": (LEVELS, LEVEL_LABELS),
+    "region_kind": (REGION_KINDS, REGION_KIND_LABELS),
+}
+
+
+# ---------------------------------------------------------------- labels
 
 def readable_key(key: str) -> str:
     """A key without a label, made readable: "sekolah_luar_daerah" → "Sekolah luar daerah"."""
@@ -78,36 +201,87 @@ def readable_key(key: str) -> str:
 def labels_for(keys: Iterable[str], table: Mapping[str, str],
                _: Optional[Callable[..., str]] = None) -> dict[str, str]:
     """{key: translated label} for `keys` in their order; a key missing from `table` gets readable_key."""
-    translate = _ or _gettext
+    translate = _ or gettext_here
     return {k: translate(table[k]) if k in table else readable_key(k) for k in keys}
 
 
-def recorded_group_labels(_=None) -> dict[str, str]:
-    """Labels of the recorded groups (also a session's target groups), in the model's order."""
-    from outreach.models.field import RECORDED_GROUPS
+def labels_of(name: str, _=None) -> dict[str, str]:
+    """{key: translated label} of the enumeration `name` (a key of ENUMERATIONS), in its order."""
+    keys, table = ENUMERATIONS[name]
+    return labels_for(keys, table, _)
 
-    return labels_for(RECORDED_GROUPS, RECORDED_GROUP_LABELS, _)
+
+def choices_of(name: str, _=None) -> list[tuple[str, str]]:
+    """[(key, translated label)] of the enumeration `name`: a form's choices."""
+    return list(labels_of(name, _).items())
+
+
+def recorded_group_labels(_=None) -> dict[str, str]:
+    """Labels of the recorded groups (also a session's target groups)."""
+    return labels_of("recorded_group", _)
+
+
+target_group_labels = recorded_group_labels
 
 
 def sex_labels(_=None) -> dict[str, str]:
     """Labels of the sexes a log counts (L, P)."""
-    from outreach.models.field import SEXES
-
-    return labels_for(SEXES, SEX_LABELS, _)
+    return labels_of("sex", _)
 
 
 def not_recorded_labels(_=None) -> dict[str, str]:
-    """Labels of the reasons people who came could not be recorded, in the model's order."""
-    from outreach.models.field import NOT_RECORDED_REASONS
-
-    return labels_for(NOT_RECORDED_REASONS, NOT_RECORDED_LABELS, _)
+    """Labels of the reasons people who came could not be recorded."""
+    return labels_of("not_recorded_reason", _)
 
 
 def away_reason_labels(_=None) -> dict[str, str]:
-    """Labels of the reasons residents are known to be away, following AWAY_REASONS."""
-    from outreach.models.regions import AWAY_REASONS
+    """Labels of the reasons residents are known to be away."""
+    return labels_of("away_reason", _)
 
-    return labels_for(AWAY_REASONS, AWAY_REASON_LABELS, _)
+
+def session_status_labels(_=None) -> dict[str, str]:
+    """Labels of a session's statuses."""
+    return labels_of("session_status", _)
+
+
+def session_kind_labels(_=None) -> dict[str, str]:
+    """Labels of a session's kinds (recording, awareness, both)."""
+    return labels_of("session_kind", _)
+
+
+def site_type_labels(_=None) -> dict[str, str]:
+    """Labels of the site types."""
+    return labels_of("site_type", _)
+
+
+def role_labels(_=None) -> dict[str, str]:
+    """Labels of the user roles."""
+    return labels_of("role", _)
+
+
+def kit_status_labels(_=None) -> dict[str, str]:
+    """Labels of a kit's statuses."""
+    return labels_of("kit_status", _)
+
+
+def job_status_labels(_=None) -> dict[str, str]:
+    """Labels of a job run's statuses."""
+    return labels_of("job_status", _)
+
+
+def job_trigger_labels(_=None) -> dict[str, str]:
+    """Labels of how a job run was started."""
+    return labels_of("job_trigger", _)
+
+
+def level_labels(_=None) -> dict[str, str]:
+    """Labels of the region levels."""
+    return labels_of("level", _)
+
+
+def region_kind_labels(_=None) -> dict[str, str]:
+    """Labels of what a region is called (kabupaten or kota, desa or kelurahan, ...)."""
+    return labels_of("region_kind", _)
 
 
 def log_label_families(_=None) -> dict[str, dict[str, str]]:
@@ -120,7 +294,7 @@ def log_label_families(_=None) -> dict[str, dict[str, str]]:
 def log_field_label(column: str, _=None) -> str:
     """The label of one column of a turnout log (as an audit entry names it), e.g. "recorded_umum" →
     "Terekam: Umum". Columns of reasons no longer in the tuples keep a readable label."""
-    translate = _ or _gettext
+    translate = _ or gettext_here
     if column in LOG_FIELD_LABELS:
         return translate(LOG_FIELD_LABELS[column])
     for prefix, title in _FAMILY_TITLES.items():

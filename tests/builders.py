@@ -171,8 +171,8 @@ def make_turnout_log(session, user=None, recorded: dict | None = None, by_sex: d
     from zoneinfo import ZoneInfo
 
     from outreach.models.base import utcnow
-    from outreach.models.field import (TurnoutLog, away_column, not_recorded_column, recorded_column,
-                                       sex_column)
+    from outreach.models.field import TurnoutLog
+    from outreach.vocab import away_column, not_recorded_column, recorded_column, sex_column
 
     recorded = recorded if recorded is not None else {"umum": 10}
     total = sum(recorded.values())
@@ -192,7 +192,7 @@ def make_turnout_log(session, user=None, recorded: dict | None = None, by_sex: d
         notes=notes, idempotency_key=key or f"uji-{next(_seq)}-{session.id}", request_fingerprint="0" * 64,
         created_by_id=user.id if user else None, updated_by_id=user.id if user else None,
         created_at=created_at or utcnow(), updated_at=created_at or utcnow(), **counts)
-    from outreach.field.service import hours_after_end
+    from outreach.field.operations import hours_after_end
 
     log.hours_after_end = hours_after_end(session, log.created_at)
     if finish:

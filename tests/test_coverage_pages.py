@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 
-from outreach.field import service as field_service
+from outreach.field import operations
 from outreach.models.jobs import CoverageSnapshot
 from tests import builders
 from tests.conftest import WIB
@@ -143,7 +143,7 @@ def test_a_turnout_log_shows_on_the_dashboard_at_once(client, login_as, cw, db):
     body = {"recorded": {"pemilih_pemula": 0, "umum": 5, "lansia_disabilitas": 0},
             "recorded_by_sex": {"L": 2, "P": 3}, "away": {"luar_negeri": 2},
             "started_at": "08:00", "ended_at": "11:00"}
-    field_service.save_log(cw.users["coordinator"], session.id, body, "uji-dasbor-1")
+    operations.save_log(cw.users["coordinator"], session.id, body, "uji-dasbor-1")
     html = client.get("/dasbor").get_data(as_text=True)
     assert figure(html, "sudah_rekam_estimated") == "2.193"   # 2.188 + 5
     assert figure(html, "backlog") == "107"                   # 112 − 5

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from outreach import demo, demo_data
 from outreach.extensions import db as _db
-from outreach.models import AWAY_REASONS, ImportBatch, KnownAway, Kit, Region, Site, TargetCount, Team, User
+from outreach.models import ImportBatch, KnownAway, Kit, Region, Site, TargetCount, Team, User
+from outreach.vocab import AWAY_REASONS
 from tests import builders
 from tests.conftest import WIB
 

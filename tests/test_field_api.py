@@ -292,15 +292,15 @@ def slow_validation(monkeypatch):
     """Hold every request after its checks and before its write, so all of them race for the lock."""
     import time
 
-    from outreach.field import service
+    from outreach.field import operations
 
-    original = service._validate
+    original = operations._validate
 
     def slow(*args, **kwargs):
         values = original(*args, **kwargs)
         time.sleep(0.3)
         return values
-    monkeypatch.setattr(service, "_validate", slow)
+    monkeypatch.setattr(operations, "_validate", slow)
 
 
 def _fire(base_url, token, method, path, payloads_and_keys):
@@ -370,6 +370,6 @@ def test_corrections_from_phones_at_once_one_wins_the_others_see_it(fa, db, serv
 
 def call_http_free_post(fa, db, path):
     """Store the first log through the service (no HTTP): the race is about the corrections."""
-    from outreach.field import service
+    from outreach.field import operations
 
-    return service.save_log(fa.users["field"], fa.yesterday.id, body(), "awal").created
+    return operations.save_log(fa.users["field"], fa.yesterday.id, body(), "awal").created

@@ -47,7 +47,7 @@ def _log_data(day: date, umum: int = 5, away: int = 0) -> dict:
 @pytest.fixture()
 def sched(world, frozen):
     """Sessions around today for the world's team (and one of another team), one of them logged."""
-    from outreach.field import service
+    from outreach.field import operations
 
     world.site1.contact_name, world.site1.contact_phone = "Pak Lurah", "0812-3456-7890"
     world.site1.address = "Jl. Uji No. 1"
@@ -69,7 +69,7 @@ def sched(world, frozen):
         team2=team2,
     )
     _db.session.commit()
-    service.save_log(world.users["field"], s.logged.id, _log_data(s.logged.date), "uji-logged-1")
+    operations.save_log(world.users["field"], s.logged.id, _log_data(s.logged.date), "uji-logged-1")
     return s
 
 
@@ -385,7 +385,7 @@ def test_schedule_and_log_form_stay_under_100_kb_on_a_first_visit(client, demo_w
                                     pytest.param(DEMO_AFTERNOON, marks=pytest.mark.at(DEMO_AFTERNOON), id="sore")])
 def test_demo_gives_the_field_user_logged_and_waiting_sessions(client, demo_world, moment):
     from outreach import demo
-    from outreach.field import service
+    from outreach.field import queries
     from outreach.models import RecordingSession, TurnoutLog
 
     user = demo_world.users["lapangan"]
@@ -393,12 +393,12 @@ def test_demo_gives_the_field_user_logged_and_waiting_sessions(client, demo_worl
     now = moment.astimezone(WIB).replace(tzinfo=None)
     ours = _db.session.scalars(sa.select(RS).where(RS.team_id == user.team_id, RS.status != "dibatalkan"))
     past = [s for s in ours if datetime.combine(s.end_date or s.date, s.end_time) <= now]  # ended by now
-    logs = service.logs_by_session(s.id for s in past)
+    logs = queries.logs_by_session(s.id for s in past)
     waiting = [s for s in past if s.id not in logs]
     assert len(logs) >= 3 and len(waiting) >= 2
     assert all(s.status in ("rencana", "terkonfirmasi", "ditunda") for s in waiting)
     assert all(_db.session.get(RS, sid).status == "selesai" for sid in logs)
-    items = service.my_sessions(user, with_announcement=False).items
+    items = queries.my_sessions(user, with_announcement=False).items
     api_waiting = [i for i in items if i.awaiting_log and datetime.combine(i.session.last_date, i.session.end_time) <= now]
     assert {i.session.id for i in api_waiting} == {s.id for s in waiting}  # the API agrees with the page
     # "overdue" in the API: still without a log after the session's last day

@@ -22,8 +22,8 @@ from outreach.coverage.queries.figures import coverage
 from outreach.extensions import db
 from outreach.ledger import operations as ledger
 from outreach.ledger.rules import Claim, DesaTerms, allocate
-from outreach.models import AWAY_REASONS, RecordingSession, Region
-from outreach.models.regions import LEVELS
+from outreach.models import RecordingSession, Region
+from outreach.vocab import AWAY_REASONS, LEVELS
 from outreach.planning import operations as planning
 from outreach.regions.queries import level_figures
 from tests import builders
@@ -314,9 +314,9 @@ def test_a_log_moves_the_shares_of_the_open_sessions_on_its_pool(pool):
     # Another team recorded 30 at the balai on an earlier, unplanned visit: 10 left, all to the first.
     done = builders.make_session(balai, teams[2], [kits[2]], day=date(2026, 10, 20), status="terkonfirmasi")
     db.session.commit()
-    from outreach.field import service as field
+    from outreach.field import operations
 
-    field.save_log(world.users["admin"], done.id, {
+    operations.save_log(world.users["admin"], done.id, {
         "recorded": {"umum": 30}, "recorded_by_sex": {"L": 15, "P": 15},
         "started_at": "2026-10-20T08:00:00+07:00", "ended_at": "2026-10-20T12:00:00+07:00"}, "uji-ledger-1")
     db.session.expire_all()
@@ -379,11 +379,11 @@ def test_a_field_user_cannot_follow_up_refusers(client, login_as, world, db):
 def test_an_old_log_form_queued_on_a_phone_still_sends_luar_daerah(client, world, db):
     """A phone may hold a log made before the away reasons were split: its "luar_daerah" is kept as
     bekerja_luar_daerah instead of being refused."""
-    from outreach.field import service as field
+    from outreach.field import operations
 
     s = builders.make_session(world.site1, world.team, [world.kit], day=date(2026, 10, 30), status="terkonfirmasi")
     db.session.commit()
-    result = field.save_log(world.users["field"], s.id, {
+    result = operations.save_log(world.users["field"], s.id, {
         "recorded": {"umum": 5}, "recorded_by_sex": {"L": 2, "P": 3}, "away": {"luar_daerah": 3},
         "started_at": "2026-10-30T08:00:00+07:00", "ended_at": "2026-10-30T11:00:00+07:00"}, "uji-lama-1")
     assert result.log.away["bekerja_luar_daerah"] == 3

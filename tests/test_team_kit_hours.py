@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from outreach.coverage.queries.teams import team_figures
-from outreach.field import service
+from outreach.field import operations, serialize
 from outreach.models import AuditEntry, TurnoutLog
 from tests import builders
 
@@ -46,14 +46,14 @@ def stored(db, log_id) -> float:
 
 def test_kit_hours_is_stored_when_a_log_is_saved(db, kw):
     # 08:05–11:55 is 3 h 50 min = 230 min, with the 2 booked kits: 460 kit-minutes.
-    log = service.save_log(kw.users["field"], kw.one_day.id, body(), "kh-1", now=NOW).log
+    log = operations.save_log(kw.users["field"], kw.one_day.id, body(), "kh-1", now=NOW).log
     assert stored(db, log.id) == pytest.approx(460 / 60)
 
 
 def test_kit_hours_of_a_multi_day_session_counts_the_daily_hours_only(db, kw):
     # 4 May 08:00 to 6 May 11:30 with one kit: three days of 08:00–11:30 = 3 × 3.5 h = 10.5 h (the nights
     # do not count; end − start would be 51.5 h).
-    log = service.save_log(kw.users["field"], kw.three_days.id,
+    log = operations.save_log(kw.users["field"], kw.three_days.id,
                            body(started_at="2026-05-04T08:00", ended_at="2026-05-06T11:30"), "kh-2",
                            now=datetime(2026, 5, 6, 13, 0, tzinfo=WIB)).log
     assert stored(db, log.id) == pytest.approx(10.5)
@@ -61,20 +61,20 @@ def test_kit_hours_of_a_multi_day_session_counts_the_daily_hours_only(db, kw):
 
 def test_kit_hours_follows_a_correction_of_times_or_kits(db, kw):
     field = kw.users["field"]
-    log = service.save_log(field, kw.one_day.id, body(), "kh-3", now=NOW).log
+    log = operations.save_log(field, kw.one_day.id, body(), "kh-3", now=NOW).log
     # Now 08:05–12:35 = 4.5 h, with one kit only: 4.5 kit-hours.
-    result = service.correct_log(field, kw.one_day.id, {"version": 1, "ended_at": "12:35", "kit_ids": [kw.kit.id]},
+    result = operations.correct_log(field, kw.one_day.id, {"version": 1, "ended_at": "12:35", "kit_ids": [kw.kit.id]},
                                  now=NOW + timedelta(hours=1))
     assert result.changed and result.log.version == 2
     assert stored(db, log.id) == pytest.approx(4.5)
     # A correction of the counts alone leaves it as it was.
-    service.correct_log(field, kw.one_day.id, {"version": 2, "recorded": {"umum": 25}, "recorded_by_sex": {"L": 15}},
+    operations.correct_log(field, kw.one_day.id, {"version": 2, "recorded": {"umum": 25}, "recorded_by_sex": {"L": 15}},
                         now=NOW + timedelta(hours=2))
     assert stored(db, log.id) == pytest.approx(4.5)
     # Derived from the audited times and kits, it stays out of the audit trail.
     changes = db.session.scalars(sa.select(AuditEntry.changes).where(AuditEntry.entity == "turnout_log")).all()
     assert changes and all("kit_hours" not in c for c in changes)
-    assert "kit_hours" not in service.log_to_dict(result.log)  # the API's JSON stays as it was
+    assert "kit_hours" not in serialize.log_to_dict(result.log)  # the API's JSON stays as it was
 
 
 def test_rows_written_without_kit_hours_get_it_from_their_own_times_and_kits(db, kw):
@@ -97,8 +97,8 @@ def test_rows_written_without_kit_hours_get_it_from_their_own_times_and_kits(db,
 
 def test_team_figures_sum_the_stored_kit_hours(db, kw):
     field = kw.users["field"]
-    service.save_log(field, kw.one_day.id, body(), "kh-5", now=NOW)  # 460/60 kit-hours, 20 recorded
-    service.save_log(field, kw.three_days.id, body(started_at="2026-05-04T08:00", ended_at="2026-05-06T11:30"),
+    operations.save_log(field, kw.one_day.id, body(), "kh-5", now=NOW)  # 460/60 kit-hours, 20 recorded
+    operations.save_log(field, kw.three_days.id, body(started_at="2026-05-04T08:00", ended_at="2026-05-06T11:30"),
                      "kh-6", now=datetime(2026, 5, 6, 13, 0, tzinfo=WIB))  # 10.5 kit-hours, 20 recorded
     builders.make_session(kw.site1, kw.team, [kw.kit], DAY + timedelta(days=3), status="dibatalkan")
     db.session.commit()
@@ -126,10 +126,10 @@ def test_migration_backfills_what_the_service_stores_and_goes_down_again(app, db
     later = datetime(2026, 5, 7, 9, 0, tzinfo=WIB)
     ids = {
         # 460/60: see test_kit_hours_is_stored_when_a_log_is_saved
-        "one_day": service.save_log(field, kw.one_day.id, body(), "kh-m1", now=NOW).log.id,
+        "one_day": operations.save_log(field, kw.one_day.id, body(), "kh-m1", now=NOW).log.id,
         # 4 May 14:00 to 6 May 10:00, one kit: 10:00 is before 14:00, so no daily hours to count on each
         # of the three days; end − start = 44 h (the former SQL twin, from the span alone, said 2 × 20 h).
-        "three_days": service.save_log(field, kw.three_days.id,
+        "three_days": operations.save_log(field, kw.three_days.id,
                                        body(started_at="2026-05-04T14:00", ended_at="2026-05-06T10:00"),
                                        "kh-m2", now=later).log.id,
     }
@@ -138,7 +138,7 @@ def test_migration_backfills_what_the_service_stores_and_goes_down_again(app, db
     night = builders.make_session(kw.site3, kw.team, [kw.kit], DAY + timedelta(days=1), start="21:00", end="23:59",
                                   status="terkonfirmasi")
     db.session.commit()
-    ids["night"] = service.save_log(field, night.id, body(started_at="2026-05-05T21:30",
+    ids["night"] = operations.save_log(field, night.id, body(started_at="2026-05-05T21:30",
                                                           ended_at="2026-05-06T00:30"), "kh-m3", now=later).log.id
     expected = {"one_day": 460 / 60, "three_days": 44.0, "night": 3.0}
     service_values = {k: stored(db, i) for k, i in ids.items()}

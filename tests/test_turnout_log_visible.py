@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from outreach.field import service
+from outreach.field import operations, queries
 from outreach.models import AuditEntry
 from tests import builders
 from tests.conftest import WIB
@@ -40,11 +40,11 @@ def lw(world, db):
     other_coord = builders.make_user("coordinator", "koordinator_dua", scope="33.74.02")
     other_field = builders.make_user("field", "lapangan_dua", team=w.team2)
     db.session.commit()
-    service.save_log(field, session.id, first_log_body(), "k-visible-1", now=datetime(2026, 5, 4, 13, 0, tzinfo=WIB))
-    service.correct_log(field, session.id, {"version": 1, "recorded": {"umum": 31},
+    operations.save_log(field, session.id, first_log_body(), "k-visible-1", now=datetime(2026, 5, 4, 13, 0, tzinfo=WIB))
+    operations.correct_log(field, session.id, {"version": 1, "recorded": {"umum": 31},
                                             "recorded_by_sex": {"L": 16, "P": 15}, "reason": FIRST_REASON},
                         now=datetime(2026, 5, 4, 15, 30, tzinfo=WIB))
-    service.correct_log(coord, session.id, {"version": 2, "recorded": {"umum": 17},
+    operations.correct_log(coord, session.id, {"version": 2, "recorded": {"umum": 17},
                                             "recorded_by_sex": {"L": 9, "P": 8}, "reason": SECOND_REASON},
                         now=datetime(2026, 5, 5, 9, 15, tzinfo=WIB))
     return SimpleNamespace(**vars(w), session=session, other_coord=other_coord, other_field=other_field)
@@ -139,8 +139,8 @@ def test_session_page_loads_log_and_history_in_a_bounded_number_of_queries(clien
     client.get(page)  # per-process memos (the demo banner's) filled
     before = len(statements())
     for i in range(5):  # five more corrections: the page asks no more of the database
-        log = service.get_log(lw.users["coordinator"], lw.session.id)
-        service.correct_log(lw.users["coordinator"], lw.session.id,
+        log = queries.get_log(lw.users["coordinator"], lw.session.id)
+        operations.correct_log(lw.users["coordinator"], lw.session.id,
                             {"version": log.version, "notes": f"Koreksi {i}", "kit_ids": [lw.kit.id] if i % 2
                              else [lw.kit.id, lw.kit2.id], "reason": f"alasan {i}"},
                             now=NOW - timedelta(minutes=10 - i))
@@ -231,7 +231,7 @@ def test_a_bad_reason_is_refused_and_nothing_changes(client, lw, reason, message
     assert resp.status_code == 422
     data = resp.get_json()
     assert data["errors"]["reason"].startswith(message)
-    log = service.get_log(lw.users["coordinator"], lw.session.id)
+    log = queries.get_log(lw.users["coordinator"], lw.session.id)
     assert log.version == 3 and log.recorded_umum == 17
 
 
@@ -353,7 +353,7 @@ def test_mop_up_without_absentees_in_the_log_asks_for_a_number(client, login_as,
     done = builders.make_session(lw.site1, lw.team, [lw.kit], DAY - timedelta(days=7), status="terkonfirmasi")
     builders.db.session.commit()
     body = dict(first_log_body(), not_recorded={"tidak_bersedia": 2})
-    service.save_log(lw.users["field"], done.id, body, "k-no-absentees", now=datetime(2026, 4, 27, 13, 0, tzinfo=WIB))
+    operations.save_log(lw.users["field"], done.id, body, "k-no-absentees", now=datetime(2026, 4, 27, 13, 0, tzinfo=WIB))
     login_as("coordinator")
     form = section(client.get(f"/sesi/{done.id}").get_data(as_text=True), "mop-up")
     assert re.search(r'<input [^>]*id="absentees"[^>]* required aria-describedby="absentees-from-log">', form)

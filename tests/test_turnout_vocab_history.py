@@ -17,17 +17,19 @@ WIB = ZoneInfo("Asia/Jakarta")
 
 # ---------------------------------------------------------------- vocabulary
 
-def test_labels_follow_the_model_tuples():
-    assert list(vocab.recorded_group_labels()) == list(field_model.RECORDED_GROUPS)
-    assert list(vocab.sex_labels()) == list(field_model.SEXES)
-    assert list(vocab.not_recorded_labels()) == list(field_model.NOT_RECORDED_REASONS)
-    assert list(vocab.away_reason_labels()) == list(regions_model.AWAY_REASONS)
+def test_labels_follow_the_tuples_the_models_read():
+    assert field_model.RECORDED_GROUPS is vocab.RECORDED_GROUPS and regions_model.AWAY_REASONS is vocab.AWAY_REASONS
+    assert list(vocab.recorded_group_labels()) == list(vocab.RECORDED_GROUPS)
+    assert list(vocab.sex_labels()) == list(vocab.SEXES)
+    assert list(vocab.not_recorded_labels()) == list(vocab.NOT_RECORDED_REASONS)
+    assert list(vocab.away_reason_labels()) == list(vocab.AWAY_REASONS)
     assert vocab.not_recorded_labels()["tidak_ditemukan_siak"] == "Data tidak ditemukan di SIAK / NIK ganda"
     assert set(vocab.log_label_families()) == {"recorded", "recorded_by_sex", "not_recorded", "away"}
 
 
 def test_a_new_away_reason_gets_a_readable_label_until_its_own_is_added(monkeypatch):
-    monkeypatch.setattr(regions_model, "AWAY_REASONS", ("luar_negeri", "berlayar_di_kapal", "lainnya"))
+    monkeypatch.setitem(vocab.ENUMERATIONS, "away_reason",
+                        (("luar_negeri", "berlayar_di_kapal", "lainnya"), vocab.AWAY_REASON_LABELS))
     labels = vocab.away_reason_labels()
     assert list(labels) == ["luar_negeri", "berlayar_di_kapal", "lainnya"]
     assert labels["luar_negeri"] == vocab.AWAY_REASON_LABELS["luar_negeri"]

@@ -1,5 +1,5 @@
 """Admin forms. They gather input; outreach.admin.service checks it and gives the messages."""
-from flask_babel import lazy_gettext as _l
+from outreach.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 

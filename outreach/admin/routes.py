@@ -7,10 +7,9 @@ from werkzeug.routing import BuildError
 from outreach.admin import bp, service
 from outreach.admin.forms import KitForm, PasswordResetForm, TeamForm, TokenForm, UserCreateForm, UserForm
 from outreach.extensions import db
-from outreach.models import KIT_STATUSES, ROLES, ApiToken, Kit, Team, User
-from outreach import permissions
+from outreach.models import ApiToken, Kit, Team, User
+from outreach import permissions, vocab
 from outreach.security import roles_required
-from outreach.templating import kit_status_labels, role_labels
 
 admin_only = roles_required(*permissions.ADMINS)
 # Admin pages of other features, linked once they are registered (first endpoint found wins).
@@ -112,8 +111,7 @@ def index():
 # ---------------------------------------------------------------- users
 
 def _user_form_choices(form) -> None:
-    labels = role_labels()
-    form.role.choices = [(r, labels[r]) for r in ROLES]
+    form.role.choices = vocab.choices_of("role")
     form.team_id.choices = _team_choices(_("— tanpa tim —"))
 
 
@@ -129,7 +127,7 @@ def users():
     role = request.args.get("peran") or None
     q = request.args.get("q", "").strip()
     page = service.users_page(role, q, _page_number(), current_app.config["PER_PAGE"])
-    return render_template("admin/users.html", page=page, role=role if role in ROLES else None, q=q, roles=ROLES)
+    return render_template("admin/users.html", page=page, role=role if role in vocab.ROLES else None, q=q, roles=vocab.ROLES)
 
 
 @bp.route("/admin/pengguna/baru", methods=["GET", "POST"])
@@ -283,8 +281,7 @@ def team_rotate_calendar(team_id):
 # ---------------------------------------------------------------- kits
 
 def _kit_form_choices(form) -> None:
-    labels = kit_status_labels()
-    form.status.choices = [(s, labels[s]) for s in KIT_STATUSES]
+    form.status.choices = vocab.choices_of("kit_status")
     form.office_kode.choices = _office_choices()
     form.team_id.choices = _team_choices(_("— tanpa tim asal —"))
 
@@ -299,8 +296,8 @@ def _kit_data(form) -> service.KitData:
 def kits():
     status = request.args.get("status") or None
     page = service.kits_page(status, _page_number(), current_app.config["PER_PAGE"])
-    return render_template("admin/kits.html", page=page, status=status if status in KIT_STATUSES else None,
-                           statuses=KIT_STATUSES)
+    return render_template("admin/kits.html", page=page, status=status if status in vocab.KIT_STATUSES else None,
+                           statuses=vocab.KIT_STATUSES)
 
 
 @bp.route("/admin/kit/baru", methods=["GET", "POST"])

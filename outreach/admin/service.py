@@ -16,10 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from outreach.extensions import db
-from outreach.models import KIT_STATUSES, ROLES, ApiToken, AuditEntry, Kit, Region, Site, Team, User
+from outreach.i18n import N_
+from outreach.models import ApiToken, AuditEntry, Kit, Region, Site, Team, User
+from outreach.vocab import KIT_STATUSES, LEVELS, ROLES
 from outreach.models.audit import diff, record_change
 from outreach.models.base import utcnow
-from outreach.models.regions import LEVELS, level_of
+from outreach.models.regions import level_of
 
 PASSWORD_MIN_LENGTH = 8
 MAX_TOKEN_DAYS = 3650
@@ -31,10 +33,6 @@ USER_FIELDS = ("username", "name", "email", "role", "scope_kode", "team_id", "ac
 TEAM_FIELDS = ("nama", "office_kode", "office_lat", "office_lng", "members", "phone", "active")
 KIT_FIELDS = ("code", "status", "office_kode", "team_id", "notes")
 
-
-def N_(msgid: str) -> str:
-    """Mark a msgid for extraction; the view translates it."""
-    return msgid
 
 
 # ---------------------------------------------------------------- errors

@@ -17,8 +17,7 @@ from outreach.coverage.queries.forecasts import forecast_for
 from outreach.coverage.queries.pemula import pemilih_pemula
 from outreach.coverage.queries.teams import team_figures
 from outreach.coverage.queries.trend import trend_points
-from outreach.models import AWAY_REASONS
-from outreach.models.regions import LEVELS
+from outreach.vocab import AWAY_REASONS, LEVELS
 from outreach.security import any_role
 
 

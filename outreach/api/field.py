@@ -24,22 +24,20 @@ from flask_login import current_user
 
 from outreach.api import bp
 from outreach.api.routes import ApiError, PAGE_PARAMETERS, error_response, json_content, json_object, pagination, ref
-from outreach.field import log_view, service
-from outreach.field.rules import CORRECTION_REASON_MAX_CHARS
-from outreach.models.field import IDEMPOTENCY_KEY_MAX_CHARS, LOG_NOTES_MAX_CHARS, NOT_RECORDED_REASONS, RECORDED_GROUPS
-from outreach.models.regions import AWAY_REASONS
-from outreach.field.rules import MAX_COUNT
+from outreach.field import errors, log_view, operations, queries, serialize
+from outreach.field.rules import CORRECTION_REASON_MAX_CHARS, IDEMPOTENCY_KEY_MAX_CHARS, LOG_NOTES_MAX_CHARS, MAX_COUNT
+from outreach.vocab import AWAY_REASONS, NOT_RECORDED_REASONS, RECORDED_GROUPS
 from outreach.security import any_role, json_error, roles_required
 from outreach import permissions
 
 
 
-def _error(exc: service.FieldError):
+def _error(exc: errors.FieldError):
     extra = {"reason": exc.reason}
     if getattr(exc, "errors", None):
         extra["errors"] = exc.errors
-    if isinstance(exc, (service.LogExists, service.StaleLog)):
-        extra["current"] = service.log_to_dict(exc.log)
+    if isinstance(exc, (errors.LogExists, errors.StaleLog)):
+        extra["current"] = serialize.log_to_dict(exc.log)
     return json_error(exc.status, exc.message, **extra)
 
 
@@ -58,20 +56,20 @@ def _body() -> dict:
 def my_sessions():
     """The caller's schedule with each session's log summary and flags (awaiting_log, overdue, can_log)."""
     page, per_page = pagination()
-    result = service.my_sessions(current_user, page=page, per_page=per_page)
+    result = queries.my_sessions(current_user, page=page, per_page=per_page)
     return jsonify({"total": result.total, "page": result.page, "per_page": result.per_page,
-                    "items": [service.schedule_item_to_dict(i) for i in result.items]})
+                    "items": [serialize.schedule_item_to_dict(i) for i in result.items]})
 
 
 @bp.get("/sessions/<int:session_id>/turnout")
 @any_role
 def turnout_detail(session_id: int):
     try:
-        log = service.get_log(current_user, session_id)
-    except service.FieldError as exc:
+        log = queries.get_log(current_user, session_id)
+    except errors.FieldError as exc:
         return _error(exc)
     if log is None:
-        return _error(service.LogNotFound())
+        return _error(errors.LogNotFound())
     return jsonify(log_view.log_detail(log))
 
 
@@ -81,10 +79,10 @@ def turnout_create(session_id: int):
     """Store the first log of a session (idempotent per Idempotency-Key)."""
     data = _body()
     try:
-        result = service.save_log(current_user, session_id, data, request.headers.get("Idempotency-Key"))
-    except service.FieldError as exc:
+        result = operations.save_log(current_user, session_id, data, request.headers.get("Idempotency-Key"))
+    except errors.FieldError as exc:
         return _error(exc)
-    resp = jsonify(service.log_to_dict(result.log))
+    resp = jsonify(serialize.log_to_dict(result.log))
     resp.status_code = 201 if result.created else 200
     resp.headers["Location"] = url_for("api.turnout_detail", session_id=session_id)
     if not result.created:
@@ -101,10 +99,10 @@ def turnout_update(session_id: int):
     if version is None and request.headers.get("If-Match"):
         version = request.headers["If-Match"].strip().strip('"').removeprefix("W/").strip('"')
     try:
-        result = service.correct_log(current_user, session_id, data, version)
-    except service.FieldError as exc:
+        result = operations.correct_log(current_user, session_id, data, version)
+    except errors.FieldError as exc:
         return _error(exc)
-    return jsonify(service.log_to_dict(result.log))
+    return jsonify(serialize.log_to_dict(result.log))
 
 
 # ---------------------------------------------------------------- OpenAPI 3 description

@@ -25,7 +25,7 @@ from outreach.maps import clustering, queries
 from outreach.maps.bbox import BBox, ViewError, parse_bbox, parse_zoom
 from outreach.maps.classes import DEFAULT_PERCENT_BREAKS, backlog_scale, percent_scale
 from outreach.maps.geojson import feature, feature_collection, point_geometry
-from outreach.models import SITE_TYPES
+from outreach.vocab import SITE_TYPES
 from outreach.models.regions import level_of
 from outreach.security import any_role
 from outreach.permissions import in_scope

@@ -10,8 +10,9 @@ from outreach.api import bp
 from outreach.api.routes import (COMMON_ERRORS, PAGE_PARAMETERS, ApiError, choice_arg, error_response, json_content,
                                  like_pattern, list_schema, page_body, pagination, ref, text_arg)
 from outreach.extensions import db
-from outreach.models import AWAY_REASONS, Region
-from outreach.models.regions import LEVELS, level_of
+from outreach.models import Region
+from outreach.vocab import AWAY_REASONS, LEVELS
+from outreach.models.regions import level_of
 from outreach.regions.queries import figures_for
 from outreach.security import any_role
 from outreach.permissions import in_scope, scope_clause

@@ -11,7 +11,8 @@ from outreach.api.routes import (COMMON_ERRORS, PAGE_PARAMETERS, ApiError, check
                                  json_content, json_object, like_pattern, list_schema, page_body, pagination, ref,
                                  text_arg)
 from outreach.extensions import db
-from outreach.models import JENJANG_CHOICES, SITE_TYPES, Site
+from outreach.models import JENJANG_CHOICES, Site
+from outreach.vocab import SITE_TYPES
 from outreach.models.regions import level_of
 from outreach.security import any_role, get_scoped_or_404, roles_required
 from outreach.permissions import scope_clause

@@ -19,16 +19,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
+from outreach.i18n import plain_gettext as _plain
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 # What XLSX (XML 1.0) cannot store: C0 controls except tab, newline, carriage return.
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
-
-
-def _plain(message: str, **variables) -> str:
-    return message % variables if variables else message
 
 
 def neutralise(value: Any) -> Any:

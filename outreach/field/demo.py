@@ -2,7 +2,7 @@
 past sessions of the demo field user's team, which wait for theirs, so "Jadwal saya" shows at once
 what a team does after a session.
 
-Logs are written through `outreach.field.service.save_log`, as a phone would send them: the session
+Logs are written through `outreach.field.operations.save_log`, as a phone would send them: the session
 becomes selesai, the audit trail records the log, and the residents learned to be away are added to
 the desa's known-away counts. Numbers are deterministic (seeded) and stay within what the kits could
 record. Idempotent: when the kecamatan's sessions already have
@@ -34,14 +34,14 @@ def _field_user(users):
 
 def seed(demo) -> list[TurnoutLog]:
     """Add the demo logs (see module docstring); returns those created."""
-    from outreach.field import service
+    from outreach.field import operations, queries
 
     field_user = _field_user(demo.users)
     kecamatan = getattr(demo.coordinator_kecamatan, "kode", demo.coordinator_kecamatan)
     supervisor = planner_for(demo.users, kecamatan)
     if field_user is None:
         return []
-    tz = service.log_settings().tz
+    tz = queries.log_settings().tz
     today = clock.local_now().astimezone(tz).date()
     RS = RecordingSession
     sessions = list(db.session.scalars(
@@ -71,16 +71,16 @@ def seed(demo) -> list[TurnoutLog]:
         if user is None:
             continue
         data, logged_at = _log_values(s, rng, tz)
-        result = service.save_log(user, s.id, data, f"demo-{s.id}", now=logged_at)
+        result = operations.save_log(user, s.id, data, f"demo-{s.id}", now=logged_at)
         created.append(result.log)
     return created
 
 
 def _log_values(s: RecordingSession, rng: random.Random, tz) -> tuple[dict, datetime]:
     """Believable figures for one finished session, and when its log was sent (after the session)."""
-    from outreach.field import service
+    from outreach.field import queries
 
-    settings = service.log_settings()
+    settings = queries.log_settings()
     first, last = s.date, s.end_date or s.date
     started = datetime.combine(first, s.start_time, tzinfo=tz) + timedelta(minutes=rng.choice((0, 5, 10, 15, 20)))
     ended = datetime.combine(last, s.end_time, tzinfo=tz) + timedelta(minutes=rng.choice((-20, -10, 0, 10)))

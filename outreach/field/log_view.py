@@ -2,8 +2,8 @@
 the kits, who logged it and when, and its correction history (who, when, old → new, why).
 
     load_log_view(user, session) -> LogView | None      for the session page; SessionNotFound when `user`
-                                                        may not see the session (the field service's check)
-    log_detail(log) -> dict                             the API's log (field.service.log_to_dict) + history
+                                                        may not see the session (field.queries' check)
+    log_detail(log) -> dict                             the API's log (field.serialize.log_to_dict) + history
 
 A page costs three queries whatever the length of the history: the log with the users who stored and
 last changed it, the audit entries with their users, and the codes of the kits the log and its history
@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from outreach import vocab
 from outreach.extensions import db
-from outreach.field import history, rules, service
+from outreach.field import history, queries, rules, serialize
 from outreach.i18n import gettext_here as _
 from outreach.models import Kit
 from outreach.models.field import TurnoutLog
@@ -57,7 +57,7 @@ class LogView:
     updated_by: Optional[str]
     updated_at: Optional[datetime]
     history: list[HistoryRow] = field(default_factory=list)
-    can_correct: bool = False                # the user may correct the log now (field.service.can_correct)
+    can_correct: bool = False                # the user may correct the log now (field.queries.can_correct)
 
     @property
     def not_recorded_total(self) -> int:
@@ -100,12 +100,12 @@ def _kit_codes(ids) -> dict[int, str]:
 
 def load_log_view(user, session) -> Optional[LogView]:
     """The session's log as its page shows it (None before the first log)."""
-    service.get_log_session(user, session.id)
+    queries.get_log_session(user, session.id)
     log = _log_with_users(session.id)
     if log is None:
         return None
-    tz = service.log_settings().tz
-    entries = history.entries_from_audit(service.log_history(log))
+    tz = queries.log_settings().tz
+    entries = history.entries_from_audit(queries.log_history(log))
     codes = _kit_codes(set(log.kit_ids or []) | history.kit_ids_in(entries))
     yes_no = (_("ya"), _("tidak"))
     rows = [HistoryRow(at=e.at.astimezone(tz), action=e.action, user_name=e.user_name, reason=e.reason,
@@ -123,12 +123,12 @@ def load_log_view(user, session) -> Optional[LogView]:
         kits=[codes.get(k, f"#{k}") for k in sorted(log.kit_ids or [])],
         created_by=_user_name(log.created_by), created_at=_local(log.created_at, tz),
         updated_by=_user_name(log.updated_by), updated_at=_local(log.updated_at, tz),
-        history=rows, can_correct=service.can_correct(user, log))
+        history=rows, can_correct=queries.can_correct(user, log))
 
 
 def log_detail(log: TurnoutLog) -> dict:
     """The log as the API shows it, with its `history` (newest first; times in the office zone)."""
-    out = service.log_to_dict(log)
-    out["history"] = history.history_to_dicts(history.entries_from_audit(service.log_history(log)),
-                                              service.log_settings().tz)
+    out = serialize.log_to_dict(log)
+    out["history"] = history.history_to_dicts(history.entries_from_audit(queries.log_history(log)),
+                                              queries.log_settings().tz)
     return out

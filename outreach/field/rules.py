@@ -13,6 +13,11 @@
 
 Error keys are the JSON names, nested with a dot: {"recorded.umum": "...", "recorded_by_sex": "..."}.
 Messages are Indonesian msgids; callers pass their gettext as `_` (default: plain % formatting).
+The keys of the count families come from outreach.vocab; this module imports no model.
+
+Over 400 lines on purpose: parsing and checking one log are one contract (the same error keys, the same
+LogValues) that the API, the form and the offline client's messages follow; split, each half would need
+the other to be read.
 """
 from __future__ import annotations
 
@@ -24,15 +29,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Callable, Mapping, Optional
 
-from outreach.models.field import (IDEMPOTENCY_KEY_MAX_CHARS, LOG_NOTES_MAX_CHARS, NOT_RECORDED_REASONS,
-                                   RECORDED_GROUPS, SEXES, away_column, not_recorded_column, recorded_column,
-                                   sex_column)
-from outreach.models.regions import AWAY_REASONS, LEGACY_AWAY_REASONS
+from outreach.i18n import plain_gettext as _plain
+from outreach.vocab import (AWAY_REASONS, LEGACY_AWAY_REASONS, NOT_RECORDED_REASONS, RECORDED_GROUPS, SEXES,
+                            away_column, not_recorded_column, recorded_column, sex_column)
 
 # One count above this is a typing slip, not a session (and keeps every figure far from integer overflow).
 MAX_COUNT = 10_000
 # A phone's clock may run a little ahead: an end time up to this far in the future is accepted.
 CLOCK_SKEW = timedelta(minutes=15)
+# A log's notes and the client-made idempotency key (the turnout_log columns are this wide).
+LOG_NOTES_MAX_CHARS = 2000
+IDEMPOTENCY_KEY_MAX_CHARS = 100
 CANCELLED = "dibatalkan"
 # Families of counts: JSON key -> (keys inside, model column of a key).
 FAMILIES: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
@@ -52,10 +59,6 @@ REQUIRED_ON_CREATE = ("recorded", "recorded_by_sex", "started_at", "ended_at")
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"[A-Za-z0-9._:\-]{1,%d}" % IDEMPOTENCY_KEY_MAX_CHARS)
 # Why a log was corrected (optional; kept on the correction's audit entry).
 CORRECTION_REASON_MAX_CHARS = 500
-
-
-def _plain(message: str, **variables) -> str:
-    return message % variables if variables else message
 
 
 def _number(n: int) -> str:

@@ -92,7 +92,7 @@ def load_schedule(user, now: datetime) -> dict:
     from sqlalchemy.orm import joinedload, selectinload
 
     from outreach.extensions import db
-    from outreach.field.service import logs_by_session
+    from outreach.field.queries import logs_by_session
     from outreach.models import RecordingSession as RS
     from outreach.permissions import sessions_clause
 

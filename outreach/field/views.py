@@ -20,7 +20,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, url_
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from outreach import clock
+from outreach import clock, vocab
 from outreach.field import schedule
 from outreach.security import public, roles_required
 from outreach import permissions
@@ -66,19 +66,19 @@ def schedule_page(home: bool = False):
 @roles_required(*permissions.LOGGERS)
 def log_form(session_id: int):
     """The log form of one visible session (another team's or kecamatan's: 404); sent by field.js."""
-    from outreach.field import service
+    from outreach.field import errors, queries
 
     try:
-        s = service.get_log_session(current_user, session_id)
-    except service.SessionNotFound:
+        s = queries.get_log_session(current_user, session_id)
+    except errors.SessionNotFound:
         abort(404)
     return render_template("field/log_form.html", **_log_form_context(s), **_page_globals())
 
 
 def _log_form_context(s) -> dict:
-    from outreach.field import rules, service
+    from outreach.field import queries, rules
 
-    log = service.logs_by_session([s.id]).get(s.id)
+    log = queries.logs_by_session([s.id]).get(s.id)
     now = local_now()
     kits = schedule.kits_for_log(current_user, s)
     regions = _regions([s])
@@ -88,8 +88,8 @@ def _log_form_context(s) -> dict:
             "label_pairs": [[family, list(names.items())] for family, names in labels().items()],
             "started": schedule.started(schedule.session_timing(s, log is not None), now),
             "planned": _planned_times(s),
-            "can_correct": service.can_correct(current_user, log) if log else True,
-            "tolerance": service.log_settings().tolerance, "reason_max": rules.CORRECTION_REASON_MAX_CHARS}
+            "can_correct": queries.can_correct(current_user, log) if log else True,
+            "tolerance": queries.log_settings().tolerance, "reason_max": rules.CORRECTION_REASON_MAX_CHARS}
 
 
 @bp.route("/sw.js")
@@ -148,11 +148,9 @@ def _service_worker_source(*versions: str) -> str:
 
 
 def _page_globals() -> dict:
-    from outreach.planning.labels import kind_labels, status_labels
-
     return {"field_asset": field_asset, "js_messages": js_messages(), "labels": labels(),
-            "tel_href": schedule.tel_href, "session_status_labels": status_labels(),
-            "session_kind_labels": kind_labels(), "tz_offset": _tz_offset(),
+            "tel_href": schedule.tel_href, "session_status_labels": vocab.session_status_labels(),
+            "session_kind_labels": vocab.session_kind_labels(), "tz_offset": _tz_offset(),
             "capacity_per_kit_hour": current_app.config.get("RECORDS_PER_KIT_HOUR", 12)}
 
 
@@ -172,7 +170,8 @@ def _regions(sessions) -> dict:
     """{kode: (nama, kind)} of the sessions' desa, kecamatan and kabupaten (one query)."""
     from outreach.planning import queries
 
-    return queries.region_info({k for s in sessions for k in (s.desa_kode, s.kecamatan_kode, s.kabupaten_kode)})
+    return queries.region_info({k for s in sessions for k in (s.desa_kode, s.kecamatan_kode,
+                                                                     s.kabupaten_kode)})
 
 
 def _places(sessions, regions: dict) -> dict:
@@ -203,7 +202,7 @@ def _local_input(value) -> str:
 
 def log_json(log) -> dict:
     """The log as the API shows it, plus local input values of its times (for the form)."""
-    from outreach.field.service import log_to_dict
+    from outreach.field.serialize import log_to_dict
 
     data = dict(log_to_dict(log))
     data["_local"] = {"started_at": _local_input(log.started_at), "ended_at": _local_input(log.ended_at)}
@@ -212,8 +211,6 @@ def log_json(log) -> dict:
 
 def labels() -> dict:
     """Labels of the log form's fields (the keys are the API's JSON names), from outreach.vocab."""
-    from outreach import vocab
-
     return vocab.log_label_families()
 
 

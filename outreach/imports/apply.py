@@ -20,7 +20,8 @@ from outreach.imports import boundaries as boundaries_mod
 from outreach.imports import regions as regions_mod
 from outreach.imports import sites as sites_mod
 from outreach.imports import targets as targets_mod
-from outreach.imports.common import JATENG, SAMPLE_LIMIT, Bbox, ImportReport, N_, Problem, chunks, read_csv
+from outreach.i18n import N_
+from outreach.imports.common import JATENG, SAMPLE_LIMIT, Bbox, ImportReport, Problem, chunks, read_csv
 from outreach.models import ImportBatch, Region, Site, TargetCount
 
 KINDS = ("regions", "boundaries", "sites", "targets")

@@ -13,7 +13,8 @@ from typing import Container, Iterator, Mapping
 import shapely
 from shapely.validation import explain_validity, make_valid
 
-from outreach.imports.common import JATENG, Bbox, N_, Problem, decode_utf8, duplicate_problem
+from outreach.i18n import N_
+from outreach.imports.common import JATENG, Bbox, Problem, decode_utf8, duplicate_problem
 from outreach.models.regions import level_of
 
 _WS = re.compile(r"[ \t\n\r]*")

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Iterable, Optional, Sequence
 
+from outreach.i18n import N_
 
-def N_(message: str) -> str:
-    """Mark a message for translation; it is formatted (and translated) where it is shown."""
-    return message
 
 
 @dataclass

@@ -4,9 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Container, Mapping, Optional
 
-from outreach.imports.common import (JATENG, Bbox, N_, Problem, ValueProblem, check_length, duplicate_problem,
+from outreach.i18n import N_
+from outreach.imports.common import (JATENG, Bbox, Problem, ValueProblem, check_length, duplicate_problem,
                                      parse_point, read_csv)
-from outreach.models.regions import LEVELS, ancestors_of, kind_of, level_of
+from outreach.models.regions import ancestors_of, kind_of, level_of
+from outreach.vocab import LEVELS
 
 COLUMNS = ("kode", "nama", "level", "parent_kode", "lat", "lng")
 LEVEL_ALIASES = {"provinsi": "provinsi", "kabupaten": "kabupaten", "kota": "kabupaten", "kabupaten/kota": "kabupaten",

@@ -20,10 +20,12 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-from outreach.imports.common import (JATENG, Bbox, CsvTable, N_, Problem, ValueProblem, check_length,
+from outreach.i18n import N_
+from outreach.imports.common import (JATENG, Bbox, CsvTable, Problem, ValueProblem, check_length,
                                      duplicate_problem, parse_optional_int, parse_point)
 from outreach.models.regions import ancestors_of, level_of
-from outreach.models.sites import JENJANG_CHOICES, SITE_TYPES
+from outreach.models.sites import JENJANG_CHOICES
+from outreach.vocab import SITE_TYPES
 
 GENERIC_REQUIRED = ("type", "nama", "desa_kode", "lat", "lng")
 GENERIC_OPTIONAL = ("rt", "rw", "address", "contact_name", "contact_phone", "npsn", "jenjang", "status", "notes")

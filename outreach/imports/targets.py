@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Container, Mapping, Optional
 
-from outreach.imports.common import N_, Problem, ValueProblem, check_length, parse_count, parse_date, read_csv
+from outreach.i18n import N_
+from outreach.imports.common import Problem, ValueProblem, check_length, parse_count, parse_date, read_csv
 from outreach.models.regions import level_of
 
 REQUIRED = ("wajib_ktp", "sudah_rekam", "as_of")

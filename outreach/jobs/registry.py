@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Optional
 
 from apscheduler.triggers.cron import CronTrigger
-from flask_babel import lazy_gettext as _l
+from outreach.i18n import lazy_gettext as _l
 
 from outreach.jobs import digest, housekeeping, overdue, reminders, snapshot
 from outreach.jobs.context import JobContext, timezone_of

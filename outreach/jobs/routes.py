@@ -14,7 +14,7 @@ from outreach.jobs import bp
 from outreach.models.base import utcnow
 from outreach.models.jobs import Notification
 from outreach.security import any_role, roles_required
-from outreach import permissions
+from outreach import permissions, vocab
 
 
 # ----------------------------------------------------------------- admin: jobs
@@ -28,13 +28,10 @@ def admin_jobs():
     return render_template("jobs/admin.html", title=_("Tugas terjadwal"),
                            jobs=jobs_overview(current_app.config, utcnow()),
                            scheduler_holder=scheduler_status(current_app),
-                           status_labels={"claimed": _("diklaim"), "running": _("berjalan"), "done": _("selesai"),
-                                          "failed": _("gagal")},
+                           status_labels=vocab.job_status_labels(),
                            status_colors={"claimed": "secondary", "running": "info", "done": "success",
                                           "failed": "danger"},
-                           trigger_labels={"schedule": _("jadwal"), "manual": _("manual (admin)"),
-                                           "cli": _("baris perintah"), "retry": _("ulang otomatis"),
-                                           "backdated": _("tanggal lampau (baris perintah)")})
+                           trigger_labels=vocab.job_trigger_labels())
 
 
 @bp.route("/admin/jobs/<job_name>/jalankan", methods=["POST"])

@@ -8,16 +8,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
+from outreach.i18n import N_
+
 MIN_ZOOM = 0
 MAX_ZOOM = 22
 TILE_PX = 256
 # Longest accepted query value (a bbox is four short numbers).
 MAX_RAW = 120
 
-
-def N_(message: str) -> str:
-    """Mark a message for translation; it is formatted (and translated) where it is shown."""
-    return message
 
 
 class ViewError(ValueError):

@@ -1,5 +1,5 @@
 """Filters of the map pages (GET forms: no CSRF token). maps.js applies changes without reloading."""
-from flask_babel import lazy_gettext as _l
+from outreach.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, SelectMultipleField
 from wtforms.validators import Optional as OptionalValue

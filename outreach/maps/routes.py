@@ -19,12 +19,11 @@ from outreach.maps import bp, queries
 from outreach.maps.bbox import zoom_to_fit
 from outreach.maps.builders import Overlay, build_shell
 from outreach.maps.forms import MapFilterForm
-from outreach.models import SITE_TYPES, Region
+from outreach.models import Region
 from outreach.models.regions import level_of
 from outreach.security import roles_required
 from outreach.permissions import in_scope, scope_clause, scope_of
-from outreach.templating import kind_labels, site_type_labels
-from outreach import permissions
+from outreach import permissions, vocab
 
 # Desa polygons replace kecamatan polygons from this zoom on (unless the map is filtered to an area).
 DESA_ZOOM = 11
@@ -98,8 +97,8 @@ def _filter_form(area: Optional[str], metric: str = "percent_recorded") -> MapFi
     if form.date_from.data and form.date_to.data and form.date_to.data < form.date_from.data:
         form.date_to.errors = [_("Tanggal akhir tidak boleh sebelum tanggal awal.")]
         form.date_to.data = None
-    form.type.choices = [("", _("Semua jenis"))] + [(t, site_type_labels()[t]) for t in SITE_TYPES]
-    if form.type.data not in SITE_TYPES:
+    form.type.choices = [("", _("Semua jenis"))] + vocab.choices_of("site_type")
+    if form.type.data not in vocab.SITE_TYPES:
         form.type.data = ""
     form.area.data = area or ""
     return form
@@ -171,8 +170,6 @@ def _render(form: MapFilterForm, *, area: Optional[str], lock_desa: bool, title:
 
 
 def _map_config(shell, form: MapFilterForm, *, area: Optional[str], lock_desa: bool, planning: bool) -> dict:
-    from outreach.planning.labels import kind_labels as session_kind_labels
-    from outreach.planning.labels import status_labels
 
     views = current_app.view_functions
     placeholder_id = 987654321
@@ -195,8 +192,8 @@ def _map_config(shell, form: MapFilterForm, *, area: Optional[str], lock_desa: b
         "area": area, "lockDesa": lock_desa, "desaZoom": DESA_ZOOM, "metric": form.metric.data,
         "planning": planning, "canPlan": can_plan, "links": links,
         "locale": "id-ID" if str(current_app.config.get("BABEL_DEFAULT_LOCALE", "id")).startswith("id") else "en",
-        "siteTypes": site_type_labels(), "kinds": kind_labels(), "sessionKinds": session_kind_labels(),
-        "statuses": status_labels(),
+        "siteTypes": vocab.site_type_labels(), "kinds": vocab.region_kind_labels(),
+        "sessionKinds": vocab.session_kind_labels(), "statuses": vocab.session_status_labels(),
         "categories": {"upcoming": _("Akan datang"), "done": _("Selesai"),
                        "overdue": _("Terlambat (log belum diisi)"), "cancelled": _("Dibatalkan")},
         "text": {

@@ -14,9 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from outreach.extensions import db
 from outreach.models.base import utcnow
-
-ROLES = ("admin", "manager", "coordinator", "field")
-KIT_STATUSES = ("ok", "rusak", "servis")
+from outreach.vocab import ROLES
 
 
 class Team(db.Model):
@@ -78,7 +76,7 @@ class User(UserMixin, db.Model):
     scope: Mapped[Optional["Region"]] = relationship(foreign_keys=[scope_kode])  # noqa: F821
     team: Mapped[Optional[Team]] = relationship()
 
-    __table_args__ = (sa.CheckConstraint("role IN ('admin','manager','coordinator','field')", name="role_valid"),)
+    __table_args__ = (sa.CheckConstraint("role IN (%s)" % ",".join(f"'{r}'" for r in ROLES), name="role_valid"),)
 
     def set_password(self, password: str) -> None:
         method = "scrypt"

@@ -1,4 +1,4 @@
-"""Field logging (issue 4): the turnout log a team writes after a recording session.
+"""The turnout log a team writes after a recording session.
 
 One `TurnoutLog` per `RecordingSession` (unique `session_id`). Counts are plain integer columns
 (never JSON) so coverage can SUM them in SQL; the region codes and the session's first day are
@@ -8,13 +8,14 @@ copied from the session so roll-ups are equality filters plus a date range:
     WHERE session_date > :as_of GROUP BY desa_kode          -- "recorded since the SIAK export"
 
 Column families (the JSON names of the API in brackets):
+The keys of the families and the column of a key (recorded_column, ...) are outreach.vocab's:
 - recorded by group      `recorded_<g>` for g in RECORDED_GROUPS      (recorded: {g: n})
 - recorded by sex        `recorded_l`, `recorded_p`                    (recorded_by_sex: {L, P})
 - `recorded_total` = sum of the groups = recorded_l + recorded_p (checked by the database too)
 - not recorded by reason `not_recorded_<r>` for r in NOT_RECORDED_REASONS (not_recorded: {r: n})
 - away learned by reason `away_<r>` for r in AWAY_REASONS             (away: {r: n})
 
-Writes go through `outreach.field.service` (idempotency, optimistic locking on `version`,
+Writes go through `outreach.field.operations` (idempotency, optimistic locking on `version`,
 corrections window, audit trail, known-away and school figures moved exactly once).
 """
 from __future__ import annotations
@@ -27,39 +28,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.extensions import db
+from outreach.field.rules import IDEMPOTENCY_KEY_MAX_CHARS, as_utc, hours_worked
 from outreach.models.base import utcnow
-from outreach.models.planning import TARGET_GROUPS
-from outreach.models.regions import AWAY_REASONS
-
-# Groups of recorded residents (same keys as a session's target groups).
-RECORDED_GROUPS = TARGET_GROUPS  # ("pemilih_pemula", "umum", "lansia_disabilitas")
-SEXES = ("L", "P")
-# Why people who came could not be recorded.
-NOT_RECORDED_REASONS = (
-    "tidak_ditemukan_siak",      # data not found in SIAK, or duplicate NIK
-    "sudah_rekam",               # already recorded
-    "belum_cukup_umur",          # under age
-    "gangguan_alat_jaringan",    # kit or network failure
-    "tidak_bersedia",            # not willing
-)
-LOG_NOTES_MAX_CHARS = 2000
-IDEMPOTENCY_KEY_MAX_CHARS = 100
-
-
-def recorded_column(group: str) -> str:
-    return f"recorded_{group}"
-
-
-def sex_column(sex: str) -> str:
-    return f"recorded_{sex.lower()}"
-
-
-def not_recorded_column(reason: str) -> str:
-    return f"not_recorded_{reason}"
-
-
-def away_column(reason: str) -> str:
-    return f"away_{reason}"
+from outreach.vocab import (AWAY_REASONS, NOT_RECORDED_REASONS, RECORDED_GROUPS, SEXES, away_column,
+                            not_recorded_column, recorded_column, sex_column)
 
 
 # Every integer count column, in a stable order (audit diffs, fingerprints, SUM queries).
@@ -77,8 +49,6 @@ def _count() -> Mapped[int]:
 
 def kit_hours_of(started_at: Optional[datetime], ended_at: Optional[datetime], kit_ids, tz) -> float:
     """Kits used × hours worked between the two times, taken in the office zone `tz` (naive: UTC)."""
-    from outreach.field.rules import as_utc, hours_worked  # the rules import this module
-
     if started_at is None or ended_at is None:
         return 0.0
     hours = hours_worked(as_utc(started_at).astimezone(tz), as_utc(ended_at).astimezone(tz))

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.extensions import db
 from outreach.models.base import utcnow
+from outreach.vocab import JOB_STATUSES
 
-JOB_STATUSES = ("claimed", "running", "done", "failed")
-JOB_TRIGGERS = ("schedule", "manual", "cli", "retry")
+# Kinds of in-app notification (never shown as a label: the title says what the message is).
 NOTIFICATION_KINDS = ("reminder", "overdue", "digest", "info")
 
 
@@ -34,7 +34,7 @@ class JobRun(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("job", "slot", name="uq_job_run_job_slot"),
-        sa.CheckConstraint("status IN ('claimed','running','done','failed')", name="status_valid"),
+        sa.CheckConstraint("status IN (%s)" % ",".join(f"'{s}'" for s in JOB_STATUSES), name="status_valid"),
         sa.Index("ix_job_run_status_claimed_at", "status", "claimed_at"),
     )
 

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.extensions import db
 from outreach.models.base import utcnow
+# The keys and labels of statuses, kinds and target groups live in outreach.vocab. (outreach.planning.service
+# still reads TARGET_GROUPS from here until it reads outreach.vocab.)
+from outreach.vocab import SESSION_KINDS, SESSION_STATUSES, TARGET_GROUPS  # noqa: F401
 
-SESSION_KINDS = ("perekaman", "sosialisasi", "keduanya")
-SESSION_STATUSES = ("rencana", "terkonfirmasi", "selesai", "dibatalkan", "ditunda")
-TARGET_GROUPS = ("pemilih_pemula", "umum", "lansia_disabilitas")
 # Sessions in these statuses hold their team and kits (a cancelled one frees them).
 ACTIVE_STATUSES = ("rencana", "terkonfirmasi", "ditunda", "selesai")
 # Sessions still to happen (or still waiting for their log): their expected turnout is the planned share.
@@ -114,9 +114,8 @@ class RecordingSession(db.Model):
         sa.CheckConstraint("end_date IS NULL OR end_date >= date", name="dates_ordered"),
         sa.CheckConstraint("end_time > start_time", name="times_ordered"),
         sa.CheckConstraint("expected_turnout >= 0", name="turnout_nonneg"),
-        sa.CheckConstraint(
-            "status IN ('rencana','terkonfirmasi','selesai','dibatalkan','ditunda')", name="status_valid"),
-        sa.CheckConstraint("kind IN ('perekaman','sosialisasi','keduanya')", name="kind_valid"),
+        sa.CheckConstraint("status IN (%s)" % ",".join(f"'{s}'" for s in SESSION_STATUSES), name="status_valid"),
+        sa.CheckConstraint("kind IN (%s)" % ",".join(f"'{k}'" for k in SESSION_KINDS), name="kind_valid"),
         sa.CheckConstraint("pool IN ('desa','sekolah')", name="pool_valid"),
     )
 

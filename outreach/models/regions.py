@@ -9,14 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.extensions import db
 from outreach.models.base import utcnow
-
-LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
-# Reasons a resident is known to be away (not reachable by a local session): abroad (migrant workers,
-# TKI/PMI), studying outside the region, working outside the region, moved away or died, other.
-AWAY_REASONS = ("luar_negeri", "sekolah_luar_daerah", "bekerja_luar_daerah", "pindah_meninggal", "lainnya")
-# The one reason earlier versions had for both students and workers outside the region; input that still
-# uses it (a log queued on a phone before the split) is taken as working outside the region.
-LEGACY_AWAY_REASONS = {"luar_daerah": "bekerja_luar_daerah"}
+# The levels and away reasons (keys and labels) live in outreach.vocab. (outreach.coverage still reads
+# LEVELS from here until it reads outreach.vocab.)
+from outreach.vocab import AWAY_REASONS, LEVELS  # noqa: F401
 
 
 def level_of(kode: str) -> Optional[str]:

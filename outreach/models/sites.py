@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from outreach.extensions import db
 from outreach.models.base import utcnow
 
-SITE_TYPES = ("rt_rw", "balai_desa", "sekolah", "kantor_kecamatan", "rumah", "lainnya")
+# Site types (keys and labels): outreach.vocab.SITE_TYPES. School levels are shown as their own names.
 JENJANG_CHOICES = ("SD", "SMP", "SMA", "SMK", "SLB", "SDLB", "SMPLB", "SMLB", "MA", "MTs", "MI", "lainnya")
 
 

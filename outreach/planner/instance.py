@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterable, Optional
 
 from outreach.geo import haversine_km
+from outreach.i18n import N_
 from outreach.i18n import gettext_here as _
 from outreach.planner.model import (Id, LeftOut, PlanRequest, PlanResult, ProposedSession, Site, id_key)
 
@@ -28,10 +29,6 @@ EPS = 1e-6  # values are weighted head counts: differences below this are noise
 TRAVEL_ROUNDING_MINUTES = 5
 DURATION_ROUNDING_MINUTES = 15
 
-
-def N_(msgid: str) -> str:
-    """Mark a msgid for extraction; it is translated where it is used."""
-    return msgid
 
 
 MONTHS_ID = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("Mei"), N_("Jun"), N_("Jul"), N_("Agu"), N_("Sep"),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
+from outreach.i18n import lazy_gettext as _l
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm

@@ -21,10 +21,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Iterable, Mapping, NamedTuple, Optional
 
+from outreach.i18n import N_
 
-def N_(msgid: str) -> str:
-    """Marks a msgid for extraction; it is translated where it is shown."""
-    return msgid
 
 
 # Entry kinds (stored in the database and in the CSV's `jenis` column).

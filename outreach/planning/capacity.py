@@ -17,11 +17,9 @@ from typing import Callable, Optional
 
 from babel.numbers import format_decimal
 
+from outreach.i18n import plain_gettext as _plain
+
 RECORDING_KINDS = ("perekaman", "keduanya")
-
-
-def _plain(message: str, **variables) -> str:
-    return message % variables if variables else message
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 from babel.dates import format_date
 
+from outreach.i18n import plain_gettext as _plain
 from outreach.planning import calendar_rules as cal
 
 ERROR = "error"
@@ -58,11 +59,6 @@ DAY_OFF_KINDS = {cal.NATIONAL_HOLIDAY: HOLIDAY, cal.CUTI_BERSAMA: CUTI_BERSAMA, 
 
 BROKEN_KIT_STATUS = "rusak"
 SERVICE_KIT_STATUS = "servis"
-
-
-def _plain(message: str, **variables) -> str:
-    """Stand-in for gettext when no translator is given: the Indonesian msgid itself."""
-    return message % variables if variables else message
 
 
 Translate = Callable[..., str]

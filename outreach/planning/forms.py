@@ -1,6 +1,6 @@
 """Forms of the planning pages. Values are checked by outreach.planning.parse (Indonesian messages per
 field), not here: fields are plain text so whatever was typed comes back unchanged next to its message."""
-from flask_babel import lazy_gettext as _l
+from outreach.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget

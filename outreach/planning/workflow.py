@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable, Optional
 
+from outreach.i18n import plain_gettext as _plain
+
 RENCANA = "rencana"
 TERKONFIRMASI = "terkonfirmasi"
 SELESAI = "selesai"
@@ -39,10 +41,6 @@ LOGGABLE = frozenset({RENCANA, TERKONFIRMASI, DITUNDA})
 # by postponing it, so the history keeps the date that was agreed.
 RESCHEDULABLE = frozenset({RENCANA, DITUNDA})
 EDITABLE = frozenset({RENCANA, TERKONFIRMASI, DITUNDA})
-
-
-def _plain(message: str, **variables) -> str:
-    return message % variables if variables else message
 
 
 def allowed_targets(current: str, *, manual: bool = True) -> list[str]:

@@ -1,5 +1,5 @@
 """Forms of the region browser."""
-from flask_babel import lazy_gettext as _l
+from outreach.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SearchField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length

@@ -19,7 +19,8 @@ from typing import Optional
 import sqlalchemy as sa
 
 from outreach.extensions import db
-from outreach.models import AWAY_REASONS, DesaTally, RefuserFollowup, Region, TargetCount
+from outreach.models import DesaTally, RefuserFollowup, Region, TargetCount
+from outreach.vocab import AWAY_REASONS
 from outreach.models.field import TurnoutLog
 
 EPOCH = date(1900, 1, 1)

@@ -29,7 +29,8 @@ from flask import current_app
 
 from outreach.cache import ProcessCache
 from outreach.extensions import db
-from outreach.models import AWAY_REASONS, DesaTally, KnownAway, RefuserFollowup, Region
+from outreach.models import DesaTally, KnownAway, RefuserFollowup, Region
+from outreach.vocab import AWAY_REASONS
 from outreach.models.field import TurnoutLog
 from outreach.models.planning import RecordingSession
 from outreach.models.regions import level_of

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from outreach.extensions import db
-from outreach.models import AWAY_REASONS, DesaTally, KnownAway, RefuserFollowup, Region
+from outreach.models import DesaTally, KnownAway, RefuserFollowup, Region
+from outreach.vocab import AWAY_REASONS
 from outreach.models.field import TurnoutLog
 from outreach.models.planning import OPEN_STATUSES, RecordingSession
 from outreach.regions.queries import EPOCH

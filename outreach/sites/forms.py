@@ -1,6 +1,6 @@
 """Forms of the site pages. Field values are validated by outreach.sites.rules (via save_site), not here:
 fields are plain text so that whatever was typed comes back unchanged next to its message."""
-from flask_babel import lazy_gettext as _l
+from outreach.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import BooleanField, Choice, SearchField, SelectField, StringField, SubmitField, TextAreaField

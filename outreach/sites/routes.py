@@ -16,8 +16,7 @@ from outreach.permissions import can_edit_sites, in_scope, scope_clause, scope_o
 from outreach.sites import bp
 from outreach.sites.forms import SiteFilterForm, SiteForm
 from outreach.sites.service import save_site
-from outreach.templating import site_type_labels
-from outreach import permissions
+from outreach import permissions, vocab
 
 
 
@@ -106,7 +105,7 @@ def boundary_of(kode: str):
 @any_role
 def index():
     form = SiteFilterForm(formdata=request.args)
-    form.type.choices = [("", _("Semua jenis"))] + list(site_type_labels().items())
+    form.type.choices = [("", _("Semua jenis"))] + vocab.choices_of("site_type")
     form.kecamatan.choices = [("", _("Semua kecamatan"))] + kecamatan_choices(current_user)
     scope = scope_of(current_user) or ""
     kecamatan = form.kecamatan.data or (scope if scope.count(".") == 2 else "")
@@ -150,7 +149,7 @@ def edit(site_id: int):
 
 
 def _site_form(form: SiteForm, site: Site | None):
-    form.type.choices = [("", _("— pilih jenis —"))] + list(site_type_labels().items())
+    form.type.choices = [("", _("— pilih jenis —"))] + vocab.choices_of("site_type")
     form.desa_kode.choices = desa_choices_grouped(current_user)
     if form.validate_on_submit():
         saved, check = save_site(current_user, form.site_data(), site=site)

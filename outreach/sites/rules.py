@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from outreach.geo import haversine_km, in_indonesia, looks_swapped, point_in_boundary
-from outreach.models.sites import JENJANG_CHOICES, SITE_TYPES
+from outreach.models.sites import JENJANG_CHOICES
+from outreach.vocab import SITE_TYPES
 
 FIELDS = ("type", "nama", "desa_kode", "lat", "lng", "rt", "rw", "address", "npsn", "jenjang", "school_status",
           "contact_name", "contact_phone", "notes", "pemilih_pemula", "coords_approximate", "unavailable_dates")

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from outreach.field import service
+from outreach.field import operations
 from tests import builders
 from tests.conftest import WIB
 
@@ -20,17 +20,17 @@ def test_coordinator_reads_the_log_and_its_history_and_corrects_it_with_a_reason
     field.name, coord.name = "Sari Lapangan", "Budi Koordinator"
     s = builders.make_session(w.site1, w.team, [w.kit, w.kit2], DAY, status="terkonfirmasi")
     db.session.commit()
-    service.save_log(field, s.id, {"recorded": {"pemilih_pemula": 3, "umum": 15},
+    operations.save_log(field, s.id, {"recorded": {"pemilih_pemula": 3, "umum": 15},
                                    "recorded_by_sex": {"L": 8, "P": 10},
                                    "not_recorded": {"gangguan_alat_jaringan": 8, "tidak_ditemukan_siak": 4,
                                                     "tidak_bersedia": 3},
                                    "away": {"luar_negeri": 2}, "started_at": "08:05", "ended_at": "11:50",
                                    "notes": "Listrik padam 30 menit."},
                      "k-browser-1", now=datetime(2026, 5, 4, 13, 0, tzinfo=WIB))
-    service.correct_log(field, s.id, {"version": 1, "recorded": {"umum": 31}, "recorded_by_sex": {"L": 17, "P": 17},
+    operations.correct_log(field, s.id, {"version": 1, "recorded": {"umum": 31}, "recorded_by_sex": {"L": 17, "P": 17},
                                       "reason": "Daftar hadir sore belum dihitung"},
                         now=datetime(2026, 5, 4, 15, 30, tzinfo=WIB))
-    service.correct_log(coord, s.id, {"version": 2, "recorded": {"umum": 17}, "recorded_by_sex": {"L": 10, "P": 10},
+    operations.correct_log(coord, s.id, {"version": 2, "recorded": {"umum": 17}, "recorded_by_sex": {"L": 10, "P": 10},
                                       "reason": "Dicek ulang: 14 nama tercatat dua kali"},
                         now=datetime(2026, 5, 5, 9, 15, tzinfo=WIB))
 

@@ -8,7 +8,7 @@ from typing import Iterator, Optional
 
 import sqlalchemy as sa
 
-from outreach import clock
+from outreach import clock, vocab
 from outreach.extensions import db
 from outreach.models import Kit, Region, Site, Team, User
 from outreach.models.field import TurnoutLog
@@ -74,9 +74,6 @@ def export_row_count(user, area, dataset: str, date_from: Optional[date], date_t
 def session_export_rows(user, area, date_from: Optional[date], date_to: Optional[date]) -> Iterator[dict]:
     """The sessions of an area in scope (optionally dated in a range), batch by batch: one query for the
     rows, one per batch for kits, region names and logged totals."""
-    from outreach.planning.labels import kind_labels, status_labels, target_group_labels
-    from outreach.templating import site_type_labels
-
     RS = RecordingSession
     stmt = (sa.select(RS.id, RS.date, RS.end_date, RS.start_time, RS.end_time, RS.status, RS.kind,
                       RS.kabupaten_kode, RS.kecamatan_kode, RS.desa_kode, Site.nama, Site.type, Team.nama,
@@ -86,7 +83,8 @@ def session_export_rows(user, area, date_from: Optional[date], date_to: Optional
             .outerjoin(TurnoutLog, TurnoutLog.session_id == RS.id)
             .where(*session_conditions(user, area, date_from, date_to))
             .order_by(RS.date, RS.start_time, RS.id))
-    statuses, kinds, types, groups = status_labels(), kind_labels(), site_type_labels(), target_group_labels()
+    statuses, kinds = vocab.session_status_labels(), vocab.session_kind_labels()
+    types, groups = vocab.site_type_labels(), vocab.target_group_labels()
     result = db.session.execute(stmt.execution_options(yield_per=EXPORT_BATCH))
     for batch in _batches(result, EXPORT_BATCH):
         ids = [r[0] for r in batch]

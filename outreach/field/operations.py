@@ -1,21 +1,10 @@
-"""Field logging service: the database side of turnout logs. The API and the field pages call only this.
+"""Writing turnout logs: the first store and its corrections, with idempotency, locking and the figures a
+log moves. The API and the field pages call these; reads are outreach.field.queries, shapes
+outreach.field.serialize, errors outreach.field.errors.
 
-Reading (scoped to the user like the planning service: a session the user may not see is "not found"):
-    get_log_session(user, session_id) -> RecordingSession      raises SessionNotFound (404)
-    get_log(user, session_id) -> TurnoutLog | None             raises SessionNotFound (404)
-    logs_by_session(session_ids) -> {session_id: TurnoutLog}   one query (no N+1 on lists)
-    my_sessions(user, page=1, per_page=50, now=None) -> Page(total, items=[ScheduleItem])
-        the field user's team's sessions: today and coming, plus past ones still waiting for a log;
-        admins, coordinators and managers: the same over the sessions they may see
-    can_log(user, session, log, now), can_correct(user, log, now) -> bool   (for buttons)
-    log_to_dict(log) -> dict                                   the API's JSON shape (see below)
-    schedule_item_to_dict(item) -> dict                        one entry of GET /api/v1/my/sessions
-    log_history(log) -> list[AuditEntry]                       the log's audit trail, newest first
-    log_settings() -> rules.Settings                           RECORDS_PER_KIT_HOUR, TURNOUT_CAPACITY_TOLERANCE, tz
-    session_facts(session) -> rules.SessionFacts
+Each call is ONE transaction: the log, the audit entry, the desa's KnownAway rows, the school's
+pemilih_pemula_recorded and the session's status selesai are committed together, or nothing is.
 
-Writing (each call is ONE transaction: the log, the audit entry, the desa's KnownAway rows, the school's
-pemilih_pemula_recorded and the session's status selesai are committed together, or nothing is):
     save_log(user, session_id, data, idempotency_key, now=None) -> SaveResult(log, created)
         first store: created=True (API 201). A repeat with the same key and the same body: the stored
         log, created=False (API 200), nothing moves again. The same key with another body:
@@ -26,6 +15,7 @@ pemilih_pemula_recorded and the session's status selesai are committed together,
         `expected_version` is the `version` the client read; another version: StaleLog (409) carrying
         the current log, unless the correction asks for exactly the values already stored (a retried
         correction: answered with the stored log, changed=False). Only the difference moves the figures.
+    hours_after_end(session, stored_at) -> float   how late a first store came (the team figures)
 
 Who: field users log and correct their own team's sessions, corrections within LOG_CORRECTION_HOURS
 (48 h) of the first store; coordinators (their kecamatan) and admins (their scope) log and correct any
@@ -34,19 +24,12 @@ time; managers only read (NotAllowed, 403).
 `data` is a mapping as JSON gives it:
     recorded {pemilih_pemula, umum, lansia_disabilitas}, recorded_by_sex {L, P},
     not_recorded {tidak_ditemukan_siak, sudah_rekam, belum_cukup_umur, gangguan_alat_jaringan, tidak_bersedia},
-    away {luar_negeri, luar_daerah, pindah_meninggal, lainnya}, recorded_total (optional check),
+    away {luar_negeri, sekolah_luar_daerah, bekerja_luar_daerah, pindah_meninggal, lainnya} (the keys of
+    outreach.vocab), recorded_total (optional check),
     started_at, ended_at (ISO 8601 date-time, without offset = Asia/Jakarta; or "HH:MM" on the session's
     first day), kit_ids (default: the kits booked for the session), notes (≤ 2,000 characters),
     confirm_over_capacity (true when the team confirms a figure above what the kits could record).
 See outreach.field.rules for the checks and their messages.
-
-Errors are exceptions with an Indonesian message and an HTTP status:
-    LogValidationFailed(errors={field: message})  422   (also: cancelled session, session not started yet)
-    IdempotencyKeyReused                           422   (same key, different body: nothing stored)
-    BadIdempotencyKey                              400
-    SessionNotFound / LogNotFound                  404
-    NotAllowed                                     403
-    LogExists(log) / StaleLog(log)                 409   (carry the current log)
 
 Concurrency: a write locks the session row first (PostgreSQL SELECT ... FOR UPDATE; SQLite BEGIN
 IMMEDIATE), then checks again (replay, existing log, version). KnownAway rows move with atomic
@@ -55,326 +38,31 @@ upserts (count = count + delta), so logs of two sessions in one desa never lose 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any, Mapping, Optional
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from outreach import permissions
 from outreach.extensions import db
-from outreach.field import rules
+from outreach.field import queries, rules
+from outreach.field.errors import (BadIdempotencyKey, FieldError, IdempotencyKeyReused, LogExists, LogNotFound,
+                                   LogValidationFailed, NotAllowed, SessionNotFound, StaleLog)
 from outreach.i18n import gettext_here as _
 from outreach.models import Kit, KnownAway, RecordingSession, Site
-from outreach.models.audit import AuditEntry, record_change
+from outreach.models.audit import record_change
 from outreach.models.base import utcnow
-from outreach.models.field import COUNT_COLUMNS, TurnoutLog, away_column, kit_hours_of
-from outreach.models.planning import MAX_SESSION_DAYS
-from outreach.models.regions import AWAY_REASONS
+from outreach.models.field import COUNT_COLUMNS, TurnoutLog, kit_hours_of
 from outreach.planning import errors as planning_errors
 from outreach.planning import operations as planning_operations
-from outreach.planning import queries as planning_queries
-from outreach.planning import serialize as planning_serialize
 from outreach.planning import workflow
-from outreach.planning.labels import status_labels
-from outreach import permissions
+from outreach.vocab import AWAY_REASONS, away_column
 
-AUDIT_ENTITY = "turnout_log"
-MAX_ID = 2**31 - 1
 
-
-# ---------------------------------------------------------------- errors
-
-class FieldError(Exception):
-    status = 400
-    reason = "bad_request"
-
-    def __init__(self, message: str = ""):
-        super().__init__(message)
-        self.message = message
-
-
-class LogValidationFailed(FieldError):
-    """Bad log values or a session that cannot take a log now: {field: message}."""
-    status = 422
-    reason = "invalid"
-
-    def __init__(self, errors: dict[str, str], message: str = ""):
-        super().__init__(message or _("Laporan hasil tidak valid. Periksa isian yang ditandai."))
-        self.errors = errors
-
-
-class IdempotencyKeyReused(FieldError):
-    status = 422
-    reason = "idempotency_key_reused"
-
-    def __init__(self):
-        super().__init__(_("Kunci Idempotency-Key ini sudah dipakai untuk laporan dengan isi lain; laporan tidak "
-                           "disimpan. Kirim laporan baru dengan kunci baru."))
-        self.errors = {"Idempotency-Key": self.message}
-
-
-class BadIdempotencyKey(FieldError):
-    status = 400
-    reason = "idempotency_key_missing"
-
-    def __init__(self):
-        super().__init__(_("Header Idempotency-Key wajib diisi: 1–100 karakter huruf, angka, titik, garis bawah, "
-                           "titik dua atau tanda hubung (mis. UUID buatan ponsel)."))
-
-
-class SessionNotFound(FieldError):
-    status = 404
-    reason = "not_found"
-
-    def __init__(self):
-        super().__init__(_("Sesi tidak ditemukan."))
-
-
-class LogNotFound(FieldError):
-    status = 404
-    reason = "no_log"
-
-    def __init__(self):
-        super().__init__(_("Sesi ini belum memiliki laporan hasil. Kirim laporan dengan POST."))
-
-
-class NotAllowed(FieldError):
-    status = 403
-    reason = "forbidden"
-
-    def __init__(self, message: str = ""):
-        super().__init__(message or _("Anda tidak berwenang mengisi laporan hasil sesi ini."))
-
-
-class LogExists(FieldError):
-    """The session already has a log (sent with another key): correct it with PATCH and its version."""
-    status = 409
-    reason = "log_exists"
-
-    def __init__(self, log: TurnoutLog):
-        super().__init__(_("Sesi ini sudah memiliki laporan hasil (versi %(version)s). Untuk mengubahnya, kirim "
-                           "koreksi (PATCH) dengan versi tersebut.", version=log.version))
-        self.log = log
-
-
-class StaleLog(FieldError):
-    """Someone else saved the log first: the client shows the current values, never overwrites them."""
-    status = 409
-    reason = "stale_version"
-
-    def __init__(self, log: TurnoutLog):
-        super().__init__(_("Laporan ini sudah diubah dari perangkat lain (sekarang versi %(version)s). Periksa "
-                           "angka yang tersimpan di bawah, lalu kirim koreksi dengan versi terbaru bila perlu.",
-                           version=log.version))
-        self.log = log
-
-
-# ---------------------------------------------------------------- settings and facts
-
-def log_settings() -> rules.Settings:
-    config = current_app.config
-    return rules.Settings(records_per_kit_hour=float(config.get("RECORDS_PER_KIT_HOUR", 12)),
-                          tolerance=float(config.get("TURNOUT_CAPACITY_TOLERANCE", 1.25)),
-                          tz=ZoneInfo(config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta")),
-                          tz_label=config.get("LOCAL_TIMEZONE_LABEL", "WIB"))
-
-
-def correction_hours() -> float:
-    return float(current_app.config.get("LOG_CORRECTION_HOURS", 48))
-
-
-def session_facts(session: RecordingSession) -> rules.SessionFacts:
-    return rules.SessionFacts(first_day=session.date, last_day=session.last_date, start=session.start_time,
-                              end=session.end_time, status=session.status,
-                              booked_kit_ids=tuple(sorted(link.kit_id for link in session.kit_links)))
-
-
-# ---------------------------------------------------------------- reading
-
-def get_log_session(user, session_id: int) -> RecordingSession:
-    """The session if `user` may see it (field: own team's; others: their region), else SessionNotFound."""
-    if not isinstance(session_id, int) or not 0 < session_id <= MAX_ID:  # PostgreSQL INTEGER ends at 2**31 − 1
-        raise SessionNotFound()
-    session = planning_queries.get_session(user, session_id)
-    if session is None:
-        raise SessionNotFound()
-    return session
-
-
-def _log_of(session_id: int) -> Optional[TurnoutLog]:
-    return db.session.scalar(sa.select(TurnoutLog).where(TurnoutLog.session_id == session_id)
-                             .execution_options(populate_existing=True))
-
-
-def get_log(user, session_id: int) -> Optional[TurnoutLog]:
-    """The log of a visible session (None: not logged yet); SessionNotFound when the session is not visible."""
-    get_log_session(user, session_id)
-    return _log_of(session_id)
-
-
-def logs_by_session(session_ids) -> dict[int, TurnoutLog]:
-    ids = sorted(set(session_ids))
-    if not ids:
-        return {}
-    return {log.session_id: log for log in db.session.scalars(
-        sa.select(TurnoutLog).where(TurnoutLog.session_id.in_(ids)))}
-
-
-def _utc(now: Optional[datetime]) -> datetime:
-    """`now` as aware UTC (SQLite keeps no offset: every stored time must be UTC)."""
-    return rules.as_utc(now) if now is not None else utcnow()
-
-
-def correction_deadline(log: TurnoutLog) -> datetime:
-    return rules.correction_deadline(log.created_at, correction_hours())
-
-
-def can_log(user, session: RecordingSession, log: Optional[TurnoutLog], now: Optional[datetime] = None) -> bool:
-    """True when `user` may send the first log of `session` now (started, not cancelled, no log yet)."""
-    if log is not None or not permissions.can_write_logs(user) or session.status not in workflow.LOGGABLE:
-        return False
-    return not rules.check_can_log(session_facts(session), log_settings(), _utc(now))
-
-
-def can_correct(user, log: Optional[TurnoutLog], now: Optional[datetime] = None) -> bool:
-    """True when `user` may correct `log` now (team: within LOG_CORRECTION_HOURS; coordinator/admin: always)."""
-    if log is None:
-        return False
-    return permissions.can_correct_log(user, log, _utc(now), correction_deadline(log))
-
-
-def _iso_local(value: Optional[datetime], tz) -> Optional[str]:
-    value = rules.as_utc(value)
-    return value.astimezone(tz).isoformat() if value is not None else None
-
-
-def log_to_dict(log: TurnoutLog) -> dict:
-    """A log as the API shows it. Times in Asia/Jakarta with their offset (…+07:00)."""
-    tz = log_settings().tz
-    not_recorded, away = log.not_recorded, log.away
-    return {
-        "id": log.id, "session_id": log.session_id, "session_date": log.session_date.isoformat(),
-        "recorded": log.recorded, "recorded_by_sex": log.recorded_by_sex, "recorded_total": log.recorded_total,
-        "not_recorded": not_recorded, "not_recorded_total": sum(not_recorded.values()),
-        "away": away, "away_total": sum(away.values()),
-        "started_at": _iso_local(log.started_at, tz), "ended_at": _iso_local(log.ended_at, tz),
-        "kit_ids": sorted(log.kit_ids or []), "notes": log.notes or "",
-        "over_capacity_confirmed": bool(log.over_capacity_confirmed),
-        "version": log.version,
-        "created_by": log.created_by_id, "created_by_name": log.created_by.name if log.created_by else None,
-        "created_at": _iso_local(log.created_at, tz),
-        "updated_by": log.updated_by_id, "updated_by_name": log.updated_by.name if log.updated_by else None,
-        "updated_at": _iso_local(log.updated_at, tz),
-        "correction_deadline": _iso_local(correction_deadline(log), tz),
-        "desa_kode": log.desa_kode, "kecamatan_kode": log.kecamatan_kode, "kabupaten_kode": log.kabupaten_kode,
-        "provinsi_kode": log.provinsi_kode,
-    }
-
-
-def log_history(log: TurnoutLog) -> list[AuditEntry]:
-    """The audit trail of a log ({column: [old, new]} per change), newest first, users loaded."""
-    return list(db.session.scalars(
-        sa.select(AuditEntry).options(joinedload(AuditEntry.user))
-        .where(AuditEntry.entity == AUDIT_ENTITY, AuditEntry.entity_id == str(log.id))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())))
-
-
-@dataclass
-class ScheduleItem:
-    session: RecordingSession
-    log: Optional[TurnoutLog]
-    awaiting_log: bool      # started (or over), open status, no log yet
-    overdue: bool           # awaiting and its last day is before today
-    can_log: bool
-    can_correct: bool
-    announcement: str = ""
-
-
-@dataclass
-class Page:
-    total: int
-    items: list
-    page: int
-    per_page: int
-
-
-def my_sessions_query(user, today: date):
-    """SELECT of the sessions on the user's schedule: running today or later (whatever their status),
-    and past ones in an open status still without a log. Ordered by date, start, id."""
-    RS = RecordingSession
-    last_day = sa.func.coalesce(RS.end_date, RS.date)
-    no_log = ~sa.exists(sa.select(TurnoutLog.id).where(TurnoutLog.session_id == RS.id))
-    current = sa.and_(RS.date >= today - timedelta(days=MAX_SESSION_DAYS - 1), last_day >= today)
-    waiting = sa.and_(RS.date < today, last_day < today, RS.status.in_(sorted(workflow.LOGGABLE)), no_log)
-    return (sa.select(RS).where(permissions.sessions_clause(user), sa.or_(current, waiting))
-            .order_by(RS.date, RS.start_time, RS.id))
-
-
-def my_sessions(user, *, page: int = 1, per_page: int = 50, now: Optional[datetime] = None,
-                with_announcement: bool = True) -> Page:
-    """One page of the user's schedule, each item with its log (if any) and its flags (5–6 queries)."""
-    now = _utc(now)
-    settings = log_settings()
-    today = now.astimezone(settings.tz).date()
-    q = my_sessions_query(user, today)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
-    page = max(page, 1)
-    offset = (page - 1) * per_page
-    sessions = [] if offset >= total else list(db.session.scalars(  # a page past the end reads nothing
-        q.options(joinedload(RecordingSession.site), joinedload(RecordingSession.team),
-                  selectinload(RecordingSession.kits), selectinload(RecordingSession.kit_links),
-                  selectinload(RecordingSession.postponements))
-        .limit(per_page).offset(offset)).unique())
-    logs = logs_by_session(s.id for s in sessions)
-    regions = planning_queries.region_info({k for s in sessions for k in (s.desa_kode, s.kecamatan_kode,
-                                                                          s.kabupaten_kode)}) \
-        if with_announcement else {}
-    items = []
-    for s in sessions:
-        log = logs.get(s.id)
-        started = now >= rules.session_start(session_facts(s), settings.tz)
-        awaiting = log is None and s.status in workflow.LOGGABLE and started
-        items.append(ScheduleItem(
-            session=s, log=log, awaiting_log=awaiting, overdue=awaiting and s.last_date < today,
-            can_log=awaiting and permissions.can_write_logs(user), can_correct=can_correct(user, log, now),
-            announcement=planning_serialize.announcement_for(s, regions) if with_announcement else ""))
-    return Page(total, items, page, per_page)
-
-
-def _map_url(lat, lng) -> Optional[str]:
-    if lat is None or lng is None:
-        return None
-    return f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lng:.6f}#map=17/{lat:.6f}/{lng:.6f}"
-
-
-def schedule_item_to_dict(item: ScheduleItem) -> dict:
-    """One entry of GET /api/v1/my/sessions: the session, its site, its log summary and its flags."""
-    s = item.session
-    out = planning_serialize.session_to_dict(s)
-    site = s.site
-    out["site"] = {"id": site.id, "nama": site.nama, "type": site.type, "address": site.address,
-                   "rt": site.rt, "rw": site.rw, "contact_name": site.contact_name,
-                   "contact_phone": site.contact_phone, "lat": site.lat, "lng": site.lng,
-                   "map_url": _map_url(site.lat, site.lng)}
-    out["status_label"] = status_labels().get(s.status, s.status)
-    out["announcement"] = item.announcement
-    log = item.log
-    tz = log_settings().tz
-    out["log"] = None if log is None else {
-        "id": log.id, "version": log.version, "recorded_total": log.recorded_total,
-        "updated_at": _iso_local(log.updated_at, tz), "correction_deadline": _iso_local(correction_deadline(log), tz)}
-    out["awaiting_log"] = item.awaiting_log
-    out["overdue"] = item.overdue
-    out["can_log"] = item.can_log
-    out["can_correct"] = item.can_correct
-    return out
-
-
-# ---------------------------------------------------------------- writing: helpers
+# ---------------------------------------------------------------- helpers
 
 def _lock_session(session_id: int) -> Optional[RecordingSession]:
     """Start the write: lock the session row (PostgreSQL) or take SQLite's write lock, then reload it."""
@@ -408,7 +96,8 @@ def _check_kits(kit_ids, session: RecordingSession) -> dict[str, str]:
 def _validate(data, session: RecordingSession, now: datetime, base: Optional[rules.LogValues] = None
               ) -> rules.LogValues:
     try:
-        values = rules.validate_log(data, session_facts(session), log_settings(), now, base=base, _=_)
+        values = rules.validate_log(data, queries.session_facts(session), queries.log_settings(), now, base=base,
+                                    _=_)
     except rules.LogInvalid as exc:
         raise LogValidationFailed(exc.errors)
     errors = _check_kits(values.kit_ids, session)
@@ -424,7 +113,7 @@ def _stored_columns(values: rules.LogValues, over_capacity: bool) -> dict:
 
 
 def _over_capacity(values: rules.LogValues) -> bool:
-    settings = log_settings()
+    settings = queries.log_settings()
     hours = rules.hours_worked(values.started_at.astimezone(settings.tz), values.ended_at.astimezone(settings.tz))
     limit = rules.kit_capacity(len(values.kit_ids), hours, settings.records_per_kit_hour, settings.tolerance)
     return values.confirm_over_capacity and values.recorded_total > limit
@@ -433,7 +122,7 @@ def _over_capacity(values: rules.LogValues) -> bool:
 def _kit_hours(values: rules.LogValues) -> float:
     """Kits used × hours worked (rules.hours_worked on the office-zone times): kept on the log, the team
     figures sum it without reading the log's row. Not an audited column: it follows the times and kits."""
-    return kit_hours_of(values.started_at, values.ended_at, values.kit_ids, log_settings().tz)
+    return kit_hours_of(values.started_at, values.ended_at, values.kit_ids, queries.log_settings().tz)
 
 
 def _current_columns(log: TurnoutLog) -> dict:
@@ -498,7 +187,7 @@ def _move_figures(session: RecordingSession, old: Optional[Mapping], new: Mappin
 
 def hours_after_end(session: RecordingSession, stored_at: datetime) -> float:
     """Hours from the session's end (office zone) to a log's first store (the team figures' late logs)."""
-    ended = rules.late_after(session.last_date, session.end_time, log_settings().tz, 0)
+    ended = rules.late_after(session.last_date, session.end_time, queries.log_settings().tz, 0)
     return round((rules.as_utc(stored_at) - ended).total_seconds() / 3600, 6)
 
 
@@ -538,21 +227,21 @@ class CorrectionResult:
 def save_log(user, session_id: int, data: Mapping[str, Any], idempotency_key: Optional[str], *,
              now: Optional[datetime] = None) -> SaveResult:
     """Store the first log of a session (see the module docstring): one transaction, figures moved once."""
-    now = _utc(now)
+    now = queries.utc(now)
     key = (idempotency_key or "").strip()
     if not rules.valid_idempotency_key(key):
         raise BadIdempotencyKey()
-    session = get_log_session(user, session_id)
+    session = queries.get_log_session(user, session_id)
     if not permissions.can_write_logs(user):
         raise NotAllowed(_("Manajer hanya dapat melihat laporan hasil."))
     fingerprint = rules.request_fingerprint(session_id, data)
     replay = _replayed(key, fingerprint, session_id)
     if replay is not None:
         return SaveResult(replay, False)
-    errors = rules.check_can_log(session_facts(session), log_settings(), now, _=_)
+    errors = rules.check_can_log(queries.session_facts(session), queries.log_settings(), now, _=_)
     if errors:
         raise LogValidationFailed(errors, next(iter(errors.values())))
-    existing = _log_of(session_id)
+    existing = queries.log_of(session_id)
     if existing is not None:
         raise LogExists(existing)
     values = _validate(data, session, now)
@@ -567,12 +256,12 @@ def save_log(user, session_id: int, data: Mapping[str, Any], idempotency_key: Op
     if replay is not None:
         db.session.rollback()
         return SaveResult(_reload(replay.id), False)
-    existing = _log_of(session_id)
+    existing = queries.log_of(session_id)
     if existing is not None:
         _fail(LogExists(existing))
     if session.status not in workflow.LOGGABLE and session.status != workflow.SELESAI:
-        _fail(LogValidationFailed(rules.check_can_log(session_facts(session), log_settings(), now, _=_)
-                                  or {"session": _("Sesi ini tidak dapat diberi laporan hasil.")}))
+        refusal = rules.check_can_log(queries.session_facts(session), queries.log_settings(), now, _=_)
+        _fail(LogValidationFailed(refusal or {"session": _("Sesi ini tidak dapat diberi laporan hasil.")}))
     columns = _stored_columns(values, _over_capacity(values))
     log = TurnoutLog(session_id=session.id, desa_kode=session.desa_kode, kecamatan_kode=session.kecamatan_kode,
                      kabupaten_kode=session.kabupaten_kode, provinsi_kode=session.provinsi_kode,
@@ -586,12 +275,12 @@ def save_log(user, session_id: int, data: Mapping[str, Any], idempotency_key: Op
         return _resolve_race(key, fingerprint, session_id)
     _move_figures(session, None, columns)
     changes = rules.changed_columns({}, {k: v for k, v in columns.items() if v not in (0, "", [], False)})
-    record_change(AUDIT_ENTITY, log.id, "create", user.id, changes).at = now  # the log's own created_at
+    record_change(queries.AUDIT_ENTITY, log.id, "create", user.id, changes).at = now  # the log's own created_at
     if session.status != workflow.SELESAI:
         try:
             planning_operations.mark_finished(session, user, commit=False, by_log=True,
-                                              note=_("Laporan hasil dikirim (%(total)s orang terekam).",
-                                                     total=log.recorded_total))
+                                   note=_("Laporan hasil dikirim (%(total)s orang terekam).",
+                                          total=log.recorded_total))
         except planning_errors.ValidationFailed as exc:
             _fail(LogValidationFailed(exc.errors))
     else:
@@ -618,7 +307,7 @@ def _resolve_race(key: str, fingerprint: str, session_id: int) -> SaveResult:
     replay = _replayed(key, fingerprint, session_id)
     if replay is not None:
         return SaveResult(replay, False)
-    existing = _log_of(session_id)
+    existing = queries.log_of(session_id)
     if existing is not None:
         raise LogExists(existing)
     raise IdempotencyKeyReused()
@@ -658,24 +347,24 @@ def _validate_correction(data, session: RecordingSession, now: datetime, log: Tu
 def correct_log(user, session_id: int, data: Mapping[str, Any], expected_version=None, *,
                 now: Optional[datetime] = None) -> CorrectionResult:
     """Correct a stored log (see the module docstring). `expected_version` defaults to data["version"]."""
-    now = _utc(now)
+    now = queries.utc(now)
     if expected_version is None and isinstance(data, Mapping):
         expected_version = data.get("version")
-    session = get_log_session(user, session_id)
+    session = queries.get_log_session(user, session_id)
     if not permissions.can_write_logs(user):
         raise NotAllowed(_("Manajer hanya dapat melihat laporan hasil."))
-    log = _log_of(session_id)
+    log = queries.log_of(session_id)
     if log is None:
         raise LogNotFound()
     expected = _expected_version(expected_version)
-    if not can_correct(user, log, now):
-        deadline = correction_deadline(log).astimezone(log_settings().tz)
+    if not queries.can_correct(user, log, now):
+        deadline = queries.correction_deadline(log).astimezone(queries.log_settings().tz)
         raise NotAllowed(_("Masa koreksi oleh tim sudah lewat (sampai %(when)s). Minta koordinator kecamatan "
                            "untuk mengoreksi laporan ini.", when=deadline.strftime("%Y-%m-%d %H.%M")))
     reason, values = _validate_correction(data, session, now, log)
 
     session = _lock_session(session_id)
-    log = _log_of(session_id)
+    log = queries.log_of(session_id)
     if session is None or log is None:
         _fail(LogNotFound())
     columns = _stored_columns(values, _over_capacity(values))
@@ -697,7 +386,7 @@ def correct_log(user, session_id: int, data: Mapping[str, Any], expected_version
         log.kit_hours = _kit_hours(values)
         log.updated_by_id = user.id
         log.updated_at = now
-        record_change(AUDIT_ENTITY, log.id, "update", user.id, changes, reason=reason).at = now  # = updated_at
+        record_change(queries.AUDIT_ENTITY, log.id, "update", user.id, changes, reason=reason).at = now  # = updated_at
     _share_out_again(session)
     try:
         db.session.commit()
