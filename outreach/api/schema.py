@@ -74,6 +74,10 @@ class Text(Arg, fields.String):
                                     name=attr, max=self.max_len))
         return self.check(raw, attr) if raw else None
 
+    def _validate(self, value):
+        if isinstance(value, str):  # `check` may turn the text into a date, a tuple...
+            super()._validate(value)
+
     def check(self, raw: str, name: str) -> str:
         """The value a non-blank parameter stands for; subclasses raise ValidationError for a bad shape."""
         return raw

@@ -65,9 +65,9 @@ class WholeNumber(Arg, fields.Integer):
         return min(number, self.maximum) if self.maximum else number
 
 
-def _described(kind, description: str, **metadata):
+def _described(kind, description: str, data_key=None, **metadata):
     """A filter handed to planning.parse_filters, which checks it; `kind` gives its documented type."""
-    return Passed(metadata={"type": kind, "description": description, **metadata})
+    return Passed(data_key=data_key, metadata={"type": kind, "description": description, **metadata})
 
 
 class SessionsQuery(Query):
@@ -87,7 +87,10 @@ class SessionsQuery(Query):
                            metadata={"description": "Baris per halaman"})
 
     def handle_error(self, error: ValidationError, data, **kwargs):
-        planning.parse_filters(data)  # bad filters are reported before bad pages (raises ValidationFailed)
+        try:
+            planning.parse_filters(data)  # bad filters are reported before bad pages
+        except planning.ValidationFailed as exc:
+            raise ApiError(422, exc.message, exc.errors)
         raise ApiError(422, _("Parameter halaman tidak valid."), {k: v[0] for k, v in error.messages.items()})
 
 
