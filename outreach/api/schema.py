@@ -53,7 +53,7 @@ def first_error(schema: Schema, messages: dict) -> tuple[str, str]:
 # ---------------------------------------------------------------- query-string fields
 
 class Arg(fields.Field):
-    """A query parameter: surrounding spaces ignored, blank or absent means None; validators describe it only."""
+    """A query parameter; absent means None. Its own checks word the message; `validate` only describes it."""
 
     def _validate(self, value):
         if value is not None:
@@ -225,16 +225,11 @@ class Body(Schema):
         """The top-level message of a 422 (each body schema names what it holds)."""
         raise NotImplementedError
 
-    def handle_error(self, error: ValidationError, data, **kwargs):
-        messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
+    def handle_error(self, error: ValidationError, data: dict, **kwargs):
         known = {field.data_key or name for name, field in self.fields.items()}
-        errors = {}
-        for key in list(data) if isinstance(data, dict) else []:
-            if key in messages:
-                errors[str(key)] = (_("Kolom tidak dikenal atau tidak dapat diubah.") if key not in known
-                                    else first_error(self, {key: messages[key]})[1])
-        for key, found in messages.items():
-            errors.setdefault(str(key), first_error(self, {key: found})[1])
+        errors = {str(key): (first_error(self, {key: error.messages[key]})[1] if key in known
+                             else _("Kolom tidak dikenal atau tidak dapat diubah."))
+                  for key in data if key in error.messages}  # in the order the client sent them
         raise ApiError(422, self.invalid(), errors)
 
     @classmethod

@@ -156,10 +156,10 @@ def site_create(body):
     site, check = save_site(current_user, body)
     if site is None:
         _refused(check)
-    response = jsonify(_saved_body(site, check))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.site_detail", site_id=site.id)
-    return response
+    resp = jsonify(_saved_body(site, check))
+    resp.status_code = 201
+    resp.headers["Location"] = url_for("api.site_detail", site_id=site.id)
+    return resp
 
 
 @bp.route("/sites/<int:site_id>")
