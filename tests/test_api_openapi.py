@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from outreach.api.openapi import HTTP_METHODS, build_document, merge
+from outreach.api.schema import HTTP_METHODS, build_document
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -89,36 +89,34 @@ def test_responses_match_the_documented_required_fields(client, world, document)
     assert set(site) <= set(schemas["Site"]["properties"])
 
 
-def test_merge_joins_modules_and_refuses_conflicts():
-    op = {"responses": {"200": {"description": "ok"}}}
-    paths, schemas = merge([
-        ("a", {"/things": {"get": op}}, {"Thing": {"type": "object"}}),
-        ("b", {"/api/v1/things": {"post": op}}, {"Thing": {"type": "object"}}),
-    ])
-    assert set(paths["/api/v1/things"]) == {"get", "post"}
-    assert schemas == {"Thing": {"type": "object"}}
-    with pytest.raises(ValueError, match="schema Thing"):
-        merge([("a", {}, {"Thing": {"type": "object"}}), ("b", {}, {"Thing": {"type": "string"}})])
-    # A schema of the shared module (routes: Error, ...) keeps its shared definition, whatever the order.
-    shared = {"type": "object", "required": ["message"]}
-    for order in ([("routes", {}, {"Error": shared}), ("x", {}, {"Error": {"type": "object"}})],
-                  [("x", {}, {"Error": {"type": "object"}}), ("routes", {}, {"Error": shared})]):
-        assert merge(order)[1] == {"Error": shared}
-    with pytest.raises(ValueError, match="get"):
-        merge([("a", {"/x": {"get": op}}, {}), ("b", {"/x": {"get": {"responses": {}}}}, {})])
+def test_the_document_comes_from_the_schemas_that_check_requests(client, world, document):
+    """A parameter or body field documented is the one the same schema checks (and words in Indonesian)."""
+    from tests.builders import make_api_token
+
+    listed = {p["name"]: p for p in document["paths"]["/api/v1/regions"]["get"]["parameters"]}
+    assert set(listed) == {"level", "parent", "q", "page", "per_page"}
+    assert listed["per_page"]["schema"]["maximum"] == 500 and listed["q"]["schema"]["maxLength"] == 100
+    assert listed["level"]["schema"]["enum"] == ["provinsi", "kabupaten", "kecamatan", "desa"]
+    site_input = document["components"]["schemas"]["SiteInput"]
+    assert site_input["additionalProperties"] is False and site_input["properties"]["lat"]["type"] == "number"
+    headers = {"Authorization": f"Bearer {make_api_token(world.users['admin'])}"}
+    resp = client.get("/api/v1/regions?per_page=501", headers=headers)
+    assert resp.status_code == 400 and "antara 1 dan 500" in resp.get_json()["message"]
+    resp = client.post("/api/v1/sites", json={"lat": "x", "bogus": 1}, headers=headers)
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"] == {"lat": "Harus berupa angka.",
+                                         "bogus": "Kolom tidak dikenal atau tidak dapat diubah."}
 
 
-def test_document_merges_every_api_module(app):
-    import importlib
+def test_a_route_without_a_declared_operation_is_refused():
+    from flask import Blueprint, Flask
 
-    from outreach.api import API_MODULES
-    from outreach.api.openapi import _full_path
+    from outreach.api import bp
 
-    document = build_document()
-    assert {"routes", "regions", "sites"} <= set(API_MODULES)
-    for name in API_MODULES:
-        module = importlib.import_module(f"outreach.api.{name}")
-        for path, item in module.OPENAPI_PATHS.items():
-            assert set(item) <= set(document["paths"][_full_path(path)]), (name, path)
-        assert set(module.OPENAPI_SCHEMAS) <= set(document["components"]["schemas"]), name
-    assert build_document(["routes"])["paths"].keys() == {"/api/v1/openapi.json"}
+    bare = Flask(__name__)
+    bare.register_blueprint(bp)
+    extra = Blueprint("undeclared", __name__, url_prefix="/api/v1/undeclared")
+    extra.add_url_rule("/", "x", lambda: "")
+    bare.register_blueprint(extra)
+    with pytest.raises(ValueError, match="declares no operation"):
+        build_document(bare)

@@ -5,7 +5,6 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from outreach.api import sessions as sessions_api
 from outreach.models import RecordingSession
 from tests import builders
 
@@ -314,16 +313,16 @@ def test_english_locale_still_answers_conflicts(api, pw, db):
 
 # ---------------------------------------------------------------- OpenAPI fragment
 
-def test_openapi_fragment_describes_every_route(app):
-    documented = {(path, method) for path, item in sessions_api.OPENAPI_PATHS.items() for method in item
-                  if method != "parameters"}
+def test_openapi_describes_every_sessions_route(app, client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    documented = {(path, method) for path, item in doc["paths"].items() for method in item if method != "parameters"}
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint in {"api.sessions_list", "api.session_create", "api.session_detail", "api.session_update",
                              "api.session_status", "api.session_mop_up", "api.teams_list", "api.kits_list"}:
             path = rule.rule.replace("<int:session_id>", "{session_id}")
             routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    assert routes == documented
+    assert routes and routes <= documented
 
     def refs(node):
         if isinstance(node, dict):
@@ -335,8 +334,10 @@ def test_openapi_fragment_describes_every_route(app):
         elif isinstance(node, list):
             for v in node:
                 yield from refs(v)
-    for ref in set(refs(sessions_api.OPENAPI_PATHS)) | set(refs(sessions_api.OPENAPI_SCHEMAS)):
-        assert ref.split("/")[-1] in sessions_api.OPENAPI_SCHEMAS or ref.endswith("/Error"), ref
+    for ref in set(refs(doc)):
+        assert ref.split("/")[-1] in doc["components"]["schemas"], ref
+    listed = {p["name"] for p in doc["paths"]["/api/v1/sessions"]["get"]["parameters"]}
+    assert {"from", "to", "status", "team_id", "kind", "page", "per_page"} <= listed
 
 
 def test_openapi_document_lists_the_sessions_api(client, pw):

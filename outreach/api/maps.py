@@ -1,4 +1,4 @@
-"""API: map data for the current view, as GeoJSON FeatureCollections (issue 6).
+"""API: map data for the current view, as GeoJSON FeatureCollections.
 
     GET /api/v1/map/regions?level=&bbox=&zoom=&area=      polygons with coverage figures and colour classes
     GET /api/v1/map/sites?bbox=&zoom=&area=&type=          sites, clustered on a server grid when many
@@ -18,11 +18,13 @@ from typing import Optional
 from flask import Response, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import ValidationError, fields, missing, validate, validates_schema
 
 from outreach.api import bp
-from outreach.api.routes import COMMON_ERRORS, ApiError, choice_arg, error_response, text_arg
+from outreach.api.schema import (COMMON_ERRORS, Arg, Choice, Out, Query, Refusal, Text, error_response, operation,
+                                 response)
 from outreach.maps import clustering, queries
-from outreach.maps.bbox import BBox, ViewError, parse_bbox, parse_zoom
+from outreach.maps.bbox import MAX_ZOOM, MIN_ZOOM, ViewError, parse_bbox, parse_zoom
 from outreach.maps.classes import DEFAULT_PERCENT_BREAKS, backlog_scale, percent_scale
 from outreach.maps.geojson import feature, feature_collection, point_geometry
 from outreach.vocab import SITE_TYPES
@@ -33,50 +35,106 @@ from outreach.permissions import in_scope
 DEFAULT_CACHE_SECONDS = 30
 
 
-# ---------------------------------------------------------------- shared request handling
+# ---------------------------------------------------------------- query strings
 
-def _view() -> tuple[BBox, int, Optional[str]]:
-    """bbox, zoom and the optional area of the request; 400/404 with an Indonesian message when bad."""
-    try:
-        bbox = parse_bbox(request.args.get("bbox"))
-        zoom = parse_zoom(request.args.get("zoom"))
-    except ViewError as e:
-        raise ApiError(400, _(e.template, **e.params))
-    return bbox, zoom, area_arg()
+class BBoxArg(Arg, fields.String):
+    """west,south,east,north in degrees (required)."""
 
-
-def area_arg() -> Optional[str]:
-    area = text_arg("area", 20)
-    if not area:
-        return None
-    if level_of(area) is None:
-        raise ApiError(400, _("Parameter area harus kode wilayah bertitik, mis. 33.74 atau 33.74.01."))
-    if not in_scope(current_user, area) or not queries.region_exists(area):
-        raise ApiError(404, _("Wilayah %(kode)s tidak ditemukan.", kode=area))
-    return area
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        try:
+            return parse_bbox(None if value is missing else value)
+        except ViewError as e:
+            raise ValidationError(_(e.template, **e.params))
 
 
-def _date_arg(name: str) -> Optional[date]:
-    raw = text_arg(name, 20)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, _("Parameter %(name)s harus tanggal TTTT-BB-HH, mis. 2026-10-01 (diterima: '%(raw)s').",
-                              name=name, raw=raw))
+class ZoomArg(Arg, fields.Integer):
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        try:
+            return parse_zoom(None if value is missing else value)
+        except ViewError as e:
+            raise ValidationError(_(e.template, **e.params))
 
 
-def _categories_arg() -> tuple:
-    raw = text_arg("status", 60)
-    if not raw:
-        return ()
-    values = tuple(dict.fromkeys(v.strip() for v in raw.split(",") if v.strip()))
-    unknown = [v for v in values if v not in queries.SESSION_CATEGORIES]
-    if unknown:
-        raise ApiError(400, _("Parameter status tidak dikenal: '%(raw)s'. Pilihan: %(choices)s.",
-                              raw=unknown[0][:30], choices=", ".join(queries.SESSION_CATEGORIES)))
-    return values
+class AreaArg(Text):
+    """A region in the user's scope (an area outside it, or unknown, answers 404)."""
+
+    def check(self, raw: str, name: str) -> str:
+        if level_of(raw) is None:
+            raise ValidationError(_("Parameter area harus kode wilayah bertitik, mis. 33.74 atau 33.74.01."))
+        if not in_scope(current_user, raw) or not queries.region_exists(raw):
+            raise ValidationError(Refusal(_("Wilayah %(kode)s tidak ditemukan.", kode=raw), 404))
+        return raw
+
+
+class DateArg(Text):
+    def check(self, raw: str, name: str) -> date:
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise ValidationError(_("Parameter %(name)s harus tanggal TTTT-BB-HH, mis. 2026-10-01 (diterima: "
+                                    "'%(raw)s').", name=name, raw=raw))
+
+
+class CategoriesArg(Text):
+    def check(self, raw: str, name: str) -> tuple:
+        values = tuple(dict.fromkeys(v.strip() for v in raw.split(",") if v.strip()))
+        unknown = [v for v in values if v not in queries.SESSION_CATEGORIES]
+        if unknown:
+            raise ValidationError(_("Parameter status tidak dikenal: '%(raw)s'. Pilihan: %(choices)s.",
+                                    raw=unknown[0][:30], choices=", ".join(queries.SESSION_CATEGORIES)))
+        return values
+
+
+def _bbox():
+    return BBoxArg(required=True, metadata={"description": "Batas tampilan: west,south,east,north (derajat WGS84).",
+                                            "example": "110.1,-7.2,110.6,-6.8"})
+
+
+def _zoom():
+    return ZoomArg(validate=validate.Range(min=MIN_ZOOM, max=MAX_ZOOM), metadata={
+        "default": 10,
+        "description": "Tingkat zoom peta (0–22); menentukan penyederhanaan poligon dan ukuran sel klaster."})
+
+
+def _area():
+    return AreaArg(20, metadata={"description": "Batasi ke satu wilayah (kode bertitik) dalam lingkup pengguna.",
+                                 "example": "33.74.01"})
+
+
+def _type():
+    return Choice(SITE_TYPES, metadata={"description": "Jenis lokasi."})
+
+
+class MapRegionsQuery(Query):
+    level = Choice(queries.MAP_LEVELS, metadata={"description": "Tingkat wilayah.", "default": "kecamatan"})
+    bbox = _bbox()
+    zoom = _zoom()
+    area = _area()
+
+
+class MapSitesQuery(Query):
+    bbox = _bbox()
+    zoom = _zoom()
+    area = _area()
+    type = _type()
+
+
+class MapSessionsQuery(Query):
+    bbox = _bbox()
+    zoom = _zoom()
+    area = _area()
+    date_from = DateArg(20, data_key="from", metadata={
+        "format": "date", "description": "Sesi yang berlangsung pada atau setelah tanggal ini (TTTT-BB-HH)."})
+    date_to = DateArg(20, data_key="to", metadata={
+        "format": "date", "description": "Sesi yang mulai pada atau sebelum tanggal ini (TTTT-BB-HH)."})
+    status = CategoriesArg(60, metadata={"description": "Status peta, dipisah koma: upcoming, done, overdue, "
+                                                        "cancelled.", "example": "upcoming,overdue"})
+    type = _type()
+
+    @validates_schema(skip_on_field_errors=False)
+    def _range(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            raise ValidationError(_("Tanggal akhir (to) tidak boleh sebelum tanggal awal (from)."), "to")
 
 
 def _etag_matches(header: str, etag: str) -> Optional[str]:
@@ -109,13 +167,92 @@ def geojson_response(text: str) -> Response:
     return response
 
 
+# ---------------------------------------------------------------- answers
+
+class MapFeatureSchema(Out):
+    type = fields.String(required=True, metadata={"enum": ["Feature"]})
+    id = fields.String()
+    geometry = fields.Dict(required=True, metadata={"description": "GeoJSON geometry (RFC 7946, [lng, lat])"})
+    properties = fields.Dict(required=True, metadata={"additionalProperties": True})
+
+
+class LegendEntrySchema(Out):
+    color = fields.String()
+    low = fields.Float(allow_none=True)
+    high = fields.Float(allow_none=True)
+
+
+class MapScaleSchema(Out):
+    metric = fields.String()
+    breaks = fields.List(fields.Float())
+    colors = fields.List(fields.String())
+    no_data = fields.String()
+    legend = fields.List(fields.Nested(LegendEntrySchema))
+
+
+class MapScalesSchema(Out):
+    percent_recorded = fields.Nested(MapScaleSchema)
+    reachable_backlog = fields.Nested(MapScaleSchema)
+
+
+class MapRegionMetaSchema(Out):
+    level = fields.String()
+    zoom = fields.Integer()
+    count = fields.Integer()
+    area = fields.String(allow_none=True)
+    data_as_of = fields.String(allow_none=True)
+    scales = fields.Nested(MapScalesSchema)
+
+
+class MapPointMetaSchema(Out):
+    mode = fields.String(metadata={"enum": ["points", "clusters"]})
+    count = fields.Integer(metadata={"description": "Jumlah lokasi/sesi dalam tampilan"})
+    clusters = fields.Integer()
+    zoom = fields.Integer()
+    area = fields.String(allow_none=True)
+
+
+class MapRegionCollectionSchema(Out):
+    """Properti tiap wilayah: kode, nama, kind, level, parent_kode, wajib_ktp, sudah_rekam (perkiraan bila ada log
+    lapangan), sudah_rekam_official, recorded_since, backlog, known_away, reachable_backlog, percent_recorded,
+    as_of, pc dan rb (indeks kelas warna persen terekam dan sisa terjangkau), boundary."""
+
+    type = fields.String(required=True, metadata={"enum": ["FeatureCollection"]})
+    features = fields.List(fields.Nested(MapFeatureSchema), required=True)
+    meta = fields.Nested(MapRegionMetaSchema, required=True)
+
+
+class MapPointCollectionSchema(Out):
+    """Titik lokasi/sesi, atau klaster (properties.cluster = true, count, by, bounds)."""
+
+    type = fields.String(required=True, metadata={"enum": ["FeatureCollection"]})
+    features = fields.List(fields.Nested(MapFeatureSchema), required=True)
+    meta = fields.Nested(MapPointMetaSchema, required=True)
+
+
+_CACHED = {
+    "ETag": {"schema": {"type": "string"}, "description": "Kirim kembali sebagai If-None-Match untuk jawaban 304."},
+    "Cache-Control": {"schema": {"type": "string"}, "description": "private, max-age=..."},
+}
+
+
+def _geo_responses(description: str, schema) -> dict:
+    return {200: response(description, schema, headers=_CACHED),
+            304: response("Tidak berubah sejak ETag yang dikirim (If-None-Match)."),
+            **COMMON_ERRORS, 404: error_response("Wilayah `area` tidak ada, atau di luar wilayah tugas pengguna.")}
+
+
 # ---------------------------------------------------------------- regions
 
 @bp.route("/map/regions")
 @any_role
-def map_regions():
-    level = choice_arg("level", queries.MAP_LEVELS) or "kecamatan"
-    bbox, zoom, area = _view()
+@operation("mapRegions", "maps", "Poligon wilayah dalam tampilan peta, dengan angka cakupan dan kelas warna",
+           description="Hanya wilayah yang beririsan dengan bbox dan berada dalam lingkup pengguna. Poligon "
+                       "disederhanakan sesuai zoom. Wilayah tanpa batas dikirim sebagai titik pusatnya.",
+           query=MapRegionsQuery,
+           responses=_geo_responses("GeoJSON FeatureCollection wilayah", MapRegionCollectionSchema))
+def map_regions(args):
+    level, bbox, zoom, area = args["level"] or "kecamatan", args["bbox"], args["zoom"], args["area"]
     prefix = queries.view_prefix(current_user, area)
     index = queries.boundary_index(level)
     indexes = index.select(bbox, prefix)
@@ -156,9 +293,14 @@ def _cluster_feature(c: clustering.Cluster, size: float, prefix: str) -> str:
 
 @bp.route("/map/sites")
 @any_role
-def map_sites():
-    bbox, zoom, area = _view()
-    f = queries.SiteFilter(bbox=bbox, zoom=zoom, area=area, site_type=choice_arg("type", SITE_TYPES))
+@operation("mapSites", "maps", "Lokasi dalam tampilan peta (klaster grid di server bila banyak)",
+           description="Sampai 800 lokasi dikirim satu per satu, lengkap dengan sesi terakhir dan berikutnya; lebih "
+                       "dari itu dikelompokkan per sel grid (properti `cluster`, `count`, `by`).",
+           query=MapSitesQuery,
+           responses=_geo_responses("GeoJSON FeatureCollection lokasi atau klaster", MapPointCollectionSchema))
+def map_sites(args):
+    zoom, area = args["zoom"], args["area"]
+    f = queries.SiteFilter(bbox=args["bbox"], zoom=zoom, area=area, site_type=args["type"])
     store, mask = queries.site_selection(current_user, f)
     total = int(mask.sum())
     if clustering.send_points(total, zoom):
@@ -184,13 +326,13 @@ def _session_feature(s: dict) -> str:
 
 @bp.route("/map/sessions")
 @any_role
-def map_sessions():
-    bbox, zoom, area = _view()
-    date_from, date_to = _date_arg("from"), _date_arg("to")
-    if date_from and date_to and date_to < date_from:
-        raise ApiError(400, _("Tanggal akhir (to) tidak boleh sebelum tanggal awal (from)."))
-    f = queries.SessionFilter(bbox=bbox, zoom=zoom, area=area, categories=_categories_arg(), date_from=date_from,
-                              date_to=date_to, site_type=choice_arg("type", SITE_TYPES))
+@operation("mapSessions", "maps", "Sesi dalam tampilan peta menurut status (klaster grid di server bila banyak)",
+           query=MapSessionsQuery,
+           responses=_geo_responses("GeoJSON FeatureCollection sesi atau klaster", MapPointCollectionSchema))
+def map_sessions(args):
+    zoom, area, date_from, date_to = args["zoom"], args["area"], args["date_from"], args["date_to"]
+    f = queries.SessionFilter(bbox=args["bbox"], zoom=zoom, area=area, categories=args["status"] or (),
+                              date_from=date_from, date_to=date_to, site_type=args["type"])
     store, mask, categories = queries.session_selection(current_user, f)
     total = int(mask.sum())
     if clustering.send_points(total, zoom):
@@ -209,112 +351,3 @@ def map_sessions():
     return geojson_response(feature_collection(features, meta))
 
 
-# ---------------------------------------------------------------- OpenAPI
-
-def _param(name: str, description: str, schema: dict, required: bool = False, example=None) -> dict:
-    out = {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
-    if example is not None:
-        out["example"] = example
-    return out
-
-
-_BBOX = _param("bbox", "Batas tampilan: west,south,east,north (derajat WGS84).", {"type": "string"}, True,
-               "110.1,-7.2,110.6,-6.8")
-_ZOOM = _param("zoom", "Tingkat zoom peta (0–22); menentukan penyederhanaan poligon dan ukuran sel klaster.",
-               {"type": "integer", "minimum": 0, "maximum": 22, "default": 10})
-_AREA = _param("area", "Batasi ke satu wilayah (kode bertitik) dalam lingkup pengguna.", {"type": "string"},
-               example="33.74.01")
-_TYPE = _param("type", "Jenis lokasi.", {"type": "string", "enum": list(SITE_TYPES)})
-_NOT_FOUND = error_response("Wilayah `area` tidak ada, atau di luar wilayah tugas pengguna.")
-_CACHED = {
-    "ETag": {"schema": {"type": "string"}, "description": "Kirim kembali sebagai If-None-Match untuk jawaban 304."},
-    "Cache-Control": {"schema": {"type": "string"}, "description": "private, max-age=..."},
-}
-
-
-def _geo_response(description: str, schema: str) -> dict:
-    return {"200": {"description": description, "headers": _CACHED,
-                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}},
-            "304": {"description": "Tidak berubah sejak ETag yang dikirim (If-None-Match)."},
-            **COMMON_ERRORS, "404": _NOT_FOUND}
-
-
-OPENAPI_PATHS: dict = {
-    "/api/v1/map/regions": {"get": {
-        "summary": "Poligon wilayah dalam tampilan peta, dengan angka cakupan dan kelas warna",
-        "description": "Hanya wilayah yang beririsan dengan bbox dan berada dalam lingkup pengguna. Poligon "
-                       "disederhanakan sesuai zoom. Wilayah tanpa batas dikirim sebagai titik pusatnya.",
-        "operationId": "mapRegions", "tags": ["maps"],
-        "parameters": [_param("level", "Tingkat wilayah.", {"type": "string", "enum": ["kabupaten", "kecamatan",
-                                                                                         "desa"],
-                                                               "default": "kecamatan"}),
-                       _BBOX, _ZOOM, _AREA],
-        "responses": _geo_response("GeoJSON FeatureCollection wilayah", "MapRegionCollection"),
-    }},
-    "/api/v1/map/sites": {"get": {
-        "summary": "Lokasi dalam tampilan peta (klaster grid di server bila banyak)",
-        "description": "Sampai 800 lokasi dikirim satu per satu, lengkap dengan sesi terakhir dan berikutnya; "
-                       "lebih dari itu dikelompokkan per sel grid (properti `cluster`, `count`, `by`).",
-        "operationId": "mapSites", "tags": ["maps"],
-        "parameters": [_BBOX, _ZOOM, _AREA, _TYPE],
-        "responses": _geo_response("GeoJSON FeatureCollection lokasi atau klaster", "MapPointCollection"),
-    }},
-    "/api/v1/map/sessions": {"get": {
-        "summary": "Sesi dalam tampilan peta menurut status (klaster grid di server bila banyak)",
-        "operationId": "mapSessions", "tags": ["maps"],
-        "parameters": [_BBOX, _ZOOM, _AREA, _TYPE,
-                       _param("status", "Status peta, dipisah koma: upcoming, done, overdue, cancelled.",
-                              {"type": "string"}, example="upcoming,overdue"),
-                       _param("from", "Sesi yang berlangsung pada atau setelah tanggal ini (TTTT-BB-HH).",
-                              {"type": "string", "format": "date"}),
-                       _param("to", "Sesi yang mulai pada atau sebelum tanggal ini (TTTT-BB-HH).",
-                              {"type": "string", "format": "date"})],
-        "responses": _geo_response("GeoJSON FeatureCollection sesi atau klaster", "MapPointCollection"),
-    }},
-}
-
-_SCALE = {"type": "object", "properties": {
-    "metric": {"type": "string"}, "breaks": {"type": "array", "items": {"type": "number"}},
-    "colors": {"type": "array", "items": {"type": "string"}}, "no_data": {"type": "string"},
-    "legend": {"type": "array", "items": {"type": "object", "properties": {
-        "color": {"type": "string"}, "low": {"type": "number", "nullable": True},
-        "high": {"type": "number", "nullable": True}}}}}}
-
-OPENAPI_SCHEMAS: dict = {
-    "MapFeature": {
-        "type": "object", "required": ["type", "geometry", "properties"],
-        "properties": {"type": {"type": "string", "enum": ["Feature"]}, "id": {"type": "string"},
-                       "geometry": {"type": "object", "description": "GeoJSON geometry (RFC 7946, [lng, lat])"},
-                       "properties": {"type": "object", "additionalProperties": True}},
-    },
-    "MapRegionCollection": {
-        "type": "object", "required": ["type", "features", "meta"],
-        "description": "Properti tiap wilayah: kode, nama, kind, level, parent_kode, wajib_ktp, sudah_rekam "
-                       "(perkiraan bila ada log lapangan), sudah_rekam_official, recorded_since, backlog, "
-                       "known_away, reachable_backlog, percent_recorded, as_of, pc dan rb (indeks kelas warna "
-                       "persen terekam dan sisa terjangkau), boundary.",
-        "properties": {
-            "type": {"type": "string", "enum": ["FeatureCollection"]},
-            "features": {"type": "array", "items": {"$ref": "#/components/schemas/MapFeature"}},
-            "meta": {"type": "object", "properties": {
-                "level": {"type": "string"}, "zoom": {"type": "integer"}, "count": {"type": "integer"},
-                "area": {"type": "string", "nullable": True},
-                "data_as_of": {"type": "string", "nullable": True},
-                "scales": {"type": "object", "properties": {"percent_recorded": _SCALE,
-                                                            "reachable_backlog": _SCALE}}}},
-        },
-    },
-    "MapPointCollection": {
-        "type": "object", "required": ["type", "features", "meta"],
-        "description": "Titik lokasi/sesi, atau klaster (properties.cluster = true, count, by, bounds).",
-        "properties": {
-            "type": {"type": "string", "enum": ["FeatureCollection"]},
-            "features": {"type": "array", "items": {"$ref": "#/components/schemas/MapFeature"}},
-            "meta": {"type": "object", "properties": {
-                "mode": {"type": "string", "enum": ["points", "clusters"]},
-                "count": {"type": "integer", "description": "Jumlah lokasi/sesi dalam tampilan"},
-                "clusters": {"type": "integer"}, "zoom": {"type": "integer"},
-                "area": {"type": "string", "nullable": True}}},
-        },
-    },
-}
