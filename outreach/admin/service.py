@@ -3,6 +3,10 @@
 Plain functions over the database session; nothing here imports Flask. Problems are raised as
 `Invalid` holding Indonesian msgids (marked with N_ for extraction) and their parameters, keyed by
 form field; the views translate them. Every change to a user, team, kit or token is audited.
+
+Over 400 lines on purpose: users, teams, kits and tokens are one administration with one set of
+scoped checks (which office an admin may act on, which role it may give); split per object, each part
+would import the others' checks.
 """
 from __future__ import annotations
 

@@ -7,6 +7,9 @@ Schools format (`jateng_sekolah.csv` as published):
   npsn, nama, jenjang, status, kode_kecamatan, nama_kecamatan, kode_kabupaten,
   kode_kecamatan_kemdikbud, kode_kecamatan_titik, lat, lng
 Schools carry no desa code, so each one is placed in a desa of its kecamatan (see `assign_schools`).
+
+Over 400 lines on purpose: one file format (sites and schools CSV) read, checked row by row and placed
+in its desa; the writing side is outreach.imports.apply.
 """
 from __future__ import annotations
 

@@ -13,6 +13,9 @@ with the desa pool handed to the sites of the desa in order of their weight. Thi
 optimal for the pool structure (each unit of capacity is worth at most p[i] on pemilih pemula before
 the cut-off, g[i] anywhere else, and pemilih pemula do not draw on the shared desa pool), so the
 heuristic and the MIP value any set of sessions identically.
+
+Over 400 lines on purpose: it is one data structure, the planning instance (pools, candidates, their
+values and travel), and the functions that build and value it; the search lives in outreach.planner.solve.
 """
 from __future__ import annotations
 

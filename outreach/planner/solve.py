@@ -25,6 +25,9 @@
 
 Deterministic: candidates are ordered by (value, kits, site index, team index, day), the indices
 following the sorted ids, and the destroy-and-repair rounds draw from a fixed seed.
+
+Over 400 lines on purpose: it is one algorithm (greedy construction, then destroy-and-repair rounds,
+then day compaction) whose steps share its private state; split, the steps would only be read together.
 """
 from __future__ import annotations
 
