@@ -7,8 +7,7 @@ from flask_login import current_user
 from outreach import clock, permissions
 from outreach.assets import vendor_url
 from outreach.cache import ProcessCache
-# The labels the templates look up (outreach.vocab's; outreach.planning.views_support and outreach.coverage.views
-# still import site_type_labels, level_labels and kit_status_labels from here until they read outreach.vocab).
+# The labels the templates look up, from outreach.vocab.
 from outreach.vocab import (away_reason_labels, kit_status_labels, level_labels, region_kind_labels, role_labels,
                             site_type_labels)
 

@@ -107,6 +107,14 @@ SESSION_STATUS_LABELS = {
     "dibatalkan": N_("Dibatalkan"),
     "ditunda": N_("Ditunda"),
 }
+# Forecast statuses of an area (outreach.coverage.forecast): when its reachable backlog reaches zero.
+FORECAST_STATUSES = ("selesai", "sesuai", "terlambat", "macet")
+FORECAST_STATUS_LABELS = {
+    "selesai": N_("Sudah nol"),
+    "sesuai": N_("Sesuai jadwal"),
+    "terlambat": N_("Terlambat"),
+    "macet": N_("Macet (belum rekam tidak turun)"),
+}
 SESSION_KINDS = ("perekaman", "sosialisasi", "keduanya")
 SESSION_KIND_LABELS = {
     "perekaman": N_("Perekaman"),
@@ -180,6 +188,7 @@ ENUMERATIONS: dict[str, tuple[tuple[str, ...], Mapping[str, str]]] = {
     "away_reason": (AWAY_REASONS, AWAY_REASON_LABELS),
     "session_status": (SESSION_STATUSES, SESSION_STATUS_LABELS),
     "session_kind": (SESSION_KINDS, SESSION_KIND_LABELS),
+    "forecast_status": (FORECAST_STATUSES, FORECAST_STATUS_LABELS),
     "site_type": (SITE_TYPES, SITE_TYPE_LABELS),
     "role": (ROLES, ROLE_LABELS),
     "kit_status": (KIT_STATUSES, KIT_STATUS_LABELS),
@@ -244,6 +253,11 @@ def session_status_labels(_=None) -> dict[str, str]:
     return labels_of("session_status", _)
 
 
+def forecast_status_labels(_=None) -> dict[str, str]:
+    """Labels of an area's forecast status (sudah nol, sesuai jadwal, terlambat, macet)."""
+    return labels_of("forecast_status", _)
+
+
 def session_kind_labels(_=None) -> dict[str, str]:
     """Labels of a session's kinds (recording, awareness, both)."""
     return labels_of("session_kind", _)
@@ -282,6 +296,17 @@ def level_labels(_=None) -> dict[str, str]:
 def region_kind_labels(_=None) -> dict[str, str]:
     """Labels of what a region is called (kabupaten or kota, desa or kelurahan, ...)."""
     return labels_of("region_kind", _)
+
+
+def region_label(nama: str, kind: str, _=None) -> str:
+    """'Kelurahan Meteseh', 'Kota Semarang': a region's name with what it is called (the name alone for a
+    kecamatan or a province, whose label the page adds, and for a name that already starts with it)."""
+    if kind not in ("desa", "kelurahan", "kota", "kabupaten"):
+        return nama
+    prefix = region_kind_labels(_)[kind]
+    if nama.lower().startswith(prefix.lower()):
+        return nama
+    return f"{prefix} {nama}"
 
 
 def log_label_families(_=None) -> dict[str, dict[str, str]]:

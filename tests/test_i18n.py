@@ -6,6 +6,7 @@ outreach/translations/en/LC_MESSAGES/messages.po. Refresh it with `make translat
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import tempfile
@@ -50,13 +51,21 @@ def _keywords() -> dict:
     return keywords
 
 
+# Directories extraction skips, as the Makefile's I18N_IGNORE_DIRS (templates/_macros is extracted).
+IGNORE_DIRS = (".*", "__pycache__", "node_modules", "instance")
+
+
+def _extracted_dir(dirpath: str) -> bool:
+    return not any(fnmatch.fnmatch(os.path.basename(dirpath), pattern) for pattern in IGNORE_DIRS)
+
+
 def _extracted() -> dict[str, list[str]]:
     """Every msgid in the source today (same method map and keywords as the Makefile), with where it is."""
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
     found: dict[str, list[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=_keywords()):
+            str(ROOT), method_map, options_map, keywords=_keywords(), directory_filter=_extracted_dir):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
             found.setdefault(msgid, []).append(f"{filename}:{lineno}")

@@ -289,12 +289,11 @@ def test_one_set_of_labels_for_the_form_the_pages_and_the_exports(app, lw):
     from outreach import vocab
     from outreach.coverage import downloads
     from outreach.field import views as field_views
-    from outreach.planning import labels as planning
 
     with app.test_request_context():
         assert field_views.labels() == vocab.log_label_families()
         assert downloads._not_recorded_labels() == vocab.not_recorded_labels()
-        assert downloads._group_labels() == vocab.recorded_group_labels() == planning.target_group_labels()
+        assert downloads._group_labels() == vocab.recorded_group_labels() == vocab.target_group_labels()
         assert downloads._away_labels() == vocab.away_reason_labels()
 
 

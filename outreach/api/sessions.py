@@ -18,7 +18,7 @@ from outreach.api.sessions_schemas import (COMMON, CONFLICT, MOP_UP_DESCRIPTION,
                                            SessionSchema, SessionsQuery, StatusChangeSchema, TeamListSchema)
 from outreach.planning import checks, operations, queries
 from outreach.planning.errors import ConflictsFound, PlanningError, ValidationFailed
-from outreach.planning.labels import status_labels
+from outreach.vocab import session_status_labels
 from outreach.planning.parse import parse_filters
 from outreach.planning.serialize import postponement_to_dict, session_to_dict
 from outreach.security import any_role, json_error, roles_required
@@ -36,7 +36,7 @@ def _planning_error(exc: PlanningError):
 
 def _detail(session) -> dict:
     out = session_to_dict(session)
-    labels = status_labels()
+    labels = session_status_labels()
     out["status_label"] = labels[session.status]
     out["can_edit"] = permissions.can_edit_session(current_user, session)
     out["allowed_status"] = queries.allowed_status_targets(session) if out["can_edit"] else []

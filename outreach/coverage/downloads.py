@@ -22,7 +22,7 @@ from outreach.coverage.queries import export_rows
 from outreach.coverage.queries.areas import BadInput
 from outreach.coverage.queries.figures import area_table
 from outreach.coverage.team_page import sorted_team_figures, team_args
-from outreach.models.regions import AWAY_REASONS, LEVELS
+from outreach.vocab import AWAY_REASONS, LEVELS
 
 # An XLSX is built in memory by openpyxl (about 10,000 rows a second): larger sets go out as CSV.
 XLSX_MAX_ROWS = 50_000
@@ -104,7 +104,7 @@ def export_data(user, area, dataset: str, file_format: str, query_args):
 
 def area_rows(rows) -> Iterator[dict]:
     """The area table's rows for the export: the level's label and each away reason in a column."""
-    from outreach.templating import level_labels
+    from outreach.vocab import level_labels
     levels = level_labels()
     for f in rows:
         row = f.as_dict()

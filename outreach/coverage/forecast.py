@@ -22,11 +22,15 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Iterable, Optional
 
+from outreach.vocab import FORECAST_STATUSES
+
 # Status of one area's forecast.
-DONE = "selesai"          # reachable backlog already zero
-ON_TRACK = "sesuai"       # reaches zero by the deadline (or no deadline given)
-LATE = "terlambat"        # reaches zero, but after the deadline
-STALLED = "macet"         # backlog left and no pace: never at this pace
+# The statuses (keys and labels in outreach.vocab.FORECAST_STATUSES):
+#   DONE      reachable backlog already zero
+#   ON_TRACK  reaches zero by the deadline (or no deadline given)
+#   LATE      reaches zero, but after the deadline
+#   STALLED   backlog left and no pace: never at this pace
+DONE, ON_TRACK, LATE, STALLED = FORECAST_STATUSES
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,9 @@ from outreach.coverage import charts
 from outreach.coverage import forecast as fc
 from outreach.coverage.formatting import chart_formatters, fmt_number
 from outreach.coverage.navigation import ranked_label
+from outreach.vocab import forecast_status_labels
 
 FORECAST_CHART_LIMIT = 30
-
-
-def status_labels() -> dict:
-    """The forecast statuses as the pages name them."""
-    return {fc.DONE: _("Sudah nol"), fc.ON_TRACK: _("Sesuai jadwal"), fc.LATE: _("Terlambat"),
-            fc.STALLED: _("Macet (belum rekam tidak turun)")}
 
 
 def trend_chart(points: list[dict], title: str, markers: Iterable[charts.Marker] = (), width: int = 760):
@@ -54,7 +49,7 @@ def slowest_chart(items, level: str, parents: Optional[dict] = None):
 def forecast_bars(items, deadline: Optional[date], today: date, parents: Optional[dict] = None):
     """Weeks to zero per area at the current pace, against the deadline; those missing it flagged."""
     parents = parents or {}
-    labels = status_labels()
+    labels = forecast_status_labels()
     bars = []
     for f in items[:FORECAST_CHART_LIMIT]:
         if f.weeks_to_zero is None:

@@ -15,7 +15,7 @@ from outreach import clock
 from outreach.coverage.formatting import backwards_range_message, parse_date_arg
 from outreach.coverage.navigation import child_level_of, crumbs_for, parent_names, ranking_level
 from outreach.coverage.page_charts import (FORECAST_CHART_LIMIT, forecast_bars, projection_chart, slowest_chart,
-                                           status_labels, trend_chart)
+                                           trend_chart)
 from outreach.coverage.queries.areas import BadInput, coverage_deadline, forecast_weeks, resolve_area
 from outreach.coverage.queries.figures import SORT_KEYS, area_table, coverage
 from outreach.coverage.queries.forecasts import forecast_for, slowest_areas
@@ -28,6 +28,7 @@ from outreach.extensions import db
 from outreach.models import Region
 from outreach.models.regions import level_of
 from outreach.permissions import scope_of
+from outreach.vocab import forecast_status_labels, session_status_labels
 
 TABLE_LEVELS = ("kabupaten", "kecamatan", "desa")
 # Desa are shown for one kabupaten/kota or kecamatan at a time (a province has about 8,500).
@@ -36,11 +37,6 @@ SLOWEST_LIMIT = 10
 UPCOMING_DAYS = 14
 UPCOMING_LIMIT = 15
 OVERDUE_LIMIT = 15
-
-
-def session_status_labels() -> dict:
-    from outreach.planning.labels import status_labels as labels
-    return labels()
 
 
 def default_deadline() -> Optional[date]:
@@ -71,7 +67,7 @@ def dashboard_context(user, kode: Optional[str]) -> dict:
     k = area.kode
     context = {"cov": cov, "area": area, "figures": cov["region"], "children": cov["children"],
                "child_level": child_level_of(area.level), "crumbs": crumbs_for(area), "notes": [], "parents": {},
-               "late": [], "status_labels": status_labels(), "session_status_labels": session_status_labels(),
+               "late": [], "status_labels": forecast_status_labels(), "session_status_labels": session_status_labels(),
                "upcoming_limit": UPCOMING_LIMIT}
     trend = trend_points(user, k)
     context["trend"] = trend
@@ -181,7 +177,7 @@ def forecast_page(user, area, query_args) -> tuple[dict, Optional[str]]:
     raw_weeks = (query_args.get("weeks") or "").strip()
     raw_deadline = (query_args.get("deadline") or "").strip()
     context = {"area": area, "crumbs": crumbs_for(area), "raw_weeks": raw_weeks, "raw_deadline": raw_deadline,
-               "status_labels": status_labels(), "default_weeks": forecast_weeks(),
+               "status_labels": forecast_status_labels(), "default_weeks": forecast_weeks(),
                "default_deadline": default_deadline(), "chart_limit": FORECAST_CHART_LIMIT}
     deadline, err = parse_date_arg(raw_deadline, _("Tenggat"))
     if err:

@@ -1,4 +1,4 @@
-"""Reading turnout logs, scoped to the user like the planning service (a session the user may not see is
+"""Reading turnout logs, scoped to the user like the planning queries (a session the user may not see is
 "not found"), and the facts and settings the log rules need.
 
     get_log_session(user, session_id) -> RecordingSession      raises SessionNotFound (404)

@@ -48,7 +48,7 @@ def schedule_page(home: bool = False):
     extra = {}
     if home:
         from outreach.main.home import home_context
-        from outreach.planning.labels import region_label
+        from outreach.vocab import region_label
 
         extra = home_context(current_user)
         region = extra.get("scope_region")

@@ -102,12 +102,12 @@ class TurnoutLog(db.Model):
     ended_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     kit_ids: Mapped[list] = mapped_column(sa.JSON, default=list)  # kits actually used (Kit.id)
     # Kits used × hours worked (outreach.field.rules.hours_worked on the local times): the team figures
-    # sum it from an index. The field service sets it on save and correction; an insert that leaves it
+    # sum it from an index. outreach.field.operations sets it on save and correction; an insert that leaves it
     # out (a test builder, a bulk load) gets it computed from the row's own times and kits.
     kit_hours: Mapped[float] = mapped_column(sa.Float, default=_kit_hours_default,
                                              server_default="0")
     # Hours from the session's end (its last day at end_time, office zone) to the log's first store: a log
-    # is late above LATE_LOG_HOURS. Set by the field service on the first save (migration 0014); None for a
+    # is late above LATE_LOG_HOURS. Set by outreach.field.operations on the first save (migration 0014); None for a
     # row loaded in bulk without it (counted as on time).
     hours_after_end: Mapped[Optional[float]] = mapped_column(sa.Float)
     notes: Mapped[str] = mapped_column(sa.Text, default="")

@@ -14,9 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.extensions import db
 from outreach.models.base import utcnow
-# The keys and labels of statuses, kinds and target groups live in outreach.vocab. (outreach.planning.service
-# still reads TARGET_GROUPS from here until it reads outreach.vocab.)
-from outreach.vocab import SESSION_KINDS, SESSION_STATUSES, TARGET_GROUPS  # noqa: F401
+# The keys and labels of statuses, kinds and target groups live in outreach.vocab.
+from outreach.vocab import SESSION_KINDS, SESSION_STATUSES
 
 # Sessions in these statuses hold their team and kits (a cancelled one frees them).
 ACTIVE_STATUSES = ("rencana", "terkonfirmasi", "ditunda", "selesai")
@@ -89,7 +88,7 @@ class RecordingSession(db.Model):
 
     site: Mapped["Site"] = relationship()  # noqa: F821
     team: Mapped["Team"] = relationship()  # noqa: F821
-    # Write kits through `kit_links` (the service does: see service.set_kits); `kits` is for reading.
+    # Write kits through `kit_links` (outreach.planning.operations.set_kits does); `kits` is for reading.
     kit_links: Mapped[list[SessionKit]] = relationship(back_populates="session", cascade="all, delete-orphan")
     kits: Mapped[list["Kit"]] = relationship(  # noqa: F821
         secondary="session_kit", order_by="Kit.code", viewonly=True)

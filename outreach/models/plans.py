@@ -1,6 +1,6 @@
 """Planner proposals: a stored "usulan jadwal" until the coordinator accepts its items.
 
-Nothing becomes a session until it is accepted; accepting goes through the planning service, so each
+Nothing becomes a session until it is accepted; accepting goes through outreach.planning.operations, so each
 item passes the same conflict rules as a hand-made session.
 """
 from __future__ import annotations

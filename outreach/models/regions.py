@@ -9,9 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.extensions import db
 from outreach.models.base import utcnow
-# The levels and away reasons (keys and labels) live in outreach.vocab. (outreach.coverage still reads
-# LEVELS from here until it reads outreach.vocab.)
-from outreach.vocab import AWAY_REASONS, LEVELS  # noqa: F401
+# The levels and away reasons (keys and labels) live in outreach.vocab.
+from outreach.vocab import AWAY_REASONS
 
 
 def level_of(kode: str) -> Optional[str]:

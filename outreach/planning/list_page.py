@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from outreach import permissions
 from outreach.planning import queries
 from outreach.planning.errors import ValidationFailed
-from outreach.planning.labels import status_labels
+from outreach.vocab import session_status_labels
 from outreach.planning.parse import SessionFilters, parse_filters
 from outreach.planning.site_scope import desa_options, kecamatan_options, own_kecamatan
 
@@ -14,7 +14,7 @@ from outreach.planning.site_scope import desa_options, kecamatan_options, own_ke
 def list_filters(form, user) -> tuple[SessionFilters, dict]:
     """Fill the choices of the session list's filter form; return the filters and the raw values
     (unreadable values get their message on the form and are ignored)."""
-    from outreach.templating import site_type_labels
+    from outreach.vocab import site_type_labels
 
     coordinator = permissions.is_coordinator(user)
     kecamatan = own_kecamatan(user) if coordinator else form.kecamatan.data
@@ -22,7 +22,7 @@ def list_filters(form, user) -> tuple[SessionFilters, dict]:
     form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_options(user, kecamatan) if kecamatan else [])
     form.site_type.choices = [("", _("Semua jenis"))] + list(site_type_labels().items())
     form.team_id.choices = [("", _("Semua tim"))] + [(str(t.id), t.nama) for t in queries.visible_teams(user)]
-    form.status.choices = [("", _("Semua status"))] + list(status_labels().items())
+    form.status.choices = [("", _("Semua status"))] + list(session_status_labels().items())
     args = {"from": form.date_from.data, "to": form.date_to.data, "status": form.status.data,
             "team_id": form.team_id.data, "kecamatan": form.kecamatan.data, "desa": form.desa.data,
             "site_type": form.site_type.data}

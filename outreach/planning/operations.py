@@ -31,7 +31,7 @@ from outreach.models.planning import RecordingSession, SessionKit, SessionPostpo
 from outreach.planning import checks, parse, workflow
 from outreach.planning.conflicts import Verdict
 from outreach.planning.errors import ConflictsFound, NotAllowed, PlanningError, StaleSession, ValidationFailed
-from outreach.planning.labels import status_labels
+from outreach.vocab import session_status_labels
 from outreach.planning.queries import AUDIT_ENTITY
 from outreach.planning.serialize import audit_values, iso
 
@@ -211,7 +211,7 @@ def update_session(user, session: RecordingSession, data: Mapping[str, Any], *, 
     _check_version(session, expected_version)
     if session.status not in workflow.EDITABLE:
         raise ValidationFailed({"status": _("Sesi berstatus %(status)s tidak dapat diubah lagi.",
-                                            status=status_labels()[session.status])})
+                                            status=session_status_labels()[session.status])})
     override = parse.parse_reason(data)
     before = parse.current_values(session)
     values = parse.merged_values(session, parse.parse_session_data(data, partial=True))
@@ -273,7 +273,7 @@ def change_status(user, session: RecordingSession, status: str, *, reason: str =
     reason, contact, new_day = parse.parse_status_change(reason, override_reason, confirmed_with, new_date)
     errors = workflow.check_transition(session.status, status, reason=reason, new_date=new_day,
                                        confirmed_with=contact or session.confirmed_with,
-                                       today=today or clock.local_today(), labels=status_labels(), _=_)
+                                       today=today or clock.local_today(), labels=session_status_labels(), _=_)
     if errors:
         raise ValidationFailed(errors)
     changes: dict[str, list] = {"status": [session.status, status]}
@@ -353,7 +353,7 @@ def mark_finished(session: RecordingSession, user: Optional[User] = None, *, com
 
     `by_log=True` (the turnout log) also finishes a rencana or ditunda session: see workflow.LOGGABLE."""
     errors = workflow.check_transition(session.status, workflow.SELESAI, manual=False, by_log=by_log,
-                                       labels=status_labels(), _=_)
+                                       labels=session_status_labels(), _=_)
     if errors:
         raise ValidationFailed(errors)
     record_change(AUDIT_ENTITY, session.id, "status:selesai", user.id if user else None,

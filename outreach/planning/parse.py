@@ -20,10 +20,10 @@ from flask import current_app
 from flask_babel import gettext
 
 from outreach.i18n import gettext_here as _
-from outreach.models.planning import (MAX_SESSION_DAYS, NOTES_MAX_CHARS, REASON_MAX_CHARS, SESSION_KINDS,
-                                      SESSION_STATUSES, TARGET_GROUPS, RecordingSession)
+from outreach.models.planning import MAX_SESSION_DAYS, NOTES_MAX_CHARS, REASON_MAX_CHARS, RecordingSession
 from outreach.planning import capacity
 from outreach.planning.errors import ValidationFailed
+from outreach.vocab import SESSION_KINDS, SESSION_STATUSES, TARGET_GROUPS
 
 CONFIRMED_WITH_MAX_CHARS = 120
 ID_MAX = 2**31 - 1  # database INTEGER: a larger id cannot exist

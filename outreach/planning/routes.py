@@ -17,7 +17,7 @@ from outreach import clock, vocab
 from outreach.field import log_view
 from outreach.planning import bp, calendar_page, checks, mop_up, operations, print_page, queries, serialize, session_page
 from outreach.planning.errors import ConflictsFound, Invisible, NotAllowed, NotFound, StaleSession, ValidationFailed
-from outreach.planning.labels import kind_labels, region_label, status_labels, target_group_labels
+from outreach.vocab import region_label, session_kind_labels, session_status_labels, target_group_labels
 from outreach.planning.list_page import list_filters
 from outreach.planning.parse import STATUS_ACTIONS, status_change_args
 from outreach.planning.forms import PrintFilterForm, SessionFilterForm, SessionForm, StatusForm
@@ -44,7 +44,7 @@ def calendar():
         feed_url = url_for("planning.team_ical", team_id=ctx.team.id, secret=ctx.team.calendar_secret,
                            _external=True)
     return render_template("planning/calendar.html", cal=ctx, feed_url=feed_url,
-                           can_plan=permissions.can_plan(current_user), status_labels=status_labels())
+                           can_plan=permissions.can_plan(current_user), status_labels=session_status_labels())
 
 
 # ---------------------------------------------------------------- session list
@@ -58,8 +58,8 @@ def session_list():
                                  per_page=current_app.config.get("PER_PAGE", 50))
     names = queries.region_names({s.desa_kode for s in page.items})
     return render_template("planning/list.html", form=form, page=page, names=names,
-                           filtered=any(v for v in args.values()), status_labels=status_labels(),
-                           kind_labels=kind_labels(), can_plan=permissions.can_plan(current_user))
+                           filtered=any(v for v in args.values()), status_labels=session_status_labels(),
+                           kind_labels=session_kind_labels(), can_plan=permissions.can_plan(current_user))
 
 
 # ---------------------------------------------------------------- the session page
@@ -118,7 +118,7 @@ def _render_session(session, *, posted=None, conflicts=None, code: int = 200):
         forms=_status_forms(session, posted), open_action=posted[0] if posted else None,
         conflicts=conflicts or [], history=history, audit_names=queries.audit_names(history),
         announcement=serialize.announcement_for(session, regions), address=serialize.address_of(session, regions),
-        map_data=map_data, status_labels=status_labels(), kind_labels=kind_labels(),
+        map_data=map_data, status_labels=session_status_labels(), kind_labels=session_kind_labels(),
         group_labels=target_group_labels(), local_iso=session_page.local_iso, log=logged,
         mop_up_default=mop_up.absentees_from_log(logged.log.not_recorded if logged else None),
         not_recorded_labels=vocab.not_recorded_labels()), code
@@ -188,7 +188,7 @@ def edit_session(session_id: int):
     session = _session_to_edit_or_404(session_id)
     if session.status not in EDITABLE:
         flash(_("Sesi berstatus %(status)s tidak dapat diubah lagi.",
-                status=status_labels()[session.status]), "warning")
+                status=session_status_labels()[session.status]), "warning")
         return redirect(url_for("planning.session_detail", session_id=session.id))
     form = SessionForm()
     if request.method == "GET":
@@ -267,8 +267,8 @@ def print_schedule():
     return render_template("planning/print.html", form=form, groups=print_page.schedule_by_desa(sessions, names),
                            first=first, last=last, kecamatan=kecamatan, team=team, names=names,
                            address_of=lambda s: serialize.address_of(s, regions),
-                           count=len(sessions), status_labels=status_labels(),
-                           kind_labels=kind_labels(), group_labels=target_group_labels())
+                           count=len(sessions), status_labels=session_status_labels(),
+                           kind_labels=session_kind_labels(), group_labels=target_group_labels())
 
 
 # ---------------------------------------------------------------- iCalendar feed

@@ -10,7 +10,7 @@ from flask import current_app
 
 from outreach.models.planning import RecordingSession, SessionPostponement
 from outreach.planning import announce, ical
-from outreach.planning.labels import kind_labels
+from outreach.vocab import session_kind_labels
 from outreach.planning.queries import region_info
 
 
@@ -108,7 +108,7 @@ def address_of(s: RecordingSession, regions: dict) -> str:
 def team_feed(team, sessions: list[RecordingSession], url_for_session, uid_domain: str) -> bytes:
     """The iCalendar bytes of `sessions` for `team` (url_for_session(id) -> absolute link)."""
     regions = region_info({k for s in sessions for k in (s.desa_kode, s.kecamatan_kode, s.kabupaten_kode)})
-    labels = kind_labels()
+    labels = session_kind_labels()
     events = []
     for s in sessions:
         inp = announcement_input(s, regions)

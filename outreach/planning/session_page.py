@@ -16,7 +16,7 @@ from outreach.models import Region
 from outreach.models.planning import RecordingSession
 from outreach.permissions import in_scope
 from outreach.planning import queries
-from outreach.planning.labels import kind_labels, target_group_labels
+from outreach.vocab import session_kind_labels, target_group_labels
 from outreach.planning.site_scope import own_kecamatan, site_in_scope, site_options, team_visible
 
 
@@ -91,7 +91,7 @@ def prefill_edit(form, s: RecordingSession) -> None:
 def fill_session_choices(form, user, desa: Optional[str] = None, kecamatan: Optional[str] = None) -> list[dict]:
     """Choices of the session form (sites near the chosen one, teams, kits, kinds, groups);
     returns the kits as rows for the template (code, status, team)."""
-    from outreach.templating import kit_status_labels
+    from outreach.vocab import kit_status_labels
 
     site = site_in_scope(user, form.site_id.data) if form.site_id.data else None
     if desa and in_scope(user, desa):
@@ -110,7 +110,7 @@ def fill_session_choices(form, user, desa: Optional[str] = None, kecamatan: Opti
     team_names = {t.id: t.nama for t in teams}
     kits = queries.visible_kits(user)
     form.kit_ids.choices = [(str(k.id), k.code) for k in kits]
-    form.kind.choices = list(kind_labels().items())
+    form.kind.choices = list(session_kind_labels().items())
     form.target_groups.choices = list(target_group_labels().items())
     status = kit_status_labels()
     return [{"id": str(k.id), "code": k.code, "status": k.status, "status_label": status.get(k.status, k.status),

@@ -54,7 +54,7 @@ def site_options(user, *, kecamatan: Optional[str] = None, desa: Optional[str] =
 
     Limited to `desa` or `kecamatan` when given (and in scope); `include_id` is kept even if inactive.
     """
-    from outreach.templating import site_type_labels
+    from outreach.vocab import site_type_labels
 
     q = (sa.select(Site.id, Site.nama, Site.type, Region.nama, Site.kecamatan_kode)
          .join(Region, Region.kode == Site.desa_kode).where(scope_clause(user, Site)))

@@ -22,7 +22,8 @@ from outreach.i18n import gettext_here as _
 from outreach.models import Region
 from outreach.models.field import TurnoutLog
 from outreach.models.planning import RecordingSession
-from outreach.models.regions import LEVELS, level_of
+from outreach.models.regions import level_of
+from outreach.vocab import LEVELS
 from outreach.permissions import in_scope, scope_of
 from outreach.regions import queries as rq
 from outreach.regions.figures import AreaFigures

@@ -14,7 +14,8 @@ from outreach.extensions import db
 from outreach.i18n import gettext_here as _
 from outreach.models import Region
 from outreach.models.field import TurnoutLog
-from outreach.models.regions import LEVELS, level_of
+from outreach.models.regions import level_of
+from outreach.vocab import LEVELS
 from outreach.permissions import in_scope, scope_of
 from outreach.regions.figures import AreaFigures
 from outreach.regions.queries import level_figures

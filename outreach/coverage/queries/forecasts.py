@@ -17,7 +17,7 @@ from outreach.extensions import db
 from outreach.i18n import gettext_here as _
 from outreach.models.field import TurnoutLog
 from outreach.models.jobs import CoverageSnapshot
-from outreach.models.regions import LEVELS
+from outreach.vocab import LEVELS
 from outreach.regions import queries as rq
 from outreach.regions.figures import AreaFigures
 from outreach.regions.queries import level_figures

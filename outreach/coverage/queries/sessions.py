@@ -13,12 +13,7 @@ from outreach.coverage.queries.areas import resolve_area, session_area_condition
 from outreach.extensions import db
 from outreach.models import Region, Site, Team
 from outreach.models.field import TurnoutLog
-from outreach.models.planning import RecordingSession
-
-# Statuses of a session that is still to happen (or still waiting for its log).
-OPEN_STATUSES = ("rencana", "terkonfirmasi", "ditunda")
-DONE_STATUS = "selesai"
-CANCELLED_STATUS = "dibatalkan"
+from outreach.models.planning import OPEN_STATUSES, RecordingSession
 
 
 # ---------------------------------------------------------------- sessions: shared pieces

@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from outreach import clock
 from outreach.clock import local_today, local_tz
 from outreach.coverage.queries.areas import BadInput, as_date, resolve_area, session_area_condition, setting
-from outreach.coverage.queries.sessions import (CANCELLED_STATUS, DONE_STATUS, OPEN_STATUSES, rare,
-                                                session_end_before, without_log)
+from outreach.coverage.queries.sessions import rare, session_end_before, without_log
 from outreach.extensions import db
 from outreach.i18n import gettext_here as _
 from outreach.models import Team
+from outreach.models.planning import OPEN_STATUSES
+from outreach.planning.workflow import DIBATALKAN, SELESAI
 from outreach.models.field import TurnoutLog
 from outreach.models.planning import RecordingSession
 from outreach.regions import queries as rq
@@ -137,8 +138,8 @@ def _team_totals(in_period, date_from: date, date_to: date, late_hours: float) -
     stmt = (sa.select(
         team, sa.func.count(),
         sa.func.sum(sa.case((RS.status.in_(OPEN_STATUSES), 1), else_=0)),
-        sa.func.sum(sa.case((RS.status == DONE_STATUS, 1), else_=0)),
-        sa.func.sum(sa.case((RS.status == CANCELLED_STATUS, 1), else_=0)),
+        sa.func.sum(sa.case((RS.status == SELESAI, 1), else_=0)),
+        sa.func.sum(sa.case((RS.status == DIBATALKAN, 1), else_=0)),
         sa.func.sum(sa.func.coalesce(TL.recorded_total, 0)),
         sa.func.sum(sa.func.coalesce(TL.kit_hours, 0.0)),
         sa.func.sum(sa.case((has_log, RS.expected_turnout), else_=0)),
