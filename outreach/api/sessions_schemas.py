@@ -14,16 +14,15 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, valid
 
 from outreach import DB_INT_MAX
 from outreach.api.errors import ApiError
-from outreach.api.schema import (Arg, ErrorSchema, Out, PageOut, Passed, Query, error_response, first_error,
-                                 response)
+from outreach.api.schema import (MAX_PER_PAGE, Arg, ErrorSchema, Out, PageOut, Passed, Query, error_response,
+                                 first_error, response)
+from outreach.models.accounts import KIT_STATUSES
+from outreach.models.planning import SESSION_KINDS, SESSION_STATUSES, TARGET_GROUPS
 from outreach.planning import conflicts as conflict_rules
 from outreach.planning.errors import ValidationFailed
 from outreach.planning.parse import parse_filters
 
-MAX_PER_PAGE = 500
-KINDS = ["perekaman", "sosialisasi", "keduanya"]
-TARGET_GROUPS = ["pemilih_pemula", "umum", "lansia_disabilitas"]
-KIT_STATUSES = ["ok", "rusak", "servis"]
+KINDS = list(SESSION_KINDS)
 
 
 # ---------------------------------------------------------------- query strings
@@ -83,7 +82,7 @@ class SessionsQuery(Query):
 
 class KitsQuery(Query):
     team_id = WholeNumber(metadata={"description": "Alat milik tim ini"})
-    status = Passed(metadata={"type": "string", "enum": KIT_STATUSES, "description": "Status alat"})
+    status = Passed(metadata={"type": "string", "enum": list(KIT_STATUSES), "description": "Status alat"})
 
     def handle_error(self, error: ValidationError, data, **kwargs):
         key, message = first_error(self, error.messages)
@@ -128,7 +127,8 @@ def _input_fields(required=()) -> dict:
         "kit_ids": field("kit_ids", type="array", items={"type": "integer"},
                          description="Minimal satu alat untuk perekaman/keduanya"),
         "kind": field("kind", type="string", enum=KINDS, default="perekaman"),
-        "target_groups": field("target_groups", type="array", items={"type": "string", "enum": TARGET_GROUPS}),
+        "target_groups": field("target_groups", type="array",
+                               items={"type": "string", "enum": list(TARGET_GROUPS)}),
         "notes": field("notes", type="string", maxLength=2000),
         "confirmed_with": field("confirmed_with", type="string", maxLength=120),
         "override_reason": field("override_reason", type="string",
@@ -218,9 +218,8 @@ class SessionSchema(Out):
     kit_ids = fields.List(fields.Integer(), required=True)
     kit_codes = fields.List(fields.String())
     kind = fields.String(required=True, metadata={"enum": KINDS, "default": "perekaman"})
-    target_groups = fields.List(fields.String(metadata={"enum": TARGET_GROUPS}))
-    status = fields.String(required=True, metadata={"enum": ["rencana", "terkonfirmasi", "selesai", "dibatalkan",
-                                                             "ditunda"]})
+    target_groups = fields.List(fields.String(metadata={"enum": list(TARGET_GROUPS)}))
+    status = fields.String(required=True, metadata={"enum": list(SESSION_STATUSES)})
     expected_turnout = fields.Integer(required=True)
     turnout_reasoning = fields.String()
     confirmed_with = fields.String()
@@ -303,7 +302,7 @@ class TeamSchema(Out):
 class KitSchema(Out):
     id = fields.Integer()
     code = fields.String()
-    status = fields.String(metadata={"enum": KIT_STATUSES})
+    status = fields.String(metadata={"enum": list(KIT_STATUSES)})
     office_kode = fields.String()
     team_id = fields.Integer(allow_none=True)
 
