@@ -16,11 +16,10 @@ from outreach import DB_INT_MAX
 from outreach.api.errors import ApiError
 from outreach.api.schema import (MAX_PER_PAGE, Arg, ErrorSchema, Out, PageOut, Passed, Query, error_response,
                                  first_error, response)
-from outreach.models.accounts import KIT_STATUSES
-from outreach.models.planning import SESSION_KINDS, SESSION_STATUSES, TARGET_GROUPS
 from outreach.planning import conflicts as conflict_rules
 from outreach.planning.errors import ValidationFailed
 from outreach.planning.parse import parse_filters
+from outreach.vocab import KIT_STATUSES, SESSION_KINDS, SESSION_STATUSES, TARGET_GROUPS
 
 KINDS = list(SESSION_KINDS)
 
