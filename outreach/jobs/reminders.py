@@ -19,9 +19,9 @@ from outreach.jobs.context import JobContext
 from outreach.jobs.notify import NewNotification, add_notifications, mail_pending, path_for
 from outreach.jobs.texts import day_label, reminder_body, zone_label
 from outreach.models import RecordingSession
-from outreach.models.planning import MAX_SESSION_DAYS
+from outreach.models.planning import MAX_SESSION_DAYS, OPEN_STATUSES
 
-REMIND_STATUSES = ("rencana", "terkonfirmasi", "ditunda")
+REMIND_STATUSES = OPEN_STATUSES
 
 
 def run(ctx: JobContext) -> dict:

@@ -21,7 +21,7 @@ from outreach.i18n import gettext_here as _
 from outreach.ledger import queries
 from outreach.ledger.rules import Claim, allocate, claim_order
 from outreach.models import Site
-from outreach.models.planning import RecordingSession
+from outreach.models.planning import OPEN_STATUSES, RecordingSession
 from outreach.planning import capacity
 
 
@@ -163,7 +163,7 @@ def overplanned(limit: int = 20) -> list[dict]:
     out = []
     rows = db.session.execute(
         sa.select(RS.desa_kode, sa.func.sum(RS.expected_turnout)).where(
-            RS.status.in_(("rencana", "terkonfirmasi", "ditunda")), RS.pool == "desa")
+            RS.status.in_(OPEN_STATUSES), RS.pool == "desa")
         .group_by(RS.desa_kode)).all()
     accounts = queries.desa_accounts(k for k, _ in rows)
     for kode, planned in rows:
@@ -173,7 +173,7 @@ def overplanned(limit: int = 20) -> list[dict]:
                         "pool_size": account.reachable_backlog})
     rows = db.session.execute(
         sa.select(RS.site_id, sa.func.sum(RS.expected_turnout)).where(
-            RS.status.in_(("rencana", "terkonfirmasi", "ditunda")), RS.pool == "sekolah")
+            RS.status.in_(OPEN_STATUSES), RS.pool == "sekolah")
         .group_by(RS.site_id)).all()
     for site_id, planned in rows:
         site = db.session.get(Site, site_id)

@@ -22,14 +22,13 @@ from outreach.maps.bbox import BBox
 from outreach.maps.geometry import BoundaryIndex
 from outreach.maps.points import PointStore, SessionStore
 from outreach.models import Region, Site, Team
-from outreach.models.planning import RecordingSession
+from outreach.models.planning import OPEN_STATUSES, RecordingSession
 from outreach.regions import queries as rq
 from outreach.permissions import scope_clause, scope_of
 from outreach import permissions
 
 MAP_LEVELS = ("kabupaten", "kecamatan", "desa")
 SESSION_CATEGORIES = ("upcoming", "done", "overdue", "cancelled")
-OPEN_STATUSES = ("rencana", "terkonfirmasi", "ditunda")
 
 
 # ---------------------------------------------------------------- figures: the one adapter
