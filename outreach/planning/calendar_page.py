@@ -15,7 +15,8 @@ from outreach.models.planning import RecordingSession
 from outreach.permissions import in_scope, scope_of
 from outreach.planning import calendar_rules, queries
 from outreach.planning.errors import Invisible
-from outreach.planning.site_scope import busiest_kecamatan, kecamatan_options, own_kecamatan
+from outreach.planning.site_scope import busiest_kecamatan, own_kecamatan
+from outreach.regions.choices import kecamatan_choices
 
 
 # ---------------------------------------------------------------- calendar arithmetic (pure)
@@ -143,7 +144,7 @@ def calendar_context(user, args, today: date) -> CalendarContext:
         raise Invisible()
     choices: list = []
     if permissions.sees_area_wide(user):
-        choices = kecamatan_options(user)
+        choices = kecamatan_choices(user)
         if "kecamatan" not in args and team is None:  # first visit: the busiest kecamatan; "" = all of them
             kecamatan = busiest_kecamatan(user, first, last) or (choices[0][0] if choices else None)
     elif permissions.is_coordinator(user):

@@ -8,7 +8,8 @@ from outreach.planning import queries
 from outreach.planning.errors import ValidationFailed
 from outreach.vocab import session_status_labels
 from outreach.planning.parse import SessionFilters, parse_filters
-from outreach.planning.site_scope import desa_options, kecamatan_options, own_kecamatan
+from outreach.planning.site_scope import own_kecamatan
+from outreach.regions.choices import desa_choices, kecamatan_choices
 
 
 def list_filters(form, user) -> tuple[SessionFilters, dict]:
@@ -18,8 +19,8 @@ def list_filters(form, user) -> tuple[SessionFilters, dict]:
 
     coordinator = permissions.is_coordinator(user)
     kecamatan = own_kecamatan(user) if coordinator else form.kecamatan.data
-    form.kecamatan.choices = [("", _("Semua kecamatan"))] + ([] if coordinator else kecamatan_options(user))
-    form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_options(user, kecamatan) if kecamatan else [])
+    form.kecamatan.choices = [("", _("Semua kecamatan"))] + ([] if coordinator else kecamatan_choices(user))
+    form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_choices(user, kecamatan) if kecamatan else [])
     form.site_type.choices = [("", _("Semua jenis"))] + list(site_type_labels().items())
     form.team_id.choices = [("", _("Semua tim"))] + [(str(t.id), t.nama) for t in queries.visible_teams(user)]
     form.status.choices = [("", _("Semua status"))] + list(session_status_labels().items())

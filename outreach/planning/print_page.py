@@ -10,7 +10,8 @@ from outreach.models import Team
 from outreach.models.planning import RecordingSession
 from outreach.permissions import in_scope
 from outreach.planning.errors import Invisible
-from outreach.planning.site_scope import busiest_kecamatan, kecamatan_options, own_kecamatan, team_visible
+from outreach.planning.site_scope import busiest_kecamatan, own_kecamatan, team_visible
+from outreach.regions.choices import kecamatan_choices
 
 
 def print_focus(user, args, first: date, last: date) -> tuple[Optional[str], Optional[Team], list]:
@@ -29,7 +30,7 @@ def print_focus(user, args, first: date, last: date) -> tuple[Optional[str], Opt
         team = team_visible(user, args.get("team"))
         if team is None:
             raise Invisible()
-    choices = kecamatan_options(user) if permissions.sees_area_wide(user) else []
+    choices = kecamatan_choices(user) if permissions.sees_area_wide(user) else []
     if permissions.is_coordinator(user):
         kecamatan = own_kecamatan(user)
     elif not kecamatan and team is None:

@@ -17,21 +17,6 @@ from outreach.planning import queries
 MAX_SITE_CHOICES = 3000
 
 
-def kecamatan_options(user) -> list[tuple[str, str]]:
-    """Kecamatan in the user's scope, by name."""
-    rows = db.session.execute(sa.select(Region.kode, Region.nama)
-                              .where(Region.level == "kecamatan", scope_clause(user, Region))
-                              .order_by(Region.nama, Region.kode)).all()
-    return [(kode, nama) for kode, nama in rows]
-
-
-def desa_options(user, kecamatan: str) -> list[tuple[str, str]]:
-    rows = db.session.execute(sa.select(Region.kode, Region.nama).where(
-        Region.level == "desa", Region.kecamatan_kode == kecamatan, scope_clause(user, Region))
-        .order_by(Region.nama, Region.kode)).all()
-    return [(kode, nama) for kode, nama in rows]
-
-
 def own_kecamatan(user) -> Optional[str]:
     """The kecamatan a coordinator plans (its scope), else None."""
     scope = scope_of(user)

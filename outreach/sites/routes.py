@@ -13,28 +13,14 @@ from outreach.extensions import db
 from outreach.models import AuditEntry, Region, Site
 from outreach.security import any_role, get_scoped_or_404, roles_required
 from outreach.permissions import can_edit_sites, in_scope, scope_clause, scope_of
+from outreach.regions.choices import desa_choices, kecamatan_choices
 from outreach.sites import bp
 from outreach.sites.forms import SiteFilterForm, SiteForm
 from outreach.sites.service import save_site
 from outreach import permissions, vocab
 
 
-
 # ---------------------------------------------------------------- queries used by the views
-
-def kecamatan_choices(user) -> list[tuple[str, str]]:
-    rows = db.session.execute(sa.select(Region.kode, Region.nama).where(Region.level == "kecamatan",
-                                                                        scope_clause(user, Region))
-                              .order_by(Region.nama, Region.kode)).all()
-    return [(kode, nama) for kode, nama in rows]
-
-
-def desa_choices_in(user, kecamatan_kode: str) -> list[tuple[str, str]]:
-    rows = db.session.execute(sa.select(Region.kode, Region.nama).where(
-        Region.level == "desa", Region.kecamatan_kode == kecamatan_kode, scope_clause(user, Region))
-        .order_by(Region.nama, Region.kode)).all()
-    return [(kode, nama) for kode, nama in rows]
-
 
 def desa_choices_grouped(user) -> dict[str, list[tuple[str, str]]]:
     """Desa in the user's scope grouped by kecamatan (and kabupaten when the scope spans several)."""
@@ -109,7 +95,7 @@ def index():
     form.kecamatan.choices = [("", _("Semua kecamatan"))] + kecamatan_choices(current_user)
     scope = scope_of(current_user) or ""
     kecamatan = form.kecamatan.data or (scope if scope.count(".") == 2 else "")
-    form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_choices_in(current_user, kecamatan)
+    form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_choices(current_user, kecamatan)
                                                               if kecamatan else [])
     filters = {name: (form[name].data or "").strip() for name in ("kecamatan", "desa", "type", "q")}
     page = filtered_sites(current_user, filters, request.args.get("page", 1, type=int))

@@ -271,15 +271,6 @@ def own_figures(area: Area) -> AreaFigures:
     return area_bundle(area).own
 
 
-def _children_figures(area: Area) -> list[AreaFigures]:
-    bundle = area_bundle(area)
-    if area.kode is None:
-        return list(bundle.level(bundle.levels[0]).values())
-    if area.child_level is None:
-        return []
-    return list(bundle.level(area.child_level).values())
-
-
 def covers_every_log(area: Area) -> bool:
     """True when no log or session can lie outside the area (everything, or the only province)."""
     if area.kode is None:
