@@ -194,6 +194,69 @@ def can_follow_up_refusers(user, desa_kode: str) -> bool:
     return can_plan(user) and in_scope(user, desa_kode)
 
 
+# ---------------------------------------------------------------- administration
+#
+# An admin with a scope (e.g. a kabupaten's Dukcapil office) administers only inside it: the users,
+# teams and kits of its area, never an account without an area (a national admin) and never a scope
+# wider than its own. The shared data of the whole installation (region, boundary, school and SIAK
+# imports, the background jobs) belongs to national admins (admins without a scope); the holiday
+# calendar has its own rule (a scoped admin keeps its kabupaten's days: outreach.planning.calendar_rules).
+
+def is_national_admin(user) -> bool:
+    """An admin without a scope: administers the whole installation."""
+    return is_admin(user) and not user.scope_kode
+
+
+def account_area(account) -> Optional[str]:
+    """The area an account works in: a field user's team office, another user's scope (None: national)."""
+    if is_field(account):
+        return account.team.office_kode if account.team is not None else None
+    return account.scope_kode or None
+
+
+def can_manage_area(admin, kode: Optional[str]) -> bool:
+    """May `admin` administer what belongs to area `kode` (an account, a team's or a kit's office)?"""
+    if not is_admin(admin):
+        return False
+    if is_national_admin(admin):
+        return True
+    return bool(kode) and in_scope(admin, kode)
+
+
+def can_manage_user(admin, account) -> bool:
+    """A national admin manages every account; a scoped admin its own and those working inside its area."""
+    if account is None or not is_admin(admin):
+        return False
+    if is_national_admin(admin) or account.id == admin.id:
+        return True
+    return can_manage_area(admin, account_area(account))
+
+
+def manageable_users_clause(admin):
+    """SQL condition: the accounts `admin` manages (the list of the admin's user page)."""
+    from outreach.models import Team, User
+
+    if is_national_admin(admin):
+        return sa.true()
+    if not is_admin(admin):
+        return sa.false()
+    scope = admin.scope_kode
+    offices = sa.select(Team.id).where(sa.or_(Team.office_kode == scope, Team.office_kode.like(scope + ".%")))
+    return sa.or_(User.id == admin.id,
+                  sa.and_(User.role != FIELD, sa.or_(User.scope_kode == scope, User.scope_kode.like(scope + ".%"))),
+                  sa.and_(User.role == FIELD, User.team_id.in_(offices)))
+
+
+def manageable_office_clause(admin, column):
+    """SQL condition on an office code: the teams or kits `admin` manages (offices inside its area)."""
+    if is_national_admin(admin):
+        return sa.true()
+    if not is_admin(admin):
+        return sa.false()
+    scope = admin.scope_kode
+    return sa.or_(column == scope, column.like(scope + ".%"))
+
+
 # ---------------------------------------------------------------- turnout logs
 
 def can_correct_log(user, log, now: datetime, deadline: datetime) -> bool:

@@ -49,6 +49,18 @@ def roles_required(*roles: str):
     return decorator
 
 
+def national_admin_required(view):
+    """Admins without a scope only: the installation's shared data (imports, jobs).
+    A scoped admin gets 403 (see outreach.permissions, administration)."""
+    @wraps(view)
+    def check(*args, **kwargs):
+        if not permissions.is_national_admin(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return roles_required(*permissions.ADMINS)(check)
+
+
 def any_role(view):
     """Any signed-in user (what they then see is still scoped)."""
     return roles_required(*ROLES)(view)

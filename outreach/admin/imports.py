@@ -30,8 +30,7 @@ from outreach.imports.apply import KINDS, options_from_config, run_import
 from outreach.imports.common import ValueProblem
 from outreach.imports.sites import parse_jenjang_filter
 from outreach.models import ImportBatch, User
-from outreach.security import roles_required
-from outreach import permissions
+from outreach.security import national_admin_required
 
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
@@ -120,7 +119,7 @@ def _display_name(name: Optional[str]) -> str:
 # ---------------------------------------------------------------- views
 
 @bp.route("/admin/impor")
-@roles_required(*permissions.ADMINS)
+@national_admin_required
 def import_index():
     return _index(ImportUploadForm())
 
@@ -134,7 +133,7 @@ def _index(form: ImportUploadForm):
 
 
 @bp.route("/admin/impor/pratinjau", methods=["POST"])
-@roles_required(*permissions.ADMINS)
+@national_admin_required
 def import_preview():
     form = ImportUploadForm()
     if not form.validate_on_submit():
@@ -155,7 +154,7 @@ def _preview(report, meta: dict, token: Optional[str]):
 
 
 @bp.route("/admin/impor/simpan", methods=["POST"])
-@roles_required(*permissions.ADMINS)
+@national_admin_required
 def import_commit():
     form = ImportTokenForm()
     directory = upload_dir()
@@ -176,7 +175,7 @@ def import_commit():
 
 
 @bp.route("/admin/impor/batal", methods=["POST"])
-@roles_required(*permissions.ADMINS)
+@national_admin_required
 def import_cancel():
     form = ImportTokenForm()
     if form.validate_on_submit():

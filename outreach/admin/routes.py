@@ -1,5 +1,5 @@
 """Admin pages: home, users, teams, kits and API tokens. Admin role only."""
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -27,13 +27,13 @@ def _first_url(endpoints) -> str | None:
 
 
 def imports_url() -> str | None:
-    """Link to the web imports (upload, preview, commit), once that feature is registered."""
-    return _first_url(IMPORTS_ENDPOINTS)
+    """Link to the web imports (upload, preview, commit), for national admins."""
+    return _first_url(IMPORTS_ENDPOINTS) if permissions.is_national_admin(current_user) else None
 
 
 def jobs_url() -> str | None:
-    """Link to the scheduled jobs page, once that feature is registered."""
-    return _first_url(JOBS_ENDPOINTS)
+    """Link to the scheduled jobs page, for national admins."""
+    return _first_url(JOBS_ENDPOINTS) if permissions.is_national_admin(current_user) else None
 
 
 def audit_labels() -> dict:
@@ -63,6 +63,28 @@ def _apply_errors(form, exc: service.Invalid) -> None:
             target.errors = list(target.errors) + texts
 
 
+def _user_or_404(user_id: int) -> User:
+    """The account if the current admin manages it (outreach.permissions); 404 otherwise, as if absent."""
+    user = db.session.get(User, user_id)
+    if not permissions.can_manage_user(current_user, user):
+        abort(404)
+    return user
+
+
+def _team_or_404(team_id: int) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None or not permissions.can_manage_area(current_user, team.office_kode):
+        abort(404)
+    return team
+
+
+def _kit_or_404(kit_id: int) -> Kit:
+    kit = db.session.get(Kit, kit_id)
+    if kit is None or not permissions.can_manage_area(current_user, kit.office_kode):
+        abort(404)
+    return kit
+
+
 def _page_number() -> int:
     value = request.args.get("halaman", "1")
     return min(int(value), 1_000_000) if value.isdigit() and int(value) > 0 else 1
@@ -76,11 +98,11 @@ def _render_form(template: str, form, **context):
 def _team_choices(blank_label: str) -> list[tuple[str, str]]:
     inactive = _("(nonaktif)")
     return [("", blank_label)] + [(i, nama if active else f"{nama} {inactive}")
-                                  for i, nama, active in service.team_choices()]
+                                  for i, nama, active in service.team_choices(current_user)]
 
 
 def _office_choices() -> list[tuple[str, str]]:
-    return [("", _("— pilih kabupaten/kota —"))] + service.kabupaten_choices()
+    return [("", _("— pilih kabupaten/kota —"))] + service.kabupaten_choices(current_user)
 
 
 def _calendar_feed_url(team: Team):
@@ -126,7 +148,7 @@ def _user_data(form) -> service.UserData:
 def users():
     role = request.args.get("peran") or None
     q = request.args.get("q", "").strip()
-    page = service.users_page(role, q, _page_number(), current_app.config["PER_PAGE"])
+    page = service.users_page(current_user, role, q, _page_number(), current_app.config["PER_PAGE"])
     return render_template("admin/users.html", page=page, role=role if role in vocab.ROLES else None, q=q, roles=vocab.ROLES)
 
 
@@ -150,7 +172,7 @@ def user_new():
 @bp.route("/admin/pengguna/<int:user_id>", methods=["GET", "POST"])
 @admin_only
 def user_edit(user_id):
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     form = UserForm(obj=user)
     _user_form_choices(form)
     if form.validate_on_submit():
@@ -170,7 +192,7 @@ def user_edit(user_id):
 @bp.route("/admin/pengguna/<int:user_id>/kata-sandi", methods=["GET", "POST"])
 @admin_only
 def user_password(user_id):
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
@@ -189,7 +211,7 @@ def user_password(user_id):
 @bp.route("/admin/pengguna/<int:user_id>/token", methods=["GET", "POST"])
 @admin_only
 def user_tokens(user_id):
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     default_days = str(current_app.config["API_TOKEN_DAYS"])
     form = TokenForm(days=default_days)
     new_token, status = None, 200
@@ -211,6 +233,8 @@ def user_tokens(user_id):
 @admin_only
 def token_revoke(api_token_id):
     token = db.get_or_404(ApiToken, api_token_id)
+    if not permissions.can_manage_user(current_user, token.user):
+        abort(404)
     if service.revoke_token(token, current_user.id):
         flash(_("Token %(prefix)s… dicabut; token itu tidak dapat dipakai lagi.", prefix=token.prefix), "success")
     else:
@@ -229,7 +253,7 @@ def _team_data(form) -> service.TeamData:
 @bp.route("/admin/tim")
 @admin_only
 def teams():
-    page = service.teams_page(_page_number(), current_app.config["PER_PAGE"])
+    page = service.teams_page(current_user, _page_number(), current_app.config["PER_PAGE"])
     return render_template("admin/teams.html", page=page)
 
 
@@ -252,7 +276,7 @@ def team_new():
 @bp.route("/admin/tim/<int:team_id>", methods=["GET", "POST"])
 @admin_only
 def team_edit(team_id):
-    team = db.get_or_404(Team, team_id)
+    team = _team_or_404(team_id)
     form = TeamForm(obj=team)
     form.office_kode.choices = _office_choices()
     if form.validate_on_submit():
@@ -272,7 +296,7 @@ def team_edit(team_id):
 @bp.route("/admin/tim/<int:team_id>/kalender", methods=["POST"])
 @admin_only
 def team_rotate_calendar(team_id):
-    team = db.get_or_404(Team, team_id)
+    team = _team_or_404(team_id)
     service.rotate_calendar_secret(team, current_user.id)
     flash(_("Tautan kalender tim %(nama)s diganti; tautan lama tidak berlaku lagi.", nama=team.nama), "success")
     return redirect(url_for(".team_edit", team_id=team.id))
@@ -295,7 +319,7 @@ def _kit_data(form) -> service.KitData:
 @admin_only
 def kits():
     status = request.args.get("status") or None
-    page = service.kits_page(status, _page_number(), current_app.config["PER_PAGE"])
+    page = service.kits_page(current_user, status, _page_number(), current_app.config["PER_PAGE"])
     return render_template("admin/kits.html", page=page, status=status if status in vocab.KIT_STATUSES else None,
                            statuses=vocab.KIT_STATUSES)
 
@@ -319,7 +343,7 @@ def kit_new():
 @bp.route("/admin/kit/<int:kit_id>", methods=["GET", "POST"])
 @admin_only
 def kit_edit(kit_id):
-    kit = db.get_or_404(Kit, kit_id)
+    kit = _kit_or_404(kit_id)
     form = KitForm(obj=kit)
     _kit_form_choices(form)
     if form.validate_on_submit():

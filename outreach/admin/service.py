@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from outreach import permissions
 from outreach.extensions import db
 from outreach.i18n import N_
 from outreach.models import ApiToken, AuditEntry, Kit, Region, Site, Team, User
@@ -217,11 +218,27 @@ def _commit_or_duplicate(errs_field: str, msgid: str, **params) -> None:
         raise Invalid({errs_field: [Message(msgid, params)]})
 
 
+def _check_within_actor(values: dict, actor_id: Optional[int], errs: _Errors) -> None:
+    """A scoped admin gives only areas inside its own (never none, which means national): outreach.permissions."""
+    actor = db.session.get(User, actor_id) if actor_id is not None else None
+    if actor is None or permissions.is_national_admin(actor) or errs.has("scope_kode") or errs.has("team_id"):
+        return
+    field = values["role"] == permissions.FIELD
+    team = db.session.get(Team, values["team_id"]) if values["team_id"] is not None else None
+    area = (team.office_kode if team is not None else None) if field else values["scope_kode"]
+    if not permissions.can_manage_area(actor, area):
+        errs.add("team_id" if field else "scope_kode",
+                 N_("Anda hanya mengelola wilayah %(scope)s: pilih cakupan (atau tim) di dalam wilayah itu."),
+                 scope=actor.scope_kode)
+
+
 def create_user(data: UserData, password: Optional[str], actor_id: Optional[int],
                 password_confirm: Optional[str] = None) -> User:
-    """Create a user after checking role/scope/team, uniqueness and password length."""
+    """Create a user after checking role/scope/team (inside the acting admin's area), uniqueness and password
+    length."""
     errs = _Errors()
     values = _clean_user(data, errs, None)
+    _check_within_actor(values, actor_id, errs)
     _check_password(password, password_confirm, errs)
     errs.raise_if_any()
     user = User(**values)
@@ -237,6 +254,7 @@ def update_user(user: User, data: UserData, actor_id: Optional[int]) -> dict:
     """Apply an edit; returns the audited changes ({} when nothing changed)."""
     errs = _Errors()
     values = _clean_user(data, errs, user)
+    _check_within_actor(values, actor_id, errs)
     if actor_id is not None and user.id == actor_id:
         if not values["active"]:
             errs.add("active", N_("Anda tidak dapat menonaktifkan akun Anda sendiri."))
@@ -272,10 +290,11 @@ def _paginate(query, page: int, per_page: int):
     return db.paginate(query, page=max(int(page or 1), 1), per_page=per_page, error_out=False, max_per_page=per_page)
 
 
-def users_page(role: Optional[str] = None, q: Optional[str] = None, page: int = 1, per_page: int = 50):
-    """Users with their scope region and team loaded (no N+1), filtered by role and a search text."""
+def users_page(admin, role: Optional[str] = None, q: Optional[str] = None, page: int = 1, per_page: int = 50):
+    """The users `admin` manages, with their scope region and team loaded (no N+1), filtered by role and a
+    search text."""
     query = (sa.select(User).options(joinedload(User.scope), joinedload(User.team))
-             .order_by(User.username))
+             .where(permissions.manageable_users_clause(admin)).order_by(User.username))
     if role in ROLES:
         query = query.where(User.role == role)
     if q:
@@ -293,9 +312,11 @@ class TeamRow:
     kit_count: int
 
 
-def teams_page(page: int = 1, per_page: int = 50):
-    """Teams with office name and counts of users and kits, in three queries."""
-    result = _paginate(sa.select(Team).options(joinedload(Team.office)).order_by(Team.nama), page, per_page)
+def teams_page(admin, page: int = 1, per_page: int = 50):
+    """The teams `admin` manages, with office name and counts of users and kits, in three queries."""
+    result = _paginate(sa.select(Team).options(joinedload(Team.office))
+                       .where(permissions.manageable_office_clause(admin, Team.office_kode)).order_by(Team.nama),
+                       page, per_page)
     ids = [t.id for t in result.items]
     users = dict(db.session.execute(sa.select(User.team_id, sa.func.count()).where(User.team_id.in_(ids))
                                     .group_by(User.team_id)).all()) if ids else {}
@@ -312,9 +333,10 @@ class KitRow:
     office_nama: str
 
 
-def kits_page(status: Optional[str] = None, page: int = 1, per_page: int = 50):
-    """Kits with their home team and office name, filtered by status."""
-    query = sa.select(Kit).options(joinedload(Kit.team)).order_by(Kit.code)
+def kits_page(admin, status: Optional[str] = None, page: int = 1, per_page: int = 50):
+    """The kits `admin` manages, with their home team and office name, filtered by status."""
+    query = (sa.select(Kit).options(joinedload(Kit.team))
+             .where(permissions.manageable_office_clause(admin, Kit.office_kode)).order_by(Kit.code))
     if status in KIT_STATUSES:
         query = query.where(Kit.status == status)
     result = _paginate(query, page, per_page)
@@ -330,16 +352,18 @@ def _region_names(codes: Iterable[str]) -> dict[str, str]:
     return dict(db.session.execute(sa.select(Region.kode, Region.nama).where(Region.kode.in_(codes))).all())
 
 
-def kabupaten_choices() -> list[tuple[str, str]]:
-    """(kode, label) of every kabupaten/kota, for office pickers."""
-    rows = db.session.execute(sa.select(Region.kode, Region.nama).where(Region.level == "kabupaten")
-                              .order_by(Region.kode)).all()
+def kabupaten_choices(admin) -> list[tuple[str, str]]:
+    """(kode, label) of every kabupaten/kota `admin` manages, for office pickers."""
+    rows = db.session.execute(sa.select(Region.kode, Region.nama).where(
+        Region.level == "kabupaten", permissions.manageable_office_clause(admin, Region.kode))
+        .order_by(Region.kode)).all()
     return [(kode, f"{kode} — {nama}") for kode, nama in rows]
 
 
-def team_choices() -> list[tuple[str, str, bool]]:
-    """(id, name, active) of every team, for team pickers."""
-    rows = db.session.execute(sa.select(Team.id, Team.nama, Team.active).order_by(Team.nama)).all()
+def team_choices(admin) -> list[tuple[str, str, bool]]:
+    """(id, name, active) of every team `admin` manages, for team pickers."""
+    rows = db.session.execute(sa.select(Team.id, Team.nama, Team.active).where(
+        permissions.manageable_office_clause(admin, Team.office_kode)).order_by(Team.nama)).all()
     return [(str(i), nama, active) for i, nama, active in rows]
 
 
@@ -396,6 +420,20 @@ def _check_office(kode: Optional[str], errs: _Errors) -> None:
         errs.add("office_kode", N_("Kantor harus sebuah kabupaten/kota (kode seperti 33.74)."))
 
 
+def _check_office_within_actor(values: dict, actor_id: Optional[int], errs: _Errors) -> None:
+    """A scoped admin keeps teams and kits (and a kit's home team) inside its own area."""
+    actor = db.session.get(User, actor_id) if actor_id is not None else None
+    if actor is None or permissions.is_national_admin(actor):
+        return
+    if not errs.has("office_kode") and not permissions.can_manage_area(actor, values.get("office_kode")):
+        errs.add("office_kode", N_("Anda hanya mengelola wilayah %(scope)s: pilih kantor di dalam wilayah itu."),
+                 scope=actor.scope_kode)
+    team = db.session.get(Team, values["team_id"]) if values.get("team_id") is not None else None
+    if team is not None and not errs.has("team_id") and not permissions.can_manage_area(actor, team.office_kode):
+        errs.add("team_id", N_("Anda hanya mengelola wilayah %(scope)s: pilih tim di dalam wilayah itu."),
+                 scope=actor.scope_kode)
+
+
 def _clean_coords(lat_in: Any, lng_in: Any, errs: _Errors) -> tuple[Optional[float], Optional[float]]:
     lat, lat_ok = _parse_float(lat_in)
     lng, lng_ok = _parse_float(lng_in)
@@ -446,6 +484,7 @@ def create_team(data: TeamData, actor_id: Optional[int]) -> Team:
     """Create a team (its calendar link secret is generated by the model)."""
     errs = _Errors()
     values = _clean_team(data, errs, None)
+    _check_office_within_actor(values, actor_id, errs)
     errs.raise_if_any()
     team = Team(**values)
     db.session.add(team)
@@ -459,6 +498,7 @@ def update_team(team: Team, data: TeamData, actor_id: Optional[int]) -> dict:
     """Apply an edit; returns the audited changes ({} when nothing changed)."""
     errs = _Errors()
     values = _clean_team(data, errs, team)
+    _check_office_within_actor(values, actor_id, errs)
     errs.raise_if_any()
     changes = diff(team, TEAM_FIELDS, values)
     if not changes:
@@ -520,6 +560,7 @@ def _clean_kit(data: KitData, errs: _Errors, existing: Optional[Kit]) -> dict:
 def create_kit(data: KitData, actor_id: Optional[int]) -> Kit:
     errs = _Errors()
     values = _clean_kit(data, errs, None)
+    _check_office_within_actor(values, actor_id, errs)
     errs.raise_if_any()
     kit = Kit(**values)
     db.session.add(kit)
@@ -533,6 +574,7 @@ def update_kit(kit: Kit, data: KitData, actor_id: Optional[int]) -> dict:
     """Apply an edit; returns the audited changes ({} when nothing changed)."""
     errs = _Errors()
     values = _clean_kit(data, errs, kit)
+    _check_office_within_actor(values, actor_id, errs)
     errs.raise_if_any()
     changes = diff(kit, KIT_FIELDS, values)
     if not changes:

@@ -13,14 +13,14 @@ from outreach.extensions import db
 from outreach.jobs import bp
 from outreach.models.base import utcnow
 from outreach.models.jobs import Notification
-from outreach.security import any_role, roles_required
-from outreach import permissions, vocab
+from outreach.security import any_role, national_admin_required
+from outreach import vocab
 
 
 # ----------------------------------------------------------------- admin: jobs
 
 @bp.route("/admin/jobs")
-@roles_required(*permissions.ADMINS)
+@national_admin_required
 def admin_jobs():
     from outreach.jobs.overview import jobs_overview
     from outreach.jobs.scheduler import scheduler_status
@@ -35,7 +35,7 @@ def admin_jobs():
 
 
 @bp.route("/admin/jobs/<job_name>/jalankan", methods=["POST"])
-@roles_required(*permissions.ADMINS)
+@national_admin_required
 def run_now(job_name):
     """Run a job now, for the current minute's slot (the same claim as the scheduler: a double click runs once)."""
     from outreach.jobs.registry import JOBS
