@@ -90,8 +90,13 @@ def register_extensions(app: Flask) -> None:
     from outreach.models import User
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    def load_user(login_id: str):
+        """The user of a login "id.version"; None (signed out) when the version was bumped since."""
+        user_id, _, version = login_id.partition(".")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_version == int(version) else None
 
     from outreach.db_setup import configure_engine_events
 

@@ -3,6 +3,7 @@ import click
 import sqlalchemy as sa
 
 from outreach.admin.service import validate_scope
+from outreach.auth.passwords import password_problem
 from outreach.extensions import db
 from outreach.models import ApiToken, Region, Team, User
 from outreach.vocab import ROLES
@@ -28,8 +29,9 @@ def register(app):
         problem = validate_scope(role, scope, team)
         if problem:
             raise click.ClickException(problem)
-        if len(password) < 8:
-            raise click.ClickException("Kata sandi minimal 8 karakter.")
+        problem = password_problem(password, role, username)
+        if problem:
+            raise click.ClickException(problem[0] % problem[1])
         user = db.session.scalar(sa.select(User).where(User.username == username))
         created = user is None
         if created:
@@ -37,6 +39,8 @@ def register(app):
             db.session.add(user)
         user.role, user.scope_kode, user.team = role, scope, team
         user.name = name or user.name or username
+        if not created:
+            user.end_logins()  # a new password ends the logins made with the old one
         user.set_password(password)
         db.session.commit()
         click.echo(f"Pengguna {username} {'dibuat' if created else 'diperbarui'} (peran {role}).")

@@ -15,6 +15,7 @@ EXPECTED = {
     "vendor.asset": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": ALL,
+    "auth.logout_everywhere": ALL,
     "auth.set_language": PUBLIC,
     "main.home": ALL,
     "main.healthz": PUBLIC,

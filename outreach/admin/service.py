@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from outreach import permissions
+from outreach.auth.passwords import password_problem
 from outreach.extensions import db
 from outreach.i18n import N_
 from outreach.models import ApiToken, AuditEntry, Kit, Region, Site, Team, User
@@ -28,7 +29,6 @@ from outreach.models.audit import diff, record_change
 from outreach.models.base import utcnow
 from outreach.models.regions import level_of
 
-PASSWORD_MIN_LENGTH = 8
 MAX_TOKEN_DAYS = 3650
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -197,14 +197,14 @@ def _clean_user(data: UserData, errs: _Errors, existing: Optional[User]) -> dict
     return values
 
 
-def _check_password(password: Optional[str], confirm: Optional[str], errs: _Errors) -> None:
-    """Length rules; `confirm` (when not None) must repeat the password exactly."""
+def _check_password(password: Optional[str], confirm: Optional[str], errs: _Errors, role: str = "",
+                    username: str = "") -> None:
+    """The password rule (outreach.auth.passwords); `confirm` (when not None) must repeat it exactly."""
+    problem = password_problem(password, role, username) if password else None
     if not password:
         errs.add("password", N_("Kata sandi wajib diisi."))
-    elif len(password) < PASSWORD_MIN_LENGTH:
-        errs.add("password", N_("Kata sandi minimal %(min)s karakter."), min=PASSWORD_MIN_LENGTH)
-    elif len(password) > 200:
-        errs.add("password", N_("Kata sandi paling banyak %(max)s karakter."), max=200)
+    elif problem:
+        errs.add("password", problem[0], **problem[1])
     elif confirm is not None and confirm != password:
         errs.add("password_confirm", N_("Kedua kata sandi tidak sama."))
 
@@ -239,7 +239,7 @@ def create_user(data: UserData, password: Optional[str], actor_id: Optional[int]
     errs = _Errors()
     values = _clean_user(data, errs, None)
     _check_within_actor(values, actor_id, errs)
-    _check_password(password, password_confirm, errs)
+    _check_password(password, password_confirm, errs, values["role"], values["username"])
     errs.raise_if_any()
     user = User(**values)
     user.set_password(password)
@@ -266,6 +266,8 @@ def update_user(user: User, data: UserData, actor_id: Optional[int]) -> dict:
         return {}
     for name in changes:
         setattr(user, name, values[name])
+    if "active" in changes and not user.active:
+        user.end_logins()  # a deactivated user is signed out everywhere at once
     record_change("user", user.id, "update", actor_id, changes)
     _commit_or_duplicate("username", N_("Nama pengguna %(username)s sudah dipakai."), username=values["username"])
     return changes
@@ -275,11 +277,13 @@ def reset_password(user: User, password: Optional[str], actor_id: Optional[int],
                    password_confirm: Optional[str] = None) -> None:
     """Set a new password and lift any login lock. The audit row records the act, never the password."""
     errs = _Errors()
-    _check_password(password, password_confirm, errs)
+    _check_password(password, password_confirm, errs, user.role, user.username)
     errs.raise_if_any()
     user.set_password(password)
     user.failed_logins, user.locked_until = 0, None
-    record_change("user", user.id, "reset_password", actor_id, {})
+    user.end_logins()  # every login made with the old password (remember-me included) ends
+    revoked = revoke_all_tokens(user)
+    record_change("user", user.id, "reset_password", actor_id, {"tokens_revoked": [None, revoked]} if revoked else {})
     db.session.commit()
 
 
@@ -587,6 +591,15 @@ def update_kit(kit: Kit, data: KitData, actor_id: Optional[int]) -> dict:
 
 
 # ---------------------------------------------------------------- API tokens
+
+def revoke_all_tokens(user: User) -> int:
+    """Revoke the user's tokens still in force (on a password reset); returns how many."""
+    now = utcnow()
+    tokens = [t for t in tokens_of(user) if t.revoked_at is None]
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)
+
 
 def tokens_of(user: User) -> list[ApiToken]:
     return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)

@@ -57,6 +57,18 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/keluar-semua", methods=["POST"])
+@any_role
+def logout_everywhere():
+    """End every login of the signed-in user, on every device (a lost phone, a shared computer)."""
+    current_user.end_logins()
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Anda telah keluar dari semua perangkat. Masuk lagi di perangkat ini bila perlu."), "info")
+    return redirect(url_for("auth.login"))
+
+
 @bp.route("/bahasa/<code>", methods=["POST"])
 @public
 def set_language(code):

@@ -72,6 +72,8 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
     last_login_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # Part of every login (session cookie and remember-me cookie, see get_id): bumping it ends them all.
+    session_version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 
     scope: Mapped[Optional["Region"]] = relationship(foreign_keys=[scope_kode])  # noqa: F821
     team: Mapped[Optional[Team]] = relationship()
@@ -90,6 +92,13 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.active)
+
+    def get_id(self) -> str:  # Flask-Login: what the session and the remember-me cookie carry
+        return f"{self.id}.{self.session_version or 1}"
+
+    def end_logins(self) -> None:
+        """Every login of this user (on any device, remember-me included) stops working at its next request."""
+        self.session_version = (self.session_version or 1) + 1
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
