@@ -85,7 +85,10 @@ def register_extensions(app: Flask) -> None:
                    default_translation_directories=str(ROOT / "outreach" / "translations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "strong"
+    # "basic": a request from another browser signature (the offline worker, Chrome's "desktop site")
+    # only marks the login as not fresh instead of signing a field team out; stolen cookies are ended by
+    # the user's session version instead (outreach.models.accounts.User.end_logins).
+    login_manager.session_protection = "basic"
 
     from outreach.models import User
 

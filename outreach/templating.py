@@ -56,6 +56,7 @@ NAV = (
     ("coverage.dashboard", "Dasbor"),
     ("planning.calendar", "Kalender"),
     ("planning.session_list", "Sesi"),
+    ("planner.new_plan", "Usulan jadwal"),
     ("maps.coverage", "Peta"),
     ("regions.index", "Wilayah"),
     ("sites.index", "Lokasi"),
@@ -72,7 +73,7 @@ def nav_items():
     if not current_user.is_authenticated:
         return []
     labels = {"Jadwal saya": _("Jadwal saya"), "Dasbor": _("Dasbor"), "Kalender": _("Kalender"),
-              "Sesi": _("Sesi"), "Peta": _("Peta"), "Wilayah": _("Wilayah"), "Lokasi": _("Lokasi"),
+              "Sesi": _("Sesi"), "Usulan jadwal": _("Usulan jadwal"), "Peta": _("Peta"), "Wilayah": _("Wilayah"), "Lokasi": _("Lokasi"),
               "Admin": _("Admin")}
     items = []
     for endpoint, label in NAV:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from outreach.admin import service
 from outreach.extensions import db
 from outreach.models import AuditEntry, User
+from tests import builders
 
 
 def test_service_imports_nothing_from_flask():
@@ -67,16 +68,31 @@ def test_messages_carry_parameters(world):
         service.create_user(service.UserData(username="baru", role="admin", scope_kode="99"), "pendek", None)
     errors = exc.value.errors
     assert errors["scope_kode"][0] == service.Message("Kode wilayah %(kode)s tidak ditemukan.", {"kode": "99"})
-    assert errors["password"][0].params == {"min": 8}
+    assert errors["password"][0].params == {"min": 12}  # an admin's password: outreach.auth.passwords
     assert db.session.scalar(sa.select(User).where(User.username == "baru")) is None
 
 
 def test_overview_counts(world):
-    data = service.overview()
+    data = service.overview(world.users["admin"])
     assert data["users_total"] == 4 and data["users_by_role"]["field"] == 1
     assert data["kits_by_status"] == {"ok": 1, "rusak": 0, "servis": 0}
     assert data["regions_by_level"]["desa"] == 4 and data["sites_total"] == 3
     assert data["teams_total"] == 1 and data["teams_active"] == 1
+
+
+def test_overview_of_a_scoped_admin_counts_its_area_only(world):
+    other_team = builders.make_team("33.01", "Tim Lain")
+    builders.make_kit(other_team, "KIT-LAIN")
+    builders.make_user("coordinator", "koord_lain", scope="33.01.01")
+    kota = builders.make_user("admin", "admin_kota", scope="33.74")
+    db.session.commit()
+    service.reset_password(world.users["manager"], "merah-putih-2045", world.users["admin"].id)
+    data = service.overview(kota)
+    assert data["users_total"] == 4  # manager, coordinator, field (team 33.74) and itself
+    assert data["teams_total"] == 1 and data["kits_total"] == 1
+    assert data["regions_by_level"]["desa"] == 3 and data["sites_total"] == 2
+    assert data["recent_changes"] == []  # the national admin's change is not its business
+    assert [e.action for e in service.overview(world.users["admin"])["recent_changes"]] == ["reset_password"]
 
 
 def test_cli_create_user_uses_the_same_scope_rule(runner, world):

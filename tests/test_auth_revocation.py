@@ -138,3 +138,11 @@ def test_cli_refuses_a_common_password(app, world):
                                                 "33.74.01", "--password", "password123"])
     assert result.exit_code != 0 and "terlalu mudah" in result.output
     assert db.session.scalar(sa.select(User).where(User.username == "koord_cli")) is None
+
+
+def test_another_user_agent_does_not_sign_a_field_team_out(app, client, world):
+    """The offline worker or Chrome's "desktop site" send another User-Agent: the login stays."""
+    client.post("/login", data={"username": world.users["field"].username, "password": builders.PASSWORD},
+                headers={"User-Agent": "Mozilla/5.0 (Linux; Android 12) Mobile"})
+    resp = client.get("/jadwal-saya", headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Desktop"})
+    assert resp.status_code == 200

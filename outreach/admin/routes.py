@@ -127,7 +127,7 @@ def _calendar_feed_url(team: Team):
 @admin_only
 def index():
     return render_template("admin/index.html", imports_url=imports_url(), jobs_url=jobs_url(),
-                           audit_labels=audit_labels(), **service.overview())
+                           audit_labels=audit_labels(), **service.overview(current_user))
 
 
 # ---------------------------------------------------------------- users

@@ -371,31 +371,38 @@ def team_choices(admin) -> list[tuple[str, str, bool]]:
     return [(str(i), nama, active) for i, nama, active in rows]
 
 
-def overview() -> dict:
-    """Counts for the admin home: users by role, teams, kits by status, regions by level, sites."""
+def overview(admin) -> dict:
+    """Counts for the admin home, of what `admin` manages: users by role, teams, kits by status, regions by
+    level and sites of its area, and the latest changes made by its users."""
     def grouped(column, *where) -> dict:
         query = sa.select(column, sa.func.count()).group_by(column)
         for clause in where:
             query = query.where(clause)
         return {k: n for k, n in db.session.execute(query).all()}
 
-    users_by_role = grouped(User.role)
-    kits_by_status = grouped(Kit.status)
-    regions_by_level = grouped(Region.level)
+    users = permissions.manageable_users_clause(admin)
+    users_by_role = grouped(User.role, users)
+    kits_by_status = grouped(Kit.status, permissions.manageable_office_clause(admin, Kit.office_kode))
+    regions_by_level = grouped(Region.level, permissions.scope_clause(admin, Region))
     team_total, team_active = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(Team.active.is_(True))).select_from(Team)).one()
-    recent = list(db.session.scalars(sa.select(AuditEntry).options(joinedload(AuditEntry.user))
-                                     .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(10)))
+        sa.select(sa.func.count(), sa.func.count().filter(Team.active.is_(True))).select_from(Team)
+        .where(permissions.manageable_office_clause(admin, Team.office_kode))).one()
+    recent_query = sa.select(AuditEntry).options(joinedload(AuditEntry.user))
+    if not permissions.is_national_admin(admin):
+        recent_query = recent_query.where(AuditEntry.user_id.in_(sa.select(User.id).where(users)))
+    recent = list(db.session.scalars(recent_query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(10)))
     return {
         "users_total": sum(users_by_role.values()),
-        "users_active": db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.active.is_(True))),
+        "users_active": db.session.scalar(sa.select(sa.func.count()).select_from(User)
+                                          .where(User.active.is_(True), users)),
         "users_by_role": {r: users_by_role.get(r, 0) for r in ROLES},
         "teams_total": team_total,
         "teams_active": team_active,
         "kits_total": sum(kits_by_status.values()),
         "kits_by_status": {s: kits_by_status.get(s, 0) for s in KIT_STATUSES},
         "regions_by_level": {lv: regions_by_level.get(lv, 0) for lv in LEVELS},
-        "sites_total": db.session.scalar(sa.select(sa.func.count()).select_from(Site)),
+        "sites_total": db.session.scalar(sa.select(sa.func.count()).select_from(Site)
+                                         .where(permissions.scope_clause(admin, Site))),
         "recent_changes": recent,
     }
 
