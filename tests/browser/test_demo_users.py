@@ -44,7 +44,7 @@ def test_demo_user_logs_in_and_sees_home_in_indonesian(db, page, login, screensh
     screenshot(page)
 
     with page.expect_navigation():
-        page.get_by_role("button", name="Keluar").click()
+        page.get_by_role("button", name="Keluar", exact=True).click()
     assert page.url.endswith("/login")
     assert "Anda telah keluar." in page.locator("main").inner_text()
     page.goto("/")
