@@ -25,12 +25,21 @@ def login(client, username: str, remember: bool = False):
     assert client.post("/login", data=data).status_code == 302
 
 
-def copy_of(app, client):
-    """A second browser holding a copy of `client`'s cookies (a stolen or forgotten session)."""
+def copy_of(app, client, names=None):
+    """A second browser holding a copy of `client`'s login cookies (a stolen or forgotten session); `names`
+    picks which (default: the session cookie and the remember-me cookie)."""
     other = app.test_client()
-    for cookie in client._cookies.values():
-        other.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    names = names or (app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    for name in names:
+        cookie = client.get_cookie(name)
+        if cookie is not None:
+            other.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
     return other
+
+
+def remembered_only(app, client):
+    """A new browser session holding only `client`'s remember-me cookie."""
+    return copy_of(app, client, (app.config.get("REMEMBER_COOKIE_NAME", "remember_token"),))
 
 
 def test_a_password_reset_ends_every_login_and_revokes_tokens(app, client, world):
@@ -46,11 +55,7 @@ def test_a_password_reset_ends_every_login_and_revokes_tokens(app, client, world
 
     assert not signed_in(client) and not signed_in(stolen)
     # The remember-me cookie alone (a new browser session) no longer signs in either.
-    remembered = app.test_client()
-    remember = next(c for c in client._cookies.values() if c.key == app.config.get("REMEMBER_COOKIE_NAME",
-                                                                                   "remember_token"))
-    remembered.set_cookie(remember.key, remember.value, domain=remember.domain, path=remember.path)
-    assert not signed_in(remembered)
+    assert not signed_in(remembered_only(app, client))
     assert app.test_client().get("/api/v1/my/sessions",
                                  headers={"Authorization": f"Bearer {raw}"}).status_code == 401
     db.session.expire_all()
@@ -61,11 +66,7 @@ def test_a_password_reset_ends_every_login_and_revokes_tokens(app, client, world
 
 def test_a_remember_me_cookie_works_until_then(app, client, world):
     login(client, world.users["field"].username, remember=True)
-    remembered = app.test_client()
-    for cookie in client._cookies.values():
-        if cookie.key == app.config.get("REMEMBER_COOKIE_NAME", "remember_token"):
-            remembered.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
-    assert signed_in(remembered)
+    assert signed_in(remembered_only(app, client))
 
 
 def test_logout_everywhere_ends_the_copies_too(app, client, world):

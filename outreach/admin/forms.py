@@ -17,6 +17,10 @@ def optional_str(value) -> str:
     return "" if value is None else str(value)
 
 
+# The password rule of outreach.auth.passwords, as the forms explain it.
+PASSWORD_HINT = _l("Minimal 8 karakter (12 untuk admin); bukan kata sandi umum atau nama pengguna.")
+
+
 class UserForm(FlaskForm):
     username = StringField(_l("Nama pengguna"), validators=[Required()],
                            description=_l("3–64 karakter: huruf, angka, titik, garis bawah atau tanda hubung."))
@@ -25,7 +29,8 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Peran"), validators=[Required()], validate_choice=False)
     scope_kode = StringField(_l("Kode wilayah cakupan"),
                              description=_l("Koordinator: kode kecamatan (mis. 33.74.01). Manajer: 33 (provinsi) "
-                                            "atau kode kabupaten/kota (mis. 33.74). Admin: kosongkan."))
+                                            "atau kode kabupaten/kota (mis. 33.74). Admin: kosongkan untuk admin "
+                                            "nasional, atau kode wilayah untuk admin wilayah itu."))
     team_id = SelectField(_l("Tim"), coerce=optional_str, validate_choice=False,
                           description=_l("Wajib untuk pengguna tim lapangan."))
     active = BooleanField(_l("Aktif (dapat masuk)"), default=True)
@@ -33,12 +38,14 @@ class UserForm(FlaskForm):
 
 
 class UserCreateForm(UserForm):
-    password = PasswordField(_l("Kata sandi"), validators=[Required()], description=_l("Minimal 8 karakter."))
+    password = PasswordField(_l("Kata sandi"), validators=[Required()],
+                             description=PASSWORD_HINT)
     password_confirm = PasswordField(_l("Ulangi kata sandi"), validators=[Required()])
 
 
 class PasswordResetForm(FlaskForm):
-    password = PasswordField(_l("Kata sandi baru"), validators=[Required()], description=_l("Minimal 8 karakter."))
+    password = PasswordField(_l("Kata sandi baru"), validators=[Required()],
+                             description=PASSWORD_HINT)
     password_confirm = PasswordField(_l("Ulangi kata sandi baru"), validators=[Required()])
     submit = SubmitField(_l("Atur ulang kata sandi"))
 

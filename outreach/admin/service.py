@@ -218,10 +218,16 @@ def _commit_or_duplicate(errs_field: str, msgid: str, **params) -> None:
         raise Invalid({errs_field: [Message(msgid, params)]})
 
 
+def _scoped_actor(actor_id: Optional[int]) -> Optional[User]:
+    """The acting admin when its scope limits what it may give (None: the CLI or a national admin)."""
+    actor = db.session.get(User, actor_id) if actor_id is not None else None
+    return None if actor is None or permissions.is_national_admin(actor) else actor
+
+
 def _check_within_actor(values: dict, actor_id: Optional[int], errs: _Errors) -> None:
     """A scoped admin gives only areas inside its own (never none, which means national): outreach.permissions."""
-    actor = db.session.get(User, actor_id) if actor_id is not None else None
-    if actor is None or permissions.is_national_admin(actor) or errs.has("scope_kode") or errs.has("team_id"):
+    actor = _scoped_actor(actor_id)
+    if actor is None or errs.has("scope_kode") or errs.has("team_id"):
         return
     field = values["role"] == permissions.FIELD
     team = db.session.get(Team, values["team_id"]) if values["team_id"] is not None else None
@@ -433,8 +439,8 @@ def _check_office(kode: Optional[str], errs: _Errors) -> None:
 
 def _check_office_within_actor(values: dict, actor_id: Optional[int], errs: _Errors) -> None:
     """A scoped admin keeps teams and kits (and a kit's home team) inside its own area."""
-    actor = db.session.get(User, actor_id) if actor_id is not None else None
-    if actor is None or permissions.is_national_admin(actor):
+    actor = _scoped_actor(actor_id)
+    if actor is None:
         return
     if not errs.has("office_kode") and not permissions.can_manage_area(actor, values.get("office_kode")):
         errs.add("office_kode", N_("Anda hanya mengelola wilayah %(scope)s: pilih kantor di dalam wilayah itu."),
