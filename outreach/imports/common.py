@@ -48,6 +48,8 @@ class Bbox:
 
 
 JATENG = Bbox()
+# The whole country (regions files are checked against it: a national file needs no setting).
+INDONESIA = Bbox(-11.5, 6.5, 94.0, 141.5, "Indonesia")
 
 
 @dataclass
