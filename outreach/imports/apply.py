@@ -22,7 +22,8 @@ from outreach.imports import sites as sites_mod
 from outreach.imports import targets as targets_mod
 from outreach.i18n import N_
 from outreach.i18n import gettext_here as _
-from outreach.imports.common import INDONESIA, SAMPLE_LIMIT, Bbox, ImportReport, Problem, chunks, read_csv
+from outreach.imports.common import (INDONESIA, SAMPLE_LIMIT, Bbox, ImportReport, Problem, chunks, file_type_problem,
+                                     read_csv)
 from outreach.models import ImportBatch, Region, Site, TargetCount
 from outreach.regions.provinces import province_name
 
@@ -63,6 +64,11 @@ def run_import(kind: str, data: bytes, options: ImportOptions, commit: bool = Fa
         report.errors.append(Problem(0, N_("Berkas terlalu besar: %(size)s MB; batasnya %(limit)s MB."),
                                      {"size": _mb(len(data)), "limit": _mb(options.max_bytes)}))
         return report
+    wrong_type = file_type_problem(data, "geojson" if kind == "boundaries" else "csv")
+    if wrong_type is not None:
+        report.errors.append(wrong_type)
+        report.cap()
+        return report
     try:
         writer = _HANDLERS[kind](data, options, report)
         if commit and report.ok and writer is not None:
@@ -83,6 +89,7 @@ def run_import(kind: str, data: bytes, options: ImportOptions, commit: bool = Fa
     except BaseException:
         db.session.rollback()
         raise
+    report.cap()
     return report
 
 
