@@ -3,7 +3,7 @@ under the HTTPS switch, and Cache-Control: no-store on the app's own answers but
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from flask import render_template_string
@@ -170,6 +170,30 @@ def test_confirmation_questions_use_data_confirm(client, login_as):
     assert 'data-confirm="Jalankan tugas ini sekarang?"' in html
     assert "onsubmit" not in html
     assert 'src="/static/js/confirm.js' in html
+
+
+def test_confirmation_question_is_the_exact_text_of_a_hostile_name(client, login_as, world, db):
+    from html.parser import HTMLParser
+
+    from outreach.models import CalendarEntry
+
+    name = 'Hari jadi "Kota" <b>Uji</b> & \'lain\''
+    db.session.add(CalendarEntry(kind="libur_daerah", first_date=date(2026, 12, 24), last_date=date(2026, 12, 24),
+                                 name=name, region_kode=world.kab.kode))
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/admin/kalender?tahun=2026").get_data(as_text=True)
+    questions = []
+
+    class Forms(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "form" and "data-confirm" in attrs:
+                questions.append(attrs["data-confirm"])
+
+    Forms().feed(html)
+    assert questions == [f'Hapus "{name}" dari kalender?']
+    assert "<b>Uji" not in html
 
 
 # ---------------------------------------------------------------- HTTPS switch
