@@ -2,9 +2,10 @@
 Secure cookies when the site is served over HTTPS, and `Cache-Control: no-store` on the app's own pages.
 
 Registered from the app factory with `register(app)`. A small module rather than Flask-Talisman 1.1.0
-(which has nonces too): Talisman turns Secure cookies on inside a request hook, decides HSTS from the
-request (behind a proxy without ProxyFix it never sends it), still sends the obsolete X-XSS-Protection,
-and knows nothing of Cache-Control; here all of it follows the configuration, once, at start.
+(which has nonces too): Talisman redirects to HTTPS and marks the session cookie Secure from a request
+hook, leaves the remember-me cookie alone, decides HSTS per request (is_secure or X-Forwarded-Proto),
+still sends the obsolete X-XSS-Protection, and knows nothing of Cache-Control; here all of it follows
+one setting, read once at start.
 
 - Scripts run only from the app itself ('self') or with this response's nonce: templates write
   `<script nonce="{{ csp_nonce() }}">`, and trusted HTML made by libraries (Folium's map shell) goes
