@@ -128,18 +128,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from outreach import errors
+    from outreach import errors, headers
     from outreach.security import guard_request
 
     app.before_request(guard_request)
     errors.register(app)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    headers.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

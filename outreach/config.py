@@ -18,6 +18,13 @@ class DefaultConfig:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     API_TOKEN_DAYS = 365
+    # "https" is the HTTPS switch: HSTS on every answer and Secure session/remember-me cookies
+    # (outreach/headers.py). Set FLASK_PREFERRED_URL_SCHEME=https in production.
+    PREFERRED_URL_SCHEME = "http"
+    HSTS_SECONDS = 365 * 24 * 3600
+    HSTS_INCLUDE_SUBDOMAINS = False
+    # More image sources for the CSP than the host of MAP_TILE_URL (e.g. a second tile server).
+    CSP_EXTRA_IMG_SRC: tuple = ()
 
     # Uploads (CSV / GeoJSON imports)
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
