@@ -141,6 +141,8 @@ def _seed_regions(world, tally: Tally) -> dict:
         parent = ".".join(item.kode.split(".")[:-1]) or None
         values = {"nama": item.nama, "level": level_of(item.kode), "kind": kind_of(item.kode),
                   "parent_kode": parent, "lat": item.lat, "lng": item.lng, **ancestors_of(item.kode)}
+        if getattr(item, "boundary", None):
+            values.update(boundary=item.boundary, has_boundary=True)
         count = latest.get(item.kode)
         if count is not None:
             values.update(wajib_ktp=count.wajib_ktp, sudah_rekam=count.sudah_rekam, target_as_of=count.as_of)
