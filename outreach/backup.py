@@ -28,6 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
+from outreach.i18n import N_
 from outreach.i18n import gettext_here as _
 
 FORMAT = 1
@@ -37,8 +38,8 @@ DUMPS = {"postgresql": "database.pgdump", "sqlite": "database.sqlite"}
 ARCHIVE_PREFIX = "jemputbola-"
 ARCHIVE_SUFFIX = ".tar.gz"
 # Tables whose counts the restore prints (all tables are counted and checked).
-SUMMARY_TABLES = {"app_user": "pengguna", "recording_session": "sesi", "turnout_log": "laporan hasil",
-                  "job_run": "riwayat tugas"}
+SUMMARY_TABLES = {"app_user": N_("pengguna"), "recording_session": N_("sesi"), "turnout_log": N_("laporan hasil"),
+                  "job_run": N_("riwayat tugas")}
 
 
 class BackupError(Exception):

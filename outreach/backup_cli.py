@@ -9,7 +9,7 @@ from outreach.i18n import gettext_here as _
 
 
 def summary(counts: dict) -> str:
-    return ", ".join(f"{counts.get(table, 0)} {label}" for table, label in backup.SUMMARY_TABLES.items())
+    return ", ".join(f"{counts.get(table, 0)} {_(label)}" for table, label in backup.SUMMARY_TABLES.items())
 
 
 def register(app):
