@@ -74,6 +74,9 @@ def create_backup(app: Flask, target: Path) -> BackupResult:
             details = dump_postgresql(app, url, dump)
         else:
             details = dump_sqlite(url, dump)
+        if details["revision"] is None:
+            raise BackupError(_("Basis data ini belum disiapkan (tabel alembic_version tidak ada); jalankan "
+                                "`flask --app app db upgrade` dahulu."))
         manifest = {
             "format": FORMAT,
             "app": "jemputbola",
