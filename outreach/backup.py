@@ -163,8 +163,13 @@ def write_archive(path: Path, manifest: dict, dump: Path, secret: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds the secret key
     with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
         _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n")
-        tar.add(dump, arcname=dump.name, recursive=False)
+        tar.add(dump, arcname=dump.name, recursive=False, filter=_private)
         _add_bytes(tar, SECRET_KEY, secret.encode() + b"\n")
+
+
+def _private(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    info.mode, info.uid, info.gid, info.uname, info.gname = 0o600, 0, 0, "", ""
+    return info
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
