@@ -8,6 +8,9 @@ An archive (`flask --app app backup FILE`) is a gzip'd tar holding
 `restore` refuses a database that holds rows and a different secret key already in use unless forced,
 restores, upgrades a dump made by an older version of the app, and checks the row counts.
 Messages are in Bahasa Indonesia (the admin's shell); errors are BackupError.
+
+One module past 400 lines: the archive's writer and its reader (and the PostgreSQL and SQLite halves of
+each) must agree on every member and manifest field, so they stay side by side.
 """
 from __future__ import annotations
 

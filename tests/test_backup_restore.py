@@ -8,7 +8,7 @@ import os
 import secrets
 import shutil
 import tarfile
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
