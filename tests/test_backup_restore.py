@@ -263,3 +263,25 @@ def test_prune_keeps_the_newest_dated_archives(tmp_path):
     deleted = backup.prune_archives(tmp_path, keep=2)
     assert [p.name for p in deleted] == names[:3]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[3:] + ["catatan.txt"])
+
+
+def test_restore_never_overrides_a_secret_key_from_the_configuration_unasked(tmp_path):
+    """SECRET_KEY set in the environment cannot be rewritten by restore: it says so, or keeps it with --force."""
+    dbs = Databases("sqlite", tmp_path)
+    try:
+        source = seeded_source(dbs, tmp_path)
+        archive = tmp_path / "cadangan.tar.gz"
+        assert run(source.app, "backup", str(archive)).exit_code == 0
+        configured = "kunci-dari-lingkungan-" + "k" * 40
+        target_url = dbs.new("dst")
+
+        refused = run(dbs.app(target_url, tmp_path / "dst_key", SECRET_KEY=configured), "restore", str(archive))
+        assert refused.exit_code == 1 and "SECRET_KEY" in refused.output and "--force" in refused.output
+        assert backup.tables_with_rows(sa.engine.make_url(target_url)) == []
+
+        forced = run(dbs.app(target_url, tmp_path / "dst_key", SECRET_KEY=configured),
+                     "restore", "--force", str(archive))
+        assert forced.exit_code == 0 and "PERHATIAN" in forced.output
+        assert not (tmp_path / "dst_key").exists()  # nothing written beside the configured key
+    finally:
+        dbs.drop_all()

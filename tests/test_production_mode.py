@@ -46,6 +46,11 @@ def test_the_environment_switches_production_on(tmp_path, monkeypatch, variable)
     assert bare_app(tmp_path, SECRET_KEY=STRONG_KEY).config["PRODUCTION"] is True
 
 
+def test_the_flask_settings_switch_production_on_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLASK_PRODUCTION", "true")
+    assert bare_app(tmp_path, SECRET_KEY=STRONG_KEY).config["PRODUCTION"] is True
+
+
 @pytest.mark.parametrize("key", ["change-me-to-a-long-random-string", "test-secret", "kunci-pendek"])
 def test_production_refuses_to_start_with_a_weak_or_example_secret_key(tmp_path, monkeypatch, key):
     monkeypatch.setenv("JB_ENV", "production")
