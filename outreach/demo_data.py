@@ -288,7 +288,7 @@ def build_demo(seed: int = SEED) -> DemoWorld:
             official = OFFICIAL_SPELLING.get(kel_name, kel_name)
             boundary, point = shapes.kelurahan.get((_squash(kec_name), _squash(official)), (None, None))
             if point is not None:
-                dlat, dlng = _on_land(*point)
+                dlat, dlng = point  # inside the real boundary, so on land
             desa = DemoRegion(kode, kel_name, dlat, dlng, boundary)
             desa_in_kec.append(desa)
             world.desa.append(desa)
