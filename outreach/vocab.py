@@ -161,15 +161,13 @@ JOB_RUN_STATE_LABELS = {
     "lost": N_("terputus"),
 }
 # How a job run was started ("backdated": `flask snapshot --date` of a past day).
-# "takeover": redone by the scheduler's sweep after the process that ran it died.
-JOB_TRIGGERS = ("schedule", "manual", "cli", "retry", "backdated", "takeover")
+JOB_TRIGGERS = ("schedule", "manual", "cli", "retry", "backdated")
 JOB_TRIGGER_LABELS = {
     "schedule": N_("jadwal"),
     "manual": N_("manual (admin)"),
     "cli": N_("baris perintah"),
     "retry": N_("ulang otomatis"),
     "backdated": N_("tanggal lampau (baris perintah)"),
-    "takeover": N_("diambil alih (proses sebelumnya terputus)"),
 }
 LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
 LEVEL_LABELS = {

@@ -48,6 +48,7 @@ class ExpiredRun:
     attempts: int
     owner: Optional[str]
     claimed_at: datetime
+    trigger: str
 
 
 def normalise_slot(slot: datetime) -> datetime:
@@ -153,7 +154,8 @@ def renew(conn, claim: Claim) -> bool:
 def expired_runs(lease_cutoff: datetime, stale_before: datetime) -> list[ExpiredRun]:
     """Runs still claimed/running whose lease expired (oldest first)."""
     rows = db.session.execute(
-        sa.select(runs.c.id, runs.c.job, runs.c.slot, runs.c.attempts, runs.c.owner, runs.c.claimed_at)
+        sa.select(runs.c.id, runs.c.job, runs.c.slot, runs.c.attempts, runs.c.owner, runs.c.claimed_at,
+                  runs.c.trigger)
         .where(lease_expired(lease_cutoff, stale_before)).order_by(runs.c.claimed_at, runs.c.id)).all()
     db.session.rollback()  # each takeover is its own transaction, decided on fresh rows
     return [ExpiredRun(*row) for row in rows]
@@ -165,13 +167,13 @@ def _still_expired(run: ExpiredRun, lease_cutoff: datetime, stale_before: dateti
     return sa.and_(same, lease_expired(lease_cutoff, stale_before))
 
 
-def take_over(run: ExpiredRun, owner: str, lease_cutoff: datetime, stale_before: datetime,
-              trigger: str = "takeover") -> Optional[Claim]:
-    """Take an expired run over for `owner` (a new attempt); None when someone else did first. Commits."""
+def take_over(run: ExpiredRun, owner: str, lease_cutoff: datetime, stale_before: datetime) -> Optional[Claim]:
+    """Take an expired run over for `owner` (a new attempt, same trigger); None when someone else did first.
+    Commits."""
     now = utcnow()
     result = db.session.execute(
         sa.update(runs).where(_still_expired(run, lease_cutoff, stale_before))
-        .values(status="claimed", attempts=runs.c.attempts + 1, trigger=trigger, claimed_at=now,
+        .values(status="claimed", attempts=runs.c.attempts + 1, claimed_at=now,
                 started_at=None, finished_at=None, duration_seconds=None, error="",
                 owner=owner, heartbeat_at=now))
     db.session.commit()
