@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from outreach.jobs.lease import owner_pid
 from outreach.jobs.registry import JOBS
-from outreach.jobs.scheduler import build_scheduler, fire
+from outreach.jobs.scheduler import build_scheduler, fire, keep_lock, process_lock
 from outreach.models.jobs import CoverageSnapshot, JobRun
 from tests.conftest import WIB
 
@@ -153,3 +153,63 @@ def test_the_scheduler_keeps_running_while_the_database_is_away(app, world, db, 
         finally:
             scheduler.shutdown(wait=False)
             thread.join(10)
+
+
+class FlakyLock:
+    """A process lock whose connection died; taking it again fails while the database is away."""
+
+    where = "kunci uji"
+
+    def __init__(self, database_away_for: int, other_holder=None):
+        self.tries, self.away_for, self.other_holder, self.held = 0, database_away_for, other_holder, False
+
+    def still_held(self):
+        return self.held
+
+    def release(self):
+        self.held = False
+
+    def acquire(self):
+        self.tries += 1
+        if self.tries <= self.away_for:
+            raise sa.exc.OperationalError("SELECT pg_try_advisory_lock(1)", {}, Exception("connection refused"))
+        self.held = self.other_holder is None
+        return self.held
+
+    def holder(self):
+        return self.other_holder
+
+
+def test_a_lock_lost_with_the_database_is_taken_again_when_it_is_back(app):
+    lock = FlakyLock(database_away_for=2)
+    scheduler = build_scheduler(app, lock)
+    assert keep_lock(app, scheduler, lock) is False  # database still away: try again later, keep going
+    assert keep_lock(app, scheduler, lock) is False
+    assert keep_lock(app, scheduler, lock) is True and lock.held
+    assert scheduler.lock_lost_to is None and scheduler.database_backoff.failures == 0
+
+
+def test_a_lock_taken_by_another_scheduler_meanwhile_stops_this_one_with_an_error(app):
+    lock = FlakyLock(database_away_for=0, other_holder="proses pid 999")
+    scheduler = build_scheduler(app, lock)
+    assert keep_lock(app, scheduler, lock) is False
+    assert scheduler.lock_lost_to == "proses pid 999"
+
+
+def test_postgresql_lock_is_taken_again_after_its_connection_was_killed(app, db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the advisory lock lives on a PostgreSQL connection")
+    lock = process_lock(app)
+    assert lock.acquire()
+    other = process_lock(app)
+    try:
+        scheduler = build_scheduler(app, lock)
+        pid = lock.conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        lock.conn.commit()
+        with db.engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert keep_lock(app, scheduler, lock) is True and lock.still_held()
+        assert not other.acquire()  # held again, by this scheduler
+    finally:
+        lock.release()
+        other.release()
