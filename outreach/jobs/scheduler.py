@@ -81,8 +81,8 @@ class PostgresAdvisoryLock:
                 "AND pid = pg_backend_pid() AND objid = :lo AND objsubid = 1"), {"lo": self.key & 0xFFFFFFFF}).scalar()
             self.conn.commit()
             return bool(held)
-        except Exception:  # connection gone or broken: the server dropped the lock with it
-            log.exception("cannot check the scheduler lock")
+        except Exception as exc:  # connection gone or broken: the server dropped the lock with it
+            log.warning("cannot check the scheduler lock: %s", str(exc).splitlines()[0] if str(exc) else exc)
             return False
 
     def release(self) -> None:
