@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from outreach.clock import utcnow
 from outreach.jobs.runner import run_job
 from outreach.models.jobs import JobRun, Notification
 from tests import builders
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.at(NOW)
 
 def add_runs(db, config):
     """A snapshot given up, a reminder that will be retried, a lost overdue run, a live one, an old failure."""
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     lease = timedelta(seconds=config["JOB_LEASE_SECONDS"])
     runs = dict(
         given_up=JobRun(job="snapshot", slot=datetime(2026, 12, 13, 16, 50, tzinfo=timezone.utc), status="failed",

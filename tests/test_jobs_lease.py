@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from outreach.clock import utcnow
 from outreach.jobs import claims
 from outreach.jobs.lease import Heartbeat
 from outreach.jobs.runner import run_claimed, run_job
@@ -27,7 +28,7 @@ def count(db, model, *where):
 
 def add_run(db, *, heartbeat_age: float, attempts: int = 1, owner: str = DEAD, status: str = "running",
             claimed_age: float = 600.0, job: str = "snapshot", slot: datetime = SLOT) -> JobRun:
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     run = JobRun(job=job, slot=slot.astimezone(timezone.utc), status=status, attempts=attempts, owner=owner,
                  claimed_at=now - timedelta(seconds=claimed_age), started_at=now - timedelta(seconds=claimed_age),
                  heartbeat_at=now - timedelta(seconds=heartbeat_age), trigger="schedule")
@@ -103,7 +104,7 @@ def test_a_late_finisher_cannot_overwrite_the_new_owner(app, world, db):
     old = claims.claim("snapshot", SLOT, "schedule")
     assert claims.mark_running(old)
     db.session.execute(sa.update(JobRun).values(
-        heartbeat_at=datetime.now(timezone.utc) - timedelta(seconds=app.config["JOB_LEASE_SECONDS"] + 1)))
+        heartbeat_at=utcnow() - timedelta(seconds=app.config["JOB_LEASE_SECONDS"] + 1)))
     db.session.commit()
     (taken, trigger), = take_over_expired(app.config).taken
     assert taken.attempt == 2 and taken.owner != old.owner and trigger == "schedule"
@@ -148,7 +149,7 @@ def test_a_run_without_heartbeat_from_before_leases_waits_for_the_stale_limit(ap
     db.session.commit()
     assert sweep(app).taken == []
     db.session.execute(sa.update(JobRun).values(
-        claimed_at=datetime.now(timezone.utc) - timedelta(minutes=app.config["JOB_STALE_MINUTES"] + 1)))
+        claimed_at=utcnow() - timedelta(minutes=app.config["JOB_STALE_MINUTES"] + 1)))
     db.session.commit()
     assert len(sweep(app).taken) == 1 and fresh(db, run.id).status == "done"
 

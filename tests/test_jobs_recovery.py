@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from outreach.clock import utcnow
 from outreach.jobs.lease import owner_pid
 from outreach.jobs.registry import JOBS
 from outreach.jobs.scheduler import build_scheduler, fire, keep_lock, process_lock
@@ -25,7 +26,7 @@ DEAD = "host-lama:4242:deadbeef"
 
 
 def _add_dead_run(db, lease_seconds: float, job: str = "snapshot") -> int:
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     run = JobRun(job=job, slot=SLOT.astimezone(timezone.utc), status="running", attempts=1, owner=DEAD,
                  trigger="schedule", claimed_at=now - timedelta(minutes=5), started_at=now - timedelta(minutes=5),
                  heartbeat_at=now - timedelta(seconds=lease_seconds + 60))
@@ -138,7 +139,7 @@ def test_the_scheduler_keeps_running_while_the_database_is_away(app, world, db, 
         thread = threading.Thread(target=scheduler.start, daemon=True)
         thread.start()
         try:
-            scheduler.add_job(fire, "date", run_date=datetime.now(WIB) + timedelta(seconds=0.3),
+            scheduler.add_job(fire, "date", run_date=utcnow() + timedelta(seconds=0.3),
                               args=[app, scheduler, "housekeeping", housekeeping_slot], id="housekeeping-now")
             time.sleep(3)  # sweeps and the firing fail meanwhile
             assert away.failures >= 3 and scheduler.running and thread.is_alive()

@@ -219,7 +219,7 @@ def build_scheduler(app, lock=None) -> BlockingScheduler:
     # The sweep runs as soon as the scheduler starts (a run of a process killed just before is redone), then
     # every JOB_SWEEP_SECONDS.
     scheduler.add_job(sweep_expired, "interval", seconds=float(config["JOB_SWEEP_SECONDS"]), args=[app, scheduler],
-                      id="_sweep", name="_sweep", next_run_time=datetime.now(timezone_of(config)))
+                      id="_sweep", name="_sweep", next_run_time=utcnow())
     if lock is not None:
         scheduler.add_job(keep_lock, "interval", seconds=float(config["SCHEDULER_LOCK_CHECK_SECONDS"]),
                           args=[app, scheduler, lock], id="_lock_check", name="_lock_check")
@@ -287,7 +287,7 @@ def keep_lock(app, scheduler, lock) -> bool:
             raise
         delay = database_lost(app, scheduler, exc, "the lock check")
         if scheduler.running:
-            scheduler.modify_job("_lock_check", next_run_time=datetime.now(timezone_of(app.config)) +
+            scheduler.modify_job("_lock_check", next_run_time=utcnow() +
                                  timedelta(seconds=delay))
         return False
     log.error("another scheduler holds the lock now (%s, %s); stopping", lock.where, holder)
