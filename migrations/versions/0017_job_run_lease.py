@@ -1,7 +1,7 @@
 """job leases: a running job's owner and heartbeat
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-07 16:00:00
 
 A running job records which process runs it and renews a heartbeat; the scheduler's sweep takes over a
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
