@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
+    register_ratelimits(app)
     register_template_helpers(app)
     register_cli(app)
     return app
@@ -140,6 +141,12 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def register_ratelimits(app: Flask) -> None:
+    from outreach import ratelimits
+
+    ratelimits.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
