@@ -84,3 +84,46 @@ def test_memory_storage_is_the_default_and_limits_are_on_outside_testing(app):
             assert ratelimits.limits_on() is True
         finally:
             app.testing = True
+
+
+WORKER = r"""
+import sys
+from outreach import create_app
+from outreach.extensions import db
+
+app = create_app({"TESTING": True, "RATE_LIMITS": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False,
+                  "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "RATELIMIT_STORAGE_URI": sys.argv[2],
+                  "RATELIMIT_KEY_PREFIX": sys.argv[3], "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+with app.app_context():
+    db.create_all()
+client = app.test_client()
+codes = [client.post("/login", data={"username": f"u{n}", "password": "salah-sekali-1"},
+                     environ_base={"REMOTE_ADDR": "10.8.8.8"}).status_code for n in range(6)]
+print(",".join(map(str, codes)))
+"""
+
+
+def test_workers_share_the_counts_in_redis(tmp_path):
+    """Two processes (two gunicorn workers) on one Redis: the address's 10 logins a minute are 10 in all."""
+    import secrets
+    import subprocess
+    import sys
+
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = "jbtest" + secrets.token_hex(4)
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(tmp_path / f"{name}.sqlite"), url, prefix],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in "ab"]
+    answers = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=180)
+        assert worker.returncode == 0, err[-2000:]
+        answers += out.strip().splitlines()[-1].split(",")
+    assert sorted(answers) == ["200"] * 10 + ["429"] * 2
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
