@@ -18,6 +18,7 @@ class DefaultConfig:
     # Rate limits (outreach/ratelimits.py, docs/production.md). None: on, except under TESTING.
     RATE_LIMITS = None
     RATELIMIT_STORAGE_URI = "memory://"  # production, shared by all workers: "redis://127.0.0.1:6379/0"
+    RATELIMIT_KEY_PREFIX = "jb"  # counters' names in a shared Redis (one prefix per installation)
     PROXY_FIX_X_FOR = 0  # proxies in front of the app (nginx: 1), so limits count the browser's address
     RATELIMIT_LOGIN = "10 per minute;100 per hour"  # POST /login per client address
     RATELIMIT_API = "300 per minute"  # the whole API per user (session or token), else per address

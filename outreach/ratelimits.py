@@ -137,11 +137,16 @@ def _items(spec: str):
     return parse_many(spec)
 
 
+def _key(key: tuple) -> tuple:
+    """The identifiers of a counter, under the installation's RATELIMIT_KEY_PREFIX like Flask-Limiter's own."""
+    return (current_app.config.get("RATELIMIT_KEY_PREFIX") or "jb", *key)
+
+
 def hit(spec: str, *key: str) -> Optional[int]:
     """Count one event against every limit of `spec` (e.g. "5 per 15 minutes") for `key`, atomically (a
     counter increment in the storage, so parallel requests cannot overshoot). None when within the limits,
     else the seconds until the exceeded window ends."""
-    strategy = limiter.limiter
+    strategy, key = limiter.limiter, _key(key)
     try:
         for item in _items(spec):
             if not strategy.hit(item, *key):
@@ -154,7 +159,7 @@ def hit(spec: str, *key: str) -> Optional[int]:
 
 def clear(spec: str, *key: str) -> None:
     """Forget the counts of `key` under every limit of `spec`."""
-    strategy = limiter.limiter
+    strategy, key = limiter.limiter, _key(key)
     try:
         for item in _items(spec):
             strategy.clear(item, *key)

@@ -125,5 +125,5 @@ def test_workers_share_the_counts_in_redis(tmp_path):
         answers += out.strip().splitlines()[-1].split(",")
     assert sorted(answers) == ["200"] * 10 + ["429"] * 2
     client = redis.Redis.from_url(url)
-    for key in client.scan_iter(f"{prefix}*"):
+    for key in client.scan_iter(f"*{prefix}*"):
         client.delete(key)
