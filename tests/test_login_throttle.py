@@ -108,6 +108,21 @@ def test_one_address_may_not_try_many_names(client, world, limits, hash_checks):
     assert len(hash_checks) == 10
 
 
+def test_an_office_behind_one_address_can_sign_in_together(app, world, limits):
+    office = "10.4.4.4"
+    own = app.test_client()
+    assert attempt(own, world.users["manager"].username, builders.PASSWORD, address=office).status_code == 302
+    own.post("/logout")
+    # Ten sign-ins of others fill the address's minute...
+    for n in range(10):
+        attempt(app.test_client(), f"rekan_{n}", address=office)
+    assert attempt(app.test_client(), "rekan_baru", address=office).status_code == 429
+    # ...but a browser signing in to its own name again is not counted against the address.
+    for _ in range(2):
+        assert attempt(own, world.users["manager"].username, builders.PASSWORD, address=office).status_code == 302
+        own.post("/logout")
+
+
 def test_a_spread_out_guesser_stops_but_the_owners_own_browser_still_signs_in(app, client, world, limits):
     limits["LOGIN_ACCOUNT_LIMIT"] = "6 per hour"
     owner = world.users["field"].username

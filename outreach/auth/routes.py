@@ -24,7 +24,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@ratelimits.limiter.limit(ratelimits.login_limit, methods=["POST"])
+@ratelimits.limiter.limit(ratelimits.login_limit, methods=["POST"], exempt_when=throttle.own_device_login)
 def login():
     """Sign in. Throttled per address, per (name, address) and per name from unknown browsers, never by
     locking the account (outreach.auth.throttle); an unknown name and a wrong password look the same."""

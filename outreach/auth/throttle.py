@@ -6,7 +6,8 @@ counter increment is atomic, so sixteen parallel wrong attempts run at most as m
 the limit allows, never more.
 
 1. Per client address, every POST to /login (`RATELIMIT_LOGIN`, Flask-Limiter on the view): one machine
-   cannot try many names.
+   cannot try many names. A browser signing in to a name it signed in to before is not counted, so a
+   whole office behind one address can sign in at 08:00.
 2. Per (typed user name, client) (`LOGIN_PAIR_LIMIT`, e.g. 5 per 15 minutes): past it, *that pair
    only* is refused until its window ends. The owner signing in from another address is not touched,
    so a stranger cannot lock the account. A successful login clears the pair's count. The client is
@@ -53,6 +54,12 @@ def check_attempt(username: str) -> Optional[int]:
     if wait is None and _device_for(name) is None:
         wait = ratelimits.hit(cfg["LOGIN_ACCOUNT_LIMIT"], "login-account", name)
     return wait
+
+
+def own_device_login() -> bool:
+    """Whether the name typed on this POST is one this browser signed in to recently (then the address
+    limit does not count it: only strangers' attempts fill an office's shared address)."""
+    return _device_for(account_key(request.form.get("username", ""))) is not None
 
 
 def succeeded(username: str) -> None:
