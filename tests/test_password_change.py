@@ -44,6 +44,7 @@ def test_every_other_page_and_the_api_wait_for_the_change(client, world):
     api = client.get("/api/v1/sessions")
     assert api.status_code == 403 and api.get_json()["error"] == 403
     assert "Ganti kata sandi" in api.get_json()["message"]
+    assert api.get_json()["password_change_required"] is True  # the phone keeps its queued logs for later
     # Public pages and signing out still work.
     assert client.get("/healthz").status_code == 200
     assert client.post("/logout").status_code == 302

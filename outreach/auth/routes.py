@@ -108,7 +108,7 @@ def require_password_change():
         return None
     message = _("Ganti kata sandi Anda dulu: kata sandi ini diatur oleh admin.")
     if is_api_request():
-        return json_error(403, message)
+        return json_error(403, message, password_change_required=True)
     flash(message, "warning")
     return redirect(url_for("auth.change_password"))
 
