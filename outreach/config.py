@@ -77,6 +77,8 @@ class DefaultConfig:
     MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     # Most features one map answer carries: above it, points are clustered on a coarser grid.
     MAP_MAX_POINTS = 2000
+    # Past this many polygons in one view, regions are simplified as for a province-wide view.
+    MAP_DETAILED_REGIONS = 400
     MAP_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 
     PER_PAGE = 50

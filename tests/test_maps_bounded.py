@@ -86,3 +86,31 @@ def test_the_clustered_flags_are_in_the_api_schema(client, world):
     schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     meta = next(s for name, s in schemas.items() if name.startswith("MapPointMeta"))
     assert {"clustered", "capped", "cluster_zoom", "max_points"} <= set(meta["properties"])
+
+
+def circle(lng: float, lat: float, radius: float, vertices: int = 400) -> str:
+    import json
+    import math
+
+    ring = [[round(lng + radius * math.cos(2 * math.pi * k / vertices), 6),
+             round(lat + radius * math.sin(2 * math.pi * k / vertices), 6)] for k in range(vertices)]
+    return json.dumps({"type": "Polygon", "coordinates": [ring + [ring[0]]]})
+
+
+def test_a_crowded_view_of_regions_gets_province_wide_geometry(app, client, world, login_as, monkeypatch):
+    from tests import builders as b
+
+    for n in range(30):
+        desa = b.make_region(f"33.74.01.3{n:03d}", f"Desa Bulat {n}", lat=-7.0, lng=110.30 + n * 0.011)
+        desa.boundary, desa.has_boundary = circle(110.30 + n * 0.011, -7.0, 0.005), True
+    db.session.commit()
+    queries.clear_caches()
+    login_as("admin")
+    url = "/api/v1/map/regions?level=desa&bbox=110.2,-7.1,110.7,-6.9&zoom=16"
+    detailed = client.get(url)
+    monkeypatch.setitem(app.config, "MAP_DETAILED_REGIONS", 10)
+    crowded = client.get(url)
+    assert detailed.get_json()["meta"]["geometry_zoom"] == 16
+    meta = crowded.get_json()["meta"]
+    assert meta["geometry_zoom"] == 8 and meta["count"] == detailed.get_json()["meta"]["count"] >= 30
+    assert len(crowded.data) * 3 < len(detailed.data)

@@ -11,7 +11,8 @@ or sessions; an `area` outside the scope answers 404). Answers carry an ETag and
 
 Answers are bounded: sites and sessions carry at most `MAP_MAX_POINTS` features (default 2000). Past it
 they are clustered, on a coarser grid than the zoom asks for when needed (meta.clustered, meta.capped,
-meta.cluster_zoom). The map endpoints are rate-limited per user (`RATELIMIT_MAP`) on top of the API's
+meta.cluster_zoom). Past `MAP_DETAILED_REGIONS` polygons (default 400) in one view, regions are simplified
+as for a province-wide view (meta.geometry_zoom). The map endpoints are rate-limited per user (`RATELIMIT_MAP`) on top of the API's
 limits; a 429 carries Retry-After.
 """
 from __future__ import annotations
@@ -44,6 +45,16 @@ DEFAULT_MAX_POINTS = 2000
 # One budget for the three map endpoints together (the map page asks all three per pan), counted besides
 # the API's own limits.
 map_rate_limit = limiter.shared_limit(map_limit, scope="map", key_func=principal, override_defaults=False)
+
+
+# Past MAP_DETAILED_REGIONS polygons in view, their geometry is that of this zoom (a whole province on screen).
+CROWDED_GEOMETRY_ZOOM = 8
+DEFAULT_DETAILED_REGIONS = 400
+
+
+def detailed_regions() -> int:
+    """Most polygons one regions answer draws at the asked zoom's detail (MAP_DETAILED_REGIONS)."""
+    return int(current_app.config.get("MAP_DETAILED_REGIONS", DEFAULT_DETAILED_REGIONS))
 
 
 def max_points() -> int:
@@ -214,6 +225,9 @@ class MapScalesSchema(Out):
 class MapRegionMetaSchema(Out):
     level = fields.String()
     zoom = fields.Integer()
+    geometry_zoom = fields.Integer(metadata={
+        "description": "Zoom yang menentukan penyederhanaan poligon: sama dengan zoom, atau lebih kecil bila "
+                       "tampilan memuat lebih dari MAP_DETAILED_REGIONS wilayah (jawaban tetap ringkas)."})
     count = fields.Integer()
     area = fields.String(allow_none=True)
     data_as_of = fields.String(allow_none=True)
@@ -283,8 +297,11 @@ def map_regions(args):
     figures = queries.level_figures(level, prefix)
     pscale = percent_scale(current_app.config.get("MAP_PERCENT_BREAKS", DEFAULT_PERCENT_BREAKS))
     bscale = backlog_scale(f["reachable_backlog"] for f in figures.values())
+    # Many polygons in one view are each small on screen: past MAP_DETAILED_REGIONS they are simplified as
+    # for a province-wide zoom, which bounds the answer (a province's desa at street zoom: megabytes).
+    geometry_zoom = zoom if len(indexes) <= detailed_regions() else min(zoom, CROWDED_GEOMETRY_ZOOM)
     features = []
-    for n, geometry in zip(indexes, index.geometry_json(indexes, zoom)):
+    for n, geometry in zip(indexes, index.geometry_json(indexes, geometry_zoom)):
         info = index.infos[n]
         fig = figures.get(info.kode) or {}
         props = {"kode": info.kode, "nama": info.nama, "kind": info.kind, "level": info.level,
@@ -294,8 +311,8 @@ def map_regions(args):
                  "boundary": info.has_boundary}
         features.append(feature(geometry, props, info.kode))
     as_of = [f["as_of"] for f in figures.values() if f.get("as_of")]
-    meta = {"layer": "regions", "level": level, "zoom": zoom, "area": area, "count": len(features),
-            "data_as_of": max(as_of) if as_of else None,
+    meta = {"layer": "regions", "level": level, "zoom": zoom, "geometry_zoom": geometry_zoom, "area": area,
+            "count": len(features), "data_as_of": max(as_of) if as_of else None,
             "scales": {"percent_recorded": pscale.as_dict(), "reachable_backlog": bscale.as_dict()}}
     return geojson_response(feature_collection(features, meta))
 
