@@ -127,3 +127,9 @@ def test_workers_share_the_counts_in_redis(tmp_path):
     client = redis.Redis.from_url(url)
     for key in client.scan_iter(f"*{prefix}*"):
         client.delete(key)
+
+
+def test_the_api_document_names_the_429_and_its_retry_after(client, world):
+    document = client.get("/api/v1/openapi.json").get_json()
+    answers = document["paths"]["/api/v1/map/sites"]["get"]["responses"]
+    assert "Retry-After" in answers["429"]["headers"]
