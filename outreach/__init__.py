@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
+    register_ratelimits(app)
     register_template_helpers(app)
     register_cli(app)
     register_proxy_fix(app)
@@ -156,6 +157,12 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request(guard_request)
     errors.register(app)
     headers.register(app)
+
+
+def register_ratelimits(app: Flask) -> None:
+    from outreach import ratelimits
+
+    ratelimits.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -37,8 +37,20 @@ class DefaultConfig:
     # CSRF is checked by outreach.security.guard_request, which skips bearer-token API calls.
     WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT = None
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    # Rate limits (outreach/ratelimits.py, docs/production.md). None: on, except under TESTING.
+    RATE_LIMITS = None
+    RATELIMIT_STORAGE_URI = "memory://"  # production, shared by all workers: "redis://127.0.0.1:6379/0"
+    RATELIMIT_KEY_PREFIX = "jb"  # counters' names in a shared Redis (one prefix per installation)
+    PROXY_FIX_X_FOR = 0  # proxies in front of the app (nginx: 1), so limits count the browser's address
+    RATELIMIT_LOGIN = "10 per minute;100 per hour"  # POST /login per client address
+    RATELIMIT_API = "300 per minute"  # the whole API per user (session or token), else per address
+    RATELIMIT_API_PER_ADDRESS = "600 per minute"
+    RATELIMIT_MAP = "120 per minute"  # /api/v1/map/* per user: the map page asks three per pan
+    # Login attempts per (typed user name, client address) and per user name from browsers the account
+    # never signed in from (outreach/auth/throttle.py): refusals, never a lock of the account.
+    LOGIN_PAIR_LIMIT = "5 per 15 minutes"
+    LOGIN_ACCOUNT_LIMIT = "30 per hour"
+    LOGIN_DEVICE_DAYS = 60
     API_TOKEN_DAYS = 365
     # "https" is the HTTPS switch: HSTS on every answer and Secure session/remember-me cookies
     # (outreach/headers.py). Set FLASK_PREFERRED_URL_SCHEME=https in production.
@@ -92,6 +104,10 @@ class DefaultConfig:
 
     # Maps
     MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # Most features one map answer carries: above it, points are clustered on a coarser grid.
+    MAP_MAX_POINTS = 2000
+    # Past this many polygons in one view, regions are simplified as for a province-wide view.
+    MAP_DETAILED_REGIONS = 400
     MAP_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 
     PER_PAGE = 50

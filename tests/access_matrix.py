@@ -16,6 +16,7 @@ EXPECTED = {
     "auth.login": PUBLIC,
     "auth.logout": ALL,
     "auth.logout_everywhere": ALL,
+    "auth.change_password": ALL,
     "auth.set_language": PUBLIC,
     "main.home": ALL,
     "main.healthz": PUBLIC,

@@ -61,6 +61,10 @@ def test_a_password_reset_ends_every_login_and_revokes_tokens(app, client, world
     db.session.expire_all()
     assert db.session.get(ApiToken, token.id).revoked_at is not None
     assert client.post("/login", data={"username": field.username, "password": NEW_PASSWORD}).status_code == 302
+    # The admin knows that password: the user chooses their own first, then the pages open.
+    assert not signed_in(client)
+    assert client.post("/kata-sandi", data={"current_password": NEW_PASSWORD, "password": "pilihan-sendiri-77",
+                                            "password_confirm": "pilihan-sendiri-77"}).status_code == 302
     assert signed_in(client)
 
 

@@ -289,12 +289,14 @@ def update_user(user: User, data: UserData, actor_id: Optional[int]) -> dict:
 
 def reset_password(user: User, password: Optional[str], actor_id: Optional[int],
                    password_confirm: Optional[str] = None) -> None:
-    """Set a new password and lift any login lock. The audit row records the act, never the password."""
+    """Set a new password the user must change at the next login. The audit row records the act, never the
+    password."""
     errs = _Errors()
     _check_password(password, password_confirm, errs, user.role, user.username)
     errs.raise_if_any()
     user.set_password(password)
     user.failed_logins, user.locked_until = 0, None
+    user.must_change_password = True  # the admin knows this one: the user chooses their own at next login
     user.end_logins()  # every login made with the old password (remember-me included) ends
     revoked = revoke_all_tokens(user)
     record_change("user", user.id, "reset_password", actor_id, {"tokens_revoked": [None, revoked]} if revoked else {})

@@ -8,6 +8,12 @@
 scope rules as every other route apply (a coordinator never receives another kecamatan's polygons, sites
 or sessions; an `area` outside the scope answers 404). Answers carry an ETag and
 `Cache-Control: private, max-age=...`; a matching If-None-Match gets 304.
+
+Answers are bounded: sites and sessions carry at most `MAP_MAX_POINTS` features (default 2000). Past it
+they are clustered, on a coarser grid than the zoom asks for when needed (meta.clustered, meta.capped,
+meta.cluster_zoom). Past `MAP_DETAILED_REGIONS` polygons (default 400) in one view, regions are simplified
+as for a province-wide view (meta.geometry_zoom). The map endpoints are rate-limited per user (`RATELIMIT_MAP`) on top of the API's
+limits; a 429 carries Retry-After.
 """
 from __future__ import annotations
 
@@ -27,12 +33,33 @@ from outreach.maps import clustering, queries
 from outreach.maps.bbox import MAX_ZOOM, MIN_ZOOM, ViewError, parse_bbox, parse_zoom
 from outreach.maps.classes import DEFAULT_PERCENT_BREAKS, backlog_scale, percent_scale
 from outreach.maps.geojson import feature, feature_collection, point_geometry
+from outreach.ratelimits import limiter, map_limit, principal
 from outreach.vocab import SITE_TYPES
 from outreach.models.regions import level_of
 from outreach.security import any_role
 from outreach.permissions import in_scope
 
 DEFAULT_CACHE_SECONDS = 30
+DEFAULT_MAX_POINTS = 2000
+
+# One budget for the three map endpoints together (the map page asks all three per pan), counted besides
+# the API's own limits.
+map_rate_limit = limiter.shared_limit(map_limit, scope="map", key_func=principal, override_defaults=False)
+
+
+# Past MAP_DETAILED_REGIONS polygons in view, their geometry is that of this zoom (a whole province on screen).
+CROWDED_GEOMETRY_ZOOM = 8
+DEFAULT_DETAILED_REGIONS = 400
+
+
+def detailed_regions() -> int:
+    """Most polygons one regions answer draws at the asked zoom's detail (MAP_DETAILED_REGIONS)."""
+    return int(current_app.config.get("MAP_DETAILED_REGIONS", DEFAULT_DETAILED_REGIONS))
+
+
+def max_points() -> int:
+    """Most features a site or session answer carries (MAP_MAX_POINTS)."""
+    return max(int(current_app.config.get("MAP_MAX_POINTS", DEFAULT_MAX_POINTS)), 1)
 
 
 # ---------------------------------------------------------------- query strings
@@ -198,6 +225,9 @@ class MapScalesSchema(Out):
 class MapRegionMetaSchema(Out):
     level = fields.String()
     zoom = fields.Integer()
+    geometry_zoom = fields.Integer(metadata={
+        "description": "Zoom yang menentukan penyederhanaan poligon: sama dengan zoom, atau lebih kecil bila "
+                       "tampilan memuat lebih dari MAP_DETAILED_REGIONS wilayah (jawaban tetap ringkas)."})
     count = fields.Integer()
     area = fields.String(allow_none=True)
     data_as_of = fields.String(allow_none=True)
@@ -206,6 +236,13 @@ class MapRegionMetaSchema(Out):
 
 class MapPointMetaSchema(Out):
     mode = fields.String(metadata={"enum": ["points", "clusters"]})
+    clustered = fields.Boolean(metadata={"description": "true bila titik dikelompokkan (mode = clusters)."})
+    capped = fields.Boolean(metadata={
+        "description": "true bila klaster dibuat pada grid yang lebih kasar dari zoom yang diminta, agar jawaban "
+                       "tidak melebihi max_points fitur."})
+    cluster_zoom = fields.Integer(allow_none=True, metadata={
+        "description": "Zoom grid klaster (sama dengan zoom bila tidak dibatasi); null bila tidak berklaster."})
+    max_points = fields.Integer(metadata={"description": "Jumlah fitur paling banyak per jawaban (MAP_MAX_POINTS)."})
     count = fields.Integer(metadata={"description": "Jumlah lokasi/sesi dalam tampilan"})
     clusters = fields.Integer()
     zoom = fields.Integer()
@@ -245,6 +282,7 @@ def _geo_responses(description: str, schema) -> dict:
 # ---------------------------------------------------------------- regions
 
 @bp.route("/map/regions")
+@map_rate_limit
 @any_role
 @operation("mapRegions", "maps", "Poligon wilayah dalam tampilan peta, dengan angka cakupan dan kelas warna",
            description="Hanya wilayah yang beririsan dengan bbox dan berada dalam lingkup pengguna. Poligon "
@@ -259,8 +297,11 @@ def map_regions(args):
     figures = queries.level_figures(level, prefix)
     pscale = percent_scale(current_app.config.get("MAP_PERCENT_BREAKS", DEFAULT_PERCENT_BREAKS))
     bscale = backlog_scale(f["reachable_backlog"] for f in figures.values())
+    # Many polygons in one view are each small on screen: past MAP_DETAILED_REGIONS they are simplified as
+    # for a province-wide zoom, which bounds the answer (a province's desa at street zoom: megabytes).
+    geometry_zoom = zoom if len(indexes) <= detailed_regions() else min(zoom, CROWDED_GEOMETRY_ZOOM)
     features = []
-    for n, geometry in zip(indexes, index.geometry_json(indexes, zoom)):
+    for n, geometry in zip(indexes, index.geometry_json(indexes, geometry_zoom)):
         info = index.infos[n]
         fig = figures.get(info.kode) or {}
         props = {"kode": info.kode, "nama": info.nama, "kind": info.kind, "level": info.level,
@@ -270,8 +311,8 @@ def map_regions(args):
                  "boundary": info.has_boundary}
         features.append(feature(geometry, props, info.kode))
     as_of = [f["as_of"] for f in figures.values() if f.get("as_of")]
-    meta = {"layer": "regions", "level": level, "zoom": zoom, "area": area, "count": len(features),
-            "data_as_of": max(as_of) if as_of else None,
+    meta = {"layer": "regions", "level": level, "zoom": zoom, "geometry_zoom": geometry_zoom, "area": area,
+            "count": len(features), "data_as_of": max(as_of) if as_of else None,
             "scales": {"percent_recorded": pscale.as_dict(), "reachable_backlog": bscale.as_dict()}}
     return geojson_response(feature_collection(features, meta))
 
@@ -292,29 +333,43 @@ def _cluster_feature(c: clustering.Cluster, size: float, prefix: str) -> str:
 
 
 @bp.route("/map/sites")
+@map_rate_limit
 @any_role
 @operation("mapSites", "maps", "Lokasi dalam tampilan peta (klaster grid di server bila banyak)",
            description="Sampai 800 lokasi dikirim satu per satu, lengkap dengan sesi terakhir dan berikutnya; lebih "
-                       "dari itu dikelompokkan per sel grid (properti `cluster`, `count`, `by`).",
+                       "dari itu dikelompokkan per sel grid (properti `cluster`, `count`, `by`; meta.clustered). "
+                       "Satu jawaban memuat paling banyak MAP_MAX_POINTS fitur (meta.max_points, bawaan 2000): bila "
+                       "grid zoom yang diminta memberi lebih, klaster dibuat pada zoom yang lebih kecil "
+                       "(meta.capped, meta.cluster_zoom).",
            query=MapSitesQuery,
            responses=_geo_responses("GeoJSON FeatureCollection lokasi atau klaster", MapPointCollectionSchema))
 def map_sites(args):
     zoom, area = args["zoom"], args["area"]
     f = queries.SiteFilter(bbox=args["bbox"], zoom=zoom, area=area, site_type=args["type"])
     store, mask = queries.site_selection(current_user, f)
-    total = int(mask.sum())
-    if clustering.send_points(total, zoom):
+    total, cap = int(mask.sum()), max_points()
+    if clustering.send_points(total, zoom, cap=cap):
         features = [_site_feature(s) for s in queries.site_points(current_user, store.ids_of(mask))]
-        mode, clusters = "points", 0
+        shape = _points_meta(zoom, cap)
     else:
-        cells = store.clusters(mask, zoom)
+        cells, grid_zoom = clustering.bounded_clusters(lambda z: store.clusters(mask, z), zoom, cap)
         singles = {s["id"]: s for s in queries.site_points(current_user, [c.any_id for c in cells if c.count == 1])}
-        size = clustering.cell_size(zoom)
+        size = clustering.cell_size(grid_zoom)
         features = [_site_feature(singles[c.any_id]) if c.count == 1 and c.any_id in singles
                     else _cluster_feature(c, size, "sc") for c in cells]
-        mode, clusters = "clusters", sum(1 for c in cells if c.count > 1)
-    meta = {"layer": "sites", "zoom": zoom, "area": area, "mode": mode, "count": total, "clusters": clusters}
+        shape = _clusters_meta(cells, zoom, grid_zoom, cap)
+    meta = {"layer": "sites", "zoom": zoom, "area": area, "count": total, **shape}
     return geojson_response(feature_collection(features, meta))
+
+
+def _points_meta(zoom: int, cap: int) -> dict:
+    return {"mode": "points", "clustered": False, "capped": False, "cluster_zoom": None, "max_points": cap,
+            "clusters": 0}
+
+
+def _clusters_meta(cells: list, zoom: int, grid_zoom: int, cap: int) -> dict:
+    return {"mode": "clusters", "clustered": True, "capped": grid_zoom < zoom, "cluster_zoom": grid_zoom,
+            "max_points": cap, "clusters": sum(1 for c in cells if c.count > 1)}
 
 
 # ---------------------------------------------------------------- sessions
@@ -325,6 +380,7 @@ def _session_feature(s: dict) -> str:
 
 
 @bp.route("/map/sessions")
+@map_rate_limit
 @any_role
 @operation("mapSessions", "maps", "Sesi dalam tampilan peta menurut status (klaster grid di server bila banyak)",
            query=MapSessionsQuery,
@@ -334,19 +390,19 @@ def map_sessions(args):
     f = queries.SessionFilter(bbox=args["bbox"], zoom=zoom, area=area, categories=args["status"] or (),
                               date_from=date_from, date_to=date_to, site_type=args["type"])
     store, mask, categories = queries.session_selection(current_user, f)
-    total = int(mask.sum())
-    if clustering.send_points(total, zoom):
+    total, cap = int(mask.sum()), max_points()
+    if clustering.send_points(total, zoom, cap=cap):
         features = [_session_feature(s) for s in queries.session_points(current_user, store.ids_of(mask))]
-        mode, clusters = "points", 0
+        shape = _points_meta(zoom, cap)
     else:
-        cells = store.clusters(mask, categories, zoom)
+        cells, grid_zoom = clustering.bounded_clusters(lambda z: store.clusters(mask, categories, z), zoom, cap)
         singles = {s["id"]: s for s in queries.session_points(current_user,
                                                               [c.any_id for c in cells if c.count == 1])}
-        size = clustering.cell_size(zoom)
+        size = clustering.cell_size(grid_zoom)
         features = [_session_feature(singles[c.any_id]) if c.count == 1 and c.any_id in singles
                     else _cluster_feature(c, size, "rc") for c in cells]
-        mode, clusters = "clusters", sum(1 for c in cells if c.count > 1)
-    meta = {"layer": "sessions", "zoom": zoom, "area": area, "mode": mode, "count": total, "clusters": clusters,
+        shape = _clusters_meta(cells, zoom, grid_zoom, cap)
+    meta = {"layer": "sessions", "zoom": zoom, "area": area, "count": total, **shape,
             "from": date_from.isoformat() if date_from else None, "to": date_to.isoformat() if date_to else None}
     return geojson_response(feature_collection(features, meta))
 

@@ -275,7 +275,12 @@ def error_response(description: str) -> dict:
 COMMON_ERRORS = {
     "400": error_response("Parameter atau isi permintaan tidak valid."),
     "401": error_response("Belum masuk, atau token API tidak sah/kedaluwarsa/dicabut."),
-    "403": error_response("Peran pengguna tidak berwenang."),
+    "403": error_response("Peran pengguna tidak berwenang, atau (login sesi) kata sandi yang diatur admin belum "
+                          "diganti: password_change_required = true."),
+    "429": response("Terlalu banyak permintaan dari pengguna atau alamat ini (RATELIMIT_API, RATELIMIT_MAP); "
+                    "ulangi setelah Retry-After detik.", ErrorSchema,
+                    headers={"Retry-After": {"schema": {"type": "integer"},
+                                             "description": "Detik sampai batas permintaan dibuka lagi."}}),
 }
 
 

@@ -3,16 +3,18 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
 
-from outreach.auth import bp
-from outreach.auth.forms import EmptyForm, LoginForm
-from outreach.auth.lockout import after_failure, is_locked
+from outreach import ratelimits
+from outreach.auth import bp, throttle
+from outreach.auth.forms import EmptyForm, LoginForm, PasswordChangeForm
+from outreach.auth.operations import PasswordNotChanged, change_own_password
 from outreach.auth.production import password_accepted
 from outreach.extensions import db
 from outreach.models import User
 from outreach.models.base import utcnow
-from outreach.security import any_role, public
+from outreach.security import PUBLIC, any_role, is_api_request, json_error, public
 
 
 def _safe_next(target: str | None) -> str:
@@ -23,30 +25,93 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@ratelimits.limiter.limit(ratelimits.login_limit, methods=["POST"], exempt_when=throttle.own_device_login)
 def login():
+    """Sign in. Throttled per address, per (name, address) and per name from unknown browsers, never by
+    locking the account (outreach.auth.throttle); an unknown name and a wrong password look the same."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
-        now = utcnow()
-        if user is not None and is_locked(user.locked_until, now):
-            flash(_("Terlalu banyak percobaan gagal. Akun dikunci sementara; coba lagi nanti."), "danger")
-            return render_template("auth/login.html", form=form), 429
-        if user is None or not password_accepted(user, form.password.data) or not user.is_active:
-            if user is not None:
-                cfg = current_app.config
-                user.failed_logins, user.locked_until = after_failure(
-                    user.failed_logins or 0, now, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"])
-                db.session.commit()
+        username = form.username.data.strip()
+        wait = throttle.check_attempt(username)
+        if wait is not None:
+            return _login_refused(form, wait)
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        valid = password_accepted(user, form.password.data) if user is not None \
+            else User.dummy_password_check(form.password.data)
+        if not valid or not user.is_active:
             flash(_("Nama pengguna atau kata sandi salah."), "danger")
             return render_template("auth/login.html", form=form), 200
-        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        throttle.succeeded(username)
+        user.last_login_at = utcnow()
         db.session.commit()
         session.clear()
         login_user(user, remember=form.remember.data)
-        return redirect(_safe_next(request.args.get("next")))
+        target = url_for("auth.change_password") if user.must_change_password \
+            else _safe_next(request.args.get("next"))
+        return throttle.remember_device(redirect(target), username)
     return render_template("auth/login.html", form=form)
+
+
+def _login_refused(form, seconds):
+    flash(_("Terlalu banyak percobaan masuk. Tunggu %(n)s menit lalu coba lagi.", n=max((seconds + 59) // 60, 1)),
+          "danger")
+    response = current_app.make_response((render_template("auth/login.html", form=form), 429))
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+@bp.errorhandler(RateLimitExceeded)
+def login_rate_limited(e):
+    """Too many logins from this address (Flask-Limiter adds Retry-After)."""
+    flash(_("Terlalu banyak percobaan masuk dari alamat ini. Tunggu sebentar lalu coba lagi."), "danger")
+    return render_template("auth/login.html", form=LoginForm()), 429
+
+
+@bp.route("/kata-sandi", methods=["GET", "POST"])
+@any_role
+def change_password():
+    """The user's own password: current one, new one twice. Also where a forced change leads."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            change_own_password(current_user, form.current_password.data, form.password.data,
+                                form.password_confirm.data)
+        except PasswordNotChanged as exc:
+            for name, messages in exc.errors.items():
+                form[name].errors = list(form[name].errors) + [_(msgid, **params) for msgid, params in messages]
+            return render_template("auth/change_password.html", form=form), 422
+        # Every other login ended with the new session version; this one goes on with it.
+        remembered = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+        login_user(current_user._get_current_object(), remember=bool(remembered))
+        flash(_("Kata sandi telah diganti. Login di perangkat lain berakhir."), "success")
+        return redirect(url_for("main.home"))
+    return render_template("auth/change_password.html", form=form)
+
+
+# Reachable while a password change is pending (besides public pages).
+_WHILE_CHANGE_PENDING = frozenset({"auth.change_password", "auth.logout", "auth.logout_everywhere"})
+
+
+@bp.before_app_request
+def require_password_change():
+    """After an admin reset, every page leads to "Ganti kata sandi" (the API, signed in by session: 403)."""
+    if request.endpoint is None or request.endpoint in _WHILE_CHANGE_PENDING or request.endpoint == "static" \
+            or request.endpoint.startswith("vendor."):
+        return None
+    if request.headers.get("Authorization", "")[:7].lower() == "bearer ":
+        return None  # tokens are issued by an admin after the reset (a reset revokes the old ones)
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "access_roles", None) == PUBLIC:
+        return None
+    if not (current_user.is_authenticated and current_user.must_change_password):
+        return None
+    message = _("Ganti kata sandi Anda dulu: kata sandi ini diatur oleh admin.")
+    if is_api_request():
+        return json_error(403, message, password_change_required=True)
+    flash(message, "warning")
+    return redirect(url_for("auth.change_password"))
 
 
 @bp.route("/logout", methods=["POST"])

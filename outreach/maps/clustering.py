@@ -8,7 +8,7 @@ position of its points (not the cell centre, so a cluster sits where its points 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from outreach.maps.bbox import degrees_per_pixel
 
@@ -37,10 +37,22 @@ def cell_bounds(x: int, y: int, size: float) -> tuple[float, float, float, float
     return west, south, west + size, south + size
 
 
-def send_points(count: int, zoom: int, max_points: Optional[int] = None) -> bool:
-    """Whether `count` points in view go out one by one (else as clusters)."""
+def send_points(count: int, zoom: int, max_points: Optional[int] = None, cap: Optional[int] = None) -> bool:
+    """Whether `count` points in view go out one by one (else as clusters); never more than `cap`."""
     limit = MAX_POINTS if max_points is None else max_points
-    return count <= limit or (zoom >= POINTS_ZOOM and count <= HARD_POINT_LIMIT)
+    hard = HARD_POINT_LIMIT if cap is None else min(HARD_POINT_LIMIT, cap)
+    return count <= min(limit, hard) or (zoom >= POINTS_ZOOM and count <= hard)
+
+
+def bounded_clusters(cells_at: Callable[[int], list["Cluster"]], zoom: int, cap: int) -> tuple[list["Cluster"], int]:
+    """The clusters of `cells_at(zoom)`, or, when they are more than `cap` features, those of the nearest
+    coarser zoom whose grid gives at most `cap` (each zoom out doubles a cell's side). Returns the clusters
+    and the zoom of their grid."""
+    cells = cells_at(zoom)
+    while len(cells) > cap and zoom > 0:
+        zoom -= 1
+        cells = cells_at(zoom)
+    return cells, zoom
 
 
 @dataclass

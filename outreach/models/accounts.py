@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Optional
 
@@ -77,6 +78,8 @@ class User(UserMixin, db.Model):
     # A manager at the national office: all provinces (scope_kode stays empty). A manager with neither
     # a scope nor this flag sees nothing (see outreach.permissions.scope_of).
     national: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # Set when an admin sets the password: the user must choose their own before anything else.
+    must_change_password: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     scope: Mapped[Optional["Region"]] = relationship(foreign_keys=[scope_kode])  # noqa: F821
     team: Mapped[Optional[Team]] = relationship()
@@ -92,6 +95,12 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    @staticmethod
+    def dummy_password_check(password: str) -> bool:
+        """The cost of check_password for a name no user has (so the answer's time does not tell); False."""
+        check_password_hash(_dummy_hash(), password)
+        return False
+
     @property
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.active)
@@ -105,6 +114,16 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password made with the method new passwords get."""
+    return _dummy_hash_for(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt")
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def hash_token(raw: str) -> str:

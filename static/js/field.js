@@ -129,6 +129,10 @@
         });
       }
       if (r.status === 401) { item.state = "pending"; item.message = M.authNeeded; return item; }
+      if (r.status === 403 && data.password_change_required) {
+        // Kept for later: it goes out once the user has chosen a new password.
+        item.state = "pending"; item.message = data.message || M.authNeeded; return item;
+      }
       if (r.status === 400 && !data.errors && !retried) {
         // Most likely an expired CSRF token (a page from the phone's cache): fetch a new one, once.
         return refreshToken().then(function (ok) {
