@@ -72,7 +72,7 @@ def test_admin_page_without_problems_has_no_alert(client, world, db, login_as):
 
 
 @pytest.mark.at(DIGEST_SLOT)
-def test_daily_digest_lists_the_failed_jobs_to_national_admins_and_mails_it(app, world, db, smtp_sink, mail_at):
+def test_daily_digest_lists_the_failed_jobs_to_national_admins_and_mails_it(app, world, db, smtp_sink, mail_at):  # noqa: F811  (pytest fixtures)
     add_runs(db, app.config)
     national = world.users["admin"]
     national.email = "admin@uji.local"
