@@ -9,7 +9,8 @@ def register(app):
     from outreach.ledger import cli as ledger_cli
     from outreach.planning import calendar_cli
     from outreach.regions import tally
+    from outreach.sites import cli as sites_cli
 
     for module in (accounts_cli, imports_cli, demo, jobs_cli, tally, calendar_cli, ledger_cli,
-                   backup_cli):
+                   backup_cli, sites_cli):
         module.register(app)

@@ -292,8 +292,8 @@ def load_request(user, inputs: PlanInputs, *, today: Optional[date] = None) -> t
             continue
         note = _("sebagian sudah direncanakan (%(sessions)s)", sessions=", ".join(
             _("sesi #%(id)s: %(n)s", id=sid, n=n) for sid, n in on_pool)) if on_pool else ""
-        if row.type == SCHOOL:
-            sites.append(Site(row.id, row.lat, row.lng, name=row.nama, pemilih_pemula=left if school_pool else 0,
+        if school_pool:  # a school without a pemilih pemula count is a place to visit for its desa's pool
+            sites.append(Site(row.id, row.lat, row.lng, name=row.nama, pemilih_pemula=left,
                               cutoff=cutoff, days_since_visit=since, lagging=is_lagging,
                               blocked_dates=blocked_days(inputs.date_from, inputs.date_to, places[row.id]), note=note))
         else:

@@ -17,12 +17,14 @@ from outreach.i18n import gettext_here as _
 from outreach.models.base import utcnow
 from outreach.models.plans import PlanProposal
 from outreach.planner import loader
+from outreach.planner.instance import has_target
 from outreach.planner.solve import plan
 from outreach.planner.validate import Issue, PlanInputError
 from outreach.planning import operations as planning_operations
 from outreach.planning.errors import ConflictsFound, NotAllowed, ValidationFailed
 from outreach.planning.parse import ID_MAX
 from outreach.permissions import in_scope
+from outreach.sites import default_places
 from outreach import permissions
 
 
@@ -77,8 +79,16 @@ def create_proposal(user, raw: dict, *, today: Optional[date] = None) -> PlanPro
     if not permissions.can_plan(user):
         raise NotAllowed(_("Hanya admin dan koordinator kecamatan yang dapat menyusun usulan jadwal."))
     inputs = loader.parse_inputs(raw)
+    # Regions and SIAK counts alone are enough: a desa with backlog and nowhere to go gets its balai desa.
+    default_places.ensure_for_planning(user, loader.resolve_region(user, inputs.region))
     req, context = loader.load_request(user, inputs, today=today)
-    result = plan(req)  # raises PlanInputError (no team/kit, no targets, settings out of range)
+    try:
+        result = plan(req)  # raises PlanInputError (no team/kit, no targets, settings out of range)
+    except PlanInputError as err:
+        if any(i.field == "lokasi" for i in err.issues) and not any(has_target(s, req.desa_backlog.get(s.desa))
+                                                                    for s in req.sites):
+            raise PlanInputError([*err.issues, Issue("lokasi", default_places.what_to_add(context["region"]))])
+        raise
     proposal = PlanProposal(user_id=user.id, region_kode=context["region"].kode, request=inputs.as_json(),
                             result=result_to_json(result, context), accepted_session_ids=[])
     db.session.add(proposal)
