@@ -79,7 +79,7 @@ def test_seed_demo_refuses_to_run_in_production(production, runner, db):
 
 @pytest.mark.at(datetime(2026, 12, 14, 9, 0, tzinfo=WIB))
 def test_the_demo_password_never_signs_in_on_a_production_server(production, client, db):
-    user = builders.make_user("admin", "admin", password=demo_data.PASSWORD)  # left over from a demo
+    builders.make_user("admin", "admin", password=demo_data.PASSWORD)  # left over from a demo
     db.session.commit()
     resp = client.post("/login", data={"username": "admin", "password": demo_data.PASSWORD})
     assert resp.status_code == 200
