@@ -108,6 +108,14 @@ class CalendarContext:
             return {"view": "week", "start": (self.anchor + timedelta(days=7 * step)).isoformat()}
         return {"view": "month", "month": add_months(self.anchor, step).strftime("%Y-%m")}
 
+    def planner_args(self, today: date) -> dict:
+        """The planner's form for this calendar: its kecamatan, and the days of the period still ahead."""
+        args = {"kecamatan": self.kecamatan} if self.kecamatan else {}
+        if self.last > today:
+            args["date_from"] = max(self.first, today + timedelta(days=1)).isoformat()
+            args["date_to"] = self.last.isoformat()
+        return args
+
     def focus_args(self, user) -> dict:
         """The kecamatan and team this calendar shows (as the user chose them)."""
         args = {}
