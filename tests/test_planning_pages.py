@@ -114,9 +114,12 @@ def test_week_view_shows_seven_days_from_monday(client, login_as, pw):
     _db.session.commit()
     login_as("coordinator")
     html = client.get("/kalender?view=week&start=2026-05-13").get_data(as_text=True)
-    days = re.findall(r'data-date="([0-9-]+)"', html)
+    days = re.findall(r'<td[^>]*data-date="([0-9-]+)"', html)
     assert days == [(MONDAY + timedelta(days=i)).isoformat() for i in range(7)]
     assert f"/sesi/{s.id}" in cell(html, MONDAY) and "08.00–12.00" in cell(html, MONDAY)
+    # The agenda (the phone's view) lists the days of that week that have sessions or days off.
+    agenda_days = re.findall(r'<li class="jb-agenda-day[^"]*" data-date="([0-9-]+)"', html)
+    assert agenda_days == [MONDAY.isoformat(), ASCENSION.isoformat(), (ASCENSION + timedelta(days=1)).isoformat()]  # + cuti bersama
 
 
 def test_manager_chooses_a_kecamatan_in_scope(client, login_as, pw):
