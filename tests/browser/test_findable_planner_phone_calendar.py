@@ -2,6 +2,7 @@
 each time with its kecamatan (and dates) already chosen; on a 360 px phone the calendar is an agenda of
 days with the sessions' full names; the menu and the buttons are readable (WCAG AA contrast, measured
 from the computed styles) and large enough to tap (44 × 44 px)."""
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -219,3 +220,22 @@ def test_language_buttons_and_kit_checkboxes_are_44_px_on_a_phone(app, db, world
     label.click(position={"x": box["width"] - 5, "y": box["height"] / 2})
     assert checkbox.is_checked()
     screenshot(page, "sentuh")
+
+
+def test_office_summary_prints_on_one_a4_page(app, db, world, page, login, screenshot):
+    for offset in range(8):  # a busy next week: two sessions a day
+        day = date(2026, 12, 21) + timedelta(days=offset % 5)
+        builders.make_session(world.site1 if offset % 2 else world.site2, world.team, [world.kit], day=day,
+                              start="08:00" if offset < 5 else "13:00", end="12:00" if offset < 5 else "15:00")
+    builders.db.session.commit()
+    page.set_viewport_size(DESKTOP)
+    login(page, "manajer_uji", builders.PASSWORD)
+    page.goto("/dasbor")
+    with page.expect_navigation():
+        page.get_by_test_id("office-summary-link").click()
+    assert page.get_by_test_id("summary-sessions").locator("tbody tr").count() == 8
+    page.emulate_media(media="print")
+    assert not page.locator("nav.navbar").is_visible() and not page.locator("footer").is_visible()
+    screenshot(page, "cetak")
+    pdf = page.pdf(format="A4", print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # one sheet of A4
