@@ -69,7 +69,7 @@ def test_a_clash_names_the_team_once(client, login_as, world):
             "team_id": str(world.team.id), "kit_ids": [str(world.kit.id)], "kind": "perekaman",
             "target_groups": ["umum"], "notes": "", "override_reason": "", "submit": "Simpan"}
     page = visible_text(client.post("/sesi/baru", data=data).get_data(as_text=True))
-    assert f"Tim Keliling 1 sudah bertugas pada waktu yang sama" in page and f"sesi #{other.id}" in page
+    assert "Tim Keliling 1 sudah bertugas pada waktu yang sama" in page and f"sesi #{other.id}" in page
     assert "Tim Tim" not in page
 
 
