@@ -1,5 +1,6 @@
 # Two commands for a fresh machine:
-#   make run   - install, migrate, load the demo and serve http://127.0.0.1:5000 (SQLite in instance/)
+#   make run   - install, migrate, load the demo and serve http://127.0.0.1:5000 (SQLite in instance/),
+#                with the scheduler beside it (PORT=5080 for another port, SCHEDULER=0 without it)
 #   make test  - install and run the whole suite on SQLite, then on PostgreSQL
 # Another instant: make test-sqlite AT="2027-01-01 06:30" runs the suite as if it were then (a time
 # without a zone is WIB), every process it starts included (libfaketime, Debian package faketime).
@@ -9,6 +10,7 @@ FLASK := $(VENV)/bin/flask --app app
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
+SCHEDULER ?= 1
 JOBS ?= 2
 AT ?=
 
@@ -49,10 +51,19 @@ translations-update: $(VENV)/.installed
 		--project "Jemput Bola" -o outreach/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i outreach/translations/messages.pot -d outreach/translations --no-wrap
 
+# The scheduler (reminders, snapshots, the digest) runs beside the web server, its output in
+# instance/scheduler.log; SCHEDULER=0 serves the pages alone. Ctrl-C stops both.
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
+ifeq ($(SCHEDULER),0)
 	$(FLASK) run --host $(HOST) --port $(PORT)
+else
+	@mkdir -p instance; $(FLASK) run-scheduler >>instance/scheduler.log 2>&1 & sched=$$!; \
+	trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
+	echo "Penjadwal berjalan (pid $$sched, log di instance/scheduler.log)"; \
+	$(FLASK) run --host $(HOST) --port $(PORT)
+endif
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)

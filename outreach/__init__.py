@@ -24,11 +24,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     # <int:...> URL parts stay inside the database's INTEGER range: a larger id is a 404, not a 500.
     app.url_map.converters["int"] = DatabaseIntConverter
-    from outreach.config import DefaultConfig
+    from outreach.config import DefaultConfig, production_requested
 
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env()
+    if production_requested(os.environ):
+        app.config["PRODUCTION"] = True
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if os.environ.get("SECRET_KEY"):
@@ -39,14 +41,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'jemputbola.sqlite'}")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    load_secret_key(app)
+    if app.config["PRODUCTION"]:
+        from outreach.deployment import refuse_unsafe_production
+
+        refuse_unsafe_production(app.config)
 
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_template_helpers(app)
     register_cli(app)
+    register_proxy_fix(app)
     return app
 
 
@@ -64,9 +70,25 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def instance_secret_key(instance: Path) -> str:
+def load_secret_key(app: Flask) -> None:
+    """SECRET_KEY from the configuration, else from instance/secret_key (SECRET_KEY_FILE), made once when
+    missing. SECRET_KEY_SOURCE says which ("config", "file", or "new-file" when this process made it):
+    `flask restore` may replace a key nobody has used yet, and `flask backup` records where it came from."""
+    if app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY_SOURCE"] = "config"
+        return
+    path = secret_key_path(app)
+    created = not path.exists()
+    app.config["SECRET_KEY"] = instance_secret_key(path)
+    app.config["SECRET_KEY_SOURCE"] = "new-file" if created else "file"
+
+
+def secret_key_path(app: Flask) -> Path:
+    return Path(app.config.get("SECRET_KEY_FILE") or Path(app.instance_path) / "secret_key")
+
+
+def instance_secret_key(path: Path) -> str:
     """A secret generated once into instance/ (never committed) when none is configured."""
-    path = instance / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
@@ -128,24 +150,30 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from outreach import errors
+    from outreach import errors, headers
     from outreach.security import guard_request
 
     app.before_request(guard_request)
     errors.register(app)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    headers.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
     from outreach import templating
 
     templating.register(app)
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind nginx: trust that many proxies' X-Forwarded-* headers (PROXY_FIX_X_FOR=1 and so on), so
+    request.remote_addr is the client's address (the rate limits key on it) and url_for knows https."""
+    from outreach.deployment import proxy_fix_counts
+
+    counts = proxy_fix_counts(app.config)
+    if any(counts.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, **counts)
 
 
 def register_cli(app: Flask) -> None:

@@ -3,6 +3,7 @@ import click
 import sqlalchemy as sa
 
 from outreach.admin.service import validate_scope
+from outreach.permissions import NATIONAL_SCOPE
 from outreach.auth.passwords import password_problem
 from outreach.extensions import db
 from outreach.models import ApiToken, Region, Team, User
@@ -13,7 +14,7 @@ def register(app):
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--role", type=click.Choice(ROLES), required=True)
-    @click.option("--scope", "scope", default=None, help="Kode wilayah cakupan, mis. 33.74.01")
+    @click.option("--scope", "scope", default=None, help="Kode wilayah cakupan, mis. 33.74.01; 'nasional' untuk manajer kantor pusat")
     @click.option("--team", "team_name", default=None, help="Nama tim (untuk peran field)")
     @click.option("--name", default="", help="Nama lengkap")
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
@@ -24,9 +25,12 @@ def register(app):
             team = db.session.scalar(sa.select(Team).where(Team.nama == team_name))
             if team is None:
                 raise click.ClickException(f"Tim '{team_name}' tidak ditemukan.")
+        national = bool(scope) and scope.lower() == NATIONAL_SCOPE
+        if national:
+            scope = None
         if scope and db.session.get(Region, scope) is None:
             raise click.ClickException(f"Wilayah dengan kode '{scope}' tidak ditemukan. Impor wilayah dahulu.")
-        problem = validate_scope(role, scope, team)
+        problem = validate_scope(role, scope, team, national)
         if problem:
             raise click.ClickException(problem)
         problem = password_problem(password, role, username)
@@ -38,6 +42,7 @@ def register(app):
             user = User(username=username)
             db.session.add(user)
         user.role, user.scope_kode, user.team = role, scope, team
+        user.national = national and role == "manager"
         user.name = name or user.name or username
         if not created:
             user.end_logins()  # a new password ends the logins made with the old one

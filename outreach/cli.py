@@ -3,12 +3,13 @@ here by name so `flask --app app --help` lists them all."""
 
 
 def register(app):
-    from outreach import accounts_cli, demo
+    from outreach import accounts_cli, backup_cli, demo
     from outreach.imports import cli as imports_cli
     from outreach.jobs import cli as jobs_cli
     from outreach.ledger import cli as ledger_cli
     from outreach.planning import calendar_cli
     from outreach.regions import tally
 
-    for module in (accounts_cli, imports_cli, demo, jobs_cli, tally, calendar_cli, ledger_cli):
+    for module in (accounts_cli, imports_cli, demo, jobs_cli, tally, calendar_cli, ledger_cli,
+                   backup_cli):
         module.register(app)

@@ -1,8 +1,30 @@
 """Default settings. Overridden by instance/config.py, then FLASK_* environment variables."""
+from collections.abc import Mapping
 from datetime import timedelta
+
+PRODUCTION_NAMES = ("production", "prod")
+
+
+def production_requested(environ: Mapping[str, str]) -> bool:
+    """True when the environment says this is a production server: JB_ENV=production (or the older
+    FLASK_ENV=production). FLASK_PRODUCTION=true sets the same switch through the FLASK_* settings."""
+    return any(environ.get(name, "").strip().lower() in PRODUCTION_NAMES for name in ("JB_ENV", "FLASK_ENV"))
 
 
 class DefaultConfig:
+    # Development by default, so `make run` stays one command. Production (JB_ENV=production) refuses
+    # seed-demo and the demo password, and refuses to start with a weak SECRET_KEY.
+    PRODUCTION = False
+    # Where the generated secret key is kept when SECRET_KEY is not set (default: instance/secret_key).
+    SECRET_KEY_FILE = None
+    # Behind a reverse proxy: how many proxies' X-Forwarded-For / -Proto / -Host / -Port / -Prefix to
+    # trust (werkzeug ProxyFix). 0 = ignore the header (the default: straight to gunicorn, they could be forged).
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
+    PROXY_FIX_X_PORT = 0
+    PROXY_FIX_X_PREFIX = 0
+
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
@@ -18,6 +40,13 @@ class DefaultConfig:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     API_TOKEN_DAYS = 365
+    # "https" is the HTTPS switch: HSTS on every answer and Secure session/remember-me cookies
+    # (outreach/headers.py). Set FLASK_PREFERRED_URL_SCHEME=https in production.
+    PREFERRED_URL_SCHEME = "http"
+    HSTS_SECONDS = 365 * 24 * 3600
+    HSTS_INCLUDE_SUBDOMAINS = False
+    # More image sources for the CSP than the host of MAP_TILE_URL (e.g. a second tile server).
+    CSP_EXTRA_IMG_SRC: tuple = ()
 
     # Uploads (CSV / GeoJSON imports)
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024

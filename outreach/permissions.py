@@ -33,6 +33,9 @@ SUPERVISORS = frozenset({ADMIN, COORDINATOR})
 # Who sees an area's whole calendar (not only one team's) and chooses the kecamatan on forms.
 AREA_WIDE = frozenset({ADMIN, MANAGER})
 NOWHERE = "__none__"  # the scope of a user who may see nothing (fails closed)
+# What an admin types (or passes to create-user --scope) for a manager at the national office: all
+# provinces (User.national); a manager gets it only when this word is given, never by leaving it empty.
+NATIONAL_SCOPE = "nasional"
 
 
 def _role(user) -> Optional[str]:
@@ -95,6 +98,8 @@ def scope_of(user) -> Optional[str]:
     for a user who may see nothing (a non-admin without an area)."""
     if is_admin(user) and not user.scope_kode:
         return None
+    if _role(user) == MANAGER and not user.scope_kode and getattr(user, "national", False):
+        return None  # a manager at the national office: all provinces
     if is_field(user) and user.team is not None:
         return user.team.office_kode
     return user.scope_kode or NOWHERE

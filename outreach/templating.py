@@ -36,12 +36,18 @@ def fmt_datetime(value, fmt="medium"):
     return format_datetime(value, fmt)
 
 
+def csv_dialect() -> str:
+    """The CSV dialect the export links offer: Indonesian Excel's (";", decimal comma) in Indonesian."""
+    return "id" if str(get_locale()) == "id" else "intl"
+
+
 def register(app):
     app.jinja_env.filters.update(number=fmt_number, percent=fmt_percent, date=fmt_date, datetime=fmt_datetime)
     app.jinja_env.globals.update(vendor_url=vendor_url, site_type_labels=site_type_labels,
                                  level_labels=level_labels, kind_labels=region_kind_labels, role_labels=role_labels,
                                  nav_items=nav_items, permissions=permissions,
-                                 away_reason_labels=away_reason_labels, kit_status_labels=kit_status_labels)
+                                 away_reason_labels=away_reason_labels, kit_status_labels=kit_status_labels,
+                                 csv_dialect=csv_dialect)
 
     @app.context_processor
     def inject():

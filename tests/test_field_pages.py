@@ -169,11 +169,11 @@ def test_schedule_is_light_and_ready_for_the_offline_client(client, login_as, wo
     assert 'data-sw="/sw.js"' in html
     assert re.search(r'href="/static/css/field\.css\?v=[0-9a-f]{12}"', html)
     assert re.search(r'src="/static/js/field\.js\?v=[0-9a-f]{12}"', html)
-    cached = json.loads(re.search(r'id="fb-cache">(.*?)</script>', html).group(1))
+    cached = json.loads(re.search(r'id="fb-cache"[^>]*>(.*?)</script>', html).group(1))
     expected = [f"/jadwal-saya/sesi/{s.id}/log" for s in
                 (sched.waiting_old, sched.waiting_new, sched.running, sched.later, sched.coming, sched.logged)]
     assert cached == expected  # the far session (in 20 days) is not kept yet
-    messages = json.loads(re.search(r'id="fb-messages">(.*?)</script>', html).group(1))
+    messages = json.loads(re.search(r'id="fb-messages"[^>]*>(.*?)</script>', html).group(1))
     assert messages["statePending"] == "belum terkirim" and messages["stateSent"] == "terkirim"
     assert "Kirim sekarang" in html
 
@@ -269,7 +269,7 @@ def test_log_form_has_a_numeric_input_per_figure(client, login_as, world, sched)
     assert re.search(rf'name="kit_ids" value="{kit_b.id}"> KIT-B', html)  # the team's other kit
     assert 'data-mode="POST"' in html and 'name="notes"' in html and 'id="f-confirm"' in html
     assert "Simpan log" in html and re.search(r'<meta name="csrf-token" content="[^"]+">', html)
-    data = json.loads(re.search(r'id="fb-log-data">(.*?)</script>', html).group(1))
+    data = json.loads(re.search(r'id="fb-log-data"[^>]*>(.*?)</script>', html).group(1))
     assert data["log"] is None and data["session_id"] == sched.waiting_old.id
     labels = dict((family, dict(pairs)) for family, pairs in data["labels"])
     assert [family for family, _pairs in data["labels"]] == ["recorded", "recorded_by_sex", "not_recorded", "away"]
@@ -280,7 +280,7 @@ def test_log_form_of_a_logged_session_corrects_it_with_its_version(client, login
     login_as("field")
     html = client.get(f"/jadwal-saya/sesi/{sched.logged.id}/log").get_data(as_text=True)
     assert 'data-mode="PATCH"' in html and "Ubah log sesi" in html
-    data = json.loads(re.search(r'id="fb-log-data">(.*?)</script>', html).group(1))
+    data = json.loads(re.search(r'id="fb-log-data"[^>]*>(.*?)</script>', html).group(1))
     log = data["log"]
     assert log["version"] == 1 and log["recorded"]["umum"] == 5 and log["recorded_by_sex"] == {"L": 3, "P": 2}
     day = sched.logged.date.isoformat()

@@ -51,12 +51,14 @@ def regions_loaded(runner, db, tmp_path):
 # ---------------------------------------------------------------- regions
 
 def test_import_regions_adds_then_changes_nothing(runner, db, tmp_path, regions_loaded):
-    assert "Ringkasan: 6 ditambah, 0 diperbarui, 0 tidak berubah." in regions_loaded.output
+    assert "Ringkasan: 7 ditambah, 0 diperbarui, 0 tidak berubah." in regions_loaded.output
+    assert "Provinsi Jawa Tengah dibuat dari daftar resmi" in regions_loaded.output
     desa = region(db, "33.74.01.1001")
     assert (desa.level, desa.kind, desa.parent_kode, desa.kecamatan_kode, desa.kabupaten_kode, desa.provinsi_kode) == \
         ("desa", "kelurahan", "33.74.01", "33.74.01", "33.74", "33")
     kota = region(db, "33.74")
-    assert (kota.kind, kota.parent_kode) == ("kota", None)
+    assert (kota.kind, kota.parent_kode) == ("kota", "33")
+    assert (region(db, "33").nama, region(db, "33").level) == ("Jawa Tengah", "provinsi")
     stamp = desa.updated_at
 
     again = invoke(runner, "import-regions", write(tmp_path, "wilayah.csv", REGIONS))
@@ -65,15 +67,16 @@ def test_import_regions_adds_then_changes_nothing(runner, db, tmp_path, regions_
     assert region(db, "33.74.01.1001").updated_at == stamp
     batches = db.session.scalars(sa.select(ImportBatch).order_by(ImportBatch.id)).all()
     assert [(b.kind, b.filename, b.added, b.updated, b.unchanged) for b in batches] == [
-        ("regions", "wilayah.csv", 6, 0, 0), ("regions", "wilayah.csv", 0, 0, 6)]
+        ("regions", "wilayah.csv", 7, 0, 0), ("regions", "wilayah.csv", 0, 0, 6)]
 
 
 def test_import_regions_updates_changed_rows_and_adds_a_province(runner, db, tmp_path, regions_loaded):
     changed = REGIONS.replace("Miroto,desa", "Miroto Baru,desa") + "33,Jawa Tengah,provinsi,,-7.2,110.1\n"
     result = invoke(runner, "import-regions", write(tmp_path, "wilayah2.csv", changed))
     assert result.exit_code == 0, result.output
-    # the province is added; Miroto is renamed; Kota Semarang now hangs under the province
-    assert "Ringkasan: 1 ditambah, 2 diperbarui, 4 tidak berubah." in result.output
+    # the province row (made from the official list at the first import) gets its point; Miroto is renamed
+    assert "Ringkasan: 0 ditambah, 2 diperbarui, 5 tidak berubah." in result.output
+    assert (region(db, "33").lat, region(db, "33").lng) == (-7.2, 110.1)
     assert region(db, "33.74.01.1001").nama == "Miroto Baru"
     assert region(db, "33.74").parent_kode == "33"
     assert region(db, "33").kind == "provinsi"
@@ -123,7 +126,7 @@ def test_import_regions_size_limit_and_dry_run(runner, db, tmp_path):
     result = invoke(runner, "import-regions", path, "--max-mb", "0.0001")
     assert result.exit_code == 1 and "Berkas terlalu besar" in result.output
     result = invoke(runner, "import-regions", path, "--dry-run")
-    assert result.exit_code == 0 and "6 ditambah" in result.output and "tidak ada data yang disimpan" in result.output
+    assert result.exit_code == 0 and "7 ditambah" in result.output and "tidak ada data yang disimpan" in result.output
     assert count(db, Region) == 0 and count(db, ImportBatch) == 0
 
 
@@ -327,3 +330,25 @@ def test_a_conflicting_write_rolls_back_everything(runner, db, tmp_path, regions
     assert result.exit_code == 1 and "berubah selama impor" in result.output
     assert region(db, "33.74.01.1001").nama == "Miroto" and region(db, "33.74.03") is None
     assert count(db, ImportBatch) == 1
+
+
+def test_site_points_are_checked_against_the_imported_regions_named_by_their_province(runner, db, tmp_path,
+                                                                                      regions_loaded):
+    text = "type,nama,desa_kode,lat,lng\nbalai_desa,Balai di Bogor,33.74.01.1001,-6.6,106.8\n"
+    result = invoke(runner, "import-sites", write(tmp_path, "lokasi.csv", text))
+    assert result.exit_code == 1 and "di luar wilayah Jawa Tengah" in result.output
+    assert count(db, Site) == 0
+
+
+def test_another_province_imports_without_any_setting(runner, db, tmp_path):
+    bali = ("kode,nama,level,parent_kode,lat,lng\n51.71,Kota Denpasar,kabupaten,,-8.65,115.22\n"
+            "51.71.01,Denpasar Selatan,kecamatan,51.71,-8.7,115.23\n"
+            "51.71.01.1001,Sesetan,desa,51.71.01,-8.71,115.22\n")
+    result = invoke(runner, "import-regions", write(tmp_path, "bali.csv", bali))
+    assert result.exit_code == 0, result.output
+    assert (region(db, "51").nama, region(db, "51.71").parent_kode) == ("Bali", "51")
+    text = "type,nama,desa_kode,lat,lng\nbalai_desa,Kantor Lurah Sesetan,51.71.01.1001,-8.71,115.22\n" \
+           "balai_desa,Balai di Semarang,51.71.01.1001,-6.98,110.4\n"
+    result = invoke(runner, "import-sites", write(tmp_path, "lokasi.csv", text))
+    assert result.exit_code == 1 and "baris 3:" in result.output and "di luar wilayah Bali" in result.output
+    assert "baris 2:" not in result.output

@@ -5,7 +5,7 @@ import pytest
 import shapely
 
 from outreach.imports import boundaries, regions, sites, targets
-from outreach.imports.common import (JATENG, ValueProblem, check_point, decode_utf8, parse_count, parse_date,
+from outreach.imports.common import (INDONESIA, JATENG, ValueProblem, check_point, decode_utf8, parse_count, parse_date,
                                      parse_float, read_csv)
 
 HEADER = "kode,nama,level,parent_kode,lat,lng\n"
@@ -109,7 +109,11 @@ def test_regions_parse_derives_kind_parent_and_ancestors():
     parsed = regions.parse_regions(GOOD_REGIONS)
     assert not parsed.errors
     values = {r.kode: r.values() for r in parsed.rows}
-    assert values["33.74"]["kind"] == "kota" and values["33.74"]["parent_kode"] is None
+    assert values["33.74"]["kind"] == "kota" and values["33.74"]["parent_kode"] == "33"
+    # The file has no province row: the province comes from the official list, with its own name.
+    assert values["33"] | {} == {**values["33"], "nama": "Jawa Tengah", "level": "provinsi", "parent_kode": None}
+    assert [str(w) for w in parsed.warnings] == [
+        "Baris provinsi 33 tidak ada di berkas: Provinsi Jawa Tengah dibuat dari daftar resmi Kemendagri."]
     assert values["33.74.01.1001"]["kind"] == "kelurahan"
     assert values["33.74.01.1001"]["parent_kode"] == "33.74.01"
     assert values["33.74.01.1001"]["kecamatan_kode"] == "33.74.01"
@@ -120,7 +124,23 @@ def test_regions_children_before_parents_in_the_file_are_fine_and_sorted():
     data = csv_bytes("33.74.01,Semarang Tengah,kecamatan,33.74,-6.98,110.42", "33.74,Kota Semarang,kabupaten,,-7.0,110.4")
     parsed = regions.parse_regions(data)
     assert not parsed.errors
-    assert [r.kode for r in parsed.rows] == ["33.74", "33.74.01"]
+    assert [r.kode for r in parsed.rows] == ["33", "33.74", "33.74.01"]
+
+
+def test_regions_file_with_its_province_row_or_a_known_province_adds_none():
+    with_row = regions.parse_regions(csv_bytes("35,Jawa Timur,provinsi,,-7.7,112.7",
+                                               "35.78,Kota Surabaya,kabupaten,35,-7.27,112.71"), bbox=INDONESIA)
+    assert not with_row.errors and not with_row.warnings
+    assert {r.kode: r.nama for r in with_row.rows} == {"35": "Jawa Timur", "35.78": "Kota Surabaya"}
+    known = regions.parse_regions(csv_bytes("33.74,Kota Semarang,kabupaten,,-7.0,110.4"), known_codes={"33"})
+    assert [r.kode for r in known.rows] == ["33.74"] and known.rows[0].parent_kode == "33"
+
+
+def test_regions_file_of_a_province_outside_the_official_list_is_refused_once():
+    parsed = regions.parse_regions(csv_bytes("99.01,Kabupaten Khayalan,kabupaten,,-7.0,110.4",
+                                             "99.02,Kabupaten Rekaan,kabupaten,,-7.0,110.4"))
+    assert [str(e) for e in parsed.errors] == [
+        "baris 2: Provinsi 99 dari 99.01 tidak ada di daftar resmi 38 provinsi; tambahkan baris provinsinya ke berkas."]
 
 
 def test_regions_province_row_becomes_the_parent_of_kabupaten():
@@ -169,7 +189,7 @@ def test_regions_parent_may_come_from_the_database():
 def test_regions_html_in_a_name_is_kept_as_is():
     data = csv_bytes('33.74,"<script>alert(1)</script> Kota",kabupaten,,-7.0,110.4')
     parsed = regions.parse_regions(data)
-    assert parsed.rows[0].nama == "<script>alert(1)</script> Kota"
+    assert {r.kode: r.nama for r in parsed.rows}["33.74"] == "<script>alert(1)</script> Kota"
 
 
 def test_regions_plan_splits_added_updated_unchanged():
@@ -180,7 +200,7 @@ def test_regions_plan_splits_added_updated_unchanged():
     plan = regions.plan_regions(rows, existing)
     assert [i["kode"] for i in plan.inserts] == ["33.74.01.1001"]
     assert [u["kode"] for u in plan.updates] == ["33.74.01"]
-    assert plan.unchanged == 1
+    assert plan.unchanged == 2  # the province (from the official list) and the kota
     assert ("updated", "33.74.01", "Semarang Tengah") in plan.samples
 
 

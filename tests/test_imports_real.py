@@ -27,11 +27,11 @@ def _levels(db):
 
 def test_real_regions_import_twice(runner, db):
     first = _import(runner, "import-regions", "jateng_wilayah.csv")
-    assert "Ringkasan: 9174 ditambah, 0 diperbarui, 0 tidak berubah." in first
-    assert _levels(db) == {"kabupaten": 35, "kecamatan": 576, "desa": 8563}
+    assert "Ringkasan: 9175 ditambah, 0 diperbarui, 0 tidak berubah." in first
+    assert _levels(db) == {"provinsi": 1, "kabupaten": 35, "kecamatan": 576, "desa": 8563}
     second = _import(runner, "import-regions", "jateng_wilayah.csv")
     assert "Ringkasan: 0 ditambah, 0 diperbarui, 9174 tidak berubah." in second
-    assert _levels(db) == {"kabupaten": 35, "kecamatan": 576, "desa": 8563}
+    assert _levels(db) == {"provinsi": 1, "kabupaten": 35, "kecamatan": 576, "desa": 8563}
     kelurahan = db.session.scalar(sa.select(sa.func.count()).where(Region.kind == "kelurahan"))
     kota = db.session.scalar(sa.select(sa.func.count()).where(Region.kind == "kota"))
     assert (kelurahan, kota) == (753, 6)

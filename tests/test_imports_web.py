@@ -226,3 +226,39 @@ def test_stale_uploads_are_purged(tmp_path):
         os.utime(path, (hour_ago, hour_ago))
     purge_stale_uploads(tmp_path, max_age=60)
     assert not list(tmp_path.iterdir())
+
+
+def test_a_file_of_the_wrong_type_is_named_in_one_short_line(client, db, world, login_as, uploads):
+    login_as("admin")
+    geojson = ('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kode":"33.74"},'
+               '"geometry":{"type":"Polygon","coordinates":[[' + ",".join(["[110.4,-7.0]"] * 5000) + ']]}}]}')
+    html = upload(client, "regions", geojson, filename="desa.geojson").get_data(as_text=True)
+    rows = re.findall(r"<tr><td class=\"text-nowrap\">[^<]*</td><td>(.*?)</td></tr>", html)
+    assert rows == ["Berkas ini GeoJSON, bukan CSV. Impor batas wilayah memakai GeoJSON; impor ini memakai CSV."]
+    assert len(html) < 20_000
+    csv_as_boundaries = upload(client, "boundaries", REGIONS, filename="wilayah.csv").get_data(as_text=True)
+    assert "Berkas ini bukan GeoJSON" in csv_as_boundaries
+    xlsx = upload(client, "targets", b"PK\x03\x04" + b"\x00" * 300, filename="siak.xlsx").get_data(as_text=True)
+    assert "Berkas ini Excel (XLSX) atau ZIP, bukan CSV" in html_unescape(xlsx)
+
+
+def test_many_bad_rows_list_the_first_fifty_and_count_the_rest(client, db, world, login_as, uploads):
+    login_as("admin")
+    bad = REGIONS + "".join(f"33.79.{i:02d},Yatim {i},kecamatan,33.79,-7.0,110.4\n" for i in range(1, 81))
+    html = upload(client, "regions", bad).get_data(as_text=True)
+    rows = re.findall(r"<tr><td class=\"text-nowrap\">(\d+)</td>", html)
+    assert len(rows) == 50 and rows[0] == "5"
+    assert re.search(r'data-testid="count-errors">80<', html)
+    assert "dan 30 masalah lain" in html
+
+
+def test_a_long_value_is_cut_in_the_message(client, db, world, login_as, uploads):
+    login_as("admin")
+    html = upload(client, "regions", REGIONS + "33.74.09," + "x" * 5000 + ",kecamatan,33.74,-7,110.4\n")
+    text = html.get_data(as_text=True)
+    assert "x" * 200 not in text and "Berkas ditolak" in text
+
+
+def html_unescape(text):
+    import html as html_mod
+    return html_mod.unescape(text)

@@ -26,7 +26,7 @@ def external_assets(html: str, allowed: str = "") -> list[str]:
 
 
 def map_config(html: str) -> dict:
-    m = re.search(r'<script type="application/json" id="map-config">(.*?)</script>', html, re.S)
+    m = re.search(r'<script type="application/json" id="map-config"[^>]*>(.*?)</script>', html, re.S)
     assert m, "map-config missing"
     return json.loads(m.group(1))
 

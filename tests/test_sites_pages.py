@@ -159,7 +159,7 @@ def test_detail_shows_contact_school_fields_map_and_audit(client, world, login_a
     # Map: Leaflet from the app's own vendor path, data (incl. the desa boundary) embedded as JSON.
     assert "/vendor/leaflet/leaflet.js" in html and "/vendor/leaflet/leaflet.css" in html
     map_data = json.loads(htmllib.unescape(re.search(
-        r'<script type="application/json" id="site-map-data">(.*?)</script>', html, re.S).group(1)))
+        r'<script type="application/json" id="site-map-data"[^>]*>(.*?)</script>', html, re.S).group(1)))
     assert map_data["boundary"] == SQUARE and map_data["lat"] == -7.0 and map_data["approximate"] is True
     assert map_data["tileUrl"] and "OpenStreetMap" in map_data["attribution"]
     # Audit trail.
@@ -214,7 +214,7 @@ def test_form_has_the_map_picker(client, world, login_as):
     assert 'id="site-picker"' in html and "/static/js/site_picker.js" in html
     assert "/vendor/leaflet/leaflet.js" in html
     data = json.loads(htmllib.unescape(re.search(
-        r'<script type="application/json" id="site-picker-data">(.*?)</script>', html, re.S).group(1)))
+        r'<script type="application/json" id="site-picker-data"[^>]*>(.*?)</script>', html, re.S).group(1)))
     assert data["boundaryUrl"] == "/wilayah/KODE/batas.json" and data["start"]["lat"] == -7.0
     # A desa outside the scope is not preselected.
     assert selected_value(client.get("/lokasi/baru?desa=33.74.02.1001").get_data(as_text=True), "desa_kode") == ""

@@ -277,7 +277,7 @@ def test_log_form_asks_a_reason_when_correcting(client, login_as, lw):
     assert "hidden" not in box and 'data-mode="PATCH"' in html
     assert re.search(r'<textarea id="f-reason" name="reason" rows="2" maxlength="500"', html)
     labels = dict((family, dict(pairs)) for family, pairs in
-                  json.loads(re.search(r'id="fb-log-data">(.*?)</script>', html).group(1))["labels"])
+                  json.loads(re.search(r'id="fb-log-data"[^>]*>(.*?)</script>', html).group(1))["labels"])
     assert labels["not_recorded"]["tidak_ditemukan_siak"] == "Data tidak ditemukan di SIAK / NIK ganda"
     fresh = builders.make_session(lw.site1, lw.team, [lw.kit], DAY + timedelta(days=1), status="terkonfirmasi")
     builders.db.session.commit()

@@ -28,9 +28,10 @@ class UserForm(FlaskForm):
     email = StringField(_l("Email"))
     role = SelectField(_l("Peran"), validators=[Required()], validate_choice=False)
     scope_kode = StringField(_l("Kode wilayah cakupan"),
-                             description=_l("Koordinator: kode kecamatan (mis. 33.74.01). Manajer: 33 (provinsi) "
-                                            "atau kode kabupaten/kota (mis. 33.74). Admin: kosongkan untuk admin "
-                                            "nasional, atau kode wilayah untuk admin wilayah itu."))
+                             description=_l("Koordinator: kode kecamatan (mis. 33.74.01). Manajer: nasional (kantor "
+                                            "pusat, semua provinsi), 33 (provinsi) atau kode kabupaten/kota (mis. "
+                                            "33.74). Admin: kosongkan untuk admin nasional, atau kode wilayah untuk "
+                                            "admin wilayah itu."))
     team_id = SelectField(_l("Tim"), coerce=optional_str, validate_choice=False,
                           description=_l("Wajib untuk pengguna tim lapangan."))
     active = BooleanField(_l("Aktif (dapat masuk)"), default=True)

@@ -172,6 +172,8 @@ def user_new():
 def user_edit(user_id):
     user = _user_or_404(user_id)
     form = UserForm(obj=user)
+    if user.national and request.method == "GET":
+        form.scope_kode.data = permissions.NATIONAL_SCOPE
     _user_form_choices(form)
     if form.validate_on_submit():
         try:

@@ -34,7 +34,7 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^[0-9+()\-\s]{6,40}$")
 
-USER_FIELDS = ("username", "name", "email", "role", "scope_kode", "team_id", "active")
+USER_FIELDS = ("username", "name", "email", "role", "scope_kode", "national", "team_id", "active")
 TEAM_FIELDS = ("nama", "office_kode", "office_lat", "office_lng", "members", "phone", "active")
 KIT_FIELDS = ("code", "status", "office_kode", "team_id", "notes")
 
@@ -126,12 +126,16 @@ def _created(values: dict) -> dict:
 
 # ---------------------------------------------------------------- users
 
-def validate_scope(role: str, scope: Optional[str], team: Optional[Team]) -> Optional[str]:
-    """Message (Bahasa Indonesia msgid) when role, scope and team do not fit together, else None."""
+def validate_scope(role: str, scope: Optional[str], team: Optional[Team], national: bool = False) -> Optional[str]:
+    """Message (Bahasa Indonesia msgid) when role, scope and team do not fit together, else None.
+    `national`: the scope was given as "nasional" (all provinces; for managers and admins)."""
+    if national and role not in ("manager", "admin"):
+        return N_("Cakupan nasional hanya untuk manajer dan admin.")
     if role == "coordinator" and (not scope or level_of(scope) != "kecamatan"):
         return N_("Koordinator wajib memiliki cakupan satu kecamatan (kode seperti 33.74.01).")
-    if role == "manager" and (not scope or level_of(scope) not in ("provinsi", "kabupaten")):
-        return N_("Manajer wajib memiliki cakupan provinsi atau kabupaten/kota (kode 33 atau seperti 33.74).")
+    if role == "manager" and not national and (not scope or level_of(scope) not in ("provinsi", "kabupaten")):
+        return N_("Manajer wajib memiliki cakupan nasional, provinsi atau kabupaten/kota (nasional, 33 atau "
+                  "seperti 33.74).")
     if role == "field" and team is None:
         return N_("Pengguna tim lapangan wajib terdaftar pada satu tim.")
     return None
@@ -186,12 +190,16 @@ def _clean_user(data: UserData, errs: _Errors, existing: Optional[User]) -> dict
     values["team_id"] = team.id if team is not None else None
 
     scope = values["scope_kode"]
+    national = scope is not None and scope.lower() == permissions.NATIONAL_SCOPE
+    if national:
+        scope = values["scope_kode"] = None
+    values["national"] = national and role == "manager"
     scope_known = True
     if scope is not None and db.session.get(Region, scope) is None:
         errs.add("scope_kode", N_("Kode wilayah %(kode)s tidak ditemukan."), kode=scope)
         scope_known = False
     if role in ROLES and not errs.has("team_id"):
-        problem = validate_scope(role, scope, team)
+        problem = validate_scope(role, scope, team, national)
         if problem and (role == "field" or scope_known):
             errs.add("team_id" if role == "field" else "scope_kode", problem)
     return values

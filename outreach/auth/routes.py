@@ -8,6 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from outreach.auth import bp
 from outreach.auth.forms import EmptyForm, LoginForm
 from outreach.auth.lockout import after_failure, is_locked
+from outreach.auth.production import password_accepted
 from outreach.extensions import db
 from outreach.models import User
 from outreach.models.base import utcnow
@@ -32,7 +33,7 @@ def login():
         if user is not None and is_locked(user.locked_until, now):
             flash(_("Terlalu banyak percobaan gagal. Akun dikunci sementara; coba lagi nanti."), "danger")
             return render_template("auth/login.html", form=form), 429
-        if user is None or not user.check_password(form.password.data) or not user.is_active:
+        if user is None or not password_accepted(user, form.password.data) or not user.is_active:
             if user is not None:
                 cfg = current_app.config
                 user.failed_logins, user.locked_until = after_failure(

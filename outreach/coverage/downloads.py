@@ -51,13 +51,34 @@ def _attachment(area, what: str, file_format: str) -> dict:
 
 # ---------------------------------------------------------------- the area table, sessions and logs
 
+# The column that carries "Jumlah" on each export's total row.
+TOTAL_LABEL_COLUMN = {"wilayah": "nama", "sesi": "site", "log": "site", "tim": "nama"}
+
+
+def csv_dialect(query_args) -> str:
+    """?dialect=id: ";" and decimal comma for Excel set to Indonesian; default "intl" ("," and point)."""
+    dialect = (query_args.get("dialect") or "intl").strip()
+    if dialect not in exports.CSV_DIALECTS:
+        raise BadInput(_("Format CSV \"%(dialect)s\" tidak dikenal: pilih id (Excel Indonesia) atau intl.",
+                         dialect=dialect[:20]))
+    return dialect
+
+
+def for_people(file_format: str, dialect: str) -> bool:
+    """XLSX and the Indonesian CSV are opened by people in a spreadsheet: they get a total row."""
+    return file_format == "xlsx" or dialect == "id"
+
+
 def dataset_download(user, area, dataset: str, file_format: str, query_args) -> Response:
     """The area table, the sessions or the turnout logs of an area in scope, as CSV (streamed) or XLSX."""
+    dialect = csv_dialect(query_args)
     columns, rows = export_data(user, area, dataset, file_format, query_args)
+    if for_people(file_format, dialect):
+        rows = exports.with_total(columns, rows, TOTAL_LABEL_COLUMN[dataset], _("Jumlah"))
     headers = _attachment(area, dataset, file_format)
     if file_format == "csv":
-        return Response(stream_with_context(exports.csv_chunks(columns, rows)), content_type=exports.CSV_MIME,
-                        headers=headers)
+        return Response(stream_with_context(exports.csv_chunks(columns, rows, dialect=dialect)),
+                        content_type=exports.CSV_MIME, headers=headers)
     note = _("Diunduh %(at)s dari Jemput Bola.", at=format_date(clock.local_today(), "d MMMM yyyy"))
     body = exports.xlsx_bytes(columns, rows, sheet_title=export_titles()[dataset], notes=[note])
     return Response(body, content_type=exports.XLSX_MIME, headers=headers)
@@ -122,11 +143,15 @@ def team_download(user, area, file_format: str, query_args) -> Response:
     args = team_args(query_args)
     if args["error"]:
         raise BadInput(args["error"])
+    dialect = csv_dialect(query_args)
     rows, offices = sorted_team_figures(user, area.kode, args)
     columns, data = team_columns(), team_rows(rows, offices, args["date_from"], args["date_to"])
+    if for_people(file_format, dialect):
+        data = exports.with_total(columns, data, TOTAL_LABEL_COLUMN["tim"], _("Jumlah"))
     headers = _attachment(area, "tim", file_format)
     if file_format == "csv":
-        return Response(exports.csv_text(columns, data), content_type=exports.CSV_MIME, headers=headers)
+        return Response(exports.csv_text(columns, data, dialect=dialect), content_type=exports.CSV_MIME,
+                        headers=headers)
     note = _("Tim %(area)s, %(a)s sampai %(b)s. Diunduh %(at)s dari Jemput Bola.", area=area.nama,
              a=format_date(args["date_from"], "d MMMM yyyy"), b=format_date(args["date_to"], "d MMMM yyyy"),
              at=format_date(clock.local_today(), "d MMMM yyyy"))
@@ -135,20 +160,28 @@ def team_download(user, area, file_format: str, query_args) -> Response:
 
 
 def team_columns() -> list:
-    """Columns of the team table's export."""
-    C = exports.Column
+    """Columns of the team table's export (the total row sums counts and recomputes the rates)."""
+    C, S, ratio = exports.Column, "sum", exports.ratio
+
+    def on_time_percent(sums) -> Optional[float]:
+        due = sums.get("logs_due") or 0
+        return round(100 * ((sums.get("logs_sent") or 0) - (sums.get("logs_late") or 0)) / due, 1) if due else None
+
     return [C("team_id", _("No. tim"), "int", 8), C("nama", _("Tim"), width=24),
             C("office_kode", _("Kode kantor"), width=12), C("office", _("Kantor"), width=24), C("date_from", _("Dari tanggal"), "date", 12),
-            C("date_to", _("Sampai tanggal"), "date", 12), C("sessions_planned", _("Sesi"), "int"),
-            C("sessions_open", _("Belum terlaksana"), "int"), C("sessions_done", _("Selesai"), "int"),
-            C("sessions_cancelled", _("Batal"), "int"), C("logs_overdue", _("Laporan terlambat"), "int"),
-            C("logs_sent", _("Laporan masuk"), "int"), C("logs_late", _("Laporan dikirim terlambat"), "int"),
-            C("logs_due", _("Laporan wajib masuk"), "int"),
-            C("on_time_percent", _("Persen laporan tepat waktu"), "float"),
-            C("recorded", _("Terekam"), "int"), C("kit_hours", _("Alat-jam"), "float"),
-            C("recorded_per_kit_hour", _("Terekam per alat-jam"), "float"),
-            C("expected_turnout_done", _("Perkiraan hadir (sesi yang dilaporkan)"), "int"),
-            C("expected_reached_percent", _("Persen dari perkiraan hadir"), "float")]
+            C("date_to", _("Sampai tanggal"), "date", 12), C("sessions_planned", _("Sesi"), "int", total=S),
+            C("sessions_open", _("Belum terlaksana"), "int", total=S), C("sessions_done", _("Selesai"), "int", total=S),
+            C("sessions_cancelled", _("Batal"), "int", total=S),
+            C("logs_overdue", _("Laporan terlambat"), "int", total=S),
+            C("logs_sent", _("Laporan masuk"), "int", total=S),
+            C("logs_late", _("Laporan dikirim terlambat"), "int", total=S),
+            C("logs_due", _("Laporan wajib masuk"), "int", total=S),
+            C("on_time_percent", _("Persen laporan tepat waktu"), "float", total=on_time_percent),
+            C("recorded", _("Terekam"), "int", total=S), C("kit_hours", _("Alat-jam"), "float", total=S),
+            C("recorded_per_kit_hour", _("Terekam per alat-jam"), "float", total=ratio("recorded", "kit_hours")),
+            C("expected_turnout_done", _("Perkiraan hadir (sesi yang dilaporkan)"), "int", total=S),
+            C("expected_reached_percent", _("Persen dari perkiraan hadir"), "float",
+              total=ratio("recorded", "expected_turnout_done", 100, 1))]
 
 
 def team_rows(teams: list, offices: dict, date_from: date, date_to: date) -> Iterator[dict]:

@@ -9,6 +9,11 @@ formula by Excel or LibreOffice ("=cmd|' /C calc'!A0"); such cells are written w
 
 CSV is UTF-8 with a byte-order mark so Excel shows Indonesian names correctly, and is produced in
 chunks (`csv_chunks`) so a province-wide export streams; XLSX uses openpyxl's write-only mode.
+
+Two CSV dialects: "intl" (",", decimal point; the default, for programs) and "id" (";", decimal comma:
+what Excel set to Indonesian expects, so columns and decimals open as they should). Files meant for
+people (XLSX and the "id" CSV) end with a total row ("Jumlah"): columns declare how they total
+(`Column.total`: "sum", or a function of the summed row for rates and percentages).
 """
 from __future__ import annotations
 
@@ -42,6 +47,48 @@ class Column:
     header: str
     kind: str = "text"  # text | int | float | date | datetime | time (formats in XLSX)
     width: Optional[float] = None
+    # How the total row fills this column: None (empty), "sum", or a function of the row of sums
+    # (for rates, recomputed from the summed parts rather than summed themselves).
+    total: Any = None
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    delimiter: str
+    decimal: str
+
+
+CSV_DIALECTS = {"intl": CsvDialect(",", "."), "id": CsvDialect(";", ",")}
+TOTAL_MARK = "__total__"
+
+
+def ratio(numerator: str, denominator: str, factor: float = 1.0, digits: int = 2) -> Callable[[Mapping], Any]:
+    """A total-row rate: Σ numerator ÷ Σ denominator (× factor), None when the denominator is 0."""
+    def compute(sums: Mapping) -> Optional[float]:
+        den = sums.get(denominator) or 0
+        return round(factor * (sums.get(numerator) or 0) / den, digits) if den else None
+    return compute
+
+
+def with_total(columns: Sequence[Column], rows: Iterable[Any], label_key: str, label: str) -> Iterator[Any]:
+    """The rows, then one total row: "sum" columns summed, rate columns recomputed, `label` in `label_key`.
+
+    Summing follows the rows as they stream, so a province-wide export still needs one pass."""
+    summed = [c.key for c in columns if c.total == "sum"]
+    sums: dict = dict.fromkeys(summed, 0)
+    for row in rows:
+        for key in summed:
+            value = _get(row, key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                sums[key] += value
+        yield row
+    total = {TOTAL_MARK: True, label_key: label}
+    for c in columns:
+        if c.total == "sum":
+            total[c.key] = round(sums[c.key], 2) if isinstance(sums[c.key], float) else sums[c.key]
+        elif callable(c.total):
+            total[c.key] = c.total(sums)
+    yield total
 
 
 def _get(row: Any, key: str) -> Any:
@@ -63,11 +110,13 @@ def cell_values(columns: Sequence[Column], row: Any) -> list:
     return out
 
 
-def _csv_text(value: Any) -> str:
+def _csv_text(value: Any, decimal: str = ".") -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, float) and decimal != ".":
+        return repr(value).replace(".", decimal)
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, (date, time)):
@@ -75,17 +124,19 @@ def _csv_text(value: Any) -> str:
     return str(value)
 
 
-def csv_chunks(columns: Sequence[Column], rows: Iterable[Any], *, chunk_rows: int = 500) -> Iterator[str]:
+def csv_chunks(columns: Sequence[Column], rows: Iterable[Any], *, chunk_rows: int = 500,
+               dialect: str = "intl") -> Iterator[str]:
     """The CSV file in pieces: BOM and header first, then `chunk_rows` rows at a time (for streaming)."""
+    form = CSV_DIALECTS[dialect]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", delimiter=form.delimiter)
     writer.writerow([neutralise(c.header) for c in columns])
     yield BOM + buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
     n = 0
     for row in rows:
-        writer.writerow([_csv_text(v) for v in cell_values(columns, row)])
+        writer.writerow([_csv_text(v, form.decimal) for v in cell_values(columns, row)])
         n += 1
         if n % chunk_rows == 0:
             yield buffer.getvalue()
@@ -96,9 +147,9 @@ def csv_chunks(columns: Sequence[Column], rows: Iterable[Any], *, chunk_rows: in
         yield rest
 
 
-def csv_text(columns: Sequence[Column], rows: Iterable[Any]) -> str:
+def csv_text(columns: Sequence[Column], rows: Iterable[Any], dialect: str = "intl") -> str:
     """The whole CSV file as one string (tests, small exports)."""
-    return "".join(csv_chunks(columns, rows))
+    return "".join(csv_chunks(columns, rows, dialect=dialect))
 
 
 # Number formats set cell by cell (a styled cell costs several times a plain one, so integers stay in
@@ -137,12 +188,16 @@ def xlsx_bytes(columns: Sequence[Column], rows: Iterable[Any], *, sheet_title: s
         header.append(cell)
     ws.append(header)
     for row in rows:
+        is_total = isinstance(row, Mapping) and row.get(TOTAL_MARK)
         out = []
         for c, value in zip(columns, cell_values(columns, row)):
             value = _xlsx_value(value)
-            if c.kind in _FORMATS and value is not None and not isinstance(value, str):
+            if is_total or (c.kind in _FORMATS and value is not None and not isinstance(value, str)):
                 cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = _FORMATS[c.kind]
+                if c.kind in _FORMATS and value is not None and not isinstance(value, str):
+                    cell.number_format = _FORMATS[c.kind]
+                if is_total:
+                    cell.font = bold
                 out.append(cell)
             else:
                 out.append(value)
@@ -170,24 +225,25 @@ def area_columns(_: Callable[..., str] = _plain, away_reasons: Sequence[tuple[st
         Column("kode", _("Kode"), width=14),
         Column("nama", _("Nama"), width=30),
         Column("level_label", _("Tingkat"), width=16),
-        Column("wajib_ktp", _("Wajib KTP"), "int"),
-        Column("sudah_rekam_official", _("Sudah rekam (resmi SIAK)"), "int"),
+        Column("wajib_ktp", _("Wajib KTP"), "int", total="sum"),
+        Column("sudah_rekam_official", _("Sudah rekam (resmi SIAK)"), "int", total="sum"),
         Column("official_as_of", _("Data resmi per"), "date", 14),
-        Column("recorded_since", _("Terekam di lapangan sejak data resmi"), "int"),
-        Column("recorded_over_target", _("Di atas sasaran"), "int"),
-        Column("sudah_rekam_estimated", _("Sudah rekam (perkiraan)"), "int"),
-        Column("backlog", _("Belum rekam (backlog)"), "int"),
-        Column("known_away", _("Diketahui di luar daerah"), "int"),
+        Column("recorded_since", _("Terekam di lapangan sejak data resmi"), "int", total="sum"),
+        Column("recorded_over_target", _("Di atas sasaran"), "int", total="sum"),
+        Column("sudah_rekam_estimated", _("Sudah rekam (perkiraan)"), "int", total="sum"),
+        Column("backlog", _("Belum rekam (backlog)"), "int", total="sum"),
+        Column("known_away", _("Diketahui di luar daerah"), "int", total="sum"),
     ]
-    cols += [Column(f"away_{reason}", _("Di luar daerah: %(reason)s", reason=label), "int")
+    cols += [Column(f"away_{reason}", _("Di luar daerah: %(reason)s", reason=label), "int", total="sum")
              for reason, label in away_reasons]
     cols += [
-        Column("known_away_in_backlog", _("Di luar daerah, termasuk belum rekam"), "int"),
-        Column("menolak", _("Menolak direkam"), "int"),
-        Column("menolak_in_backlog", _("Menolak, termasuk belum rekam"), "int"),
-        Column("reachable_backlog", _("Backlog terjangkau"), "int"),
-        Column("planned", _("Sudah direncanakan"), "int"),
-        Column("percent_recorded", _("Persen sudah rekam"), "float"),
+        Column("known_away_in_backlog", _("Di luar daerah, termasuk belum rekam"), "int", total="sum"),
+        Column("menolak", _("Menolak direkam"), "int", total="sum"),
+        Column("menolak_in_backlog", _("Menolak, termasuk belum rekam"), "int", total="sum"),
+        Column("reachable_backlog", _("Backlog terjangkau"), "int", total="sum"),
+        Column("planned", _("Sudah direncanakan"), "int", total="sum"),
+        Column("percent_recorded", _("Persen sudah rekam"), "float",
+               total=ratio("sudah_rekam_estimated", "wajib_ktp", 100, 2)),
     ]
     return cols
 
@@ -210,8 +266,8 @@ def session_columns(_: Callable[..., str] = _plain) -> list[Column]:
         Column("team", _("Tim"), width=20),
         Column("kits", _("Alat"), width=16),
         Column("target_groups", _("Sasaran"), width=24),
-        Column("expected_turnout", _("Perkiraan hadir"), "int"),
-        Column("recorded_total", _("Terekam (laporan)"), "int"),
+        Column("expected_turnout", _("Perkiraan hadir"), "int", total="sum"),
+        Column("recorded_total", _("Terekam (laporan)"), "int", total="sum"),
         Column("confirmed_with", _("Dikonfirmasi dengan"), width=22),
         Column("cancel_reason", _("Alasan batal"), width=30),
         Column("notes", _("Catatan"), width=40),
@@ -232,13 +288,13 @@ def log_columns(_: Callable[..., str] = _plain, groups: Sequence[tuple[str, str]
         Column("team", _("Tim"), width=20),
         Column("started_at", _("Mulai"), "datetime", 17),
         Column("ended_at", _("Selesai"), "datetime", 17),
-        Column("recorded_total", _("Terekam"), "int"),
+        Column("recorded_total", _("Terekam"), "int", total="sum"),
     ]
-    cols += [Column(f"recorded_{g}", _("Terekam: %(group)s", group=label), "int") for g, label in groups]
-    cols += [Column("recorded_l", _("Terekam laki-laki"), "int"), Column("recorded_p", _("Terekam perempuan"), "int")]
-    cols += [Column(f"not_recorded_{r}", _("Tidak terekam: %(reason)s", reason=label), "int")
+    cols += [Column(f"recorded_{g}", _("Terekam: %(group)s", group=label), "int", total="sum") for g, label in groups]
+    cols += [Column("recorded_l", _("Terekam laki-laki"), "int", total="sum"), Column("recorded_p", _("Terekam perempuan"), "int", total="sum")]
+    cols += [Column(f"not_recorded_{r}", _("Tidak terekam: %(reason)s", reason=label), "int", total="sum")
              for r, label in not_recorded]
-    cols += [Column(f"away_{r}", _("Di luar daerah: %(reason)s", reason=label), "int") for r, label in away]
+    cols += [Column(f"away_{r}", _("Di luar daerah: %(reason)s", reason=label), "int", total="sum") for r, label in away]
     cols += [
         Column("kits", _("Alat"), width=16),
         Column("notes", _("Catatan"), width=40),

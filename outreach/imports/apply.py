@@ -7,7 +7,7 @@ ImportBatch. Either way the caller gets an ImportReport; nothing is written when
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable, Optional
 
@@ -21,8 +21,11 @@ from outreach.imports import regions as regions_mod
 from outreach.imports import sites as sites_mod
 from outreach.imports import targets as targets_mod
 from outreach.i18n import N_
-from outreach.imports.common import JATENG, SAMPLE_LIMIT, Bbox, ImportReport, Problem, chunks, read_csv
+from outreach.i18n import gettext_here as _
+from outreach.imports.common import (INDONESIA, SAMPLE_LIMIT, Bbox, ImportReport, Problem, chunks, file_type_problem,
+                                     read_csv)
 from outreach.models import ImportBatch, Region, Site, TargetCount
+from outreach.regions.provinces import province_name
 
 KINDS = ("regions", "boundaries", "sites", "targets")
 
@@ -31,18 +34,21 @@ KINDS = ("regions", "boundaries", "sites", "targets")
 class ImportOptions:
     filename: str = ""
     user_id: Optional[int] = None
-    bbox: Bbox = JATENG
+    # Where points may lie; None: regions are checked against Indonesia, sites against the extent of the
+    # regions already imported (named by their province), see `site_bbox`.
+    bbox: Optional[Bbox] = None
     jenjang: Optional[frozenset] = None  # sites: keep only these school levels
     today: Optional[date] = None  # targets: as_of may not be later than this
     max_bytes: Optional[int] = None
 
 
 def options_from_config(config, **overrides) -> ImportOptions:
-    """Options from app.config: IMPORT_BBOX = (lat_min, lat_max, lng_min, lng_max), IMPORT_AREA_NAME."""
-    bbox = JATENG
+    """Options from app.config. Optional IMPORT_BBOX = (lat_min, lat_max, lng_min, lng_max) with
+    IMPORT_AREA_NAME narrows where points may lie; without it the box comes from the data (`site_bbox`)."""
+    bbox = None
     if config.get("IMPORT_BBOX"):
         lat_min, lat_max, lng_min, lng_max = config["IMPORT_BBOX"]
-        bbox = Bbox(lat_min, lat_max, lng_min, lng_max, config.get("IMPORT_AREA_NAME", JATENG.name))
+        bbox = Bbox(lat_min, lat_max, lng_min, lng_max, config.get("IMPORT_AREA_NAME") or _("wilayah yang diatur"))
     options = ImportOptions(bbox=bbox, today=clock.local_today())
     for key, value in overrides.items():
         setattr(options, key, value)
@@ -57,6 +63,11 @@ def run_import(kind: str, data: bytes, options: ImportOptions, commit: bool = Fa
     if options.max_bytes is not None and len(data) > options.max_bytes:
         report.errors.append(Problem(0, N_("Berkas terlalu besar: %(size)s MB; batasnya %(limit)s MB."),
                                      {"size": _mb(len(data)), "limit": _mb(options.max_bytes)}))
+        return report
+    wrong_type = file_type_problem(data, "geojson" if kind == "boundaries" else "csv")
+    if wrong_type is not None:
+        report.errors.append(wrong_type)
+        report.cap()
         return report
     try:
         writer = _HANDLERS[kind](data, options, report)
@@ -78,6 +89,7 @@ def run_import(kind: str, data: bytes, options: ImportOptions, commit: bool = Fa
     except BaseException:
         db.session.rollback()
         raise
+    report.cap()
     return report
 
 
@@ -93,7 +105,7 @@ Writer = Callable[[int], None]
 def _regions(data: bytes, options: ImportOptions, report: ImportReport) -> Optional[Writer]:
     existing = {row.kode: row._asdict() for row in db.session.execute(
         sa.select(Region.kode, *(getattr(Region, f) for f in regions_mod.FIELDS)))}
-    parsed = regions_mod.parse_regions(data, existing.keys(), options.bbox)
+    parsed = regions_mod.parse_regions(data, existing.keys(), options.bbox or INDONESIA)
     report.errors.extend(parsed.errors)
     report.warnings.extend(parsed.warnings)
     plan = regions_mod.plan_regions(parsed.rows, existing, SAMPLE_LIMIT)
@@ -112,7 +124,7 @@ def _regions(data: bytes, options: ImportOptions, report: ImportReport) -> Optio
 
 def _boundaries(data: bytes, options: ImportOptions, report: ImportReport) -> Optional[Writer]:
     names = dict(db.session.execute(sa.select(Region.kode, Region.nama)).all())
-    parsed = boundaries_mod.parse_boundaries(data, names.keys(), options.bbox)
+    parsed = boundaries_mod.parse_boundaries(data, names.keys(), options.bbox or INDONESIA)
     report.errors.extend(parsed.errors)
     report.warnings.extend(parsed.warnings)
     existing = {}
@@ -140,7 +152,29 @@ _SITE_COLUMNS = ("id", "type", "nama", "address", "desa_kode", "kecamatan_kode",
                  "contact_phone", "notes")
 
 
+# How far (degrees, about 11 km) a site may lie beyond the outermost imported region points.
+EXTENT_MARGIN = 0.1
+
+
+def site_bbox() -> Bbox:
+    """The extent of the imported regions' points plus a margin, named by its province (or provinces);
+    Indonesia when no region has a point yet."""
+    R = Region
+    lat_min, lat_max, lng_min, lng_max = db.session.execute(
+        sa.select(sa.func.min(R.lat), sa.func.max(R.lat), sa.func.min(R.lng), sa.func.max(R.lng))
+        .where(R.lat.is_not(None), R.lng.is_not(None))).one()
+    if lat_min is None:
+        return INDONESIA
+    provinces = db.session.scalars(sa.select(R.provinsi_kode).distinct().limit(4)).all()
+    names = [province_name(kode) or kode for kode in sorted(provinces)]
+    name = names[0] if len(names) == 1 else _("wilayah yang sudah diimpor")
+    m = EXTENT_MARGIN
+    return Bbox(lat_min - m, lat_max + m, lng_min - m, lng_max + m, name)
+
+
 def _sites(data: bytes, options: ImportOptions, report: ImportReport) -> Optional[Writer]:
+    if options.bbox is None:
+        options = replace(options, bbox=site_bbox())
     fmt = sites_mod.detect_format(_header(data))
     if fmt == "schools":
         read = read_csv(data, sites_mod.SCHOOL_REQUIRED, sites_mod.SCHOOL_OPTIONAL, sites_mod.SCHOOL_IGNORED)

@@ -103,15 +103,21 @@ def print_report(report: ImportReport, dry_run: bool = False) -> None:
     click.echo(f"Impor {KIND_LABELS[report.kind]} dari {report.filename}")
     for problem in report.warnings:
         click.echo(f"Peringatan: {_where(problem)}{problem.message}")
+    if report.warnings_left_off:
+        click.echo(f"Peringatan: … dan {report.warnings_left_off} peringatan lain.")
     for problem in report.notes:
         click.echo(f"Catatan: {problem.message}")
     for problem in report.errors:
         click.echo(f"Kesalahan: {_where(problem)}{problem.message}", err=True)
+    if report.errors_left_off:
+        click.echo(f"Kesalahan: … dan {report.errors_left_off} masalah lain (hanya {len(report.errors)} pertama "
+                   "yang ditampilkan).", err=True)
     skipped = f", {report.skipped} dilewati" if report.skipped else ""
     click.echo(f"Ringkasan: {report.added} ditambah, {report.updated} diperbarui, "
                f"{report.unchanged} tidak berubah{skipped}.")
     if report.errors:
-        click.echo(f"Berkas ditolak: {len(report.errors)} masalah. Tidak ada data yang disimpan.", err=True)
+        click.echo(f"Berkas ditolak: {max(report.error_count, len(report.errors))} masalah. Tidak ada data yang "
+                   "disimpan.", err=True)
     elif dry_run:
         click.echo("Uji coba (--dry-run): tidak ada data yang disimpan.")
     elif report.committed:

@@ -17,6 +17,18 @@ from outreach.i18n import N_
 
 
 
+# A value quoted in a message is cut to this many characters (a wrong file can put a whole geometry or a
+# megabyte line into one cell), and a report lists at most this many problems of each kind.
+PARAM_LIMIT = 120
+PROBLEM_LIMIT = 50
+
+
+def _short(value):
+    if isinstance(value, str) and len(value) > PARAM_LIMIT:
+        return value[:PARAM_LIMIT - 1] + "…"
+    return value
+
+
 @dataclass
 class Problem:
     """One bad row (line >= 1) or a problem with the whole file (line 0)."""
@@ -24,6 +36,10 @@ class Problem:
     line: int
     template: str
     params: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.params:
+            self.params = {k: _short(v) for k, v in self.params.items()}
 
     @property
     def message(self) -> str:
@@ -48,6 +64,8 @@ class Bbox:
 
 
 JATENG = Bbox()
+# The whole country (regions files are checked against it: a national file needs no setting).
+INDONESIA = Bbox(-11.5, 6.5, 94.0, 141.5, "Indonesia")
 
 
 @dataclass
@@ -81,6 +99,30 @@ def decode_utf8(data: bytes) -> tuple[Optional[str], list[Problem]]:
         return None, [Problem(line, N_("Berkas bukan teks UTF-8: byte 0x%(byte)s tidak dikenali. Simpan ulang "
                                        "berkas sebagai \"CSV UTF-8\" lalu unggah lagi."),
                               {"byte": data[exc.start:exc.start + 1].hex().upper()})]
+
+
+# What a file that is not what its import expects looks like in its first bytes.
+_ZIP = b"PK\x03\x04"
+
+
+def file_type_problem(data: bytes, expected: str) -> Optional[Problem]:
+    """One line naming what the file is when it is plainly not the expected type ("csv" or "geojson")."""
+    head = data[:512].removeprefix(codecs.BOM_UTF8).lstrip()
+    if head.startswith(_ZIP):
+        return Problem(0, N_("Berkas ini Excel (XLSX) atau ZIP, bukan %(expected)s. Di Excel pilih Simpan Sebagai → "
+                             "\"CSV UTF-8\", lalu unggah berkas CSV itu."),
+                       {"expected": "CSV" if expected == "csv" else "GeoJSON"})
+    if head.startswith(b"%PDF"):
+        return Problem(0, N_("Berkas ini PDF, bukan %(expected)s."), {"expected": "CSV" if expected == "csv" else "GeoJSON"})
+    looks_json = head[:1] in (b"{", b"[")
+    if expected == "csv" and looks_json:
+        kind = "GeoJSON" if b"Feature" in data[:4096] else "JSON"
+        return Problem(0, N_("Berkas ini %(kind)s, bukan CSV. Impor batas wilayah memakai GeoJSON; impor ini "
+                             "memakai CSV."), {"kind": kind})
+    if expected == "geojson" and head and not looks_json:
+        return Problem(0, N_("Berkas ini bukan GeoJSON (tidak diawali \"{\"); mungkin CSV? Batas wilayah diimpor "
+                             "dari GeoJSON FeatureCollection."))
+    return None
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -302,10 +344,27 @@ class ImportReport:
     samples: list[tuple[str, str, str]] = field(default_factory=list)  # (action, key, nama)
     committed: bool = False
     batch_id: Optional[int] = None
+    # How many errors / warnings were found in all, when more than PROBLEM_LIMIT are listed (see `cap`).
+    error_count: int = 0
+    warning_count: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def cap(self, limit: int = PROBLEM_LIMIT) -> None:
+        """Keep the first `limit` errors and warnings (by line); the counts keep the totals."""
+        self.error_count, self.warning_count = len(self.errors), len(self.warnings)
+        self.errors = sorted(self.errors, key=lambda p: p.line)[:limit]
+        self.warnings = self.warnings[:limit]
+
+    @property
+    def errors_left_off(self) -> int:
+        return max(self.error_count - len(self.errors), 0)
+
+    @property
+    def warnings_left_off(self) -> int:
+        return max(self.warning_count - len(self.warnings), 0)
 
     @property
     def changed(self) -> int:

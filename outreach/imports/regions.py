@@ -8,6 +8,7 @@ from outreach.i18n import N_
 from outreach.imports.common import (JATENG, Bbox, Problem, ValueProblem, check_length, duplicate_problem,
                                      parse_point, read_csv)
 from outreach.models.regions import ancestors_of, kind_of, level_of
+from outreach.regions.provinces import province_name
 from outreach.vocab import LEVELS
 
 COLUMNS = ("kode", "nama", "level", "parent_kode", "lat", "lng")
@@ -59,6 +60,24 @@ def parse_regions(data: bytes, known_codes: Container[str] = frozenset(), bbox: 
             continue
         first_seen[row.kode] = line
         pending.append((row, expected_parent, parent_required))
+    # A file of kabupaten/kota without its province row: the province comes from the official list.
+    unknown_provinces: set[str] = set()
+    for row, expected_parent, _required in pending:
+        if row.level == "kabupaten" and expected_parent not in first_seen and expected_parent not in known_codes \
+                and expected_parent not in unknown_provinces:
+            nama = province_name(expected_parent)
+            if nama is None:
+                unknown_provinces.add(expected_parent)
+                out.errors.append(Problem(row.line, N_("Provinsi %(parent)s dari %(kode)s tidak ada di daftar resmi "
+                                                       "38 provinsi; tambahkan baris provinsinya ke berkas."),
+                                          {"parent": expected_parent, "kode": row.kode}))
+                continue
+            first_seen[expected_parent] = 0
+            out.rows.append(RegionRow(line=0, kode=expected_parent, nama=nama, level="provinsi", parent_kode=None,
+                                      lat=None, lng=None))
+            out.warnings.append(Problem(0, N_("Baris provinsi %(kode)s tidak ada di berkas: Provinsi %(nama)s dibuat "
+                                              "dari daftar resmi Kemendagri."),
+                                        {"kode": expected_parent, "nama": nama}))
     # Parents are checked once the whole file is known: a parent may come later in the file.
     for row, expected_parent, parent_required in pending:
         if expected_parent is None:

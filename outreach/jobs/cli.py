@@ -48,13 +48,17 @@ def register(app):
     @app.cli.command("run-scheduler")
     def run_scheduler_command():
         """Run the scheduler (one process per database; a second copy refuses to start)."""
-        from outreach.jobs.scheduler import SchedulerAlreadyRunning, run_scheduler
+        from outreach.jobs.scheduler import SchedulerAlreadyRunning, SchedulerLockLost, run_scheduler
 
         try:
             run_scheduler(current_app._get_current_object(), echo=click.echo)
         except SchedulerAlreadyRunning as exc:
             click.echo(f"Penjadwal lain sudah berjalan ({exc}); proses ini tidak dijalankan.", err=True)
             raise SystemExit(1)
+        except SchedulerLockLost as exc:
+            click.echo(f"Kunci penjadwal hilang bersama koneksi basis data dan kini dipegang penjadwal lain "
+                       f"({exc}); proses ini berhenti.", err=True)
+            raise SystemExit(3)
 
     @app.cli.command("run-job")
     @click.argument("name")

@@ -8,7 +8,7 @@ from typing import Callable, Mapping, Optional
 from apscheduler.triggers.cron import CronTrigger
 from outreach.i18n import lazy_gettext as _l
 
-from outreach.jobs import digest, housekeeping, overdue, reminders, snapshot
+from outreach.jobs import admin_digest, digest, housekeeping, overdue, reminders, snapshot
 from outreach.jobs.context import JobContext, timezone_of
 
 
@@ -33,6 +33,7 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("snapshot", snapshot.run, _l("Snapshot cakupan harian semua wilayah")),
     JobSpec("digest", digest.run, _l("Ringkasan mingguan untuk manajer")),
     JobSpec("housekeeping", housekeeping.run, _l("Bersih-bersih: token API kedaluwarsa, notifikasi lama")),
+    JobSpec("admin_digest", admin_digest.run, _l("Ringkasan harian untuk admin: tugas yang gagal atau terputus")),
 )}
 
 

@@ -22,15 +22,20 @@ from outreach import vocab
 @bp.route("/admin/jobs")
 @national_admin_required
 def admin_jobs():
-    from outreach.jobs.overview import jobs_overview
+    from outreach.jobs.overview import job_problems, jobs_overview
+    from outreach.jobs.registry import JOBS
     from outreach.jobs.scheduler import scheduler_status
 
+    now = utcnow()
     return render_template("jobs/admin.html", title=_("Tugas terjadwal"),
-                           jobs=jobs_overview(current_app.config, utcnow()),
+                           jobs=jobs_overview(current_app.config, now),
+                           problems=job_problems(current_app.config, now),
+                           max_attempts=current_app.config["JOB_MAX_ATTEMPTS"],
+                           job_labels={name: spec.label for name, spec in JOBS.items()},
                            scheduler_holder=scheduler_status(current_app),
-                           status_labels=vocab.job_status_labels(),
+                           status_labels=vocab.job_run_state_labels(),
                            status_colors={"claimed": "secondary", "running": "info", "done": "success",
-                                          "failed": "danger"},
+                                          "failed": "danger", "lost": "warning text-dark"},
                            trigger_labels=vocab.job_trigger_labels())
 
 

@@ -3,6 +3,12 @@
 A process lock keeps a second copy from starting: a PostgreSQL advisory lock held on a dedicated
 connection for the life of the process, or an exclusive flock on a file in instance/ for SQLite.
 The jobs themselves still claim their slot in the database, so even a replayed slot runs once.
+
+Every minute a sweep takes over the runs whose process died (outreach.jobs.sweep). The database may go
+away (a restart, the network): every database call of the scheduler's own jobs catches that, throws the
+pool's connections away, and tries again after a delay that doubles (the job's slot, the sweep, the lock:
+taken again once the database is back). The process only stops on a signal (exit 0), or with a non-zero
+exit when another scheduler took the lock while the database was away.
 """
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import fcntl
 import logging
 import os
 import signal
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Optional
@@ -19,6 +26,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from outreach.jobs.context import timezone_of
+from outreach.jobs.outage import DatabaseBackoff, backoff_of, database_lost, is_database_down
 from outreach.jobs.registry import JOBS, slot_for
 from outreach.models.base import utcnow
 
@@ -27,6 +35,10 @@ log = logging.getLogger("outreach.jobs.scheduler")
 
 class SchedulerAlreadyRunning(RuntimeError):
     """Another scheduler process holds the lock."""
+
+
+class SchedulerLockLost(RuntimeError):
+    """The lock went with the database connection and another scheduler holds it now."""
 
 
 # ----------------------------------------------------------------- process locks
@@ -69,8 +81,8 @@ class PostgresAdvisoryLock:
                 "AND pid = pg_backend_pid() AND objid = :lo AND objsubid = 1"), {"lo": self.key & 0xFFFFFFFF}).scalar()
             self.conn.commit()
             return bool(held)
-        except Exception:  # connection gone or broken: the server dropped the lock with it
-            log.exception("cannot check the scheduler lock")
+        except Exception as exc:  # connection gone or broken: the server dropped the lock with it
+            log.warning("cannot check the scheduler lock: %s", str(exc).splitlines()[0] if str(exc) else exc)
             return False
 
     def release(self) -> None:
@@ -158,21 +170,35 @@ def scheduler_status(app) -> Optional[str]:
 # ----------------------------------------------------------------- the scheduler
 
 def fire(app, scheduler, name: str, slot: Optional[datetime] = None, trigger: str = "schedule"):
-    """Run job `name` for its current slot (or `slot`); on failure, schedule a retry of the same slot."""
+    """Run job `name` for its current slot (or `slot`); on failure, schedule a retry of the same slot.
+    Without a database, the same slot is tried again after a back-off (None is returned)."""
     from outreach.jobs.runner import run_job
 
     with app.app_context():
         if slot is None:
             slot = slot_for(JOBS[name].trigger(app.config), utcnow())
-        outcome = run_job(name, slot, trigger=trigger)
-        if outcome.status == "failed" and outcome.attempt < app.config["JOB_MAX_ATTEMPTS"]:
-            schedule_retry(app, scheduler, name, outcome.slot, minutes=app.config["JOB_RETRY_MINUTES"])
+        try:
+            outcome = run_job(name, slot, trigger=trigger)
+        except Exception as exc:
+            if not is_database_down(exc):
+                raise
+            delay = database_lost(app, scheduler, exc, f"job {name}")
+            schedule_retry(app, scheduler, name, slot, minutes=delay / 60,
+                           trigger=trigger if trigger != "schedule" else "retry")
+            return None
+        backoff_of(app, scheduler).ok()
+        retry_if_failed(app, scheduler, outcome)
         return outcome
 
 
-def schedule_retry(app, scheduler, name: str, slot: datetime, minutes: float) -> None:
+def retry_if_failed(app, scheduler, outcome) -> None:
+    if outcome.status == "failed" and outcome.attempt < app.config["JOB_MAX_ATTEMPTS"]:
+        schedule_retry(app, scheduler, outcome.job, outcome.slot, minutes=app.config["JOB_RETRY_MINUTES"])
+
+
+def schedule_retry(app, scheduler, name: str, slot: datetime, minutes: float, trigger: str = "retry") -> None:
     run_at = utcnow() + timedelta(minutes=minutes)
-    scheduler.add_job(fire, "date", run_date=run_at, args=[app, scheduler, name, slot, "retry"],
+    scheduler.add_job(fire, "date", run_date=run_at, args=[app, scheduler, name, slot, trigger],
                       id=f"retry:{name}:{slot.isoformat()}", replace_existing=True,
                       misfire_grace_time=app.config["JOB_MISFIRE_GRACE_SECONDS"])
     log.warning("job %s for slot %s will be retried at %s", name, slot.isoformat(), run_at.isoformat())
@@ -186,16 +212,89 @@ def build_scheduler(app, lock=None) -> BlockingScheduler:
         executors={"default": ThreadPoolExecutor(int(config["SCHEDULER_THREADS"]))},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(config["JOB_MISFIRE_GRACE_SECONDS"])})
+    scheduler.database_backoff = DatabaseBackoff(config["JOB_DB_RETRY_SECONDS"], config["JOB_DB_RETRY_MAX_SECONDS"])
+    scheduler.lock_lost_to = None
     for name, spec in JOBS.items():
         scheduler.add_job(fire, spec.trigger(config), args=[app, scheduler, name], id=name, name=name)
+    # The sweep runs as soon as the scheduler starts (a run of a process killed just before is redone), then
+    # every JOB_SWEEP_SECONDS.
+    scheduler.add_job(sweep_expired, "interval", seconds=float(config["JOB_SWEEP_SECONDS"]), args=[app, scheduler],
+                      id="_sweep", name="_sweep", next_run_time=utcnow())
     if lock is not None:
-        def check_lock():
-            if not lock.still_held():
-                log.error("scheduler lock lost (%s); stopping so a supervisor can restart cleanly", lock.where)
-                if scheduler.running:
-                    scheduler.shutdown(wait=False)
-        scheduler.add_job(check_lock, "interval", seconds=60, id="_lock_check", name="_lock_check")
+        scheduler.add_job(keep_lock, "interval", seconds=float(config["SCHEDULER_LOCK_CHECK_SECONDS"]),
+                          args=[app, scheduler, lock], id="_lock_check", name="_lock_check")
     return scheduler
+
+
+def sweep_expired(app, scheduler):
+    """The periodic sweep: redo (on threads of their own) the runs whose process died."""
+    from outreach.jobs.sweep import sweep
+
+    try:
+        result = sweep(app, start=lambda claim, trigger: start_redo(app, scheduler, claim, trigger))
+    except Exception as exc:
+        if not is_database_down(exc):
+            raise
+        database_lost(app, scheduler, exc, "the sweep")  # the next sweep tries again
+        return None
+    backoff_of(app, scheduler).ok()
+    return result
+
+
+def start_redo(app, scheduler, claim, trigger: str) -> threading.Thread:
+    """Redo a taken-over run on a thread of its own, so a long job never holds up the sweep."""
+    thread = threading.Thread(target=redo_taken_over, args=(app, scheduler, claim, trigger),
+                              name=f"redo-{claim.job}-{claim.run_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def redo_taken_over(app, scheduler, claim, trigger: str):
+    from outreach.extensions import db
+    from outreach.jobs.sweep import redo
+
+    with app.app_context():
+        try:
+            outcome = redo(claim, trigger)
+        except Exception as exc:
+            if not is_database_down(exc):
+                raise
+            # The run stays ours until its lease expires; then a sweep takes it over again.
+            database_lost(app, scheduler, exc, f"job {claim.job} (taken over)")
+            return None
+        finally:
+            db.session.remove()
+    retry_if_failed(app, scheduler, outcome)
+    return outcome
+
+
+def keep_lock(app, scheduler, lock) -> bool:
+    """Check the process lock; if it went with the database connection, take it again once the database is
+    back (trying again with a back-off). Stops the scheduler only when another one holds it meanwhile."""
+    if lock.still_held():
+        return True
+    log.warning("scheduler lock lost (%s); taking it again", lock.where)
+    try:
+        with app.app_context():
+            lock.release()
+            if lock.acquire():
+                log.info("scheduler lock taken again (%s)", lock.where)
+                backoff_of(app, scheduler).ok()
+                return True
+            holder = lock.holder() or "?"
+    except Exception as exc:
+        if not is_database_down(exc):
+            raise
+        delay = database_lost(app, scheduler, exc, "the lock check")
+        if scheduler.running:
+            scheduler.modify_job("_lock_check", next_run_time=utcnow() +
+                                 timedelta(seconds=delay))
+        return False
+    log.error("another scheduler holds the lock now (%s, %s); stopping", lock.where, holder)
+    scheduler.lock_lost_to = holder
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
+    return False
 
 
 def queue_unfinished(app, scheduler) -> int:
@@ -203,11 +302,13 @@ def queue_unfinished(app, scheduler) -> int:
     from outreach.extensions import db
     from outreach.jobs.claims import retryable_runs
     from outreach.jobs.context import as_utc
+    from outreach.jobs.lease import cutoffs
 
     with app.app_context():
         now = utcnow()
+        limits = cutoffs(app.config, now)
         runs = retryable_runs(since=now - timedelta(days=1), max_attempts=app.config["JOB_MAX_ATTEMPTS"],
-                              stale_before=now - timedelta(minutes=app.config["JOB_STALE_MINUTES"]))
+                              stale_before=limits.stale, lease_cutoff=limits.lease)
         for run in runs:
             if run.job in JOBS:
                 schedule_retry(app, scheduler, run.job, as_utc(run.slot), minutes=1)
@@ -241,3 +342,5 @@ def run_scheduler(app, echo=print) -> None:
     finally:
         lock.release()
         echo("Penjadwal berhenti.")
+    if scheduler.lock_lost_to:
+        raise SchedulerLockLost(f"{lock.where}; {scheduler.lock_lost_to}")

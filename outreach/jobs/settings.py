@@ -8,6 +8,7 @@ DEFAULTS = {
         "snapshot": "50 23 * * *",     # nightly, for that date
         "digest": "0 7 * * mon",       # Monday morning (use day names: APScheduler 3 counts 0 = Monday)
         "housekeeping": "30 3 * * *",
+        "admin_digest": "0 7 * * *",   # daily: jobs that failed in the last day, to the national admins
     },
     "SCHEDULER_TIMEZONE": None,        # None: BABEL_DEFAULT_TIMEZONE (Asia/Jakarta, WIB)
     "SCHEDULER_THREADS": 2,
@@ -16,7 +17,25 @@ DEFAULTS = {
     "JOB_MISFIRE_GRACE_SECONDS": 3600,
     "JOB_MAX_ATTEMPTS": 3,
     "JOB_RETRY_MINUTES": 15,
-    "JOB_STALE_MINUTES": 120,          # a claim still "running" after this long died with its process
+    "JOB_STALE_MINUTES": 120,          # a claim without a heartbeat (from a version before leases) still
+                                       # "running" after this long died with its process
+    # Leases: a running job renews its heartbeat every JOB_HEARTBEAT_SECONDS; a run whose heartbeat is
+    # older than JOB_LEASE_SECONDS lost its process, and the sweep (every JOB_SWEEP_SECONDS) redoes it once,
+    # if it was claimed within JOB_REDO_WINDOW_HOURS and has attempts left (else it is marked failed).
+    "JOB_HEARTBEAT_SECONDS": 30,
+    "JOB_LEASE_SECONDS": 120,
+    "JOB_SWEEP_SECONDS": 60,
+    "JOB_REDO_WINDOW_HOURS": 24,
+    # Database lost (restart, network): the scheduler keeps running, retries a job's slot after a delay that
+    # doubles from JOB_DB_RETRY_SECONDS up to JOB_DB_RETRY_MAX_SECONDS, and checks its lock every
+    # SCHEDULER_LOCK_CHECK_SECONDS (taking it again once the database is back).
+    "JOB_DB_RETRY_SECONDS": 5,
+    "JOB_DB_RETRY_MAX_SECONDS": 300,
+    "SCHEDULER_LOCK_CHECK_SECONDS": 60,
+    # Tests only (honoured when TESTING is on): the job of this name sleeps JOB_TEST_HANG_SECONDS before it
+    # works, so a test can kill the scheduler in the middle of a run.
+    "JOB_TEST_HANG": "",
+    "JOB_TEST_HANG_SECONDS": 600,
     "OVERDUE_LOOKBACK_DAYS": 14,
     "HOUSEKEEPING_TOKEN_DAYS": 30,
     "NOTIFICATION_READ_KEEP_DAYS": 30,

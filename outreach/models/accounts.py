@@ -74,6 +74,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     # Part of every login (session cookie and remember-me cookie, see get_id): bumping it ends them all.
     session_version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    # A manager at the national office: all provinces (scope_kode stays empty). A manager with neither
+    # a scope nor this flag sees nothing (see outreach.permissions.scope_of).
+    national: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     scope: Mapped[Optional["Region"]] = relationship(foreign_keys=[scope_kode])  # noqa: F821
     team: Mapped[Optional[Team]] = relationship()

@@ -31,6 +31,10 @@ class JobRun(db.Model):
     duration_seconds: Mapped[Optional[float]] = mapped_column(sa.Float)
     summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     error: Mapped[str] = mapped_column(sa.Text, default="")
+    # The lease: who runs it now ("host:pid:random") and when that process last said it is alive. A run
+    # whose heartbeat is older than JOB_LEASE_SECONDS died with its process and is taken over by a sweep.
+    owner: Mapped[Optional[str]] = mapped_column(sa.String(120))
+    heartbeat_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (
         sa.UniqueConstraint("job", "slot", name="uq_job_run_job_slot"),

@@ -60,12 +60,12 @@ def _open_schedule_and_wait_for_offline_copy(page):
     page.goto("/jadwal-saya")
     page.get_by_test_id("offline-ready").wait_for(state="visible")
     try:
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
     except PlaywrightTimeoutError:
         # Seen once on a loaded machine: the worker was active and had cached the pages, but had not
         # claimed this page yet. The next load of the page is controlled, as it is for a user.
         page.reload()
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def test_log_made_offline_is_queued_then_sent_once(page, context, login, screenshot, world, school_day):

@@ -73,7 +73,7 @@ def test_manager_map_draws_everything_without_tiles(page, world, login, screensh
     assert "Terlambat" in text
     # Tiles were asked of the outside world, blocked, and the map says so.
     assert page.blocked_requests and all("tile.openstreetmap.org" in u for u in page.blocked_requests)
-    page.wait_for_function("document.getElementById('map-note').textContent.includes('Peta dasar tidak dapat')")
+    page.wait_for_function("() => document.getElementById('map-note').textContent.includes('Peta dasar tidak dapat')")
     screenshot(page, "peta-manajer")
 
     # A region's popup: click inside desa 2 away from any point.
@@ -88,7 +88,7 @@ def test_manager_map_draws_everything_without_tiles(page, world, login, screensh
 
     # Switch the colouring to the reachable backlog: the legend follows without a reload.
     page.get_by_label("Sisa terjangkau").check()
-    page.wait_for_function("document.querySelector('[data-testid=map-legend] h2').textContent === 'Sisa terjangkau'")
+    page.wait_for_function("() => document.querySelector('[data-testid=map-legend] h2').textContent === 'Sisa terjangkau'")
     assert "metric=reachable_backlog" in page.url
     screenshot(page, "peta-manajer-sisa")
 
@@ -167,9 +167,9 @@ def test_filters_refetch_sessions(page, world, login):
     assert page.evaluate("window.__mapState.counts.sessions") == 4
     loads = page.evaluate("window.__mapState.loads")
     page.get_by_label("Dibatalkan").uncheck()
-    page.wait_for_function(f"window.__mapState.loads > {loads} && window.__mapState.pending === 0")
+    page.wait_for_function(f"() => window.__mapState.loads > {loads} && window.__mapState.pending === 0")
     assert page.evaluate("window.__mapState.counts.sessions") == 3
     page.get_by_label("Jenis lokasi").select_option("sekolah")
-    page.wait_for_function("window.__mapState.counts.sites === 1 && window.__mapState.pending === 0")
+    page.wait_for_function("() => window.__mapState.counts.sites === 1 && window.__mapState.pending === 0")
     assert page.evaluate("window.__mapState.counts.sessions") == 1
     assert "type=sekolah" in page.url

@@ -80,7 +80,7 @@ def test_coordinator_plans_resolves_a_kit_conflict_confirms_and_prints(app, db, 
 
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.get_by_test_id("copy-announcement").click()
-    page.wait_for_function("document.querySelector('[data-testid=copy-announcement]').textContent === 'Tersalin'")
+    page.wait_for_function("() => document.querySelector('[data-testid=copy-announcement]').textContent === 'Tersalin'")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "Balai Kelurahan Satu A" in copied and "09.00–11.30 WIB" in copied and "Kartu Keluarga" in copied
     screenshot(page, "3-terkonfirmasi")

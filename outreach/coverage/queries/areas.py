@@ -27,6 +27,7 @@ from outreach.vocab import LEVELS
 from outreach.permissions import in_scope, scope_of
 from outreach.regions import queries as rq
 from outreach.regions.figures import AreaFigures
+from outreach.regions.provinces import province_name
 from outreach.regions.queries import within_condition
 
 CHILD_LEVEL = {"provinsi": "kabupaten", "kabupaten": "kecamatan", "kecamatan": "desa", "desa": None}
@@ -122,8 +123,8 @@ def _synthetic_province(kode: str) -> Optional[Area]:
     exists = db.session.scalar(sa.select(Region.kode).where(Region.provinsi_kode == kode).limit(1))
     if exists is None:
         return None
-    return Area(kode=kode, nama=_("Provinsi %(kode)s", kode=kode), level="provinsi", kind="provinsi",
-                synthetic=True)
+    return Area(kode=kode, nama=province_name(kode) or _("Provinsi %(kode)s", kode=kode), level="provinsi",
+                kind="provinsi", synthetic=True)
 
 
 def _everything() -> Area:
@@ -251,7 +252,8 @@ def area_bundle(area: Area) -> AreaBundle:
     if memo is not None and key in memo:
         return memo[key]
     levels = _bundle_levels(area)
-    row_levels = [lv for lv in levels if not (area.synthetic and lv == area.level)]
+    # A synthetic province has no row of its own; "every region" (kode None) lists the real province rows.
+    row_levels = [lv for lv in levels if not (area.synthetic and area.kode is not None and lv == area.level)]
     group_levels = ([None] if area.kode is None else []) + levels
 
     def compute():

@@ -121,7 +121,8 @@ def log_export_rows(user, area, date_from: Optional[date], date_to: Optional[dat
     L, RS = TurnoutLog, RecordingSession
     count_cols = [getattr(L, c) for c in COUNT_COLUMNS]
     stmt = (sa.select(L.session_id, L.session_date, L.kecamatan_kode, L.desa_kode, Site.nama, Team.nama,
-                      L.started_at, L.ended_at, L.recorded_total, L.kit_ids, L.notes, User.username,
+                      L.started_at, L.ended_at, L.recorded_total, L.kit_ids, L.notes,
+                      sa.func.coalesce(sa.func.nullif(User.name, ""), User.username),
                       L.created_at, L.updated_at, L.version, *count_cols)
             .join(RS, RS.id == L.session_id).join(Site, Site.id == RS.site_id).join(Team, Team.id == RS.team_id)
             .outerjoin(User, User.id == L.created_by_id)
