@@ -52,8 +52,10 @@ def test_planner_is_reached_from_calendar_sessions_dashboard_and_a_desa(app, db,
     page.goto("/dasbor")
     page.get_by_test_id("plan-link").wait_for()
     screenshot(page, "2-dasbor")
-    plan_here = page.locator(f'tr[data-kode="{world.desa1.kode}"] [data-testid=plan-here]')
+    plan_here = page.locator(f'[data-testid=children] tr[data-kode="{world.desa1.kode}"] [data-testid=plan-here]')
     assert plan_here.inner_text() == "Rencanakan sesi di sini"
+    # The slowest desa offer it too.
+    assert page.locator(f'[data-testid=slowest] tr[data-kode="{world.desa2.kode}"] [data-testid=plan-here]').count() == 1
     with page.expect_navigation():
         page.get_by_test_id("plan-link").click()
     assert _planner_region(page) == world.kec1.kode
