@@ -110,7 +110,9 @@ def test_planner_pages_show_no_iso_dates_colon_times_or_bare_codes(client, login
                                                 "date_to": "2026-11-27"})
     assert resp.status_code == 302, resp.get_data(as_text=True)
     proposal = db.session.scalars(sa.select(PlanProposal)).one()
-    text = visible_text(client.get(f"/usulan-jadwal/{proposal.id}").get_data(as_text=True))
+    page = client.get(f"/usulan-jadwal/{proposal.id}").get_data(as_text=True)
+    assert '"day_label": "Sen, 23 Nov"' in page  # the map's tooltips
+    text = visible_text(page)
     assert "Wilayah Kecamatan Satu (33.74.01)" in " ".join(text.split())
     assert not ISO_DAY.search(text), ISO_DAY.findall(text)
     assert not COLON_TIME.search(text), COLON_TIME.findall(text)

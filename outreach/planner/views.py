@@ -17,7 +17,7 @@ from outreach.planner.validate import PlanInputError
 from outreach.planning import queries as planning_queries
 from outreach.security import roles_required
 from outreach import clock, permissions
-from outreach.templating import region_with_code
+from outreach.templating import region_with_code, short_day
 
 bp = Blueprint("planner", __name__)
 
@@ -108,6 +108,12 @@ def _proposal_or_404(proposal_id: int):
     return proposal
 
 
+def _for_page(data: dict) -> dict:
+    """The proposal with each item's day as the pages write it (the map's tooltips read `day_label`)."""
+    data["items"] = [dict(item, day_label=short_day(item.get("date"))) for item in data.get("items", [])]
+    return data
+
+
 def _region_name(kode: str) -> Optional[str]:
     return planning_queries.region_names([kode]).get(kode)
 
@@ -124,7 +130,7 @@ def _by_day(items: list[dict]) -> list[tuple[str, list[tuple[int, dict]]]]:
 def show_plan(proposal_id: int):
     """The proposal: items with their reasons, total, left out, a map and a per-day list."""
     proposal = _proposal_or_404(proposal_id)
-    data = store.proposal_to_dict(proposal)
+    data = _for_page(store.proposal_to_dict(proposal))
     return render_template("planner/show.html", p=data, by_day=_by_day(data["items"]), form=AcceptForm(),
                            region_name=_region_name(proposal.region_kode),
                            outcome=None, title=_("Usulan jadwal #%(id)s", id=proposal.id))
@@ -162,7 +168,7 @@ def accept_plan(proposal_id: int):
             flash(_("%(n)s usulan ditolak karena bentrok atau tidak valid; tidak ada yang disimpan untuknya.",
                     n=len(outcome.refused)), "warning")
     proposal = _proposal_or_404(proposal_id)
-    data = store.proposal_to_dict(proposal)
+    data = _for_page(store.proposal_to_dict(proposal))
     return render_template("planner/show.html", p=data, by_day=_by_day(data["items"]), form=form,
                            region_name=_region_name(proposal.region_kode),
                            outcome=outcome, title=_("Usulan jadwal #%(id)s", id=proposal.id)), status
