@@ -46,7 +46,7 @@ I18N_IGNORE_DIRS := .* __pycache__ node_modules instance
 # Re-extract the Indonesian msgids from Python and templates and merge them into the catalogs.
 # Keep the keyword list in step with tests/test_i18n.py (KEYWORDS).
 translations-update: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-wrap --sort-by-file \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k lazy_pgettext:1c,2 --no-wrap --sort-by-file \
 		--ignore-dirs "$(I18N_IGNORE_DIRS)" \
 		--project "Jemput Bola" -o outreach/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i outreach/translations/messages.pot -d outreach/translations --no-wrap

@@ -13,6 +13,7 @@ Importable without an app context: the pure modules (vocab, rules) import it.
 from flask import current_app, has_request_context, request, session
 from flask_babel import gettext as _babel_gettext
 from flask_babel import lazy_gettext  # noqa: F401  (the forms import it from here as _l)
+from flask_babel import lazy_pgettext  # noqa: F401  (a label whose word means two things: "Lokasi", one site)
 from flask_login import current_user
 
 

@@ -72,6 +72,11 @@ def can_plan(user) -> bool:
     return _role(user) in PLANNERS
 
 
+def can_plan_in(user, kode: Optional[str]) -> bool:
+    """A planner whose area holds region `kode` (the "plan a session here" links of a desa or kecamatan)."""
+    return can_plan(user) and bool(kode) and in_scope(user, kode)
+
+
 def can_edit_sites(user) -> bool:
     return _role(user) in PLANNERS
 

@@ -53,6 +53,7 @@ def register(app):
     def inject():
         return {"current_locale": str(get_locale()), "languages": current_app.config["LANGUAGES"],
                 "today": clock.local_today(), "now": clock.local_now, "demo_data_loaded": demo_data_loaded}
+    register_formats(app)
 
 
 # (endpoint, label) of the main navigation, shown to the roles its view admits (the view's own
@@ -102,3 +103,52 @@ def demo_data_loaded() -> bool:
 
     return _demo_cache.get(("demo",), lambda: bool(db.session.scalar(
         sa.select(sa.exists().where(ImportBatch.kind == "demo")))), recheck=60)
+
+
+# ---------------------------------------------------------------- days, times and regions as the pages write them
+
+def _babel_locale():
+    """The request's locale inside a request; Bahasa Indonesia elsewhere (CLI, jobs, the pure planner's tests)."""
+    from flask import has_request_context
+
+    return get_locale() if has_request_context() else "id"
+
+
+def short_day(value, today=None, weekday: bool = True) -> str:
+    """A day as the pages write it: "Sen, 14 Des", with the year when it is not this year ("Min, 14 Feb 2027");
+    `weekday=False` leaves the weekday out ("14 Feb 2027"). Accepts a date or its ISO text."""
+    from datetime import date as _date
+
+    from babel.dates import format_date as babel_format_date
+
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = _date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    today = today or clock.local_today()
+    pattern = ("EEE, " if weekday else "") + ("d MMM" if value.year == today.year else "d MMM y")
+    return babel_format_date(value, pattern, locale=_babel_locale())
+
+
+def clock_text(value) -> str:
+    """A time of day as the pages write it: "08.25" (from a time or its "08:25" text)."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        return value[:5].replace(":", ".")
+    return value.strftime("%H.%M")
+
+
+def region_with_code(nama, kode) -> str:
+    """A region's name with its code beside it, "Sukamaju (33.74.10.1005)"; the bare code only when the
+    name is unknown."""
+    return f"{nama} ({kode})" if nama else (kode or "–")
+
+
+def register_formats(app):
+    """The `day` and `clock` filters and `region_with_code`, for every template."""
+    app.jinja_env.filters.update(day=short_day, clock=clock_text)
+    app.jinja_env.globals.update(region_with_code=region_with_code)

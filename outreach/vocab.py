@@ -345,3 +345,66 @@ def log_field_label(column: str, _=None) -> str:
             label = translate(table[key]) if key in table else readable_key(key)
             return translate(title, label=label)
     return readable_key(column)
+
+
+# ---------------------------------------------------------------- the change log (audit entries)
+
+# What changed, in words: the kind of object an audit entry is about.
+AUDIT_ENTITY_LABELS = {
+    "recording_session": N_("Sesi"),
+    "turnout_log": N_("Laporan hasil sesi"),
+    "site": N_("Lokasi"),
+    "user": N_("Pengguna"),
+    "team": N_("Tim"),
+    "kit": N_("Alat"),
+    "api_token": N_("Token API"),
+    "calendar_entry": N_("Kalender libur"),
+    "refuser_followup": N_("Tindak lanjut penduduk yang menolak"),
+}
+AUDIT_ACTION_LABELS = {
+    "create": N_("dibuat"), "update": N_("diubah"), "delete": N_("dihapus"), "import": N_("diimpor"),
+    "reset_password": N_("kata sandi diatur ulang"), "rotate_calendar_link": N_("tautan kalender diganti"),
+    "issue": N_("diterbitkan"), "revoke": N_("dicabut"),
+    "status:terkonfirmasi": N_("dikonfirmasi"), "status:dibatalkan": N_("dibatalkan"),
+    "status:ditunda": N_("ditunda"), "status:selesai": N_("selesai"), "status:rencana": N_("direncanakan"),
+}
+# The columns audit entries name, by their column name (turnout logs: log_field_label).
+AUDIT_FIELD_LABELS = {
+    "site_id": N_("Lokasi"), "date": N_("Tanggal"), "end_date": N_("Sampai tanggal"), "start": N_("Jam mulai"),
+    "end": N_("Jam selesai"), "team_id": N_("Tim"), "kit_ids": N_("Alat"), "kind": N_("Jenis"),
+    "target_groups": N_("Sasaran"), "notes": N_("Catatan"), "note": N_("Catatan"),
+    "confirmed_with": N_("Dikonfirmasi dengan"), "confirmed_at": N_("Waktu konfirmasi"),
+    "cancel_reason": N_("Alasan pembatalan"), "status": N_("Status"), "expected_turnout": N_("Perkiraan hadir"),
+    "override_reason": N_("Alasan pengecualian"), "mop_up_of_id": N_("Susulan dari sesi"),
+    "nama": N_("Nama"), "name": N_("Nama"), "username": N_("Nama pengguna"), "email": N_("Email"),
+    "role": N_("Peran"), "scope_kode": N_("Wilayah tugas"), "national": N_("Cakupan nasional"), "active": N_("Aktif"),
+    "locale": N_("Bahasa"),
+    "office_kode": N_("Kantor (kabupaten/kota)"), "office_lat": N_("Lintang kantor"), "office_lng": N_("Bujur kantor"),
+    "members": N_("Anggota"), "phone": N_("Telepon"), "code": N_("Kode alat"), "tokens_revoked": N_("Token dicabut"),
+    "user_id": N_("Pengguna"), "prefix": N_("Awalan token"), "expires_at": N_("Berlaku sampai"),
+    "revoked_at": N_("Dicabut pada"), "desa_kode": N_("Desa/kelurahan"), "count": N_("Jumlah"),
+    "followed_on": N_("Tanggal tindak lanjut"), "type": N_("Jenis"), "lat": N_("Lintang"), "lng": N_("Bujur"),
+    "address": N_("Alamat"), "contact_name": N_("Narahubung"), "contact_phone": N_("Telepon"),
+    "pemilih_pemula": N_("Pemilih pemula"), "unavailable_dates": N_("Tanggal tidak bisa dipakai"),
+    "first": N_("Tanggal awal"), "last": N_("Tanggal akhir"), "region_kode": N_("Wilayah"),
+    "replaces_date": N_("Menggantikan tanggal"),
+}
+
+
+def audit_entity_label(entity: str, _=None) -> str:
+    """"turnout_log" → "Laporan hasil sesi"; an unknown kind made readable."""
+    translate = _ or gettext_here
+    return translate(AUDIT_ENTITY_LABELS[entity]) if entity in AUDIT_ENTITY_LABELS else readable_key(entity)
+
+
+def audit_action_label(action: str, _=None) -> str:
+    translate = _ or gettext_here
+    return translate(AUDIT_ACTION_LABELS[action]) if action in AUDIT_ACTION_LABELS else readable_key(action)
+
+
+def audit_field_label(entity: str, column: str, _=None) -> str:
+    """A column an audit entry names, in words: "recorded_umum" of a turnout log → "Terekam: Umum"."""
+    translate = _ or gettext_here
+    if entity == "turnout_log":
+        return log_field_label(column, translate)
+    return translate(AUDIT_FIELD_LABELS[column]) if column in AUDIT_FIELD_LABELS else readable_key(column)

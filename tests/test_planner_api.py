@@ -272,14 +272,14 @@ def test_bad_input_follows_the_users_language(client, login_as, pw, how):
     assert resp.status_code == 422
     message = resp.get_json()["message"]
     assert "Kecepatan perjalanan harus lebih dari 0 km/jam (sekarang 0" in message
-    assert "Jam kerja selesai (08:00) harus setelah jam mulai (15:00)." in message
+    assert "Jam kerja selesai (08.00) harus setelah jam mulai (15.00)." in message
 
     _speak_english(client, user, how)
     resp = _post(client, body)
     assert resp.status_code == 422
     message = resp.get_json()["message"]
     assert "Travel speed must be more than 0 km/h (now 0" in message
-    assert "The working day's end (08:00) must be after its start (15:00)." in message
+    assert "The working day's end (08.00) must be after its start (15.00)." in message
     assert "Kecepatan" not in message and "Jam kerja" not in message
     assert _proposals() == 0
 

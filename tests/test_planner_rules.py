@@ -1,7 +1,9 @@
 """The planner on small hand-checked cases (plain Python: no app, no database)."""
-from datetime import date, time
+from datetime import date, datetime, time
 
 import pytest
+
+from tests.conftest import WIB
 
 from outreach.planner import (BusySlot, Kit, PlanRequest, PriorityWeights, Site, Team, plan, working_days)
 from outreach.planner.instance import Instance
@@ -65,6 +67,7 @@ def test_desa_pool_defaults_to_the_largest_site_backlog():
     assert result.total_expected_yield == 70
 
 
+@pytest.mark.at(datetime(2026, 1, 20, 9, 0, tzinfo=WIB))
 def test_school_after_its_cutoff_gets_no_pemilih_pemula_weight():
     def school(cutoff):
         return Site("S", LAT, LNG, name="SMA N 1", pemilih_pemula=50, cutoff=cutoff, days_since_visit=0)
@@ -75,6 +78,26 @@ def test_school_after_its_cutoff_gets_no_pemilih_pemula_weight():
     assert (after.expected_yield, after.pemilih_pemula_yield, after.weighted_value) == (50, 50, 50.0)
     assert "pemilih pemula 50 sebelum 14 Feb" in before.reason
     assert "pemilih pemula 50 (lewat batas 31 Jan)" in after.reason
+
+
+@pytest.mark.at(datetime(2025, 11, 3, 9, 0, tzinfo=WIB))
+def test_a_cutoff_in_another_year_names_its_year():
+    school = Site("S", LAT, LNG, name="SMA N 1", pemilih_pemula=50, cutoff=date(2026, 2, 14), days_since_visit=0)
+    assert "pemilih pemula 50 sebelum 14 Feb 2026" in plan(request([school])).items[0].reason
+
+
+def test_start_times_fall_on_the_quarter_hour():
+    # 12 km at 30 km/h: 25 minutes on the road; the session starts at 08.30, not 08.25, and still ends in
+    # time to drive back before 15.00.
+    site = Site("A", north(12), LNG, name="Balai", backlog=20)
+    item, = plan(request([site])).items
+    assert item.start == time(8, 30)
+    assert item.start.minute % 15 == 0 and item.end.minute % 15 == 0
+    # A long session that needs the whole day starts on the quarter hour before the arrival instead.
+    big = Site("B", north(12), LNG, name="Balai Besar", backlog=500)
+    item, = plan(request([big], max_session_hours=7)).items
+    assert item.start == time(8, 15)
+    assert item.end <= time(14, 35)
 
 
 def test_school_before_its_cutoff_wins_over_one_after():

@@ -1,8 +1,10 @@
 """Bad planner input gets a clear message in Bahasa Indonesia, and nothing is planned."""
 from dataclasses import replace
-from datetime import date, time
+from datetime import date, datetime, time
 
 import pytest
+
+from tests.conftest import WIB
 
 from outreach.planner import (BusySlot, Kit, PlanInputError, PlanRequest, PriorityWeights, Site, Team, plan,
                               validate)
@@ -24,14 +26,22 @@ def test_a_good_request_has_no_issue():
     assert validate(good()) == []
 
 
+@pytest.mark.at(datetime(2026, 1, 20, 9, 0, tzinfo=WIB))
 def test_empty_date_range():
     msgs = messages(good(first_day=date(2026, 2, 6), last_day=MON))
-    assert msgs == ["Rentang tanggal kosong: tanggal akhir 02-02-2026 sebelum tanggal mulai 06-02-2026."]
+    assert msgs == ["Rentang tanggal kosong: tanggal akhir Sen, 2 Feb sebelum tanggal mulai Jum, 6 Feb."]
 
 
+@pytest.mark.at(datetime(2025, 12, 20, 9, 0, tzinfo=WIB))
+def test_dates_of_another_year_name_their_year():
+    msgs = messages(good(first_day=date(2026, 2, 6), last_day=MON))
+    assert msgs == ["Rentang tanggal kosong: tanggal akhir Sen, 2 Feb 2026 sebelum tanggal mulai Jum, 6 Feb 2026."]
+
+
+@pytest.mark.at(datetime(2026, 1, 20, 9, 0, tzinfo=WIB))
 def test_range_without_working_days():
     msgs = messages(good(first_day=date(2026, 2, 14), last_day=date(2026, 2, 15)))  # Saturday and Sunday
-    assert msgs == ["Tidak ada hari kerja antara 14-02-2026 dan 15-02-2026 "
+    assert msgs == ["Tidak ada hari kerja antara Sab, 14 Feb dan Min, 15 Feb "
                     "(akhir pekan dan hari libur nasional tidak dihitung)."]
 
 
@@ -71,7 +81,7 @@ def test_team_whose_kits_are_all_out():
     ({"records_per_kit_hour": -5}, "Jumlah perekaman per alat per jam harus lebih dari 0 (sekarang -5)."),
     ({"road_factor": 0.8}, "Faktor jalan harus minimal 1 (jarak jalan tidak lebih pendek dari garis lurus; "
                            "sekarang 0.8)."),
-    ({"work_start": time(15), "work_end": time(8)}, "Jam kerja selesai (08:00) harus setelah jam mulai (15:00)."),
+    ({"work_start": time(15), "work_end": time(8)}, "Jam kerja selesai (08.00) harus setelah jam mulai (15.00)."),
     ({"min_session_hours": -1}, "Lama sesi minimal tidak boleh negatif (sekarang -1)."),
     ({"max_session_hours": 1}, "Lama sesi maksimal (1 jam) lebih kecil dari lama sesi minimal (2.0 jam)."),
     ({"min_session_hours": 8, "max_session_hours": 9}, "Lama sesi minimal (8 jam) lebih panjang dari jam kerja."),

@@ -37,13 +37,11 @@ def jobs_url() -> str | None:
 
 
 def audit_labels() -> dict:
-    """Indonesian names for the audit trail's entities and actions (others are shown as stored)."""
+    """The change log in words (outreach.vocab): kinds of object, actions, and each column an entry names."""
     return {
-        "entity": {"user": _("Pengguna"), "team": _("Tim"), "kit": _("Kit"), "api_token": _("Token API"),
-                   "calendar_entry": _("Kalender libur")},
-        "action": {"create": _("dibuat"), "update": _("diubah"), "reset_password": _("kata sandi diatur ulang"),
-                   "rotate_calendar_link": _("tautan kalender diganti"), "issue": _("diterbitkan"),
-                   "revoke": _("dicabut"), "delete": _("dihapus")},
+        "entity": {key: vocab.audit_entity_label(key, _) for key in vocab.AUDIT_ENTITY_LABELS},
+        "action": {key: vocab.audit_action_label(key, _) for key in vocab.AUDIT_ACTION_LABELS},
+        "field": lambda entity, column: vocab.audit_field_label(entity, column, _),
     }
 
 

@@ -20,7 +20,7 @@ from outreach.coverage.queries.areas import BadInput, coverage_deadline, forecas
 from outreach.coverage.queries.figures import SORT_KEYS, area_table, coverage
 from outreach.coverage.queries.forecasts import forecast_for, slowest_areas
 from outreach.coverage.queries.pemula import pemilih_pemula
-from outreach.coverage.queries.sessions import count_overdue_logs, overdue_logs, upcoming_sessions
+from outreach.coverage.queries.sessions import count_overdue_logs, overdue_logs, sessions_in_days, upcoming_sessions
 from outreach.coverage.queries.teams import team_figures
 from outreach.coverage.queries.trend import trend_points
 from outreach.coverage.team_page import TEAM_DASHBOARD_LIMIT, team_behind_key, team_chart, team_period
@@ -102,6 +102,30 @@ def dashboard_context(user, kode: Optional[str]) -> dict:
         context["pemula"] = None
         context["notes"].append(exc.message)
     return context
+
+
+# ---------------------------------------------------------------- one-page summary for the head of office
+
+SUMMARY_LAGGARDS = 8
+SUMMARY_SESSIONS = 25
+
+
+def office_summary_context(user, kode: Optional[str], today: Optional[date] = None) -> dict:
+    """What the head of office reads on one printed A4 page: the area's figures, the areas furthest
+    from zero, and next week's sessions (Monday to Sunday); raises RegionNotFound out of scope."""
+    today = today or clock.local_today()
+    cov = coverage(user, kode)
+    area = cov["area"]
+    level = ranking_level(area)
+    laggards = slowest_areas(user, area.kode, limit=SUMMARY_LAGGARDS, level=level) if level else []
+    first = today + timedelta(days=7 - today.weekday())
+    last = first + timedelta(days=6)
+    sessions = sessions_in_days(user, area.kode, first, last, limit=SUMMARY_SESSIONS + 1)
+    return {"area": area, "figures": cov["region"], "cov": cov, "ranking_level": level, "laggards": laggards,
+            "parents": parent_names(area, [f.kode for f in laggards]), "status_labels": forecast_status_labels(),
+            "week_first": first, "week_last": last, "sessions": sessions[:SUMMARY_SESSIONS],
+            "more_sessions": len(sessions) > SUMMARY_SESSIONS, "session_status_labels": session_status_labels(),
+            "printed_at": clock.local_now()}
 
 
 # ---------------------------------------------------------------- area table

@@ -74,6 +74,20 @@ def dashboard(kode: Optional[str]):
     return render_template("coverage/dashboard.html", **context)
 
 
+@bp.route("/dasbor/ringkasan", defaults={"kode": None})
+@bp.route("/dasbor/<kode>/ringkasan")
+@roles_required(*permissions.STAFF)
+def office_summary(kode: Optional[str]):
+    """One printable A4 page for the head of office: figures, laggards, next week's sessions."""
+    if scope_of(current_user) == "__none__":
+        abort(404)
+    try:
+        context = pages.office_summary_context(current_user, kode)
+    except RegionNotFound:
+        abort(404)
+    return render_template("coverage/summary.html", **context)
+
+
 @bp.route("/dasbor/tabel")
 @roles_required(*permissions.STAFF)
 def area_table():

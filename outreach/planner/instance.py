@@ -24,7 +24,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterable, Optional
 
 from outreach.geo import haversine_km
-from outreach.i18n import N_
 from outreach.i18n import gettext_here as _
 from outreach.planner.model import (Id, LeftOut, PlanRequest, PlanResult, ProposedSession, Site, id_key)
 
@@ -34,13 +33,18 @@ DURATION_ROUNDING_MINUTES = 15
 
 
 
-MONTHS_ID = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("Mei"), N_("Jun"), N_("Jul"), N_("Agu"), N_("Sep"),
-             N_("Okt"), N_("Nov"), N_("Des"))
+START_ROUNDING_MINUTES = 15  # sessions start on the quarter hour (08.15, not 08.20)
 
 
-def short_date(day: date) -> str:
-    """'14 Feb': Bahasa Indonesia outside a request, the user's language inside one."""
-    return f"{day.day} {_(MONTHS_ID[day.month - 1])}"
+def short_date(day: date, *also_in: date) -> str:
+    """'14 Feb' in this year, '14 Feb 2027' in another (also when the dates in `also_in`, such as the
+    session's own day, lie in another year); the user's language in a request, Bahasa Indonesia elsewhere."""
+    from outreach.clock import local_today
+    from outreach.templating import short_day
+
+    today = local_today()
+    reference = today if all(d.year == today.year for d in also_in) else date(day.year + 1, 1, 1)
+    return short_day(day, today=reference, weekday=False)
 
 
 def has_target(site: Site, desa_pool: Optional[int]) -> bool:
@@ -371,6 +375,17 @@ def _clock(start: time, minutes: int) -> time:
     return (datetime.combine(date(2000, 1, 1), start) + timedelta(minutes=minutes)).time()
 
 
+def _start_time(req: PlanRequest, travel: int, minutes: int) -> time:
+    """The session's start: arrival after travel, on the quarter hour. Later when the session and the way
+    back still fit the working day, else earlier (the team leaves a few minutes sooner)."""
+    arrival = req.work_start.hour * 60 + req.work_start.minute + travel
+    step = START_ROUNDING_MINUTES
+    later = -(-arrival // step) * step
+    latest_end = req.work_end.hour * 60 + req.work_end.minute - travel
+    chosen = later if later + minutes <= latest_end else arrival // step * step
+    return _clock(time(0, 0), chosen)
+
+
 def _reason(inst: Instance, i: int, t: int, day: date, general_left: int, pp_left: int,
             yield_: int, kits: int, minutes: int) -> str:
     site = inst.sites[i]
@@ -384,9 +399,9 @@ def _reason(inst: Instance, i: int, t: int, day: date, general_left: int, pp_lef
         if cutoff is None:
             parts.append(_("pemilih pemula %(n)s", n=pp_left))
         elif day <= cutoff:
-            parts.append(_("pemilih pemula %(n)s sebelum %(date)s", n=pp_left, date=short_date(cutoff)))
+            parts.append(_("pemilih pemula %(n)s sebelum %(date)s", n=pp_left, date=short_date(cutoff, day)))
         else:
-            parts.append(_("pemilih pemula %(n)s (lewat batas %(date)s)", n=pp_left, date=short_date(cutoff)))
+            parts.append(_("pemilih pemula %(n)s (lewat batas %(date)s)", n=pp_left, date=short_date(cutoff, day)))
     if site.lagging and w.lagging > 0:
         parts.append(_("wilayah tertinggal"))
     if w.per_30_days_since_visit > 0:
@@ -415,7 +430,10 @@ def _left_out_reason(inst: Instance, i: int, detail: dict) -> str:
     if inst.P[i] == 0 and site.desa is not None:
         used = sum(v[2] for j, v in detail.items() if inst.group[j] == inst.group[i])
         if used >= inst.pool[inst.group[i]]:
-            return _("backlog desa %(desa)s sudah terlayani oleh sesi di lokasi lain desa itu", desa=site.desa)
+            from outreach.templating import region_with_code
+
+            return _("backlog desa %(desa)s sudah terlayani oleh sesi di lokasi lain desa itu",
+                     desa=region_with_code(site.desa_name, site.desa))
     return _("kalah prioritas: semua tim dan alat sudah terpakai untuk lokasi yang lebih bernilai")
 
 
@@ -492,7 +510,7 @@ def build_result(inst: Instance, state: State, stats: Optional[dict] = None) -> 
         rate = req.records_per_kit_hour
         needed = math.ceil(yield_ / (n * rate) * 60 / DURATION_ROUNDING_MINUTES - 1e-9) * DURATION_ROUNDING_MINUTES
         minutes = int(min(max(needed, req.min_session_hours * 60), inst.minutes[i][t]))
-        start = _clock(req.work_start, inst.travel_min[i][t])
+        start = _start_time(req, inst.travel_min[i][t], minutes)
         site = inst.sites[i]
         items.append(ProposedSession(
             site_id=site.id, site_name=site.name, date=inst.days[d], start=start, end=_clock(start, minutes),

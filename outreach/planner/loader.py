@@ -30,6 +30,7 @@ from outreach.planner.validate import Issue, PlanInputError
 from outreach.planning import queries as planning_queries
 from outreach.planning.parse import ID_MAX
 from outreach.permissions import in_scope
+from outreach.templating import short_day
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +130,8 @@ def parse_inputs(raw: Mapping[str, Any]) -> PlanInputs:
         span = (days["date_to"] - days["date_from"]).days + 1
         if span < 1:
             issues.append(Issue("tanggal", _("Rentang tanggal kosong: tanggal akhir %(last)s sebelum tanggal mulai "
-                                             "%(first)s.", last=days["date_to"].strftime("%d-%m-%Y"),
-                                             first=days["date_from"].strftime("%d-%m-%Y"))))
+                                             "%(first)s.", last=short_day(days["date_to"]),
+                                             first=short_day(days["date_from"]))))
         elif span > int(_cfg("PLANNER_MAX_DAYS", 62)):
             issues.append(Issue("tanggal", _("Rentang tanggal terlalu panjang: paling lama %(n)s hari.",
                                              n=int(_cfg("PLANNER_MAX_DAYS", 62)))))
@@ -297,7 +298,9 @@ def load_request(user, inputs: PlanInputs, *, today: Optional[date] = None) -> t
                               cutoff=cutoff, days_since_visit=since, lagging=is_lagging,
                               blocked_dates=blocked_days(inputs.date_from, inputs.date_to, places[row.id]), note=note))
         else:
+            desa_figures = figures.get(row.desa_kode)
             sites.append(Site(row.id, row.lat, row.lng, name=row.nama, desa=row.desa_kode, backlog=left,
+                              desa_name=desa_figures.nama if desa_figures is not None else "",
                               days_since_visit=since, lagging=is_lagging,
                               blocked_dates=blocked_days(inputs.date_from, inputs.date_to, places[row.id]), note=note))
 

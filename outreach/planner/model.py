@@ -85,6 +85,7 @@ class Site:
     lng: float
     name: str = ""
     desa: Optional[str] = None  # desa key: the sites of a desa share its backlog pool
+    desa_name: str = ""  # the desa's name, shown beside its key in reasons
     backlog: int = 0  # reachable general backlog this site serves (drawn from the desa pool)
     pemilih_pemula: int = 0  # students of this school still to record (the school's own pool)
     cutoff: Optional[date] = None  # pemilih pemula weight only on or before this date

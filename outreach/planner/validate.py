@@ -24,7 +24,16 @@ class PlanInputError(ValueError):
 
 
 def _fmt_date(day) -> str:
-    return day.strftime("%d-%m-%Y")
+    """As the pages write a day: "Sen, 14 Des" (with the year outside this year)."""
+    from outreach.templating import short_day
+
+    return short_day(day)
+
+
+def _fmt_time(value) -> str:
+    from outreach.templating import clock_text
+
+    return clock_text(value)
 
 
 def _names(items) -> str:
@@ -61,7 +70,7 @@ def validate(req: PlanRequest) -> list[Issue]:
     work = req.work_minutes()
     if work <= 0:
         add("pengaturan", _("Jam kerja selesai (%(end)s) harus setelah jam mulai (%(start)s).",
-                            end=req.work_end.strftime("%H:%M"), start=req.work_start.strftime("%H:%M")))
+                            end=_fmt_time(req.work_end), start=_fmt_time(req.work_start)))
     if bad_number(req.min_session_hours) or req.min_session_hours < 0:
         add("pengaturan", _("Lama sesi minimal tidak boleh negatif (sekarang %(value)s).",
                             value=req.min_session_hours))

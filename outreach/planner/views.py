@@ -1,6 +1,9 @@
 """Pages of the planner: ask for a proposal, review it on a map and per day, accept in one step."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Optional
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from outreach.i18n import lazy_gettext as _l
 from flask_babel import gettext as _
@@ -13,7 +16,8 @@ from outreach.planner import loader, store
 from outreach.planner.validate import PlanInputError
 from outreach.planning import queries as planning_queries
 from outreach.security import roles_required
-from outreach import permissions
+from outreach import clock, permissions
+from outreach.templating import region_with_code, short_day
 
 bp = Blueprint("planner", __name__)
 
@@ -32,10 +36,37 @@ class AcceptForm(FlaskForm):
     submit = SubmitField(_l("Terima"))
 
 
+def _preselect(form: PlanForm, regions) -> Optional[str]:
+    """Fill an unsent form from the link that led here (a desa row, the calendar, the session list):
+    `kecamatan` or `desa` (its kecamatan is planned), `date_from`, `date_to`. Returns the desa's kode."""
+    if form.is_submitted():
+        return None
+    args = request.args
+    desa = (args.get("desa") or "").strip()
+    wanted = (args.get("kecamatan") or args.get("region") or "").strip()
+    if desa.count(".") == 3 and permissions.in_scope(current_user, desa):
+        wanted = desa.rsplit(".", 1)[0]
+    else:
+        desa = ""
+    if wanted and any(r.kode == wanted for r in regions):
+        form.region.data = wanted
+    for name in ("date_from", "date_to"):
+        raw = (args.get(name) or "").strip()
+        try:
+            getattr(form, name).data = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            pass
+    if form.date_from.data is None:
+        form.date_from.data = clock.local_today() + timedelta(days=1)
+    if form.date_to.data is None or form.date_to.data < form.date_from.data:
+        form.date_to.data = form.date_from.data + timedelta(days=13)
+    return desa or None
+
+
 def _plan_form() -> PlanForm:
     form = PlanForm()
     regions = loader.planning_regions(current_user)
-    form.region.choices = [(r.kode, f"{r.kode} {r.nama}") for r in regions]
+    form.region.choices = [(r.kode, region_with_code(r.nama, r.kode)) for r in regions]
     teams = [t for t in planning_queries.visible_teams(current_user) if t.active]
     kits = planning_queries.visible_kits(current_user)
     form.team_ids.choices = [(t.id, t.nama) for t in teams]
@@ -49,6 +80,8 @@ def _plan_form() -> PlanForm:
 def new_plan():
     """The request form: region in scope, date range, teams and kits available."""
     form = _plan_form()
+    desa_kode = _preselect(form, loader.planning_regions(current_user))
+    desa_name = planning_queries.region_names([desa_kode]).get(desa_kode) if desa_kode else None
     issues = []
     if form.validate_on_submit():
         raw = {"region": form.region.data, "date_from": form.date_from.data, "date_to": form.date_to.data,
@@ -61,8 +94,11 @@ def new_plan():
             issues = [_("Wilayah tidak ditemukan atau di luar cakupan Anda.")]
         else:
             return redirect(url_for("planner.show_plan", proposal_id=proposal.id))
+    recent = store.recent_proposals(current_user)
     return render_template("planner/new.html", form=form, issues=issues, title=_("Usulan jadwal"),
-                           recent=store.recent_proposals(current_user)), (422 if issues else 200)
+                           desa=(desa_name, desa_kode) if desa_kode else None,
+                           recent=recent, region_names=planning_queries.region_names(r.region_kode for r in recent)
+                           ), (422 if issues else 200)
 
 
 def _proposal_or_404(proposal_id: int):
@@ -70,6 +106,16 @@ def _proposal_or_404(proposal_id: int):
     if proposal is None:
         abort(404)
     return proposal
+
+
+def _for_page(data: dict) -> dict:
+    """The proposal with each item's day as the pages write it (the map's tooltips read `day_label`)."""
+    data["items"] = [dict(item, day_label=short_day(item.get("date"))) for item in data.get("items", [])]
+    return data
+
+
+def _region_name(kode: str) -> Optional[str]:
+    return planning_queries.region_names([kode]).get(kode)
 
 
 def _by_day(items: list[dict]) -> list[tuple[str, list[tuple[int, dict]]]]:
@@ -84,8 +130,9 @@ def _by_day(items: list[dict]) -> list[tuple[str, list[tuple[int, dict]]]]:
 def show_plan(proposal_id: int):
     """The proposal: items with their reasons, total, left out, a map and a per-day list."""
     proposal = _proposal_or_404(proposal_id)
-    data = store.proposal_to_dict(proposal)
+    data = _for_page(store.proposal_to_dict(proposal))
     return render_template("planner/show.html", p=data, by_day=_by_day(data["items"]), form=AcceptForm(),
+                           region_name=_region_name(proposal.region_kode),
                            outcome=None, title=_("Usulan jadwal #%(id)s", id=proposal.id))
 
 
@@ -121,6 +168,7 @@ def accept_plan(proposal_id: int):
             flash(_("%(n)s usulan ditolak karena bentrok atau tidak valid; tidak ada yang disimpan untuknya.",
                     n=len(outcome.refused)), "warning")
     proposal = _proposal_or_404(proposal_id)
-    data = store.proposal_to_dict(proposal)
+    data = _for_page(store.proposal_to_dict(proposal))
     return render_template("planner/show.html", p=data, by_day=_by_day(data["items"]), form=form,
+                           region_name=_region_name(proposal.region_kode),
                            outcome=outcome, title=_("Usulan jadwal #%(id)s", id=proposal.id)), status

@@ -73,6 +73,13 @@ def sessions_by_day(sessions: Iterable[RecordingSession], first: date, last: dat
 
 # ---------------------------------------------------------------- the page
 
+LAYOUT_AUTO, LAYOUT_AGENDA, LAYOUT_GRID = "auto", "agenda", "kisi"
+
+
+def parse_layout(raw: Optional[str]) -> str:
+    """?tampilan=agenda or ?tampilan=kisi; anything else lets the screen's width choose."""
+    return raw if raw in (LAYOUT_AGENDA, LAYOUT_GRID) else LAYOUT_AUTO
+
 @dataclass
 class CalendarContext:
     view: str
@@ -88,6 +95,15 @@ class CalendarContext:
     kecamatan_choices: list
     teams: list
     days_off: dict = field(default_factory=dict)  # {day: (DayOff, ...)} of the planning calendar shown
+    layout: str = LAYOUT_AUTO  # agenda (a list of days), grid, or auto: the agenda below the phone breakpoint
+
+    @property
+    def agenda(self) -> list[tuple[date, list, tuple]]:
+        """(day, sessions, days off) of each day of the period that has either, in date order."""
+        days = [d for week in self.weeks for d in week
+                if self.view == "week" or d.month == self.anchor.month]
+        return [(d, self.by_day.get(d, []), self.days_off.get(d, ())) for d in days
+                if self.by_day.get(d) or self.days_off.get(d)]
 
     @property
     def day_off_labels(self) -> dict:
@@ -108,9 +124,19 @@ class CalendarContext:
             return {"view": "week", "start": (self.anchor + timedelta(days=7 * step)).isoformat()}
         return {"view": "month", "month": add_months(self.anchor, step).strftime("%Y-%m")}
 
+    def planner_args(self, today: date) -> dict:
+        """The planner's form for this calendar: its kecamatan, and the days of the period still ahead."""
+        args = {"kecamatan": self.kecamatan} if self.kecamatan else {}
+        if self.last > today:
+            args["date_from"] = max(self.first, today + timedelta(days=1)).isoformat()
+            args["date_to"] = self.last.isoformat()
+        return args
+
     def focus_args(self, user) -> dict:
         """The kecamatan and team this calendar shows (as the user chose them)."""
         args = {}
+        if self.layout != LAYOUT_AUTO:
+            args["tampilan"] = self.layout
         if permissions.sees_area_wide(user):
             args["kecamatan"] = self.kecamatan or ""
         if not permissions.is_field(user) and self.team is not None:
@@ -164,7 +190,7 @@ def calendar_context(user, args, today: date) -> CalendarContext:
                                      for d, offs in days_off.items()
                                      if any(o.kind != calendar_rules.EXAM_WEEK for o in offs)},
                            kecamatan=kecamatan, kecamatan_name=name or "", team=team, kecamatan_choices=choices,
-                           teams=teams, days_off=days_off)
+                           teams=teams, days_off=days_off, layout=parse_layout(args.get("tampilan")))
 
 
 def calendar_days_off(user, kecamatan: Optional[str], team: Optional[Team], first: date, last: date) -> dict:

@@ -20,7 +20,7 @@ from outreach import clock
 from outreach.extensions import db
 from outreach.i18n import gettext_here as _
 from outreach.models import Kit, Site, Team
-from outreach.models.planning import RecordingSession
+from outreach.models.planning import MAX_SESSION_DAYS, RecordingSession
 from outreach.permissions import scope_of
 from outreach.planning import capacity, queries, workflow
 from outreach.planning.conflicts import KitInfo, Place, Proposal, Slot, Verdict, find_conflicts, is_open_day, refusals
@@ -150,6 +150,51 @@ def check_session(user, data: Mapping[str, Any], *, session: Optional[RecordingS
     if not result.errors:
         result.conflicts = verdict_for(slot_of(values), site.id, team, kits, session_id, kind=values["kind"]).conflicts
     return result
+
+
+# ---------------------------------------------------------------- alternatives beside a conflict
+
+def alternatives(user, data: Mapping[str, Any], conflicts: Iterable, *, session: Optional[RecordingSession] = None,
+                 today: Optional[date] = None) -> Optional[dict]:
+    """When the team or a kit of `data` is taken: the teams and kits (of the site's office, in the user's
+    view) free at the same slot, and the nearest day the chosen team and kits are free at the same hours.
+    None when no team or kit conflict is among `conflicts` or the input does not parse."""
+    from outreach.planning import calendar as planning_calendar
+    from outreach.planning import suggestions
+    from outreach.planning.conflicts import BROKEN_KIT_STATUS, window
+
+    if not suggestions.needs_alternatives(conflicts):
+        return None
+    today = today or clock.local_today()
+    try:
+        values = parse_new(data, today) if session is None else merged_values(
+            session, parse_session_data(data, partial=True))
+    except ValidationFailed:
+        return None
+    site = db.session.get(Site, values["site_id"])
+    if site is None:
+        return None
+    slot = slot_of(values)
+    teams = [t for t in queries.visible_teams(user) if t.active and t.office_kode == site.kabupaten_kode]
+    kits = [k for k in queries.visible_kits(user)
+            if k.status != BROKEN_KIT_STATUS and (k.office_kode or site.kabupaten_kode) == site.kabupaten_kode]
+    buffer = timedelta(minutes=int(_setting("TRAVEL_BUFFER_MINUTES", 60)))
+    first = slot.date - timedelta(days=suggestions.SEARCH_DAYS)
+    last = slot.last_date + timedelta(days=suggestions.SEARCH_DAYS)
+    lo, hi = window(Slot(first, slot.start, slot.end, last), MAX_SESSION_DAYS)
+    bookings = queries.bookings_of(lo, hi, team_ids=[t.id for t in teams] + [values["team_id"]],
+                                   kit_ids=[k.id for k in kits] + list(values["kit_ids"]),
+                                   exclude_id=session.id if session is not None else None)
+    free_teams, free_kits = suggestions.free_resources(slot, bookings, [t.id for t in teams if t.id != values["team_id"]],
+                                                       [k.id for k in kits if k.id not in values["kit_ids"]], buffer)
+    place = planning_calendar.place_for_site(site, first, last)
+    next_slot = suggestions.nearest_free_slot(slot, values["team_id"], values["kit_ids"], bookings, buffer,
+                                              lambda d: is_open_day(d, place), earliest=today)
+    names = {t.id: t.nama for t in teams}
+    codes = {k.id: k.code for k in kits}
+    team = db.session.get(Team, values["team_id"])
+    return {"teams": [names[t] for t in free_teams], "kits": [codes[k] for k in free_kits],
+            "next_slot": next_slot, "team_name": team.nama if team else ""}
 
 
 # ---------------------------------------------------------------- mop-up

@@ -177,6 +177,14 @@ def format_hhmm(t: time) -> str:
     return f"{t.hour:02d}.{t.minute:02d}"
 
 
+def team_word(name: Optional[str]) -> str:
+    """A team's name for messages that already say "Tim %(team)s": "Tim Keliling 1" gives "Keliling 1", so
+    the message does not read "Tim Tim Keliling 1"."""
+    name = (name or "").strip()
+    head, _sep, rest = name.partition(" ")
+    return rest.strip() if head.lower() in ("tim", "team") and rest.strip() else name
+
+
 def describe_slot(slot: Slot, locale: str = "id", _: Translate = _plain) -> str:
     """'Senin, 4 Mei 2026 pukul 08.00–12.00' (or a day range for a multi-day session)."""
     hours = f"{format_hhmm(slot.start)}–{format_hhmm(slot.end)}"
@@ -218,10 +226,10 @@ def refusals(*, site_kode: str, site_name: str, site_active: bool, site_kabupate
     if team is None:
         errors["team_id"] = _("Tim tidak ditemukan.")
     elif not team.get("active", True):
-        errors["team_id"] = _("Tim %(team)s sudah tidak aktif.", team=team["nama"])
+        errors["team_id"] = _("Tim %(team)s sudah tidak aktif.", team=team_word(team["nama"]))
     elif team["office_kode"] != site_kabupaten:
         errors["team_id"] = _("Tim %(team)s bukan tim kabupaten/kota lokasi ini, jadi tidak dapat "
-                              "ditugaskan ke sana.", team=team["nama"])
+                              "ditugaskan ke sana.", team=team_word(team["nama"]))
     problems = []
     missing = sorted(set(missing_kit_ids))
     if missing:
@@ -263,11 +271,11 @@ def find_conflicts(proposal: Proposal, bookings: Iterable[Booking], kits: Mappin
             if overlap:
                 add(Conflict(TEAM_OVERLAP, ERROR, _(
                     "Tim %(team)s sudah bertugas pada waktu yang sama di %(site)s, %(when)s (sesi #%(id)s).",
-                    team=other.team_name, site=other.site_name, when=when, id=other.id), other.id))
+                    team=team_word(other.team_name), site=other.site_name, when=when, id=other.id), other.id))
             else:
                 add(Conflict(TEAM_TRAVEL, WARNING, _(
                     "Tim %(team)s punya sesi lain di %(site)s, %(when)s (sesi #%(id)s); jeda kurang dari "
-                    "%(minutes)s menit untuk perjalanan.", team=other.team_name, site=other.site_name,
+                    "%(minutes)s menit untuk perjalanan.", team=team_word(other.team_name), site=other.site_name,
                     when=when, id=other.id, minutes=int(travel_buffer.total_seconds() // 60)), other.id))
         for kit_id in sorted(proposal.kit_ids & other.kit_ids):
             code = kits[kit_id].code if kit_id in kits else f"#{kit_id}"

@@ -1,6 +1,7 @@
 """Forms of the planning pages. Values are checked by outreach.planning.parse (Indonesian messages per
 field), not here: fields are plain text so whatever was typed comes back unchanged next to its message."""
 from outreach.i18n import lazy_gettext as _l
+from outreach.i18n import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -27,7 +28,7 @@ def _show_errors(form, errors: dict) -> None:
 
 
 class SessionForm(FlaskForm):
-    site_id = SelectField(_l("Lokasi"), choices={}, validate_choice=False,
+    site_id = SelectField(lazy_pgettext("satu lokasi", "Lokasi"), choices={}, validate_choice=False,
                           widget=GroupedSelect(_l("— pilih lokasi —")))
     date = StringField(_l("Tanggal"), render_kw={"type": "date"})
     end_date = StringField(_l("Sampai tanggal (sesi beberapa hari)"), render_kw={"type": "date"},

@@ -23,6 +23,7 @@ from outreach.i18n import gettext_here as _
 from outreach.models.planning import MAX_SESSION_DAYS, NOTES_MAX_CHARS, REASON_MAX_CHARS, RecordingSession
 from outreach.planning import capacity
 from outreach.planning.errors import ValidationFailed
+from outreach.templating import short_day
 from outreach.vocab import SESSION_KINDS, SESSION_STATUSES, TARGET_GROUPS
 
 CONFIRMED_WITH_MAX_CHARS = 120
@@ -241,9 +242,9 @@ def check_new_values(values: dict, existing: Optional[RecordingSession], today: 
     moved = existing is None or values["date"] != existing.date
     if moved and values.get("date") and values["date"] < today and "date" not in errors:
         errors["date"] = (_("Tanggal %(date)s sudah lewat; sesi baru tidak dapat dijadwalkan di masa lalu.",
-                            date=values["date"].isoformat()) if existing is None else
+                            date=short_day(values["date"], today)) if existing is None else
                           _("Sesi tidak dapat dipindah ke tanggal yang sudah lewat (%(date)s).",
-                            date=values["date"].isoformat()))
+                            date=short_day(values["date"], today)))
 
 
 # ---------------------------------------------------------------- status changes

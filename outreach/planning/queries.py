@@ -179,6 +179,37 @@ def load_bookings(slot: Slot, *, team_id: Optional[int], kit_ids: Iterable[int],
                     team_name=r[8], kit_ids=frozenset(kits_of.get(r[0], ()))) for r in rows]
 
 
+def bookings_of(first: date, last: date, *, team_ids: Iterable[int], kit_ids: Iterable[int],
+                exclude_id: Optional[int] = None) -> list[Booking]:
+    """Active sessions dated `first` .. `last` that hold any of the teams or kits (the alternatives offered
+    beside a conflict): two index range scans, then one query for their kits."""
+    RS = RecordingSession
+    parts = []
+    team_ids, kit_ids = sorted(set(team_ids)), sorted(set(kit_ids))
+    if team_ids:
+        parts.append(sa.select(RS.id).where(RS.team_id.in_(team_ids), RS.date.between(first, last)))
+    if kit_ids:
+        parts.append(sa.select(SessionKit.session_id).where(SessionKit.kit_id.in_(kit_ids),
+                                                            SessionKit.date.between(first, last)))
+    if not parts:
+        return []
+    ids = sa.union(*parts) if len(parts) > 1 else parts[0]
+    q = (sa.select(RS.id, RS.date, RS.end_date, RS.start_time, RS.end_time, RS.site_id, Site.nama, RS.team_id,
+                   Team.nama)
+         .join(Site, Site.id == RS.site_id).join(Team, Team.id == RS.team_id)
+         .where(RS.id.in_(ids), RS.status.in_(ACTIVE_STATUSES)))
+    if exclude_id:
+        q = q.where(RS.id != exclude_id)
+    rows = db.session.execute(q).all()
+    kits_of: dict[int, set] = {}
+    if rows:
+        for sid, kid in db.session.execute(sa.select(SessionKit.session_id, SessionKit.kit_id)
+                                           .where(SessionKit.session_id.in_([r[0] for r in rows]))):
+            kits_of.setdefault(sid, set()).add(kid)
+    return [Booking(id=r[0], slot=Slot(r[1], r[3], r[4], r[2]), site_id=r[5], site_name=r[6], team_id=r[7],
+                    team_name=r[8], kit_ids=frozenset(kits_of.get(r[0], ()))) for r in rows]
+
+
 # ---------------------------------------------------------------- a team's feed
 
 def team_by_secret(team_id: int, secret: str) -> Optional[Team]:

@@ -200,6 +200,7 @@ def _session_form(form: SessionForm, session, proposal=None):
     desa = request.args.get("desa") if request.method == "GET" else None
     kits = session_page.fill_session_choices(form, current_user, desa=desa, kecamatan=request.args.get("kecamatan"))
     conflicts, estimate, code = [], None, 200
+    alternatives = None
     if request.method == "POST":
         data = form.session_data()
         if form.check.data:
@@ -227,7 +228,10 @@ def _session_form(form: SessionForm, session, proposal=None):
                 return redirect(url_for("planning.session_detail", session_id=saved.id))
     elif proposal is not None:
         conflicts = proposal.get("conflicts") or []
+    if request.method == "POST" and conflicts:
+        alternatives = checks.alternatives(current_user, form.session_data(), conflicts, session=session)
     return render_template("planning/form.html", form=form, session=session, conflicts=conflicts,
+                           alternatives=alternatives,
                            estimate=estimate, proposal=proposal, kits=kits,
                            not_recorded_labels=vocab.not_recorded_labels() if proposal else {},
                            desa=desa, desa_name=queries.region_names([desa]).get(desa) if desa else None), code

@@ -15,13 +15,15 @@ from outreach.extensions import db
 from outreach.models import Region
 from outreach.models.planning import RecordingSession
 from outreach.permissions import in_scope
+from outreach.templating import clock_text, short_day
 from outreach.planning import queries
 from outreach.vocab import session_kind_labels, target_group_labels
 from outreach.planning.site_scope import own_kecamatan, site_in_scope, site_options, team_visible
 
 
 def local_iso(value) -> str:
-    """An ISO timestamp from the audit trail shown in the office's time zone: '2026-05-04 09:30'."""
+    """An ISO timestamp from the audit trail shown in the office's time zone as the pages write it:
+    'Sen, 4 Mei 09.30' (the year when not this year)."""
     try:
         when = datetime.fromisoformat(str(value))
     except (TypeError, ValueError):
@@ -29,7 +31,8 @@ def local_iso(value) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
-    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    local = when.astimezone(zone)
+    return f"{short_day(local.date())} {clock_text(local.time())}"
 
 
 def desa_boundary(kode: str):

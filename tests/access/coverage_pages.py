@@ -10,6 +10,7 @@ EXPECTED = {
     "coverage.export": STAFF,
     "coverage.teams": STAFF,
     "coverage.teams_export": STAFF,
+    "coverage.office_summary": STAFF,
 }
 
 URL_SAMPLES = {"dataset": "wilayah", "file_format": "csv"}

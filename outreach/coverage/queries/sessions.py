@@ -81,6 +81,15 @@ def upcoming_sessions(user, region_kode: Optional[str] = None, days: int = 14, l
                          (RS.date, RS.start_time, RS.id), limit)
 
 
+def sessions_in_days(user, region_kode: Optional[str], first: date, last: date,
+                     limit: Optional[int] = None) -> list[dict]:
+    """Open sessions in the area dated first .. last (both included), soonest first; rows as in upcoming_sessions."""
+    area = resolve_area(user, region_kode)
+    RS = RecordingSession
+    return _session_rows([session_area_condition(area), RS.status.in_(OPEN_STATUSES), RS.date >= first,
+                          RS.date <= last], (RS.date, RS.start_time, RS.id), limit)
+
+
 def overdue_logs(user, region_kode: Optional[str] = None, limit: Optional[int] = 50,
                  now: Optional[datetime] = None) -> list[dict]:
     """Sessions in the area still open with no turnout log although they ended more than OVERDUE_LOG_HOURS
