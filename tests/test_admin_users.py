@@ -95,7 +95,8 @@ def test_admin_home_lists_recent_changes(client, world, login_as):
     page = client.get("/admin").get_data(as_text=True)
     assert 'data-testid="recent-changes"' in page
     row = page.split('data-testid="recent-changes"', 1)[1].split("</tr>", 2)[1]
-    assert "admin_uji" in row and "Pengguna #" in row and "dibuat" in row
+    # the admin's name (not the username), the object in words, the act
+    assert world.users["admin"].name in row and "Pengguna #" in row and "dibuat" in row
 
 
 @pytest.mark.parametrize("role", ["manager", "coordinator", "field"])
@@ -183,8 +184,8 @@ def test_create_manager_for_province_and_field_user_with_team(client, world, log
     ({"scope_kode": ""}, "Koordinator wajib memiliki cakupan satu kecamatan"),
     ({"scope_kode": "33.74"}, "Koordinator wajib memiliki cakupan satu kecamatan"),
     ({"scope_kode": "33.74.01.1001"}, "Koordinator wajib memiliki cakupan satu kecamatan"),
-    ({"role": "manager", "scope_kode": "33.74.01"}, "Manajer wajib memiliki cakupan provinsi atau kabupaten/kota"),
-    ({"role": "manager", "scope_kode": ""}, "Manajer wajib memiliki cakupan provinsi atau kabupaten/kota"),
+    ({"role": "manager", "scope_kode": "33.74.01"}, "Manajer wajib memiliki cakupan nasional, provinsi atau kabupaten/kota"),
+    ({"role": "manager", "scope_kode": ""}, "Manajer wajib memiliki cakupan nasional, provinsi atau kabupaten/kota"),
     ({"role": "field", "scope_kode": ""}, "Pengguna tim lapangan wajib terdaftar pada satu tim."),
     ({"role": "field", "scope_kode": "", "team_id": "9999"}, "Tim tidak ditemukan."),
     ({"role": "field", "scope_kode": "", "team_id": "abc"}, "Tim tidak ditemukan."),
