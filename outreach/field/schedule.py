@@ -35,9 +35,10 @@ class Timing:
 @dataclass
 class Sorted:
     waiting: list = field(default_factory=list)   # ended, no log yet: flagged at the top
-    today: list = field(default_factory=list)     # runs today (may still need its log later)
+    today: list = field(default_factory=list)     # runs today, all day long (ended ones included)
     coming: list = field(default_factory=list)    # first day after today
     logged: list = field(default_factory=list)    # ended recently and logged (correction possible)
+    awaiting: list = field(default_factory=list)  # of `today`: ended, no log yet (marked on the card)
 
 
 def started(t: Timing, now: datetime) -> bool:
@@ -51,21 +52,25 @@ def ended(t: Timing, now: datetime) -> bool:
 def classify(items: Iterable[Timing], now: datetime) -> Sorted:
     """Sort sessions for the schedule; `now` is the office's local wall-clock time (naive).
 
-    Cancelled sessions are left out. `waiting` is oldest first (the longest overdue on top),
-    `today` and `coming` by date and time, `logged` most recent first.
+    Cancelled sessions are left out. A session running today stays under `today` for the whole day,
+    also once it has ended (then, without a log, it is in `awaiting` too), so the team finds the day's
+    work where it looks for it. `waiting` is oldest first (the longest overdue on top), `today` and
+    `coming` by date and time, `logged` most recent first.
     """
     out = Sorted()
     today = now.date()
     for t in sorted(items, key=lambda t: (t.first_day, t.start, t.id)):
         if t.status == "dibatalkan":
             continue
-        if ended(t, now):
+        if t.first_day <= today <= t.last_day:
+            out.today.append(t.id)
+            if ended(t, now) and not t.has_log:
+                out.awaiting.append(t.id)
+        elif ended(t, now):
             if not t.has_log:
                 out.waiting.append(t.id)
             elif t.last_day >= today - timedelta(days=LOGGED_DAYS):
                 out.logged.append(t.id)
-        elif t.first_day <= today:
-            out.today.append(t.id)
         else:
             out.coming.append(t.id)
     out.logged.reverse()  # most recent first
