@@ -4,7 +4,8 @@
 
    - field assets (css/field.css, js/field.js): cache first; a new version comes with a new ?v= URL.
    - field pages (/, /jadwal-saya, /jadwal-saya/...): network first (a weak signal gets a few seconds),
-     then the copy on the phone; a page never seen falls back to the cached schedule.
+     then the copy on the phone, marked so the page says it comes from the phone; a page never seen
+     falls back to the cached schedule. A late answer from the network still refreshes the copy.
    - everything else (other pages, the API, posts): untouched. Logs are queued by field.js, not here.
    - signing out (POST /logout) deletes the cached pages: they belong to the user who signed out. */
 "use strict";
@@ -14,7 +15,7 @@ var PAGES = __PAGES__;
 var OFFLINE_TEXT = __OFFLINE_TEXT__;
 var ASSET_CACHE = "jb-aset-" + VERSION;
 var PAGE_CACHE = "jb-halaman";
-var NETWORK_TIMEOUT_MS = 6000;
+var NETWORK_TIMEOUT_MS = __PAGE_TIMEOUT_MS__;
 var ROOT = new URL(self.registration.scope).pathname;
 var ASSET_PATHS = ASSETS.map(function (u) { return new URL(u, self.location.href).pathname; });
 
@@ -71,6 +72,17 @@ function cacheFirst(req) {
   });
 }
 
+// A copy from the phone, with <body data-from-phone="1">: the page shows "from the phone" (field.js).
+function fromPhone(resp) {
+  if (!resp || !resp.ok) return resp;
+  return resp.text().then(function (html) {
+    var headers = new Headers(resp.headers);
+    headers.delete("Content-Length"); headers.delete("Content-Encoding");
+    return new Response(html.replace("<body ", "<body data-from-phone=\"1\" "),
+                        {status: resp.status, statusText: resp.statusText, headers: headers});
+  });
+}
+
 function offlinePage() {
   return caches.open(PAGE_CACHE).then(function (cache) { return cache.match(PAGES[0]); }).then(function (hit) {
     return hit || new Response("<!doctype html><meta charset=utf-8><meta name=viewport content=\"width=device-width\">" +
@@ -92,7 +104,7 @@ function networkFirst(event, req) {
   return Promise.race([network, timeout]).catch(function () {
     return caches.open(PAGE_CACHE).then(function (cache) {
       return cache.match(req.url).then(function (hit) { return hit || cache.match(req.url, {ignoreSearch: true}); });
-    }).then(function (hit) { return hit || offlinePage(); });
+    }).then(function (hit) { return hit || offlinePage(); }).then(fromPhone);
   });
 }
 

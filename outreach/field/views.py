@@ -143,6 +143,7 @@ def _service_worker_source(*versions: str) -> str:
             .replace("__VERSION__", version)
             .replace("__ASSETS__", json.dumps(assets))
             .replace("__PAGES__", json.dumps(pages))
+            .replace("__PAGE_TIMEOUT_MS__", str(int(current_app.config["FIELD_PAGE_TIMEOUT_SECONDS"] * 1000)))
             .replace("__OFFLINE_TEXT__", json.dumps(_("Tidak ada sinyal, dan halaman ini belum tersimpan di "
                                                       "ponsel. Buka \"Jadwal saya\" saat ada sinyal."))))
 
@@ -151,7 +152,9 @@ def _page_globals() -> dict:
     return {"field_asset": field_asset, "js_messages": js_messages(), "labels": labels(),
             "tel_href": schedule.tel_href, "session_status_labels": vocab.session_status_labels(),
             "session_kind_labels": vocab.session_kind_labels(), "tz_offset": _tz_offset(),
-            "capacity_per_kit_hour": current_app.config.get("RECORDS_PER_KIT_HOUR", 12)}
+            "capacity_per_kit_hour": current_app.config.get("RECORDS_PER_KIT_HOUR", 12),
+            "send_timeout": current_app.config["FIELD_SEND_TIMEOUT_SECONDS"],
+            "retry_after": current_app.config["FIELD_RETRY_SECONDS"]}
 
 
 def _tz_offset() -> str:
@@ -228,6 +231,11 @@ def js_messages() -> dict:
         "overCapacity": _("Total {total} melebihi perkiraan kemampuan kit ({capacity} orang untuk {kits} kit "
                           "selama {hours} jam). Centang konfirmasi bila angka ini benar."),
         "saving": _("Menyimpan…"),
+        "nearSent": _("Terkirim"),
+        "nearQueued": _("Belum terkirim — tersimpan di ponsel"),
+        "nearInvalid": _("Perlu diperbaiki — lihat isian yang ditandai"),
+        "nearConflict": _("Bentrok dengan ponsel lain — lihat perbandingan di atas"),
+        "signInAgain": _("Masuk lagi"),
         "queued": _("Log disimpan di ponsel, belum terkirim. Akan dikirim otomatis saat ada sinyal."),
         "sent": _("Log terkirim dan tersimpan di server."),
         "invalid": _("Server menolak log ini. Perbaiki isian yang ditandai lalu simpan lagi."),
@@ -239,6 +247,7 @@ def js_messages() -> dict:
         "refused": _("Server menolak log ini: {message}"),
         "noSignal": _("Tidak ada sinyal. Log disimpan di ponsel dan dikirim saat sinyal kembali."),
         "offlineBanner": _("Tidak ada sinyal: halaman ini dari simpanan ponsel."),
+        "weakSignal": _("Ditampilkan dari ponsel — sinyal lemah"),
         "offlineReady": _("Siap dipakai tanpa sinyal."),
         "stateNone": _("belum diisi"),
         "statePending": _("belum terkirim"),
