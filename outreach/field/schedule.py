@@ -77,11 +77,14 @@ def classify(items: Iterable[Timing], now: datetime) -> Sorted:
     return out
 
 
-def cache_ids(sorted_: Sorted, timings: dict[int, Timing], today: date) -> list[int]:
-    """Sessions whose log form the phone keeps for offline use."""
+def cache_ids(sorted_: Sorted, timings: dict[int, Timing], today: date,
+              correctable: Optional[set] = None) -> list[int]:
+    """Sessions whose log form the phone keeps for offline use: those to log, and the logged ones the
+    user may still correct (`correctable`; None: all), not the read-only forms of closed logs."""
     soon = today + timedelta(days=CACHE_AHEAD_DAYS)
     coming = [i for i in sorted_.coming if timings[i].first_day <= soon]
-    return sorted_.waiting + sorted_.today + coming + sorted_.logged
+    logged = [i for i in sorted_.logged if correctable is None or i in correctable]
+    return sorted_.waiting + sorted_.today + coming + logged
 
 
 # ---------------------------------------------------------------- queries (need the app)
@@ -97,7 +100,7 @@ def load_schedule(user, now: datetime) -> dict:
     from sqlalchemy.orm import joinedload, selectinload
 
     from outreach.extensions import db
-    from outreach.field.queries import logs_by_session
+    from outreach.field.queries import can_correct, logs_by_session
     from outreach.models import RecordingSession as RS
     from outreach.permissions import sessions_clause
 
@@ -113,7 +116,7 @@ def load_schedule(user, now: datetime) -> dict:
     timings = {s.id: _timing(s, s.id in logs) for s in sessions}
     sorted_ = classify(timings.values(), now)
     return {"sessions": {s.id: s for s in sessions}, "logs": logs, "timings": timings, "sorted": sorted_,
-            "cache_ids": cache_ids(sorted_, timings, today)}
+            "cache_ids": cache_ids(sorted_, timings, today, {i for i, log in logs.items() if can_correct(user, log)})}
 
 
 def session_timing(s, has_log: bool) -> Timing:

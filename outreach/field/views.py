@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -98,9 +98,10 @@ def service_worker():
     """The service worker, served from the root so its scope covers "/" and "/jadwal-saya"."""
     body = _service_worker_source(*(asset_version(a) for a in FIELD_ASSETS))
     resp = Response(body, mimetype="text/javascript")
-    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["Cache-Control"] = "no-cache"  # always revalidated: a new worker is picked up at once
     resp.headers["Service-Worker-Allowed"] = "/"
-    return resp
+    resp.set_etag(hashlib.sha256(body.encode()).hexdigest()[:16])
+    return resp.make_conditional(request)
 
 
 @bp.route("/jadwal-saya/manifest.webmanifest")
@@ -116,9 +117,26 @@ def manifest():
 
 # ---------------------------------------------------------------- helpers
 
+@bp.app_template_global()
 def field_asset(filename: str) -> str:
     """URL of a field asset with a content version, so a changed file is fetched (and re-cached) again."""
     return url_for("static", filename=filename, v=asset_version(filename))
+
+
+@bp.app_template_global()
+def field_css_inline():
+    """The field stylesheet's text, for the login page: on a slow signal every extra request costs its
+    full latency, so the first page a phone opens is one request (the file itself is prefetched)."""
+    from markupsafe import Markup
+
+    path = Path(current_app.static_folder) / "css/field.css"
+    stat = path.stat()
+    return Markup(_read_text(str(path), stat.st_mtime_ns, stat.st_size).replace("</", "<\\/"))
+
+
+@lru_cache(maxsize=4)
+def _read_text(path: str, mtime_ns: int, size: int) -> str:
+    return Path(path).read_text(encoding="utf-8")
 
 
 def asset_version(filename: str) -> str:

@@ -8,6 +8,9 @@
    minute at most), and with the "Kirim sekarang" button. */
 (function () {
   "use strict";
+  // The page as the server sent it, before this script changes anything: the service worker keeps it
+  // for offline use instead of downloading it a second time.
+  var OWN_HTML = document.doctype ? "<!doctype html>\n" + document.documentElement.outerHTML : "";
   var body = document.body;
   var M = readJson("fb-messages") || {};
   var API = body.dataset.api || "/api/v1";
@@ -603,7 +606,8 @@
     var urls = readJson("fb-cache");
     navigator.serviceWorker.ready.then(function (reg) {
       var worker = reg.active || navigator.serviceWorker.controller;
-      if (worker) worker.postMessage({type: "cache-pages", urls: [location.pathname].concat(urls || [])});
+      if (worker) worker.postMessage({type: "cache-pages", urls: [location.pathname].concat(urls || []),
+                                      page: body.dataset.fromPhone ? null : {url: location.pathname, html: OWN_HTML}});
     });
   }
 
