@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from tests import builders as b
 
 CHROME_ENCODINGS = "gzip, deflate, br, zstd"
 ASSETS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/bootstrap/js/bootstrap.bundle.min.js", "/sw.js",
