@@ -187,6 +187,7 @@
     var waiting = Object.keys(q).some(function (sid) { return q[sid].state === "pending" && !q[sid].auth; });
     if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
     if (!waiting) { retryMs = 0; return; }
+    if (navigator.onLine === false) return;  // the "online" event sends it
     retryMs = retryMs ? Math.min(retryMs * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
     retryTimer = setTimeout(function () { retryTimer = null; flush(); }, retryMs);
   }
@@ -448,14 +449,14 @@
       }
     }
     // The line under "Simpan log": the result where the officer's thumb is (the box above has the details).
-    function showNear(state, text, loginUrl) {
+    function showNear(state, text, signInHref) {
       var near = $("fb-submit-status");
       if (!near) return;
       near.dataset.state = state;
       near.textContent = text || "";
-      if (loginUrl) {
+      if (signInHref) {
         var link = document.createElement("a");
-        link.href = loginUrl; link.textContent = M.signInAgain; link.setAttribute("data-testid", "sign-in-again");
+        link.href = signInHref; link.textContent = M.signInAgain; link.setAttribute("data-testid", "sign-in-again");
         near.appendChild(document.createTextNode(" \u00b7 "));
         near.appendChild(link);
       }
