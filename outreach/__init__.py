@@ -100,6 +100,10 @@ def register_extensions(app: Flask) -> None:
     from outreach.extensions import babel, compress, csrf, db, login_manager, migrate
     from outreach import i18n
 
+    from outreach.assets import COMPRESS_CONDITIONAL_ENDPOINTS, AssetAwareSessionInterface
+
+    app.session_interface = AssetAwareSessionInterface()
+    app.config.setdefault("COMPRESS_STREAMING_ENDPOINT_CONDITIONAL", COMPRESS_CONDITIONAL_ENDPOINTS)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -154,7 +158,10 @@ def register_request_hooks(app: Flask) -> None:
     from outreach import errors, headers
     from outreach.security import guard_request
 
+    from outreach.assets import cache_versioned_assets
+
     app.before_request(guard_request)
+    app.after_request(cache_versioned_assets)
     errors.register(app)
     headers.register(app)
 

@@ -110,4 +110,11 @@ class DefaultConfig:
     MAP_DETAILED_REGIONS = 400
     MAP_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 
+    # Field pages on a weak signal: how long the phone waits for a page before it shows its own copy, for
+    # the answer to a log before it counts as not sent (a stored log may answer slowly), and before the
+    # first retry of a log that did not go (the pause doubles up to a minute).
+    FIELD_PAGE_TIMEOUT_SECONDS = 3
+    FIELD_SEND_TIMEOUT_SECONDS = 60
+    FIELD_RETRY_SECONDS = 5
+
     PER_PAGE = 50

@@ -37,7 +37,7 @@ def roles_required(*roles: str):
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 if is_api_request():
-                    return json_error(401, _("Perlu masuk (login) atau token API."))
+                    return sign_in_needed()
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             if not permissions.admitted(current_user, allowed):
                 abort(403)
@@ -70,6 +70,11 @@ def public(view):
     """Reachable without signing in (login page, health check, assets)."""
     view.access_roles = PUBLIC
     return view
+
+
+def sign_in_needed():
+    """401 of the API to a caller without a login, with where to sign in (the field client links to it)."""
+    return json_error(401, _("Perlu masuk (login) atau token API."), login_url=url_for("auth.login"))
 
 
 def json_error(status: int, message: str, **extra):
@@ -115,6 +120,10 @@ def guard_request():
         g.token_auth = True
         return None
     if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        if is_api_request() and view.access_roles != PUBLIC and not current_user.is_authenticated:
+            # A log queued on a phone whose sign-in ended: "sign in again" tells the officer what to do,
+            # the CSRF answer (its token went with the old sign-in) would not.
+            return sign_in_needed()
         csrf.protect()
     return None
 

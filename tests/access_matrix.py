@@ -20,6 +20,7 @@ EXPECTED = {
     "auth.set_language": PUBLIC,
     "main.home": ALL,
     "main.healthz": PUBLIC,
+    "main.favicon": PUBLIC,
     "regions.index": ALL,
     "sites.index": ALL,
     "admin.index": {"admin"},

@@ -111,10 +111,19 @@ def test_classify_sorts_waiting_today_coming_and_logged():
         _t(10, d - timedelta(days=30), has_log=True),              # logged long ago: off the page
     ]
     out = classify(items, now)
-    assert out.waiting == [2, 1, 4]
-    assert out.today == [8, 5, 6]
+    assert out.waiting == [2, 1]
+    assert out.today == [8, 4, 5, 6]  # the morning session stays under "today" once it has ended
+    assert out.awaiting == [4]        # ... marked as waiting for its log
     assert out.coming == [7]
     assert out.logged == [3]
+
+
+def test_classify_keeps_a_logged_session_of_today_under_today():
+    d = date(2026, 5, 6)
+    out = classify([_t(1, d, "08:00", "12:00", has_log=True)], datetime(2026, 5, 6, 23, 0))
+    assert (out.today, out.awaiting, out.logged, out.waiting) == ([1], [], [], [])
+    out = classify([_t(1, d, "08:00", "12:00")], datetime(2026, 5, 7, 0, 5))  # the day after
+    assert (out.today, out.waiting) == ([], [1])
 
 
 def test_cache_ids_cover_waiting_today_logged_and_the_next_days():
@@ -142,6 +151,7 @@ def test_schedule_flags_missing_logs_first_and_shows_each_session(client, login_
     waiting = section(html, "waiting")
     assert "Menunggu log (2)" in waiting
     assert card_ids(waiting) == [sched.waiting_old.id, sched.waiting_new.id]  # longest overdue first
+    assert "menunggu log" not in section(html, "today")  # 13.00: nothing of today has ended yet
     assert html.index('data-testid="waiting"') < html.index('data-testid="today"')
     assert card_ids(section(html, "today")) == [sched.running.id, sched.later.id]
     assert log_link_visible(html, sched.running.id)       # started: the log may be written
@@ -419,4 +429,7 @@ def test_demo_gives_the_field_user_logged_and_waiting_sessions(client, demo_worl
     from outreach import demo_data
     client.post("/login", data={"username": "lapangan", "password": demo_data.PASSWORD})
     html = client.get("/").get_data(as_text=True)
-    assert card_ids(section(html, "waiting")) == sorted(s.id for s in waiting)
+    # Today's ended sessions stay under "Hari ini" (marked as waiting for their log), older ones on top.
+    assert card_ids(section(html, "waiting")) == sorted(s.id for s in waiting if s.last_date < now.date())
+    today_ids = set(card_ids(section(html, "today")))
+    assert {s.id for s in waiting if s.last_date >= now.date()} <= today_ids

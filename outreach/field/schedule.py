@@ -35,9 +35,10 @@ class Timing:
 @dataclass
 class Sorted:
     waiting: list = field(default_factory=list)   # ended, no log yet: flagged at the top
-    today: list = field(default_factory=list)     # runs today (may still need its log later)
+    today: list = field(default_factory=list)     # runs today, all day long (ended ones included)
     coming: list = field(default_factory=list)    # first day after today
     logged: list = field(default_factory=list)    # ended recently and logged (correction possible)
+    awaiting: list = field(default_factory=list)  # of `today`: ended, no log yet (marked on the card)
 
 
 def started(t: Timing, now: datetime) -> bool:
@@ -51,32 +52,39 @@ def ended(t: Timing, now: datetime) -> bool:
 def classify(items: Iterable[Timing], now: datetime) -> Sorted:
     """Sort sessions for the schedule; `now` is the office's local wall-clock time (naive).
 
-    Cancelled sessions are left out. `waiting` is oldest first (the longest overdue on top),
-    `today` and `coming` by date and time, `logged` most recent first.
+    Cancelled sessions are left out. A session running today stays under `today` for the whole day,
+    also once it has ended (then, without a log, it is in `awaiting` too), so the team finds the day's
+    work where it looks for it. `waiting` is oldest first (the longest overdue on top), `today` and
+    `coming` by date and time, `logged` most recent first.
     """
     out = Sorted()
     today = now.date()
     for t in sorted(items, key=lambda t: (t.first_day, t.start, t.id)):
         if t.status == "dibatalkan":
             continue
-        if ended(t, now):
+        if t.first_day <= today <= t.last_day:
+            out.today.append(t.id)
+            if ended(t, now) and not t.has_log:
+                out.awaiting.append(t.id)
+        elif ended(t, now):
             if not t.has_log:
                 out.waiting.append(t.id)
             elif t.last_day >= today - timedelta(days=LOGGED_DAYS):
                 out.logged.append(t.id)
-        elif t.first_day <= today:
-            out.today.append(t.id)
         else:
             out.coming.append(t.id)
     out.logged.reverse()  # most recent first
     return out
 
 
-def cache_ids(sorted_: Sorted, timings: dict[int, Timing], today: date) -> list[int]:
-    """Sessions whose log form the phone keeps for offline use."""
+def cache_ids(sorted_: Sorted, timings: dict[int, Timing], today: date,
+              correctable: Optional[set] = None) -> list[int]:
+    """Sessions whose log form the phone keeps for offline use: those to log, and the logged ones the
+    user may still correct (`correctable`; None: all), not the read-only forms of closed logs."""
     soon = today + timedelta(days=CACHE_AHEAD_DAYS)
     coming = [i for i in sorted_.coming if timings[i].first_day <= soon]
-    return sorted_.waiting + sorted_.today + coming + sorted_.logged
+    logged = [i for i in sorted_.logged if correctable is None or i in correctable]
+    return sorted_.waiting + sorted_.today + coming + logged
 
 
 # ---------------------------------------------------------------- queries (need the app)
@@ -92,7 +100,7 @@ def load_schedule(user, now: datetime) -> dict:
     from sqlalchemy.orm import joinedload, selectinload
 
     from outreach.extensions import db
-    from outreach.field.queries import logs_by_session
+    from outreach.field.queries import can_correct, logs_by_session
     from outreach.models import RecordingSession as RS
     from outreach.permissions import sessions_clause
 
@@ -108,7 +116,7 @@ def load_schedule(user, now: datetime) -> dict:
     timings = {s.id: _timing(s, s.id in logs) for s in sessions}
     sorted_ = classify(timings.values(), now)
     return {"sessions": {s.id: s for s in sessions}, "logs": logs, "timings": timings, "sorted": sorted_,
-            "cache_ids": cache_ids(sorted_, timings, today)}
+            "cache_ids": cache_ids(sorted_, timings, today, {i for i, log in logs.items() if can_correct(user, log)})}
 
 
 def session_timing(s, has_log: bool) -> Timing:

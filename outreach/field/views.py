@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -98,9 +98,10 @@ def service_worker():
     """The service worker, served from the root so its scope covers "/" and "/jadwal-saya"."""
     body = _service_worker_source(*(asset_version(a) for a in FIELD_ASSETS))
     resp = Response(body, mimetype="text/javascript")
-    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["Cache-Control"] = "no-cache"  # always revalidated: a new worker is picked up at once
     resp.headers["Service-Worker-Allowed"] = "/"
-    return resp
+    resp.set_etag(hashlib.sha256(body.encode()).hexdigest()[:16])
+    return resp.make_conditional(request)
 
 
 @bp.route("/jadwal-saya/manifest.webmanifest")
@@ -116,9 +117,26 @@ def manifest():
 
 # ---------------------------------------------------------------- helpers
 
+@bp.app_template_global()
 def field_asset(filename: str) -> str:
     """URL of a field asset with a content version, so a changed file is fetched (and re-cached) again."""
     return url_for("static", filename=filename, v=asset_version(filename))
+
+
+@bp.app_template_global()
+def field_css_inline():
+    """The field stylesheet's text, for the login page: on a slow signal every extra request costs its
+    full latency, so the first page a phone opens is one request (the file itself is prefetched)."""
+    from markupsafe import Markup
+
+    path = Path(current_app.static_folder) / "css/field.css"
+    stat = path.stat()
+    return Markup(_read_text(str(path), stat.st_mtime_ns, stat.st_size).replace("</", "<\\/"))
+
+
+@lru_cache(maxsize=4)
+def _read_text(path: str, mtime_ns: int, size: int) -> str:
+    return Path(path).read_text(encoding="utf-8")
 
 
 def asset_version(filename: str) -> str:
@@ -143,6 +161,7 @@ def _service_worker_source(*versions: str) -> str:
             .replace("__VERSION__", version)
             .replace("__ASSETS__", json.dumps(assets))
             .replace("__PAGES__", json.dumps(pages))
+            .replace("__PAGE_TIMEOUT_MS__", str(int(current_app.config["FIELD_PAGE_TIMEOUT_SECONDS"] * 1000)))
             .replace("__OFFLINE_TEXT__", json.dumps(_("Tidak ada sinyal, dan halaman ini belum tersimpan di "
                                                       "ponsel. Buka \"Jadwal saya\" saat ada sinyal."))))
 
@@ -151,7 +170,9 @@ def _page_globals() -> dict:
     return {"field_asset": field_asset, "js_messages": js_messages(), "labels": labels(),
             "tel_href": schedule.tel_href, "session_status_labels": vocab.session_status_labels(),
             "session_kind_labels": vocab.session_kind_labels(), "tz_offset": _tz_offset(),
-            "capacity_per_kit_hour": current_app.config.get("RECORDS_PER_KIT_HOUR", 12)}
+            "capacity_per_kit_hour": current_app.config.get("RECORDS_PER_KIT_HOUR", 12),
+            "send_timeout": current_app.config["FIELD_SEND_TIMEOUT_SECONDS"],
+            "retry_after": current_app.config["FIELD_RETRY_SECONDS"]}
 
 
 def _tz_offset() -> str:
@@ -228,6 +249,11 @@ def js_messages() -> dict:
         "overCapacity": _("Total {total} melebihi perkiraan kemampuan kit ({capacity} orang untuk {kits} kit "
                           "selama {hours} jam). Centang konfirmasi bila angka ini benar."),
         "saving": _("Menyimpan…"),
+        "nearSent": _("Terkirim"),
+        "nearQueued": _("Belum terkirim — tersimpan di ponsel"),
+        "nearInvalid": _("Perlu diperbaiki — lihat isian yang ditandai"),
+        "nearConflict": _("Bentrok dengan ponsel lain — lihat perbandingan di atas"),
+        "signInAgain": _("Masuk lagi"),
         "queued": _("Log disimpan di ponsel, belum terkirim. Akan dikirim otomatis saat ada sinyal."),
         "sent": _("Log terkirim dan tersimpan di server."),
         "invalid": _("Server menolak log ini. Perbaiki isian yang ditandai lalu simpan lagi."),
@@ -239,6 +265,7 @@ def js_messages() -> dict:
         "refused": _("Server menolak log ini: {message}"),
         "noSignal": _("Tidak ada sinyal. Log disimpan di ponsel dan dikirim saat sinyal kembali."),
         "offlineBanner": _("Tidak ada sinyal: halaman ini dari simpanan ponsel."),
+        "weakSignal": _("Ditampilkan dari ponsel — sinyal lemah"),
         "offlineReady": _("Siap dipakai tanpa sinyal."),
         "stateNone": _("belum diisi"),
         "statePending": _("belum terkirim"),

@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import jsonify, render_template
+from flask import current_app, jsonify, render_template, send_from_directory
 from flask_login import current_user
 
 from outreach.extensions import db
@@ -17,6 +17,14 @@ def home():
         return schedule_page(home=True)
     from outreach.main.home import home_context
     return render_template(f"home/{current_user.role}.html", **home_context(current_user))
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """The tab icon browsers ask for on their own (126 bytes; kept a week)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 24 * 3600,
+                               mimetype="image/x-icon")
 
 
 @bp.route("/healthz")

@@ -4,15 +4,21 @@
    A log is first written to the phone (localStorage, one queue per user), then sent to the API with an
    Idempotency-Key made on the phone and kept with the queued log: a retry reuses the key, so a log
    sent twice is stored once. Sending is tried at once, when the signal returns ("online"), on every
-   page load, every minute while something waits, and with the "Kirim sekarang" button. */
+   page load, again after a short and growing pause while something waits (a few seconds first, a
+   minute at most), and with the "Kirim sekarang" button. */
 (function () {
   "use strict";
+  // The page as the server sent it, before this script changes anything: the service worker keeps it
+  // for offline use instead of downloading it a second time.
+  var OWN_HTML = document.doctype ? "<!doctype html>\n" + document.documentElement.outerHTML : "";
   var body = document.body;
   var M = readJson("fb-messages") || {};
   var API = body.dataset.api || "/api/v1";
   var QKEY = "jb.antrian." + (body.dataset.user || "0");
   var KEEP_SENT_MS = 7 * 24 * 3600 * 1000;
-  var SEND_TIMEOUT_MS = 20000;
+  // A weak signal may take long to answer a log the server stores: wait for it (settings of the page).
+  var SEND_TIMEOUT_MS = (+body.dataset.sendTimeout || 60) * 1000;
+  var RETRY_FIRST_MS = (+body.dataset.retry || 5) * 1000, RETRY_MAX_MS = 60000;
   var MAX_COUNT = 10000;
   var STATE_TEXT = {none: M.stateNone, pending: M.statePending, sent: M.stateSent, invalid: M.stateInvalid,
                     conflict: M.stateConflict};
@@ -90,6 +96,8 @@
       })
       .finally(function () { if (timer) clearTimeout(timer); });
   }
+  // Where to sign in again: this page's login link (back here afterwards), else the one the API gave.
+  function loginUrl(item) { return body.dataset.login || (item && item.loginUrl) || "/login"; }
   function logUrl(sid) { return API + "/sessions/" + sid + "/turnout"; }
   function fetchCurrent(sid) {
     return request("GET", logUrl(sid)).then(function (r) { return r.status === 200 ? unwrap(r.data) : null; })
@@ -107,6 +115,7 @@
     return request(item.method, logUrl(item.sid), item.body, item.key).then(function (r) {
       var data = r.data || {};
       item.tries = (item.tries || 0) + 1;
+      item.auth = r.status === 401;
       if (r.status === 200 || r.status === 201) {
         item.state = "sent"; item.server = unwrap(data); item.sentAt = Date.now();
         item.errors = null; item.message = ""; item.other = null;
@@ -128,7 +137,7 @@
           return item;
         });
       }
-      if (r.status === 401) { item.state = "pending"; item.message = M.authNeeded; return item; }
+      if (r.status === 401) { item.state = "pending"; item.message = M.authNeeded; item.loginUrl = data.login_url; return item; }
       if (r.status === 403 && data.password_change_required) {
         // Kept for later: it goes out once the user has chosen a new password.
         item.state = "pending"; item.message = data.message || M.authNeeded; return item;
@@ -169,9 +178,22 @@
       flushing = null;
       refresh();
       if (flushAgain) { flushAgain = false; return flush(); }
+      scheduleRetry();
       return null;
     });
     return flushing;
+  }
+
+  // The next try of what still waits (not what waits for a sign-in): soon, then less often.
+  var retryMs = 0, retryTimer = null;
+  function scheduleRetry() {
+    var q = loadQueue();
+    var waiting = Object.keys(q).some(function (sid) { return q[sid].state === "pending" && !q[sid].auth; });
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
+    if (!waiting) { retryMs = 0; return; }
+    if (navigator.onLine === false) return;  // the "online" event sends it
+    retryMs = retryMs ? Math.min(retryMs * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
+    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, retryMs);
   }
 
   var listeners = [];
@@ -214,8 +236,20 @@
     if (bar) {
       bar.hidden = pending === 0;
       $("fb-sync-text").textContent = fmt(M.pendingCount, {n: pending});
+      showWhyPending(q);
     }
     revealLogLinks();
+  }
+  // Why the queue did not go: a sign-in that ended comes with a link to sign in again.
+  function showWhyPending(q) {
+    var why = $("fb-sync-why"), link = $("fb-sync-login");
+    if (!why) return;
+    var items = Object.keys(q).map(function (sid) { return q[sid]; }).filter(function (i) { return i.state === "pending"; });
+    var auth = items.filter(function (i) { return i.auth; })[0];
+    var tried = items.filter(function (i) { return i.message; })[0];
+    why.textContent = auth ? auth.message : (tried ? tried.message : "");
+    why.hidden = !why.textContent;
+    if (link) { link.hidden = !auth; link.href = loginUrl(auth); }
   }
   function officeNow() {
     // The office's wall-clock time as a Date whose local fields read like it (from the form's offset).
@@ -405,6 +439,7 @@
       var fieldErrors = Object.keys(item.errors || {}).length;
       if (item.state === "invalid" && item.message && !fieldErrors) text += " " + item.message;
       statusBox.textContent = text;
+      showNear(item.state, nearText(item), item.auth ? loginUrl(item) : "");
       var label = document.createElement("strong");
       label.textContent = " (" + (STATE_TEXT[item.state] || item.state) + ")";
       label.setAttribute("data-testid", "log-state");
@@ -416,6 +451,28 @@
         statusBox.appendChild(document.createElement("br"));
         statusBox.appendChild(back);
       }
+    }
+    // The line under "Simpan log": the result where the officer's thumb is (the box above has the details).
+    function showNear(state, text, signInHref) {
+      var near = $("fb-submit-status");
+      if (!near) return;
+      near.dataset.state = state;
+      near.textContent = text || "";
+      if (signInHref) {
+        var link = document.createElement("a");
+        link.href = signInHref; link.textContent = M.signInAgain; link.setAttribute("data-testid", "sign-in-again");
+        near.appendChild(document.createTextNode(" \u00b7 "));
+        near.appendChild(link);
+      }
+    }
+    function nearText(item) {
+      return {pending: M.nearQueued, sent: M.nearSent, invalid: M.nearInvalid, conflict: M.nearConflict}[item.state] || "";
+    }
+    // A result that needs the officer's eyes elsewhere brings it into view; the others leave the page still.
+    function bringIntoView(item) {
+      var target = item.state === "conflict" ? conflictBox :
+        item.state === "invalid" ? form.querySelector('[aria-invalid="true"]') || form.querySelector(".fb-err:not(:empty)") : null;
+      if (target && target.scrollIntoView) target.scrollIntoView({block: "center"});
     }
     function showConflict(item) {
       var other = item.other;
@@ -495,9 +552,12 @@
       submitting = true;
       $("fb-submit").disabled = true;
       statusBox.hidden = false; statusBox.dataset.state = "pending"; statusBox.textContent = M.saving;
+      showNear("pending", M.saving);
       send(item).then(function (result) {
         storeResult(result);
         showResult(result);
+        bringIntoView(result);
+        scheduleRetry();
       }).finally(function () { submitting = false; $("fb-submit").disabled = false; });
     }
 
@@ -534,9 +594,13 @@
   }
 
   /* ------------------------------------------------------------ offline support */
+  // The banner says when the page came from the phone: with no signal, or because the signal was too weak
+  // to bring it in time (the service worker marks such a page).
   function setOnline() {
-    var banner = $("fb-offline");
-    if (banner) banner.hidden = navigator.onLine !== false;
+    var banner = $("fb-offline"), offline = navigator.onLine === false;
+    if (!banner) return;
+    banner.hidden = !offline && !body.dataset.fromPhone;
+    banner.textContent = offline ? M.offlineBanner : M.weakSignal;
   }
   function registerWorker() {
     if (!("serviceWorker" in navigator) || !body.dataset.sw) return;
@@ -547,11 +611,12 @@
     var urls = readJson("fb-cache");
     navigator.serviceWorker.ready.then(function (reg) {
       var worker = reg.active || navigator.serviceWorker.controller;
-      if (worker) worker.postMessage({type: "cache-pages", urls: [location.pathname].concat(urls || [])});
+      if (worker) worker.postMessage({type: "cache-pages", urls: [location.pathname].concat(urls || []),
+                                      page: body.dataset.fromPhone ? null : {url: location.pathname, html: OWN_HTML}});
     });
   }
 
-  window.addEventListener("online", function () { setOnline(); flush(); });
+  window.addEventListener("online", function () { setOnline(); retryMs = 0; flush(); });
   window.addEventListener("offline", setOnline);
   window.addEventListener("storage", function (ev) { if (ev.key === QKEY) refresh(); });
   setOnline();
