@@ -40,7 +40,7 @@ def test_year_list_shows_package_days_and_entries(client, login_as, db):
     html = client.get("/admin/kalender?tahun=2026").get_data(as_text=True)
     assert "Cuti Bersama Hari Raya Natal" in html and "Tahun Baru Masehi" in html and "Paket holidays" in html
     html = client.get("/admin/kalender?tahun=2027").get_data(as_text=True)
-    assert "Hari jadi Kota Uji" in html and "33.74 · Kota Uji" in html and "admin_uji" in html
+    assert "Hari jadi Kota Uji" in html and "33.74 · Kota Uji" in html and "Pengguna admin" in html  # the name
     html = client.get("/admin/kalender?tahun=2027&jenis=libur_daerah").get_data(as_text=True)
     assert "Hari jadi Kota Uji" in html and "Tahun Baru Masehi" not in html
 

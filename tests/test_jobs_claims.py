@@ -149,9 +149,24 @@ def test_create_app_starts_no_scheduler():
 
     from outreach import create_app
 
-    before = {t.name for t in threading.enumerate()}
-    create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///:memory:", "SECRET_KEY": "x"})
-    assert {t.name for t in threading.enumerate()} == before
+    from apscheduler.schedulers.base import BaseScheduler
+
+    created = []
+    original = BaseScheduler.__init__
+
+    def spy(self, *args, **kwargs):
+        created.append(self)
+        original(self, *args, **kwargs)
+
+    before = set(threading.enumerate())
+    BaseScheduler.__init__ = spy
+    try:
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///:memory:", "SECRET_KEY": "x"})
+    finally:
+        BaseScheduler.__init__ = original
+    assert created == []
+    # Other tests' timers (the rate limiter's memory storage) may start meanwhile; none is a scheduler.
+    assert not [t for t in set(threading.enumerate()) - before if "APScheduler" in t.name or "scheduler" in t.name]
 
 
 def test_concurrent_runs_of_one_slot_do_the_work_once(app, world, db):

@@ -109,13 +109,16 @@ def kit_ids_in(entries: Iterable[HistoryEntry]) -> set[int]:
 
 
 def display_value(column: str, value, tz: tzinfo, kit_codes: Mapping[int, str],
-                  yes_no: tuple[str, str] = ("ya", "tidak")) -> str:
-    """One old or new value as people read it: times in the office zone, kits by code, yes/no, "–" for
-    nothing."""
+                  yes_no: tuple[str, str] = ("ya", "tidak"),
+                  moment: Optional[Callable[[datetime], str]] = None) -> str:
+    """One old or new value as people read it: times in the office zone (written by `moment`, e.g. the
+    page's "2 Des 2026 08.20"; without it "2026-12-02 08:20"), kits by code, yes/no, "–" for nothing."""
     if value is None or value == "" or value == []:
         return "–"
     if column in TIME_COLUMNS:
         local = _local_iso(value, tz)
+        if moment is not None and isinstance(local, str):
+            return moment(datetime.fromisoformat(local))
         return local[:16].replace("T", " ") if isinstance(local, str) else str(local)
     if column == "kit_ids" and isinstance(value, (list, tuple)):
         return ", ".join(kit_codes.get(k, f"#{k}") for k in value)

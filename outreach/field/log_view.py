@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Optional
 
 import sqlalchemy as sa
+from flask_babel import format_datetime
 from sqlalchemy.orm import joinedload
 
 from outreach import vocab
@@ -108,9 +109,13 @@ def load_log_view(user, session) -> Optional[LogView]:
     entries = history.entries_from_audit(queries.log_history(log))
     codes = _kit_codes(set(log.kit_ids or []) | history.kit_ids_in(entries))
     yes_no = (_("ya"), _("tidak"))
+
+    def moment(dt: datetime) -> str:
+        return format_datetime(dt, "d MMM y HH.mm")
+
     rows = [HistoryRow(at=e.at.astimezone(tz), action=e.action, user_name=e.user_name, reason=e.reason,
-                       changes=[ShownChange(c.label, history.display_value(c.column, c.old, tz, codes, yes_no),
-                                            history.display_value(c.column, c.new, tz, codes, yes_no))
+                       changes=[ShownChange(c.label, history.display_value(c.column, c.old, tz, codes, yes_no, moment),
+                                            history.display_value(c.column, c.new, tz, codes, yes_no, moment))
                                 for c in e.changes])
             for e in entries]
     return LogView(
