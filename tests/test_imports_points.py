@@ -144,3 +144,23 @@ def test_shared_npsn_is_a_warning_or_a_refused_row(runner, db, tmp_path, regions
     assert valid_only.exit_code == 0 and "1 ditolak" in valid_only.output
     rejects = list(csv.DictReader(io.StringIO((tmp_path / "sekolah.ditolak.csv").read_text("utf-8-sig"))))
     assert [(r["nama"], r["alasan"]) for r in rejects] == [("SMK SWASTA PLUS KESEHATAN EFARINA", message)]
+
+
+def test_kecamatan_area_from_its_desa_boundaries():
+    import shapely
+
+    from outreach.imports.points import KecamatanAreas, km_text
+
+    desa = {"33.74.01.1001": shapely.box(110.40, -6.99, 110.41, -6.98),
+            "33.74.01.1002": shapely.box(110.41, -6.99, 110.43, -6.98),
+            "33.74.02.1001": shapely.box(110.40, -6.98, 110.43, -6.95)}
+    areas = KecamatanAreas.build({}, desa, {k: k[:8] for k in desa})
+    found = areas.outside([("33.74.01", -6.985, 110.42),     # another desa of its own kecamatan: inside
+                           ("33.74.01", -6.9755, 110.42),    # 500 m north: within the tolerance
+                           ("33.74.01", -6.96, 110.42),      # 2.2 km north, in Semarang Utara
+                           ("33.74.01", -7.10, 110.42),      # 12.2 km south, in no kecamatan
+                           ("33.74.09", -6.96, 110.42)],     # a kecamatan without boundaries: not checked
+                          tolerance_m=1000)
+    assert found[0] is None and found[1] is None and found[4] is None
+    assert (km_text(found[2].distance_m), found[2].found) == ("2,2", "33.74.02")
+    assert (km_text(found[3].distance_m), found[3].found) == ("12,2", None)
