@@ -111,15 +111,18 @@ def test_generic_site_outside_its_kecamatan(runner, db, tmp_path, boundaries):
 def test_school_without_kode_kecamatan_is_placed_by_its_point(runner, db, tmp_path, boundaries):
     schools = SCHOOL_HEADER + (
         "20300003,SD NEGERI 3,SD,negeri,,,33.74,030101,,-6.97,110.41\n"          # in Semarang Utara by boundary
-        "20300004,SD NEGERI 4,SD,negeri,,,33.74,030101,,-7.05,110.41\n")         # in no kecamatan: refused
+        "20300004,SD NEGERI 4,SD,negeri,,,33.74,030101,,-7.05,110.41\n"         # in no kecamatan: refused
+        "20300007,SD NEGERI 7,SD,negeri,,,33.74,030101,,,\n")                   # no point either: refused
     result = invoke(runner, "import-sites", write(tmp_path, "sekolah.csv", schools), "--valid-only")
     assert result.exit_code == 0, result.output
     assert "Catatan: 1 sekolah tanpa kode_kecamatan ditempatkan di kecamatan yang memuat titiknya" in result.output
     placed = site(db, npsn="20300003")
     assert (placed.kecamatan_kode, placed.desa_kode, placed.coords_approximate) == ("33.74.02", "33.74.02.1001", False)
     rejects = list(csv.DictReader(io.StringIO((tmp_path / "sekolah.ditolak.csv").read_text("utf-8-sig"))))
-    assert [r["npsn"] for r in rejects] == ["20300004"]
-    assert "kode_kecamatan sekolah 20300004 kosong" in rejects[0]["alasan"]
+    assert [r["npsn"] for r in rejects] == ["20300004", "20300007"]
+    assert "kode_kecamatan sekolah 20300004 kosong dan titiknya tidak berada" in rejects[0]["alasan"]
+    assert rejects[1]["alasan"] == ("kode_kecamatan sekolah 20300007 kosong dan sekolah ini tidak berkoordinat; isi "
+                                    "kode_kecamatan atau lat/lng.")
 
 
 def test_school_without_kode_kecamatan_uses_kode_kecamatan_titik(runner, db, tmp_path, regions):

@@ -385,6 +385,10 @@ def assign_schools(rows: list[SchoolRow], locator: DesaLocator, areas: Optional[
             by_desa = [locator.desa[k].kecamatan_kode for k in inside.get(id(row), ())]
             candidates = [by_desa[0] if by_desa else None, in_area.get(id(row)), row.kecamatan_titik]
             kecamatan = next((k for k in candidates if locator.has_kecamatan(k)), None)
+            if kecamatan is None and row.lat is None:
+                errors.append(Problem(row.line, N_("kode_kecamatan sekolah %(npsn)s kosong dan sekolah ini tidak "
+                                                   "berkoordinat; isi kode_kecamatan atau lat/lng."), {"npsn": row.npsn}))
+                continue
             if kecamatan is None:
                 errors.append(Problem(row.line, N_("kode_kecamatan sekolah %(npsn)s kosong dan titiknya tidak berada di "
                                                    "kecamatan yang dikenal; isi kode_kecamatan."), {"npsn": row.npsn}))
