@@ -434,6 +434,25 @@ def assign_schools(rows: list[SchoolRow], locator: DesaLocator, areas: Optional[
     return placed, errors, stats
 
 
+# What an outside point's warning says: (falls in another kecamatan?, what was done with the point).
+_OUTSIDE_MESSAGES = {
+    (True, "moved"): N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, di dalam Kecamatan %(found)s; "
+                        "disimpan sebagai koordinat perkiraan di titik pusat desa/kecamatan."),
+    (True, "accepted"): N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, di dalam Kecamatan %(found)s; "
+                           "titik diterima apa adanya."),
+    (True, "kept"): N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, di dalam Kecamatan %(found)s; "
+                       "titik pusat desa/kecamatan tidak diketahui, titik dipakai apa adanya."),
+    (False, "moved"): N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, tidak di dalam kecamatan mana pun "
+                         "yang batasnya sudah diimpor; disimpan sebagai koordinat perkiraan di titik pusat "
+                         "desa/kecamatan."),
+    (False, "accepted"): N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, tidak di dalam kecamatan mana "
+                            "pun yang batasnya sudah diimpor; titik diterima apa adanya."),
+    (False, "kept"): N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, tidak di dalam kecamatan mana pun "
+                        "yang batasnya sudah diimpor; titik pusat desa/kecamatan tidak diketahui, titik dipakai apa "
+                        "adanya."),
+}
+
+
 def check_points(rows: list[SiteRow], areas: KecamatanAreas, names: Mapping[str, str],
                  centroids: Mapping[str, tuple[float, float]], tolerance_m: float = 1000, accept: bool = False
                  ) -> tuple[list[Problem], int]:
@@ -450,25 +469,20 @@ def check_points(rows: list[SiteRow], areas: KecamatanAreas, names: Mapping[str,
         if where is None:
             continue
         v = row.values
-        params = {"nama": v["nama"], "km": km_text(where.distance_m), "own": names.get(v["kecamatan_kode"],
-                                                                                        v["kecamatan_kode"])}
+        params = {"nama": v["nama"], "km": km_text(where.distance_m),
+                  "own": names.get(v["kecamatan_kode"], v["kecamatan_kode"])}
+        if where.found:
+            params["found"] = names.get(where.found, where.found)
         centroid = centroids.get(v["desa_kode"]) or centroids.get(v["kecamatan_kode"])
-        if accept or centroid is None:
-            keep = N_("titik diterima apa adanya.") if accept else N_("titik pusat desa/kecamatan tidak diketahui, "
-                                                                       "titik dipakai apa adanya.")
+        if accept:
+            action = "accepted"
+        elif centroid is None:
+            action = "kept"
         else:
-            keep = N_("disimpan sebagai koordinat perkiraan di titik pusat desa/kecamatan.")
+            action = "moved"
             v["lat"], v["lng"], v["coords_approximate"] = centroid[0], centroid[1], True
             moved += 1
-        if where.found:
-            template = N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, di dalam Kecamatan %(found)s; "
-                          "%(then)s")
-            params["found"] = names.get(where.found, where.found)
-        else:
-            template = N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, tidak di dalam kecamatan mana pun "
-                          "yang batasnya sudah diimpor; %(then)s")
-        params["then"] = keep
-        warnings.append(Problem(row.line, template, params))
+        warnings.append(Problem(row.line, _OUTSIDE_MESSAGES[(bool(where.found), action)], params))
     return warnings, moved
 
 
