@@ -365,7 +365,7 @@ def test_schools_are_placed_in_a_desa_of_their_kecamatan():
         "20300004,SD NEGERI 9,SD,negeri,33.74.01,X,33.74,030101,,,",                           # no point, no match
         "20300005,SLB,SLB,swasta,33.74.09,X,33.74,030101,,-6.985,110.425",                     # unknown kecamatan
     )
-    rows, errors, skipped = sites.parse_schools(table)
+    rows, errors, skipped, _dups = sites.parse_schools(table)
     assert not errors
     placed, errors, stats = sites.assign_schools(rows, locator())
     by = {row.npsn: place for row, place in placed}
@@ -380,7 +380,7 @@ def test_schools_are_placed_in_a_desa_of_their_kecamatan():
 
 def test_schools_without_boundaries_use_the_nearest_centroid():
     table = school_table("20300001,SMA NEGERI 1,SMA,negeri,33.74.01,X,33.74,030101,33.74.01,-6.984,110.424")
-    rows, _, _ = sites.parse_schools(table)
+    rows, _, _, _ = sites.parse_schools(table)
     placed, _, stats = sites.assign_schools(rows, locator(with_shapes=False))
     assert placed[0][1].desa_kode == "33.74.01.1002" and stats.by_nearest_centroid == 1
 
@@ -396,11 +396,14 @@ def test_schools_jenjang_filter_and_bad_rows():
     assert sites.parse_jenjang_filter("sma, smk;SLB") == {"SMA", "SMK", "SLB"}
     with pytest.raises(ValueProblem):
         sites.parse_jenjang_filter("SMA,KULIAH")
-    rows, errors, skipped = sites.parse_schools(table, jenjang=sites.parse_jenjang_filter("SMA,SMK"))
+    rows, errors, skipped, duplicates = sites.parse_schools(table, jenjang=sites.parse_jenjang_filter("SMA,SMK"))
     assert skipped == 1
     assert [r.npsn for r in rows] == ["20300001"]
     got = dict(messages(errors))
-    assert "ganda" in got[4] and "tertukar" in got[5] and "status \"entah\"" in got[6]
+    assert "tertukar" in got[5] and "status \"entah\"" in got[6] and 4 not in got
+    # The same NPSN twice is not an error of the file: the second row is left out, naming both lines.
+    assert messages(duplicates) == [(4, "npsn 20300001 dipakai dua sekolah: baris 2 (SMA NEGERI 1) dan baris 4 "
+                                        "(SMA NEGERI 1 LAGI); hanya baris 2 yang disimpan.")]
 
 
 def test_sites_plan_upserts_on_npsn_and_natural_key():

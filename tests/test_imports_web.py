@@ -262,3 +262,40 @@ def test_a_long_value_is_cut_in_the_message(client, db, world, login_as, uploads
 def html_unescape(text):
     import html as html_mod
     return html_mod.unescape(text)
+
+
+def test_valid_rows_only_stores_them_and_offers_the_refused_rows(client, db, world, login_as, uploads):
+    login_as("admin")
+    bad = REGIONS + "33.74.04,Tertukar,kecamatan,33.74,110.4,-7.0\n"
+    html = upload(client, "regions", bad, "wilayah.csv", valid_only="y").get_data(as_text=True)
+    assert "Berkas ditolak" not in html
+    assert "Hanya baris yang sah yang akan disimpan: 1 baris ditolak" in html
+    preview_link = re.search(r'href="(/admin/impor/ditolak/[0-9a-f]{32})" data-testid="rejects-download"', html).group(1)
+    preview_rejects = client.get(preview_link)
+    assert preview_rejects.status_code == 200 and "wilayah.ditolak.csv" in preview_rejects.headers["Content-Disposition"]
+    assert count(db, Region, Region.kode == "33.74.03") == 0  # the preview wrote nothing
+
+    resp = client.post("/admin/impor/simpan", data={"token": token_of(html)}, follow_redirects=True)
+    page = resp.get_data(as_text=True)
+    assert "2 ditambah, 0 diperbarui, 1 tidak berubah, 1 baris ditolak" in page
+    assert count(db, Region, Region.kode.in_(["33.74.03", "33.74.03.2001"])) == 2
+    assert count(db, Region, Region.kode == "33.74.04") == 0
+    batch = db.session.scalar(sa.select(ImportBatch))
+    assert batch.refused == 1 and batch.rejects_token
+    link = re.search(r'href="(/admin/impor/ditolak/[0-9a-f]{32})" data-testid="rejects-link"', page).group(1)
+    download = client.get(link)
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    lines = download.get_data().decode("utf-8-sig").splitlines()
+    assert lines[0] == "kode,nama,level,parent_kode,lat,lng,alasan"
+    assert lines[1].startswith("33.74.04,Tertukar,kecamatan,33.74,110.4,-7.0,") and "tertukar" in lines[1]
+
+
+def test_refused_rows_expire_with_a_message(client, db, world, login_as, uploads):
+    login_as("admin")
+    resp = client.get("/admin/impor/ditolak/" + "a" * 32, follow_redirects=True)
+    assert "sudah tidak tersedia" in resp.get_data(as_text=True)
+
+
+def test_refused_rows_are_for_national_admins_only(client, db, world, login_as, uploads):
+    login_as("coordinator")
+    assert client.get("/admin/impor/ditolak/" + "a" * 32).status_code == 403

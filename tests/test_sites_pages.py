@@ -155,7 +155,7 @@ def test_detail_shows_contact_school_fields_map_and_audit(client, world, login_a
     assert "20312345" in html and "SMK" in html and "Negeri" in html
     assert re.search(r'data-testid="pemilih-pemula">\s*120 siswa', html)
     assert "Bu Kepala Sekolah" in html and 'href="tel:0812-3456-7890"' in html
-    assert 'data-testid="approx-badge"' in html
+    assert 'data-testid="approx-badge"' in html and "koordinat perkiraan" in html
     # Map: Leaflet from the app's own vendor path, data (incl. the desa boundary) embedded as JSON.
     assert "/vendor/leaflet/leaflet.js" in html and "/vendor/leaflet/leaflet.css" in html
     map_data = json.loads(htmllib.unescape(re.search(

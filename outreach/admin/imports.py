@@ -1,7 +1,9 @@
 """Admin: web imports (upload, preview without writing, then commit).
 
 The uploaded file waits between preview and commit in instance/uploads/ under a random name (never
-in the session cookie); it is deleted after the commit, on cancel, or after a day.
+in the session cookie); it is deleted after the commit, on cancel, or after a day. When only the valid
+rows are kept, the refused rows with their reasons wait there too (a `.rejects` file under its own random
+name, named on the ImportBatch) for a day, for national admins to download.
 """
 from __future__ import annotations
 
@@ -14,13 +16,13 @@ from pathlib import Path
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from outreach.i18n import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Regexp, ValidationError
 from wtforms.validators import Optional as OptionalValue
 
@@ -46,6 +48,12 @@ class ImportUploadForm(FlaskForm):
     upload = FileField(_l("Berkas"), validators=[FileRequired(_l("Pilih berkas untuk diunggah."))])
     jenjang = StringField(_l("Hanya jenjang sekolah (opsional)"), validators=[OptionalValue()],
                           description=_l("Untuk impor lokasi/sekolah, mis. SMA,SMK,SLB. Kosongkan untuk semua jenjang."))
+    valid_only = BooleanField(_l("Simpan baris yang sah saja"),
+                              description=_l("Baris yang salah ditolak satu per satu dan dapat diunduh beserta "
+                                             "alasannya. Tanpa pilihan ini, satu baris salah menolak seluruh berkas."))
+    accept_points = BooleanField(_l("Terima titik koordinat apa adanya"),
+                                 description=_l("Untuk impor lokasi/sekolah: titik yang berada di luar kecamatannya "
+                                                "tetap dilaporkan, tetapi tidak dipindah ke titik pusat desa."))
     submit = SubmitField(_l("Pratinjau"))
 
     def __init__(self, *args, **kwargs):
@@ -93,13 +101,13 @@ def load_upload(directory: Path, token: str) -> Optional[tuple[dict, bytes]]:
 
 def delete_upload(directory: Path, token: str) -> None:
     if TOKEN_RE.match(token or ""):
-        for suffix in (".upload", ".json"):
+        for suffix in (".upload", ".rejects", ".json"):
             (directory / f"{token}{suffix}").unlink(missing_ok=True)
 
 
 def purge_stale_uploads(directory: Path, max_age: float = UPLOAD_MAX_AGE_SECONDS) -> None:
     cutoff = time.time() - max_age
-    for path in directory.glob("*.upload"):
+    for path in [*directory.glob("*.upload"), *directory.glob("*.rejects")]:
         try:
             if path.stat().st_mtime < cutoff:
                 delete_upload(directory, path.stem)
@@ -107,9 +115,33 @@ def purge_stale_uploads(directory: Path, max_age: float = UPLOAD_MAX_AGE_SECONDS
             pass
 
 
+def store_rejects(directory: Path, report, meta: dict) -> Optional[str]:
+    """Keep the refused rows of `report` (when there are any) under a random name; returns its token."""
+    if report.rejects is None:
+        return None
+    token = secrets.token_hex(16)
+    stem = Path(meta["filename"]).stem or "impor"
+    (directory / f"{token}.rejects").write_bytes(report.rejects)
+    (directory / f"{token}.json").write_text(json.dumps({"download_name": f"{stem}.ditolak.{report.rejects_ext}",
+                                                         "user_id": meta["user_id"]}))
+    return token
+
+
+def load_rejects(directory: Path, token: str) -> Optional[tuple[str, Path]]:
+    if not TOKEN_RE.match(token or ""):
+        return None
+    path = directory / f"{token}.rejects"
+    try:
+        meta = json.loads((directory / f"{token}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return (meta["download_name"], path) if path.exists() else None
+
+
 def _options(meta: dict):
     return options_from_config(current_app.config, filename=meta["filename"], user_id=meta["user_id"],
-                               jenjang=parse_jenjang_filter(meta.get("jenjang")))
+                               jenjang=parse_jenjang_filter(meta.get("jenjang")),
+                               valid_only=bool(meta.get("valid_only")), accept_points=bool(meta.get("accept_points")))
 
 
 def _display_name(name: Optional[str]) -> str:
@@ -139,18 +171,20 @@ def import_preview():
     if not form.validate_on_submit():
         return _index(form)
     meta = {"kind": form.kind.data, "filename": _display_name(form.upload.data.filename),
-            "user_id": current_user.id, "jenjang": (form.jenjang.data or "").strip()}
+            "user_id": current_user.id, "jenjang": (form.jenjang.data or "").strip(),
+            "valid_only": bool(form.valid_only.data), "accept_points": bool(form.accept_points.data)}
     data = form.upload.data.read()
     report = run_import(meta["kind"], data, _options(meta), commit=False)
-    token = store_upload(upload_dir(), data, meta) if report.ok else None
-    return _preview(report, meta, token)
+    directory = upload_dir()
+    token = store_upload(directory, data, meta) if report.ok else None
+    return _preview(report, meta, token, store_rejects(directory, report, meta))
 
 
-def _preview(report, meta: dict, token: Optional[str]):
+def _preview(report, meta: dict, token: Optional[str], rejects_token: Optional[str] = None):
     return render_template("admin/imports/preview.html", report=report, meta=meta, kind_labels=kind_labels(),
                            commit_form=ImportTokenForm(token=token) if token else None,
                            cancel_form=ImportTokenForm(token=token) if token else None,
-                           title=_("Pratinjau impor"))
+                           rejects_token=rejects_token, title=_("Pratinjau impor"))
 
 
 @bp.route("/admin/impor/simpan", methods=["POST"])
@@ -169,9 +203,32 @@ def import_commit():
         flash(_("Data di basis data berubah sejak pratinjau dan berkas ini kini ditolak. Tidak ada yang disimpan."),
               "error")
         return _preview(report, meta, None)
+    rejects_token = store_rejects(directory, report, meta)
+    if rejects_token is not None:
+        db.session.get(ImportBatch, report.batch_id).rejects_token = rejects_token
+        db.session.commit()
+        flash(_("Impor tersimpan: %(added)d ditambah, %(updated)d diperbarui, %(unchanged)d tidak berubah, "
+                "%(refused)d baris ditolak (unduh daftarnya di tabel Impor terakhir).",
+                added=report.added, updated=report.updated, unchanged=report.unchanged, refused=report.refused),
+              "warning")
+        return redirect(url_for("admin.import_index"))
     flash(_("Impor tersimpan: %(added)d ditambah, %(updated)d diperbarui, %(unchanged)d tidak berubah.",
             added=report.added, updated=report.updated, unchanged=report.unchanged), "success")
     return redirect(url_for("admin.import_index"))
+
+
+@bp.route("/admin/impor/ditolak/<token>")
+@national_admin_required
+def import_rejects(token: str):
+    """The refused rows of an import (or of a preview) with their reasons, while they are kept (a day)."""
+    stored = load_rejects(upload_dir(), token)
+    if stored is None:
+        flash(_("Daftar baris yang ditolak sudah tidak tersedia (disimpan satu hari). Impor berkasnya lagi dengan "
+                "pilihan \"Simpan baris yang sah saja\" untuk membuatnya kembali."), "warning")
+        return redirect(url_for("admin.import_index"))
+    download_name, path = stored
+    mimetype = "application/geo+json" if download_name.endswith(".geojson") else "text/csv"
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name, max_age=0)
 
 
 @bp.route("/admin/impor/batal", methods=["POST"])

@@ -2,7 +2,13 @@
 then (only when asked, and only when the whole file is valid) write in bulk in one transaction.
 
 `run_import(kind, data, options, commit=False)` is the preview; `commit=True` writes and records an
-ImportBatch. Either way the caller gets an ImportReport; nothing is written when it has errors.
+ImportBatch. Either way the caller gets an ImportReport; nothing is written when it has errors, unless
+`options.valid_only`: then the valid rows are written, the refused ones are counted on the ImportBatch
+and handed back (with their reasons) in `report.rejects`, and only a problem with the file itself (its
+type, header or syntax) refuses it whole.
+
+A little over 400 lines: each kind's loading and writing sits beside the others so that the one
+transaction, the batch record and the refused rows are handled once, in `run_import`.
 """
 from __future__ import annotations
 
@@ -19,11 +25,12 @@ from outreach.extensions import db
 from outreach.imports import boundaries as boundaries_mod
 from outreach.imports import regions as regions_mod
 from outreach.imports import sites as sites_mod
+from outreach.imports import points as points_mod
 from outreach.imports import targets as targets_mod
 from outreach.i18n import N_
 from outreach.i18n import gettext_here as _
-from outreach.imports.common import (INDONESIA, SAMPLE_LIMIT, Bbox, ImportReport, Problem, chunks, file_type_problem,
-                                     read_csv)
+from outreach.imports.common import (INDONESIA, SAMPLE_LIMIT, Bbox, ImportReport, Problem, Tick, chunks,
+                                     file_type_problem, read_csv, reasons_by_line, rejects_csv)
 from outreach.models import ImportBatch, Region, Site, TargetCount
 from outreach.regions.provinces import province_name
 
@@ -40,6 +47,12 @@ class ImportOptions:
     jenjang: Optional[frozenset] = None  # sites: keep only these school levels
     today: Optional[date] = None  # targets: as_of may not be later than this
     max_bytes: Optional[int] = None
+    valid_only: bool = False  # store the valid rows, refuse the bad ones one by one
+    # Sites: a point farther than this outside its own kecamatan (boundaries imported) is reported and,
+    # unless accept_points, moved to its desa's centroid as approximate coordinates.
+    point_tolerance_m: float = 1000
+    accept_points: bool = False
+    progress: Optional[object] = None  # a ProgressLine (outreach.imports.progress) for the CLI
 
 
 def options_from_config(config, **overrides) -> ImportOptions:
@@ -49,7 +62,8 @@ def options_from_config(config, **overrides) -> ImportOptions:
     if config.get("IMPORT_BBOX"):
         lat_min, lat_max, lng_min, lng_max = config["IMPORT_BBOX"]
         bbox = Bbox(lat_min, lat_max, lng_min, lng_max, config.get("IMPORT_AREA_NAME") or _("wilayah yang diatur"))
-    options = ImportOptions(bbox=bbox, today=clock.local_today())
+    options = ImportOptions(bbox=bbox, today=clock.local_today(),
+                            point_tolerance_m=float(config.get("IMPORT_POINT_TOLERANCE_M", 1000)))
     for key, value in overrides.items():
         setattr(options, key, value)
     return options
@@ -59,7 +73,7 @@ def run_import(kind: str, data: bytes, options: ImportOptions, commit: bool = Fa
     """Validate `data` as a `kind` file and compare it with the database; write it when `commit`."""
     if kind not in _HANDLERS:
         raise ValueError(f"unknown import kind {kind!r}")
-    report = ImportReport(kind=kind, filename=options.filename)
+    report = ImportReport(kind=kind, filename=options.filename, valid_only=options.valid_only)
     if options.max_bytes is not None and len(data) > options.max_bytes:
         report.errors.append(Problem(0, N_("Berkas terlalu besar: %(size)s MB; batasnya %(limit)s MB."),
                                      {"size": _mb(len(data)), "limit": _mb(options.max_bytes)}))
@@ -71,12 +85,16 @@ def run_import(kind: str, data: bytes, options: ImportOptions, commit: bool = Fa
         return report
     try:
         writer = _HANDLERS[kind](data, options, report)
+        if options.valid_only and report.ok:
+            _collect_rejects(kind, data, report)
         if commit and report.ok and writer is not None:
             batch = ImportBatch(kind=kind, filename=(options.filename or "")[:255], user_id=options.user_id,
-                                added=report.added, updated=report.updated, unchanged=report.unchanged)
+                                added=report.added, updated=report.updated, unchanged=report.unchanged,
+                                refused=report.refused)
             db.session.add(batch)
             db.session.flush()
-            writer(batch.id)
+            total = report.added + report.updated
+            writer(batch.id, _phase(options, N_("Menyimpan"), total) if total else None)
             db.session.commit()
             report.committed, report.batch_id = True, batch.id
         else:
@@ -89,15 +107,47 @@ def run_import(kind: str, data: bytes, options: ImportOptions, commit: bool = Fa
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        if options.progress is not None:
+            options.progress.finish()
     report.cap()
     return report
+
+
+def _collect_rejects(kind: str, data: bytes, report: ImportReport) -> None:
+    """Count the refused rows and build the file that lists them with their reasons."""
+    reasons = reasons_by_line(report.errors)
+    report.refused = len(reasons)
+    if not reasons:
+        return
+    if kind == "boundaries":
+        report.rejects, report.rejects_ext = boundaries_mod.rejects_geojson(data, reasons), "geojson"
+    else:
+        report.rejects, report.rejects_ext = rejects_csv(data, reasons), "csv"
+
+
+def _phase(options: ImportOptions, label: str, total: Optional[int]) -> Tick:
+    """The progress tick of a new phase, or None when nobody watches."""
+    return options.progress.phase(label, total) if options.progress is not None else None
+
+
+def _rows_in(data: bytes) -> int:
+    """About how many data rows a CSV holds (for the progress line only)."""
+    return max(data.count(b"\n") - (0 if data.endswith(b"\n") else -1) - 1, 1)
+
+
+def _execute_in_chunks(statement, rows: list[dict], tick: Tick, size: int = 2000) -> None:
+    for part in chunks(rows, size):
+        db.session.execute(statement, list(part))
+        if tick is not None:
+            tick(len(part))
 
 
 def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
 
 
-Writer = Callable[[int], None]
+Writer = Callable[[int, Tick], None]
 
 
 # ---------------------------------------------------------------- regions
@@ -105,18 +155,19 @@ Writer = Callable[[int], None]
 def _regions(data: bytes, options: ImportOptions, report: ImportReport) -> Optional[Writer]:
     existing = {row.kode: row._asdict() for row in db.session.execute(
         sa.select(Region.kode, *(getattr(Region, f) for f in regions_mod.FIELDS)))}
-    parsed = regions_mod.parse_regions(data, existing.keys(), options.bbox or INDONESIA)
+    parsed = regions_mod.parse_regions(data, existing.keys(), options.bbox or INDONESIA,
+                                       _phase(options, N_("Memeriksa baris"), _rows_in(data)))
     report.errors.extend(parsed.errors)
     report.warnings.extend(parsed.warnings)
     plan = regions_mod.plan_regions(parsed.rows, existing, SAMPLE_LIMIT)
     report.added, report.updated, report.unchanged = len(plan.inserts), len(plan.updates), plan.unchanged
     report.samples = plan.samples
 
-    def write(batch_id: int) -> None:
+    def write(batch_id: int, tick: Tick = None) -> None:
         if plan.inserts:
-            db.session.execute(sa.insert(Region), plan.inserts)
+            _execute_in_chunks(sa.insert(Region), plan.inserts, tick)
         if plan.updates:
-            db.session.execute(sa.update(Region), plan.updates)
+            _execute_in_chunks(sa.update(Region), plan.updates, tick)
     return write
 
 
@@ -124,7 +175,8 @@ def _regions(data: bytes, options: ImportOptions, report: ImportReport) -> Optio
 
 def _boundaries(data: bytes, options: ImportOptions, report: ImportReport) -> Optional[Writer]:
     names = dict(db.session.execute(sa.select(Region.kode, Region.nama)).all())
-    parsed = boundaries_mod.parse_boundaries(data, names.keys(), options.bbox or INDONESIA)
+    parsed = boundaries_mod.parse_boundaries(data, names.keys(), options.bbox or INDONESIA,
+                                             _phase(options, N_("Memeriksa fitur"), boundaries_mod.count_features(data)))
     report.errors.extend(parsed.errors)
     report.warnings.extend(parsed.warnings)
     existing = {}
@@ -139,9 +191,9 @@ def _boundaries(data: bytes, options: ImportOptions, report: ImportReport) -> Op
     if parsed.repaired:
         report.notes.append(Problem(0, N_("%(n)d geometri tidak sah diperbaiki otomatis."), {"n": parsed.repaired}))
 
-    def write(batch_id: int) -> None:
+    def write(batch_id: int, tick: Tick = None) -> None:
         if plan.updates:
-            db.session.execute(sa.update(Region), plan.updates)
+            _execute_in_chunks(sa.update(Region), plan.updates, tick, size=500)
     return write
 
 
@@ -184,10 +236,11 @@ def _sites(data: bytes, options: ImportOptions, report: ImportReport) -> Optiona
     report.warnings.extend(read.warnings)
     if read.table is None:
         return None
+    tick = _phase(options, N_("Memeriksa baris"), len(read.table.rows))
     if fmt == "schools":
-        rows = _school_rows(read.table, options, report)
+        rows, areas = _school_rows(read.table, options, report, tick)
     else:
-        rows, errors, report.skipped = sites_mod.parse_generic(read.table, options.bbox, options.jenjang)
+        rows, errors, report.skipped = sites_mod.parse_generic(read.table, options.bbox, options.jenjang, tick)
         report.errors.extend(errors)
         wanted = sorted({r.values["desa_kode"] for r in rows})
         desa_codes = {kode for part in chunks(wanted, 2000) for kode in db.session.scalars(
@@ -196,6 +249,13 @@ def _sites(data: bytes, options: ImportOptions, report: ImportReport) -> Optiona
         rows, errors, warnings = sites_mod.check_generic_desa(rows, desa_codes, shapes)
         report.errors.extend(errors)
         report.warnings.extend(warnings)
+        kecamatan = sorted({r.values["kecamatan_kode"] for r in rows})
+        desa_around = [kode for part in chunks(kecamatan, 2000) for kode in db.session.scalars(
+            sa.select(Region.kode).where(Region.level == "desa", Region.kecamatan_kode.in_(part),
+                                         Region.has_boundary.is_(True)))]
+        areas = _kecamatan_areas(set(kecamatan), {**_desa_shapes(sorted(set(desa_around) - shapes.keys())), **shapes})
+    if areas:
+        _check_site_points(rows, areas, options, report)
     if options.jenjang is not None and report.skipped:
         report.notes.append(Problem(0, N_("%(n)d sekolah dilewati karena jenjangnya bukan %(jenjang)s."),
                                     {"n": report.skipped, "jenjang": ", ".join(sorted(options.jenjang))}))
@@ -207,28 +267,37 @@ def _sites(data: bytes, options: ImportOptions, report: ImportReport) -> Optiona
     report.added, report.updated, report.unchanged = len(plan.inserts), len(plan.updates), plan.unchanged
     report.samples = plan.samples
 
-    def write(batch_id: int) -> None:
+    def write(batch_id: int, tick: Tick = None) -> None:
         if plan.inserts:
-            db.session.execute(sa.insert(Site), plan.inserts)
+            _execute_in_chunks(sa.insert(Site), plan.inserts, tick)
         if plan.updates:
             for group in _group_by_keys(plan.updates):
-                db.session.execute(sa.update(Site), group)
+                _execute_in_chunks(sa.update(Site), group, tick)
     return write
 
 
-def _school_rows(table, options: ImportOptions, report: ImportReport) -> list:
-    schools, errors, report.skipped = sites_mod.parse_schools(table, options.bbox, options.jenjang)
+def _school_rows(table, options: ImportOptions, report: ImportReport, tick: Tick = None) -> tuple[list, object]:
+    schools, errors, report.skipped, duplicates = sites_mod.parse_schools(table, options.bbox, options.jenjang, tick)
     report.errors.extend(errors)
+    # The same NPSN twice: left out with a warning, or refused (listed with the refused rows) when only
+    # the valid rows are kept.
+    (report.errors if options.valid_only else report.warnings).extend(duplicates)
     desa = [sites_mod.DesaPoint(*row) for row in db.session.execute(
         sa.select(Region.kode, Region.kecamatan_kode, Region.nama, Region.lat, Region.lng)
         .where(Region.level == "desa"))]
     centroids = {kode: (lat, lng) for kode, lat, lng in db.session.execute(
         sa.select(Region.kode, Region.lat, Region.lng).where(Region.level == "kecamatan"))
         if lat is not None and lng is not None}
-    kecamatan = {s.kecamatan_kode for s in schools} | {s.kecamatan_titik for s in schools if s.kecamatan_titik}
-    shapes = _desa_shapes([d.kode for d in desa if d.kecamatan_kode in kecamatan])
+    kecamatan = {s.kecamatan_kode for s in schools if s.kecamatan_kode} | {s.kecamatan_titik for s in schools
+                                                                            if s.kecamatan_titik}
+    # A school without kode_kecamatan may lie anywhere: then every desa boundary is wanted.
+    if any(s.kecamatan_kode is None and s.lat is not None for s in schools):
+        shapes = _desa_shapes([d.kode for d in desa])
+    else:
+        shapes = _desa_shapes([d.kode for d in desa if d.kecamatan_kode in kecamatan])
     locator = sites_mod.DesaLocator(desa, shapes, centroids)
-    placed, errors, stats = sites_mod.assign_schools(schools, locator)
+    areas = _kecamatan_areas(kecamatan, shapes)
+    placed, errors, stats = sites_mod.assign_schools(schools, locator, areas)
     report.errors.extend(errors)
     if stats.by_boundary:
         report.notes.append(Problem(0, N_("%(n)d sekolah ditempatkan di desa yang batasnya memuat titik sekolah."),
@@ -244,8 +313,47 @@ def _school_rows(table, options: ImportOptions, report: ImportReport) -> list:
     if stats.via_titik:
         report.notes.append(Problem(0, N_("%(n)d sekolah memakai kode_kecamatan_titik karena kode_kecamatan tidak "
                                           "dikenal."), {"n": stats.via_titik}))
-    return [sites_mod.SiteRow(line=row.line, values=sites_mod.school_values(row, place), key=("npsn", row.npsn),
+    if stats.without_code:
+        report.notes.append(Problem(0, N_("%(n)d sekolah tanpa kode_kecamatan ditempatkan di kecamatan yang memuat "
+                                          "titiknya; periksa kecamatannya di halaman lokasi."), {"n": stats.without_code}))
+    rows = [sites_mod.SiteRow(line=row.line, values=sites_mod.school_values(row, place), key=("npsn", row.npsn),
                               fields=sites_mod.SCHOOL_FIELDS) for row, place in placed]
+    return rows, areas
+
+
+def _kecamatan_areas(kecamatan: set, desa_shapes: dict) -> Optional[points_mod.KecamatanAreas]:
+    """The areas of the given kecamatan and of every kecamatan with its own boundary (to name where a point
+    falls); None when no boundary is imported."""
+    kec_shapes = _shapes(sa.select(Region.kode, Region.boundary).where(Region.level == "kecamatan",
+                                                                         Region.has_boundary.is_(True)))
+    if not kec_shapes and not desa_shapes:
+        return None
+    desa_kecamatan = {kode: ".".join(kode.split(".")[:3]) for kode in desa_shapes}
+    areas = points_mod.KecamatanAreas.build(kec_shapes, desa_shapes, desa_kecamatan)
+    return areas or None
+
+
+def _check_site_points(rows: list, areas, options: ImportOptions, report: ImportReport) -> None:
+    """Sites whose point lies outside their own kecamatan: reported, and moved to a centroid unless accepted."""
+    codes = sorted({r.values["desa_kode"] for r in rows} | {r.values["kecamatan_kode"] for r in rows})
+    centroids, names = {}, {}
+    for part in chunks(codes, 2000):
+        for kode, nama, lat, lng in db.session.execute(
+                sa.select(Region.kode, Region.nama, Region.lat, Region.lng).where(Region.kode.in_(part))):
+            names[kode] = nama
+            if lat is not None and lng is not None:
+                centroids[kode] = (lat, lng)
+    missing = sorted(set(areas.codes) - set(names))
+    for part in chunks(missing, 2000):
+        names.update(db.session.execute(sa.select(Region.kode, Region.nama).where(Region.kode.in_(part))).all())
+    warnings, moved = sites_mod.check_points(rows, areas, names, centroids, options.point_tolerance_m,
+                                             options.accept_points)
+    report.warnings.extend(warnings)
+    if warnings:
+        report.notes.append(Problem(0, N_("%(n)d lokasi bertitik lebih dari %(m)d m di luar kecamatannya; %(moved)d "
+                                          "di antaranya disimpan sebagai koordinat perkiraan di titik pusat "
+                                          "desa/kecamatan."), {"n": len(warnings), "m": int(options.point_tolerance_m),
+                                                               "moved": moved}))
 
 
 def _header(data: bytes) -> list[str]:
@@ -257,13 +365,20 @@ def _header(data: bytes) -> list[str]:
 
 def _desa_shapes(codes: list[str]) -> dict:
     """Shapely geometries of the given desa that have a boundary (vectorised parse)."""
-    kodes, texts = [], []
+    out = {}
     for part in chunks(codes, 2000):
-        for kode, boundary in db.session.execute(sa.select(Region.kode, Region.boundary).where(
-                Region.kode.in_(part), Region.has_boundary.is_(True))):
-            if boundary:
-                kodes.append(kode)
-                texts.append(boundary)
+        out.update(_shapes(sa.select(Region.kode, Region.boundary).where(
+            Region.kode.in_(part), Region.has_boundary.is_(True))))
+    return out
+
+
+def _shapes(statement) -> dict:
+    """{kode: shapely geometry} of a select of (kode, boundary text)."""
+    kodes, texts = [], []
+    for kode, boundary in db.session.execute(statement):
+        if boundary:
+            kodes.append(kode)
+            texts.append(boundary)
     if not texts:
         return {}
     geoms = shapely.from_geojson(texts, on_invalid="ignore")
@@ -280,7 +395,7 @@ def _group_by_keys(updates: list[dict]) -> list[list[dict]]:
 # ---------------------------------------------------------------- targets
 
 def _targets(data: bytes, options: ImportOptions, report: ImportReport) -> Optional[Writer]:
-    parsed = targets_mod.parse_targets(data, options.today)
+    parsed = targets_mod.parse_targets(data, options.today, _phase(options, N_("Memeriksa baris"), _rows_in(data)))
     report.errors.extend(parsed.errors)
     report.warnings.extend(parsed.warnings)
     desa_wanted = sorted({r.kode for r in parsed.rows if not r.npsn and r.kode})
@@ -315,11 +430,11 @@ def _targets(data: bytes, options: ImportOptions, report: ImportReport) -> Optio
         report.notes.append(Problem(0, N_("%(n)d angka lebih lama daripada angka terbaru yang sudah ada: disimpan "
                                           "sebagai riwayat saja."), {"n": plan.older}))
 
-    def write(batch_id: int) -> None:
+    def write(batch_id: int, tick: Tick = None) -> None:
         from outreach.ledger import operations as ledger
 
         if plan.history:
-            db.session.execute(sa.insert(TargetCount), [{**h, "batch_id": batch_id} for h in plan.history])
+            _execute_in_chunks(sa.insert(TargetCount), [{**h, "batch_id": batch_id} for h in plan.history], tick)
         if plan.region_updates:
             db.session.execute(sa.update(Region), plan.region_updates)
         if plan.site_updates:

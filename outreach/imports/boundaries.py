@@ -14,7 +14,7 @@ import shapely
 from shapely.validation import explain_validity, make_valid
 
 from outreach.i18n import N_
-from outreach.imports.common import JATENG, Bbox, Problem, decode_utf8, duplicate_problem
+from outreach.imports.common import JATENG, Bbox, Problem, Tick, counted, decode_utf8, duplicate_problem
 from outreach.models.regions import level_of
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -114,7 +114,8 @@ def _decode(decoder: json.JSONDecoder, text: str, pos: int):
                                  line=exc.lineno, col=exc.colno, detail=exc.msg) from None
 
 
-def parse_boundaries(data: bytes, known_codes: Container[str], bbox: Bbox = JATENG) -> BoundariesParsed:
+def parse_boundaries(data: bytes, known_codes: Container[str], bbox: Bbox = JATENG, tick: Tick = None
+                     ) -> BoundariesParsed:
     """Validate a whole boundaries file against the region codes in the database."""
     out = BoundariesParsed()
     text, problems = decode_utf8(data)
@@ -124,7 +125,7 @@ def parse_boundaries(data: bytes, known_codes: Container[str], bbox: Bbox = JATE
     first_seen: dict[str, int] = {}
     candidates: list[BoundaryRow] = []
     try:
-        for number, feature in enumerate(iter_features(text), start=1):
+        for number, feature in enumerate(counted(iter_features(text), tick, every=200), start=1):
             problem = _check_feature(number, feature, known_codes)
             if problem:
                 out.errors.append(problem)
@@ -144,6 +145,31 @@ def parse_boundaries(data: bytes, known_codes: Container[str], bbox: Bbox = JATE
         return out
     _check_geometries(candidates, out, bbox)
     return out
+
+
+def count_features(data: bytes) -> int:
+    """About how many features a FeatureCollection holds (for a progress line; never used to validate)."""
+    return data.count(b'"Feature"')
+
+
+def rejects_geojson(data: bytes, reasons: Mapping[int, str]) -> bytes:
+    """The refused features (by their number in the file) as a FeatureCollection, each with its reasons in
+    the property `alasan`."""
+    text, _problems = decode_utf8(data)
+    features = []
+    try:
+        for number, feature in enumerate(iter_features(text or ""), start=1):
+            if number not in reasons:
+                continue
+            if isinstance(feature, dict):
+                props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+                feature = {**feature, "properties": {**props, "alasan": reasons[number]}}
+            else:
+                feature = {"type": "Feature", "properties": {"alasan": reasons[number]}, "geometry": None}
+            features.append(feature)
+    except GeoJSONSyntaxError:
+        pass  # a broken file refuses itself whole
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode("utf-8")
 
 
 def _check_feature(number: int, feature, known_codes: Container[str]):

@@ -1,6 +1,7 @@
 """Shared pieces of the importers: problems, reading CSV bytes safely, parsing values, coordinates.
 
-Pure Python: nothing here imports Flask or the database. Messages are Bahasa Indonesia msgids with
+Over 400 lines on purpose: everything the four file kinds share (reading, values, the report and the file
+of refused rows) in one place. Pure Python: nothing here imports Flask or the database. Messages are Bahasa Indonesia msgids with
 %-style placeholders, so the web layer can pass them through gettext and the CLI can print them.
 """
 from __future__ import annotations
@@ -11,7 +12,8 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable, Optional, Sequence
+from collections import defaultdict
+from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
 from outreach.i18n import N_
 
@@ -36,10 +38,17 @@ class Problem:
     line: int
     template: str
     params: dict = field(default_factory=dict)
+    # True for a problem with the file itself (its header, its syntax) even when it names a line: such a
+    # file is refused whole, also when only the valid rows are to be kept.
+    fatal: bool = False
 
     def __post_init__(self):
         if self.params:
             self.params = {k: _short(v) for k, v in self.params.items()}
+
+    @property
+    def refuses_file(self) -> bool:
+        return self.fatal or self.line <= 0
 
     @property
     def message(self) -> str:
@@ -98,7 +107,7 @@ def decode_utf8(data: bytes) -> tuple[Optional[str], list[Problem]]:
         line = data.count(b"\n", 0, exc.start) + 1
         return None, [Problem(line, N_("Berkas bukan teks UTF-8: byte 0x%(byte)s tidak dikenali. Simpan ulang "
                                        "berkas sebagai \"CSV UTF-8\" lalu unggah lagi."),
-                              {"byte": data[exc.start:exc.start + 1].hex().upper()})]
+                              {"byte": data[exc.start:exc.start + 1].hex().upper()}, fatal=True)]
 
 
 # What a file that is not what its import expects looks like in its first bytes.
@@ -152,16 +161,16 @@ def read_csv(data: bytes, required: Sequence[str], optional: Sequence[str] = (),
     warnings: list[Problem] = []
     if not any(columns):
         return CsvRead(None, [Problem(1, N_("Baris judul kolom kosong. Baris pertama harus berisi nama kolom: %(expected)s."),
-                                      {"expected": ", ".join(required)})])
+                                      {"expected": ", ".join(required)}, fatal=True)])
     duplicates = sorted({c for c in columns if c and columns.count(c) > 1})
     if duplicates:
-        errors.append(Problem(1, N_("Nama kolom ganda: %(columns)s."), {"columns": ", ".join(duplicates)}))
+        errors.append(Problem(1, N_("Nama kolom ganda: %(columns)s."), {"columns": ", ".join(duplicates)}, fatal=True))
     missing = [c for c in required if c not in columns]
     if missing:
         errors.append(Problem(1, N_("Kolom wajib tidak ada: %(missing)s. Kolom yang dibutuhkan: %(expected)s; "
                                     "kolom di berkas: %(found)s."),
                               {"missing": ", ".join(missing), "expected": ", ".join(required),
-                               "found": ", ".join(c for c in columns if c) or "-"}))
+                               "found": ", ".join(c for c in columns if c) or "-"}, fatal=True))
     unknown = [c for c in columns if c and c not in required and c not in optional and c not in ignored]
     if unknown and not missing:
         warnings.append(Problem(1, N_("Kolom tidak dikenal diabaikan: %(columns)s."), {"columns": ", ".join(unknown)}))
@@ -184,7 +193,7 @@ def read_csv(data: bytes, required: Sequence[str], optional: Sequence[str] = (),
                 continue
             rows.append((line, {c: v.strip() for c, v in zip(columns, record) if c}))
     except csv.Error as exc:
-        errors.append(Problem(next_line, N_("Format CSV rusak: %(detail)s."), {"detail": str(exc)}))
+        errors.append(Problem(next_line, N_("Format CSV rusak: %(detail)s."), {"detail": str(exc)}, fatal=True))
     if not rows and not errors:
         errors.append(Problem(0, N_("Berkas tidak berisi baris data (hanya judul kolom).")))
     return CsvRead(CsvTable(columns, rows, delimiter), errors, warnings)
@@ -347,15 +356,25 @@ class ImportReport:
     # How many errors / warnings were found in all, when more than PROBLEM_LIMIT are listed (see `cap`).
     error_count: int = 0
     warning_count: int = 0
+    # Keep the valid rows: bad rows are refused one by one (`refused` of them, listed in `rejects`, the
+    # refused rows with their reasons) instead of refusing the whole file.
+    valid_only: bool = False
+    refused: int = 0
+    rejects: Optional[bytes] = None
+    rejects_ext: str = "csv"
 
     @property
     def ok(self) -> bool:
+        """Whether the file may be stored: no error at all, or (valid rows only) none with the file itself."""
+        if self.valid_only:
+            return not any(p.refuses_file for p in self.errors)
         return not self.errors
 
     def cap(self, limit: int = PROBLEM_LIMIT) -> None:
-        """Keep the first `limit` errors and warnings (by line); the counts keep the totals."""
+        """Keep the first `limit` errors and warnings (problems with the whole file first, then by line);
+        the counts keep the totals."""
         self.error_count, self.warning_count = len(self.errors), len(self.warnings)
-        self.errors = sorted(self.errors, key=lambda p: p.line)[:limit]
+        self.errors = sorted(self.errors, key=lambda p: (not p.refuses_file, p.line))[:limit]
         self.warnings = self.warnings[:limit]
 
     @property
@@ -377,3 +396,61 @@ SAMPLE_LIMIT = 20
 def chunks(items: Sequence, size: int = 500) -> Iterable[Sequence]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+# A callback told how many more rows are done (the CLI's progress line); None: nobody is watching.
+Tick = Optional[Callable[[int], None]]
+
+
+def counted(items: Iterable, tick: Tick, every: int = 1000) -> Iterator:
+    """Yield `items`, telling `tick` every `every` items how far the loop has got."""
+    if tick is None:
+        yield from items
+        return
+    pending = 0
+    for item in items:
+        yield item
+        pending += 1
+        if pending == every:
+            tick(pending)
+            pending = 0
+    if pending:
+        tick(pending)
+
+
+# ---------------------------------------------------------------- refused rows
+
+REASON_COLUMN = "alasan"
+
+
+def reasons_by_line(problems: Iterable[Problem]) -> dict[int, str]:
+    """{line: its reasons joined by "; "} for the problems that refuse a row (not the file)."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for p in problems:
+        if not p.refuses_file and p.message not in out[p.line]:
+            out[p.line].append(p.message)
+    return {line: "; ".join(messages) for line, messages in out.items()}
+
+
+def rejects_csv(data: bytes, reasons: Mapping[int, str]) -> bytes:
+    """The refused records of a CSV file, as they were (same header and delimiter), plus an `alasan`
+    column; records are found by the line they start on, counted as `read_csv` counts them."""
+    text, _problems = decode_utf8(data)
+    out = io.StringIO()
+    if text is None:
+        return b""
+    end = text.find("\n")
+    delimiter = sniff_delimiter(text[:end] if end >= 0 else text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    header = next(reader, [])
+    writer.writerow([h.lstrip("\ufeff") for h in header] + [REASON_COLUMN])
+    next_line = reader.line_num + 1
+    try:
+        for record in reader:
+            line, next_line = next_line, reader.line_num + 1
+            if line in reasons:
+                writer.writerow(list(record) + [reasons[line]])
+    except csv.Error:
+        pass  # a broken file refuses itself whole; nothing past the break was read
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # with a BOM, so Excel reads it as UTF-8

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from typing import Container, Mapping, Optional
 
 from outreach.i18n import N_
-from outreach.imports.common import (JATENG, Bbox, Problem, ValueProblem, check_length, duplicate_problem,
-                                     parse_point, read_csv)
+from outreach.imports.common import (JATENG, Bbox, Problem, Tick, ValueProblem, check_length, counted,
+                                     duplicate_problem, parse_point, read_csv)
 from outreach.models.regions import ancestors_of, kind_of, level_of
 from outreach.regions.provinces import province_name
 from outreach.vocab import LEVELS
@@ -41,7 +41,8 @@ class RegionsParsed:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def parse_regions(data: bytes, known_codes: Container[str] = frozenset(), bbox: Bbox = JATENG) -> RegionsParsed:
+def parse_regions(data: bytes, known_codes: Container[str] = frozenset(), bbox: Bbox = JATENG,
+                  tick: Tick = None) -> RegionsParsed:
     """Validate a whole regions file. `known_codes` are the region codes already in the database."""
     read = read_csv(data, COLUMNS)
     out = RegionsParsed(errors=list(read.errors), warnings=list(read.warnings))
@@ -49,7 +50,7 @@ def parse_regions(data: bytes, known_codes: Container[str] = frozenset(), bbox: 
         return out
     first_seen: dict[str, int] = {}
     pending: list[tuple[RegionRow, str, bool]] = []  # row, expected parent, parent required
-    for line, cells in read.table.rows:
+    for line, cells in counted(read.table.rows, tick):
         try:
             row, expected_parent, parent_required = _parse_row(line, cells, bbox)
         except ValueProblem as exc:
@@ -78,10 +79,15 @@ def parse_regions(data: bytes, known_codes: Container[str] = frozenset(), bbox: 
             out.warnings.append(Problem(0, N_("Baris provinsi %(kode)s tidak ada di berkas: Provinsi %(nama)s dibuat "
                                               "dari daftar resmi Kemendagri."),
                                         {"kode": expected_parent, "nama": nama}))
-    # Parents are checked once the whole file is known: a parent may come later in the file.
+    # Parents are checked once the whole file is known (a parent may come later in the file), from the top
+    # level down, so that a row whose parent was refused is refused too (when only valid rows are kept).
+    pending.sort(key=lambda item: LEVELS.index(item[0].level))
     for row, expected_parent, parent_required in pending:
         if expected_parent is None:
             out.rows.append(row)
+            continue
+        if expected_parent in unknown_provinces:
+            first_seen.pop(row.kode, None)
             continue
         exists = expected_parent in first_seen or expected_parent in known_codes
         if exists:
@@ -90,6 +96,7 @@ def parse_regions(data: bytes, known_codes: Container[str] = frozenset(), bbox: 
             out.errors.append(Problem(row.line, N_("Induk %(parent)s dari %(kode)s tidak ditemukan, baik di berkas "
                                                    "maupun di basis data."),
                                       {"parent": expected_parent, "kode": row.kode}))
+            first_seen.pop(row.kode, None)
             continue
         out.rows.append(row)
     out.rows.sort(key=lambda r: (LEVELS.index(r.level), r.kode))  # parents are inserted before children

@@ -24,8 +24,9 @@ import shapely
 from shapely import STRtree
 
 from outreach.i18n import N_
-from outreach.imports.common import (JATENG, Bbox, CsvTable, Problem, ValueProblem, check_length,
+from outreach.imports.common import (JATENG, Bbox, CsvTable, Problem, Tick, ValueProblem, check_length, counted,
                                      duplicate_problem, parse_optional_int, parse_point)
+from outreach.imports.points import KecamatanAreas, km_text
 from outreach.models.regions import ancestors_of, level_of
 from outreach.models.sites import JENJANG_CHOICES
 from outreach.vocab import SITE_TYPES
@@ -93,7 +94,7 @@ class SiteRow:
     fields: tuple  # the columns this row writes and compares
 
 
-def parse_generic(table: CsvTable, bbox: Bbox = JATENG, jenjang: Optional[frozenset] = None
+def parse_generic(table: CsvTable, bbox: Bbox = JATENG, jenjang: Optional[frozenset] = None, tick: Tick = None
                   ) -> tuple[list[SiteRow], list[Problem], int]:
     """Rows of a generic sites file; returns (rows, errors, skipped by the jenjang filter)."""
     present = tuple(OPTIONAL_FIELDS[c] for c in GENERIC_OPTIONAL if c in table.columns)
@@ -102,7 +103,7 @@ def parse_generic(table: CsvTable, bbox: Bbox = JATENG, jenjang: Optional[frozen
     errors: list[Problem] = []
     skipped = 0
     first_seen: dict[tuple, int] = {}
-    for line, cells in table.rows:
+    for line, cells in counted(table.rows, tick):
         try:
             values = _generic_values(cells, bbox)
         except ValueProblem as exc:
@@ -223,20 +224,28 @@ class SchoolRow:
     nama: str
     jenjang: str
     status: Optional[str]
-    kecamatan_kode: str
+    kecamatan_kode: Optional[str]  # None: empty in the file; the point (or kode_kecamatan_titik) decides
     kecamatan_titik: Optional[str]
     lat: Optional[float]
     lng: Optional[float]
 
 
-def parse_schools(table: CsvTable, bbox: Bbox = JATENG, jenjang: Optional[frozenset] = None
-                  ) -> tuple[list[SchoolRow], list[Problem], int]:
-    """Rows of the schools list; returns (rows, errors, skipped by the jenjang filter)."""
+def parse_schools(table: CsvTable, bbox: Bbox = JATENG, jenjang: Optional[frozenset] = None, tick: Tick = None
+                  ) -> tuple[list[SchoolRow], list[Problem], int, list[Problem]]:
+    """Rows of the schools list; returns (rows, errors, skipped by the jenjang filter, duplicates).
+
+    The same NPSN on two schools (the national list has one such pair, in two kabupaten) does not refuse
+    the file: the first row is kept and each later one is left out with a problem naming both lines and
+    both names. The caller shows these as warnings when the whole file is stored (the least surprising:
+    every other school is stored and the one left out is named), and as refused rows when only the
+    valid rows are kept (so the second school is in the file of refused rows).
+    """
     rows: list[SchoolRow] = []
     errors: list[Problem] = []
+    duplicates: list[Problem] = []
     skipped = 0
-    first_seen: dict[str, int] = {}
-    for line, cells in table.rows:
+    first_seen: dict[str, tuple[int, str]] = {}
+    for line, cells in counted(table.rows, tick):
         try:
             jenjang_value = _check_jenjang(cells["jenjang"])
             if jenjang is not None and jenjang_value not in jenjang:
@@ -245,8 +254,8 @@ def parse_schools(table: CsvTable, bbox: Bbox = JATENG, jenjang: Optional[frozen
             npsn = _check_npsn(cells["npsn"])
             nama = check_length(cells["nama"], "nama", 200)
             status = _check_status(cells.get("status", "")) or None
-            kecamatan = cells["kode_kecamatan"]
-            if level_of(kecamatan) != "kecamatan":
+            kecamatan = cells["kode_kecamatan"] or None
+            if kecamatan is not None and level_of(kecamatan) != "kecamatan":
                 raise ValueProblem(N_("kode_kecamatan \"%(kode)s\" bukan kode kecamatan (mis. 33.74.01)."),
                                    kode=kecamatan)
             titik = cells.get("kode_kecamatan_titik", "") or None
@@ -257,12 +266,16 @@ def parse_schools(table: CsvTable, bbox: Bbox = JATENG, jenjang: Optional[frozen
             errors.append(exc.at(line))
             continue
         if npsn in first_seen:
-            errors.append(duplicate_problem(line, "npsn", npsn, first_seen[npsn]))
+            first_line, first_nama = first_seen[npsn]
+            duplicates.append(Problem(line, N_("npsn %(npsn)s dipakai dua sekolah: baris %(first)d (%(first_nama)s) dan "
+                                               "baris %(line)d (%(nama)s); hanya baris %(first)d yang disimpan."),
+                                      {"npsn": npsn, "first": first_line, "first_nama": first_nama, "line": line,
+                                       "nama": nama}))
             continue
-        first_seen[npsn] = line
+        first_seen[npsn] = (line, nama)
         lat, lng = point if point else (None, None)
         rows.append(SchoolRow(line, npsn, nama, jenjang_value, status, kecamatan, titik, lat, lng))
-    return rows, errors, skipped
+    return rows, errors, skipped, duplicates
 
 
 @dataclass
@@ -290,6 +303,7 @@ class PlacementStats:
     outside_own_kecamatan: int = 0
     approximate: int = 0
     via_titik: int = 0
+    without_code: int = 0  # empty kode_kecamatan: placed in the kecamatan its point lies in
 
 
 class DesaLocator:
@@ -345,13 +359,15 @@ class DesaLocator:
         return best
 
 
-def assign_schools(rows: list[SchoolRow], locator: DesaLocator
+def assign_schools(rows: list[SchoolRow], locator: DesaLocator, areas: Optional[KecamatanAreas] = None
                    ) -> tuple[list[tuple[SchoolRow, Placement]], list[Problem], PlacementStats]:
     """Place every school in a desa of its kecamatan.
 
     With a point: the desa of that kecamatan whose boundary contains it, else the desa of that
     kecamatan with the nearest centroid. Without a point: a desa named in the school's name, or the
-    desa nearest to the kecamatan centroid, at that centroid, marked approximate.
+    desa nearest to the kecamatan centroid, at that centroid, marked approximate. A school with an
+    empty kode_kecamatan goes to the kecamatan its point lies in (by the imported desa or kecamatan
+    boundaries, else by kode_kecamatan_titik), counted in `without_code`.
     """
     stats = PlacementStats()
     errors: list[Problem] = []
@@ -359,9 +375,26 @@ def assign_schools(rows: list[SchoolRow], locator: DesaLocator
     with_point = [r for r in rows if r.lat is not None]
     inside = dict(zip((id(r) for r in with_point),
                       locator.containing([r.lat for r in with_point], [r.lng for r in with_point])))
+    uncoded = [r for r in with_point if r.kecamatan_kode is None]
+    in_area = dict(zip((id(r) for r in uncoded),
+                       areas.containing([r.lat for r in uncoded], [r.lng for r in uncoded]) if areas else
+                       [None] * len(uncoded)))
     for row in rows:
         kecamatan = row.kecamatan_kode
-        if not locator.has_kecamatan(kecamatan):
+        if kecamatan is None:
+            by_desa = [locator.desa[k].kecamatan_kode for k in inside.get(id(row), ())]
+            candidates = [by_desa[0] if by_desa else None, in_area.get(id(row)), row.kecamatan_titik]
+            kecamatan = next((k for k in candidates if locator.has_kecamatan(k)), None)
+            if kecamatan is None and row.lat is None:
+                errors.append(Problem(row.line, N_("kode_kecamatan sekolah %(npsn)s kosong dan sekolah ini tidak "
+                                                   "berkoordinat; isi kode_kecamatan atau lat/lng."), {"npsn": row.npsn}))
+                continue
+            if kecamatan is None:
+                errors.append(Problem(row.line, N_("kode_kecamatan sekolah %(npsn)s kosong dan titiknya tidak berada di "
+                                                   "kecamatan yang dikenal; isi kode_kecamatan."), {"npsn": row.npsn}))
+                continue
+            stats.without_code += 1
+        elif not locator.has_kecamatan(kecamatan):
             if locator.has_kecamatan(row.kecamatan_titik):
                 kecamatan = row.kecamatan_titik
                 stats.via_titik += 1
@@ -399,6 +432,58 @@ def assign_schools(rows: list[SchoolRow], locator: DesaLocator
         stats.approximate += 1
         placed.append((row, Placement(desa.kode, point[0], point[1], True)))
     return placed, errors, stats
+
+
+# What an outside point's warning says: (falls in another kecamatan?, what was done with the point).
+_OUTSIDE_MESSAGES = {
+    (True, "moved"): N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, di dalam Kecamatan %(found)s; "
+                        "disimpan sebagai koordinat perkiraan di titik pusat desa/kecamatan."),
+    (True, "accepted"): N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, di dalam Kecamatan %(found)s; "
+                           "titik diterima apa adanya."),
+    (True, "kept"): N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, di dalam Kecamatan %(found)s; "
+                       "titik pusat desa/kecamatan tidak diketahui, titik dipakai apa adanya."),
+    (False, "moved"): N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, tidak di dalam kecamatan mana pun "
+                         "yang batasnya sudah diimpor; disimpan sebagai koordinat perkiraan di titik pusat "
+                         "desa/kecamatan."),
+    (False, "accepted"): N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, tidak di dalam kecamatan mana "
+                            "pun yang batasnya sudah diimpor; titik diterima apa adanya."),
+    (False, "kept"): N_("Titik %(nama)s berada %(km)s km di luar Kecamatan %(own)s, tidak di dalam kecamatan mana pun "
+                        "yang batasnya sudah diimpor; titik pusat desa/kecamatan tidak diketahui, titik dipakai apa "
+                        "adanya."),
+}
+
+
+def check_points(rows: list[SiteRow], areas: KecamatanAreas, names: Mapping[str, str],
+                 centroids: Mapping[str, tuple[float, float]], tolerance_m: float = 1000, accept: bool = False
+                 ) -> tuple[list[Problem], int]:
+    """Report every site whose point lies more than `tolerance_m` outside its own kecamatan (with the
+    distance and the kecamatan it falls in) and, unless `accept`, move it to its desa's centroid (else its
+    kecamatan's) as approximate coordinates. `centroids` are {region code: (lat, lng)}; returns
+    (warnings, how many were moved). Rows already approximate (no point in the file) are left alone."""
+    checked = [r for r in rows if not r.values.get("coords_approximate")]
+    found = areas.outside([(r.values["kecamatan_kode"], r.values["lat"], r.values["lng"]) for r in checked],
+                          tolerance_m)
+    warnings: list[Problem] = []
+    moved = 0
+    for row, where in zip(checked, found):
+        if where is None:
+            continue
+        v = row.values
+        params = {"nama": v["nama"], "km": km_text(where.distance_m),
+                  "own": names.get(v["kecamatan_kode"], v["kecamatan_kode"])}
+        if where.found:
+            params["found"] = names.get(where.found, where.found)
+        centroid = centroids.get(v["desa_kode"]) or centroids.get(v["kecamatan_kode"])
+        if accept:
+            action = "accepted"
+        elif centroid is None:
+            action = "kept"
+        else:
+            action = "moved"
+            v["lat"], v["lng"], v["coords_approximate"] = centroid[0], centroid[1], True
+            moved += 1
+        warnings.append(Problem(row.line, _OUTSIDE_MESSAGES[(bool(where.found), action)], params))
+    return warnings, moved
 
 
 def school_values(row: SchoolRow, place: Placement) -> dict:

@@ -13,7 +13,8 @@ from datetime import date
 from typing import Container, Mapping, Optional
 
 from outreach.i18n import N_
-from outreach.imports.common import Problem, ValueProblem, check_length, parse_count, parse_date, read_csv
+from outreach.imports.common import (Problem, Tick, ValueProblem, check_length, counted, parse_count, parse_date,
+                                     read_csv)
 from outreach.models.regions import level_of
 
 REQUIRED = ("wajib_ktp", "sudah_rekam", "as_of")
@@ -40,17 +41,17 @@ class TargetsParsed:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def parse_targets(data: bytes, today: Optional[date] = None) -> TargetsParsed:
+def parse_targets(data: bytes, today: Optional[date] = None, tick: Tick = None) -> TargetsParsed:
     """Validate a whole targets file (values only; codes are checked by `resolve_targets`)."""
     read = read_csv(data, REQUIRED, OPTIONAL, IGNORED)
     out = TargetsParsed(errors=list(read.errors), warnings=list(read.warnings))
     if read.table is None:
         return out
     if "kode" not in read.table.columns and "npsn" not in read.table.columns:
-        out.errors.append(Problem(1, N_("Kolom wajib tidak ada: kode (kode desa/kelurahan atau NPSN sekolah).")))
+        out.errors.append(Problem(1, N_("Kolom wajib tidak ada: kode (kode desa/kelurahan atau NPSN sekolah)."), fatal=True))
         return out
     first_seen: dict[tuple, int] = {}
-    for line, cells in read.table.rows:
+    for line, cells in counted(read.table.rows, tick):
         try:
             row = _parse_row(line, cells, today)
         except ValueProblem as exc:

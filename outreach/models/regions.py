@@ -180,4 +180,8 @@ class ImportBatch(db.Model):
     added: Mapped[int] = mapped_column(sa.Integer, default=0)
     updated: Mapped[int] = mapped_column(sa.Integer, default=0)
     unchanged: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Rows refused one by one when only the valid rows were stored, and where the file listing them waits
+    # (a random name among the admin uploads, kept for a day).
+    refused: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    rejects_token: Mapped[Optional[str]] = mapped_column(sa.String(32))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

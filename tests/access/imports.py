@@ -4,4 +4,7 @@ EXPECTED = {
     "admin.import_preview": {"admin"},
     "admin.import_commit": {"admin"},
     "admin.import_cancel": {"admin"},
+    "admin.import_rejects": {"admin"},
 }
+
+URL_SAMPLES = {"token": "0" * 32}
