@@ -125,6 +125,9 @@ def register_blueprints(app: Flask) -> None:
     for bp in (vendor_bp, auth_bp, main_bp, regions_bp, sites_bp, planning_bp, admin_bp, api_bp, jobs_bp,
                field_bp, maps_bp, coverage_bp, planner_bp):
         app.register_blueprint(bp)
+    from outreach.bench_minimal import register_if_asked
+
+    register_if_asked(app)  # bench/load.py's yardstick: only with JB_BENCH_MINIMAL=1 in the environment
 
 
 def register_request_hooks(app: Flask) -> None:
