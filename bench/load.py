@@ -1,7 +1,7 @@
 """Loopback load bench: gunicorn + PostgreSQL under field teams and managers at once. Prints name=value lines.
 
     .venv/bin/python bench/load.py [--seconds 20] [--field-users 8] [--managers 4] [--workers 2]
-                                   [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--sessions 4000]
+                                   [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--sessions 2000]
 
 Creates a temporary PostgreSQL database (jb_load_<pid>, dropped at the end whatever happens), migrates it,
 seeds the demo (Kota Semarang: regions, targets, sites, teams, kits; not the demo's own sessions and logs)
@@ -269,7 +269,7 @@ async def field_loop(user: User, queue: list[int], stop: float, read: bool, mini
 
 async def manager_loop(user: User, stop: float) -> None:
     views = [("dashboard", "/dasbor"),
-             ("map_regions", f"/api/v1/map/regions?level=kelurahan&bbox={KOTA_BBOX}&zoom=12"),
+             ("map_regions", f"/api/v1/map/regions?level=desa&bbox={KOTA_BBOX}&zoom=12"),
              ("map_sites", f"/api/v1/map/sites?bbox={KOTA_BBOX}&zoom=13"),
              ("map_sessions", f"/api/v1/map/sessions?bbox={KOTA_BBOX}&zoom=12")]
     n = 0
@@ -336,7 +336,7 @@ def main() -> int:
     parser.add_argument("--field-users", type=int, default=8)
     parser.add_argument("--managers", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--sessions", type=int, default=4000)
+    parser.add_argument("--sessions", type=int, default=2000)
     parser.add_argument("--pg", default=DEFAULT_PG, help="URL of a database on the server (to create the bench's)")
     args = parser.parse_args()
     try:

@@ -90,6 +90,8 @@ def register_extensions(app: Flask) -> None:
     # the user's session version instead (outreach.models.accounts.User.end_logins).
     login_manager.session_protection = "basic"
 
+    from sqlalchemy.orm import joinedload
+
     from outreach.models import User
 
     @login_manager.user_loader
@@ -98,7 +100,9 @@ def register_extensions(app: Flask) -> None:
         user_id, _, version = login_id.partition(".")
         if not (user_id.isdigit() and version.isdigit()):
             return None
-        user = db.session.get(User, int(user_id))
+        # With its team in the same statement: a field user's area is its team's office (permissions.scope_of),
+        # asked on nearly every request.
+        user = db.session.get(User, int(user_id), options=[joinedload(User.team)])
         return user if user is not None and user.session_version == int(version) else None
 
     from outreach.db_setup import configure_engine_events

@@ -25,8 +25,10 @@ def minimal():
     """One insert and one commit: the least a logged write can cost here."""
     body = request.get_json(silent=True) or {}
     entry = record_change("bench", 0, "minimal", current_user.id, {"n": [None, body.get("n")]})
+    db.session.flush()
+    entry_id = entry.id  # read before the commit expires it: one transaction, as the turnout POST
     db.session.commit()
-    return jsonify({"id": entry.id}), 201
+    return jsonify({"id": entry_id}), 201
 
 
 def register_if_asked(app: Flask) -> bool:
