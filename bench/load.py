@@ -1,6 +1,6 @@
 """Loopback load bench: gunicorn + PostgreSQL under field teams and managers at once. Prints name=value lines.
 
-    .venv/bin/python bench/load.py [--seconds 20] [--field-users 8] [--managers 4] [--workers 2]
+    .venv/bin/python bench/load.py [--seconds 15] [--field-users 8] [--managers 4] [--workers 2]
                                    [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--sessions 2000]
 
 Creates a temporary PostgreSQL database (jb_load_<pid>, dropped at the end whatever happens), migrates it,
@@ -332,7 +332,7 @@ def report(result: dict) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--field-users", type=int, default=8)
     parser.add_argument("--managers", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
