@@ -299,6 +299,8 @@ async def run(base: str, plan: dict, seconds: float, managers: int) -> dict:
     # Warm-up: each worker imports its lazy modules and fills its caches once (not measured).
     await phase("warmup", [lambda stop, u=u: field_loop(u, queues[u.username], time.monotonic() + 2, True, False)
                            for u in field] + [lambda stop, u=u: manager_loop(u, time.monotonic() + 2) for u in bosses])
+    warm = [r for rows in recorder.samples.values() for r in rows]
+    phases["warmup_errors"] = sum(1 for r in warm if not r[2])
     recorder.samples.clear()
     await phase("mixed", [lambda stop, u=u: field_loop(u, queues[u.username], stop, True, False) for u in field]
                 + [lambda stop, u=u: manager_loop(u, stop) for u in bosses])
@@ -311,6 +313,7 @@ async def run(base: str, plan: dict, seconds: float, managers: int) -> dict:
 
 def report(result: dict) -> None:
     rec, phases = result["recorder"], result["phases"]
+    out("warmup_errors", phases["warmup_errors"])  # not in the figures below, but never hidden
     every = ["schedule", "turnout_post", "dashboard", "map_regions", "map_sites", "map_sessions"]
     start, stop = phases["mixed"]
     for key, value in rec.figures(every, start, stop).items():

@@ -74,6 +74,15 @@ def _lock_session(session_id: int) -> Optional[RecordingSession]:
                               .with_for_update().execution_options(populate_existing=True)).first()
 
 
+def _claim_pools(session: RecordingSession) -> None:
+    """The pools the log will share out again, locked before the session (see ledger.queries.claim_pools_first)."""
+    from outreach.ledger import queries as ledger_queries
+
+    site = session.site
+    schools = [site.id] if site is not None and ledger_queries.pool_of(site) == ledger_queries.SEKOLAH else []
+    ledger_queries.claim_pools_first([session.desa_kode], schools)
+
+
 def _fail(exc: FieldError):
     db.session.rollback()  # releases the locks; nothing of this request is kept
     raise exc
@@ -275,6 +284,7 @@ def save_log(user, session_id: int, data: Mapping[str, Any], idempotency_key: Op
         raise LogExists(existing)
     values = _validate(data, session, now)
 
+    _claim_pools(session)
     session = _lock_session(session_id)
     if session is None:
         _fail(SessionNotFound())
@@ -391,6 +401,7 @@ def correct_log(user, session_id: int, data: Mapping[str, Any], expected_version
                            "untuk mengoreksi laporan ini.", when=deadline.strftime("%Y-%m-%d %H.%M")))
     reason, values = _validate_correction(data, session, now, log)
 
+    _claim_pools(session)
     session = _lock_session(session_id)
     log = queries.log_of(session_id)
     if session is None or log is None:
