@@ -117,6 +117,8 @@ def register_extensions(app: Flask) -> None:
     # the user's session version instead (outreach.models.accounts.User.end_logins).
     login_manager.session_protection = "basic"
 
+    from sqlalchemy.orm import joinedload
+
     from outreach.models import User
 
     @login_manager.user_loader
@@ -125,7 +127,9 @@ def register_extensions(app: Flask) -> None:
         user_id, _, version = login_id.partition(".")
         if not (user_id.isdigit() and version.isdigit()):
             return None
-        user = db.session.get(User, int(user_id))
+        # With its team in the same statement: a field user's area is its team's office (permissions.scope_of),
+        # asked on nearly every request.
+        user = db.session.get(User, int(user_id), options=[joinedload(User.team)])
         return user if user is not None and user.session_version == int(version) else None
 
     from outreach.db_setup import configure_engine_events
@@ -152,6 +156,9 @@ def register_blueprints(app: Flask) -> None:
     for bp in (vendor_bp, auth_bp, main_bp, regions_bp, sites_bp, planning_bp, admin_bp, api_bp, jobs_bp,
                field_bp, maps_bp, coverage_bp, planner_bp):
         app.register_blueprint(bp)
+    from outreach.bench_minimal import register_if_asked
+
+    register_if_asked(app)  # bench/load.py's yardstick: only with JB_BENCH_MINIMAL=1 in the environment
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -2,6 +2,7 @@
 import click
 import sqlalchemy as sa
 
+from outreach.admin import team_calendar
 from outreach.admin.service import validate_scope
 from outreach.permissions import NATIONAL_SCOPE
 from outreach.auth.passwords import password_problem
@@ -38,6 +39,7 @@ def register(app):
             raise click.ClickException(problem[0] % problem[1])
         user = db.session.scalar(sa.select(User).where(User.username == username))
         created = user is None
+        member_of = None if created else team_calendar.member_team_id(user)
         if created:
             user = User(username=username)
             db.session.add(user)
@@ -47,6 +49,8 @@ def register(app):
         if not created:
             user.end_logins()  # a new password ends the logins made with the old one
         user.set_password(password)
+        db.session.flush()
+        team_calendar.membership_change(member_of, user, None)  # a member joined or left: new iCal link
         db.session.commit()
         click.echo(f"Pengguna {username} {'dibuat' if created else 'diperbarui'} (peran {role}).")
 

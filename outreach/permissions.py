@@ -196,8 +196,31 @@ def can_see_team_calendar(user, team) -> bool:
     return team is not None and (is_admin(user) or user.team_id == team.id)
 
 
+def sites_clause(user):
+    """SQL condition: sites the user may see, with their contacts: its area; a field user only the sites of
+    its own team's sessions (a field token does not read the kabupaten's other sites and contacts)."""
+    from outreach.models import Site
+    from outreach.models.planning import RecordingSession
+
+    clause = scope_clause(user, Site)
+    if is_field(user):
+        clause = sa.and_(clause, Site.id.in_(sa.select(RecordingSession.site_id).where(sessions_clause(user))))
+    return clause
+
+
 def can_see_site(user, site) -> bool:
+    """The area test only: a field user's sites are narrowed in SQL (sites_clause), which needs its sessions."""
     return site is not None and in_scope(user, site.desa_kode)
+
+
+def team_figures_clause(user):
+    """SQL condition on teams: whose figures (sessions, logs, turnout) the user reads. Staff: every team of
+    the area; a field user only its own team's."""
+    from outreach.models import Team
+
+    if is_field(user):
+        return Team.id == (user.team_id or -1)
+    return sa.true()
 
 
 def can_follow_up_refusers(user, desa_kode: str) -> bool:

@@ -74,8 +74,10 @@ def test_list_is_scoped_by_role(client, world, login_as):
         world.site1.id, world.site2.id, world.other_site.id}
     login_as("manager")
     assert set(listed_ids(client.get("/lokasi").get_data(as_text=True))) == {world.site1.id, world.site2.id}
-    login_as("field")
-    assert set(listed_ids(client.get("/lokasi").get_data(as_text=True))) == {world.site1.id, world.site2.id}
+    b.make_session(world.site2, world.team)
+    db.session.commit()
+    login_as("field")  # only the sites of its team's sessions
+    assert set(listed_ids(client.get("/lokasi").get_data(as_text=True))) == {world.site2.id}
     login_as("coordinator")
     html = client.get("/lokasi").get_data(as_text=True)
     assert listed_ids(html) == [world.site1.id]
@@ -176,8 +178,11 @@ def test_detail_and_edit_are_404_outside_scope(client, world, login_as):
         assert "Balai Kelurahan Dua A" not in resp.get_data(as_text=True)
     assert client.post(f"/lokasi/{world.site2.id}/ubah", data=valid_form(world.desa3.kode)).status_code == 404
     assert db.session.get(Site, world.site2.id).nama == "Balai Kelurahan Dua A"
+    b.make_session(world.site2, world.team)
+    db.session.commit()
     login_as("field")
     assert client.get(f"/lokasi/{world.other_site.id}").status_code == 404
+    assert client.get(f"/lokasi/{world.site1.id}").status_code == 404  # no session of its team there
     assert client.get(f"/lokasi/{world.site2.id}").status_code == 200
 
 

@@ -28,6 +28,7 @@ from outreach.vocab import KIT_STATUSES, LEVELS, ROLES
 from outreach.models.audit import diff, record_change
 from outreach.models.base import utcnow
 from outreach.models.regions import level_of
+from outreach.admin import team_calendar
 
 MAX_TOKEN_DAYS = 3650
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
@@ -260,6 +261,7 @@ def create_user(data: UserData, password: Optional[str], actor_id: Optional[int]
     db.session.add(user)
     db.session.flush()
     record_change("user", user.id, "create", actor_id, _created(values))
+    team_calendar.membership_change(None, user, actor_id)
     _commit_or_duplicate("username", N_("Nama pengguna %(username)s sudah dipakai."), username=values["username"])
     return user
 
@@ -278,11 +280,13 @@ def update_user(user: User, data: UserData, actor_id: Optional[int]) -> dict:
     changes = diff(user, USER_FIELDS, values)
     if not changes:
         return {}
+    member_of = team_calendar.member_team_id(user)
     for name in changes:
         setattr(user, name, values[name])
     if "active" in changes and not user.active:
         user.end_logins()  # a deactivated user is signed out everywhere at once
     record_change("user", user.id, "update", actor_id, changes)
+    team_calendar.membership_change(member_of, user, actor_id)  # joined or left: the team's iCal link changes
     _commit_or_duplicate("username", N_("Nama pengguna %(username)s sudah dipakai."), username=values["username"])
     return changes
 
@@ -533,6 +537,8 @@ def update_team(team: Team, data: TeamData, actor_id: Optional[int]) -> dict:
     for name in changes:
         setattr(team, name, values[name])
     record_change("team", team.id, "update", actor_id, changes)
+    if "members" in changes:  # someone joined or left: a link kept by a former member must stop working
+        team_calendar.rotate_for_membership((team.id,), actor_id)
     _commit_or_duplicate("nama", N_("Nama tim %(nama)s sudah dipakai."), nama=values["nama"])
     return changes
 

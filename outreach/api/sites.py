@@ -20,8 +20,7 @@ from outreach.models import JENJANG_CHOICES, Site
 from outreach.vocab import SITE_TYPES
 from outreach.models.regions import level_of
 from outreach.security import any_role, get_scoped_or_404, roles_required
-from outreach.permissions import scope_clause
-from outreach.sites.service import save_site, site_as_dict
+from outreach.sites.service import save_site, site_as_dict, visible_site
 from outreach import permissions
 
 
@@ -109,7 +108,7 @@ class SiteListSchema(PageOut):
 
 def site_filters(user, desa=None, kecamatan=None, site_type=None, q=None) -> list:
     """SQL conditions for the sites `user` may list, narrowed by desa, kecamatan, type and a search."""
-    conditions = [scope_clause(user, Site)]
+    conditions = [permissions.sites_clause(user)]
     if desa:
         conditions.append(Site.desa_kode == desa)
     if kecamatan:
@@ -168,7 +167,9 @@ def site_create(body):
 @operation("getSite", "sites", "Satu lokasi",
            responses={200: response("Lokasi", SiteSchema), **COMMON_ERRORS, 404: _NOT_FOUND})
 def site_detail(site_id: int):
-    site = get_scoped_or_404(Site, site_id, kode_attr="desa_kode")
+    site = visible_site(current_user, site_id)
+    if site is None:
+        raise ApiError(404, _("Lokasi tidak ditemukan."))
     return jsonify(site_as_dict(site))
 
 

@@ -74,6 +74,15 @@ def _lock_session(session_id: int) -> Optional[RecordingSession]:
                               .with_for_update().execution_options(populate_existing=True)).first()
 
 
+def _claim_pools(session: RecordingSession) -> None:
+    """The pools the log will share out again, locked before the session (see ledger.queries.claim_pools_first)."""
+    from outreach.ledger import queries as ledger_queries
+
+    site = session.site
+    schools = [site.id] if site is not None and ledger_queries.pool_of(site) == ledger_queries.SEKOLAH else []
+    ledger_queries.claim_pools_first([session.desa_kode], schools)
+
+
 def _fail(exc: FieldError):
     db.session.rollback()  # releases the locks; nothing of this request is kept
     raise exc
@@ -84,9 +93,12 @@ def _check_kits(kit_ids, session: RecordingSession) -> dict[str, str]:
     if not kit_ids:
         return {}
     booked = {link.kit_id for link in session.kit_links}
+    others = [i for i in kit_ids if i not in booked]  # the booked kits are the session's: nothing to look up
+    if not others:
+        return {}
     office = session.team.office_kode if session.team else None
-    found = {k.id: k for k in db.session.scalars(sa.select(Kit).where(Kit.id.in_(list(kit_ids))))}
-    bad = [i for i in kit_ids if i not in booked and (i not in found or found[i].office_kode != office)]
+    found = {k.id: k for k in db.session.scalars(sa.select(Kit).where(Kit.id.in_(others)))}
+    bad = [i for i in others if i not in found or found[i].office_kode != office]
     if bad:
         return {"kit_ids": _("Alat %(ids)s tidak ditemukan atau bukan milik kantor tim ini.",
                              ids=", ".join(f"#{i}" for i in bad))}
@@ -198,6 +210,33 @@ def _share_out_again(session: RecordingSession) -> None:
     ledger.reallocate_session(session)
 
 
+def _replayed_and_existing(key: str, fingerprint: str, session_id: int
+                           ) -> tuple[Optional[TurnoutLog], Optional[TurnoutLog]]:
+    """(_replayed, queries.log_of) in one statement: the log first stored with `key` when this request
+    repeats it (IdempotencyKeyReused when the key came with another body or session), and the session's
+    log, both read afresh."""
+    logs = db.session.scalars(sa.select(TurnoutLog).where(
+        sa.or_(TurnoutLog.idempotency_key == key, TurnoutLog.session_id == session_id))
+        .execution_options(populate_existing=True)).all()
+    keyed = next((log for log in logs if log.idempotency_key == key), None)
+    if keyed is not None and (keyed.session_id != session_id or keyed.request_fingerprint != fingerprint):
+        raise IdempotencyKeyReused()
+    return keyed, next((log for log in logs if log.session_id == session_id), None)
+
+
+def _commit_keeping_values() -> None:
+    """Commit without expiring what the transaction wrote: the answer is built from the values just stored
+    (every column is set here, the database's triggers only write other tables), which spares a second
+    transaction that would read them back."""
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
 def _replayed(key: str, fingerprint: str, session_id: int) -> Optional[TurnoutLog]:
     """The log first stored with `key` when this request repeats it; IdempotencyKeyReused when the key
     was used with another body (or for another session); None when the key is new."""
@@ -235,28 +274,27 @@ def save_log(user, session_id: int, data: Mapping[str, Any], idempotency_key: Op
     if not permissions.can_write_logs(user):
         raise NotAllowed(_("Manajer hanya dapat melihat laporan hasil."))
     fingerprint = rules.request_fingerprint(session_id, data)
-    replay = _replayed(key, fingerprint, session_id)
+    replay, existing = _replayed_and_existing(key, fingerprint, session_id)
     if replay is not None:
         return SaveResult(replay, False)
     errors = rules.check_can_log(queries.session_facts(session), queries.log_settings(), now, _=_)
     if errors:
         raise LogValidationFailed(errors, next(iter(errors.values())))
-    existing = queries.log_of(session_id)
     if existing is not None:
         raise LogExists(existing)
     values = _validate(data, session, now)
 
+    _claim_pools(session)
     session = _lock_session(session_id)
     if session is None:
         _fail(SessionNotFound())
     try:
-        replay = _replayed(key, fingerprint, session_id)
+        replay, existing = _replayed_and_existing(key, fingerprint, session_id)
     except IdempotencyKeyReused as exc:
         _fail(exc)
     if replay is not None:
         db.session.rollback()
         return SaveResult(_reload(replay.id), False)
-    existing = queries.log_of(session_id)
     if existing is not None:
         _fail(LogExists(existing))
     if session.status not in workflow.LOGGABLE and session.status != workflow.SELESAI:
@@ -286,13 +324,13 @@ def save_log(user, session_id: int, data: Mapping[str, Any], idempotency_key: Op
     else:
         _share_out_again(session)
     try:
-        db.session.commit()
+        _commit_keeping_values()
     except IntegrityError:
         return _resolve_race(key, fingerprint, session_id)
     except StaleDataError:
         db.session.rollback()
         raise LogValidationFailed({"session": _("Sesi baru saja diubah pengguna lain. Kirim ulang laporan.")})
-    return SaveResult(_reload(log.id), True)
+    return SaveResult(log, True)
 
 
 def _reload(log_id: int) -> TurnoutLog:
@@ -363,6 +401,7 @@ def correct_log(user, session_id: int, data: Mapping[str, Any], expected_version
                            "untuk mengoreksi laporan ini.", when=deadline.strftime("%Y-%m-%d %H.%M")))
     reason, values = _validate_correction(data, session, now, log)
 
+    _claim_pools(session)
     session = _lock_session(session_id)
     log = queries.log_of(session_id)
     if session is None or log is None:

@@ -142,10 +142,12 @@ def reallocate(*, desa_kodes: Iterable[str] = (), site_ids: Iterable[int] = ()) 
 
 
 def reallocate_session(session: RecordingSession, *also_sites: Site) -> int:
-    """Share out again the pools a session (and any site it just left) draws on."""
-    sites = [session.site, *also_sites] if session.site is not None else list(also_sites)
-    return reallocate(desa_kodes={s.desa_kode for s in sites if s is not None} | {session.desa_kode},
-                      site_ids={s.id for s in sites if s is not None})
+    """Share out again the pools a session (and any site it just left) draws on. A site is named apart only
+    when it is a school pool: every session at another site draws on that site's desa, given already (so
+    the common case locks and reads the desa's pool once, not the site's as well)."""
+    sites = [s for s in ([session.site, *also_sites] if session.site is not None else also_sites) if s is not None]
+    return reallocate(desa_kodes={s.desa_kode for s in sites} | {session.desa_kode},
+                      site_ids={s.id for s in sites if queries.pool_of(s) == queries.SEKOLAH})
 
 
 def _indonesian():

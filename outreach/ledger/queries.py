@@ -70,5 +70,23 @@ def lock_pools(desa_kodes: Iterable[str], site_ids: Iterable[int]) -> None:
         db.session.execute(sa.select(Site.id).where(Site.id.in_(site_ids)).order_by(Site.id).with_for_update())
 
 
+def claim_pools_first(desa_kodes: Iterable[str], site_ids: Iterable[int] = ()) -> None:
+    """Lock the pools a write will share out again BEFORE it locks its own session (PostgreSQL), creating
+    a desa's tally row when it has none yet. Sharing out a pool updates every open session on it; a writer
+    that locked one of those sessions first and then waited for the pool (the tally row, which the first
+    log of a desa creates) would deadlock with the writer sharing out."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    from sqlalchemy.dialects.postgresql import insert
+
+    from outreach.models import DesaTally
+
+    desa_kodes = sorted(set(desa_kodes))
+    if desa_kodes:
+        db.session.execute(insert(DesaTally).values([{"desa_kode": k} for k in desa_kodes])
+                           .on_conflict_do_nothing(index_elements=["desa_kode"]))
+    lock_pools(desa_kodes, site_ids)
+
+
 def region_name(kode: str) -> Optional[str]:
     return db.session.scalar(sa.select(Region.nama).where(Region.kode == kode))

@@ -15,7 +15,8 @@ def home_context(user) -> dict:
     scope_region = db.session.get(Region, scope) if scope and scope != "__none__" else None
     desa_count = db.session.scalar(sa.select(sa.func.count()).select_from(Region).where(
         Region.level == "desa", scope_clause(user, Region)))
-    site_count = db.session.scalar(sa.select(sa.func.count()).select_from(Site).where(scope_clause(user, Site)))
+    site_count = db.session.scalar(sa.select(sa.func.count()).select_from(Site).where(
+        permissions.sites_clause(user)))
     figures = None
     if scope != "__none__":
         try:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Optional
 
+import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 
@@ -24,7 +25,7 @@ from outreach.maps.points import PointStore, SessionStore
 from outreach.models import Region, Site, Team
 from outreach.models.planning import OPEN_STATUSES, RecordingSession
 from outreach.regions import queries as rq
-from outreach.permissions import scope_clause, scope_of
+from outreach.permissions import scope_of
 from outreach import permissions
 
 MAP_LEVELS = ("kabupaten", "kecamatan", "desa")
@@ -182,9 +183,14 @@ class SiteFilter:
 
 def site_selection(user, f: SiteFilter):
     """(store, mask) of the sites in view that `user` may see (the store applies the same scope as
-    scope_clause: the user's region, or the area already checked to lie inside it)."""
+    scope_clause: the user's region, or the area already checked to lie inside it; a field user's further
+    narrowed to the sites of its team's sessions, as permissions.sites_clause)."""
     store = site_store()
-    return store, store.select(f.bbox, view_prefix(user, f.area), f.site_type)
+    mask = store.select(f.bbox, view_prefix(user, f.area), f.site_type)
+    if permissions.is_field(user):
+        own = db.session.scalars(sa.select(Site.id).where(permissions.sites_clause(user))).all()
+        mask &= np.isin(store.ids, np.array(own, dtype=np.int64))
+    return store, mask
 
 
 def site_points(user, ids: list[int]) -> list[dict]:
@@ -197,7 +203,7 @@ def site_points(user, ids: list[int]) -> list[dict]:
         return []
     out: dict[int, dict] = {}
     for chunk in _chunks(sorted(ids), 2000):
-        conds = [scope_clause(user, Site), Site.active.is_(True), Site.id.in_(chunk)]
+        conds = [permissions.sites_clause(user), Site.active.is_(True), Site.id.in_(chunk)]
         rows = db.session.execute(
             sa.select(Site.id, Site.nama, Site.type, Site.lat, Site.lng, Site.desa_kode, Region.nama,
                       Site.coords_approximate)

@@ -7,7 +7,7 @@ way ("Senin, 11 Mei 2026", "08.00–12.00 WIB"). WhatsApp shows *text* in bold. 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from typing import Optional
 
@@ -136,6 +136,18 @@ def what_to_bring(a: AnnouncementInput) -> list[str]:
     lines.append("Bila pernah rekam di daerah lain atau tidak yakin sudah terdaftar: surat pindah "
                  "atau dokumen kependudukan lain yang dimiliki")
     return lines
+
+
+def for_calendar(a: AnnouncementInput) -> AnnouncementInput:
+    """The facts a team's calendar link may carry: a link gets forwarded, so it keeps the place, the days and
+    hours, the desa, who should come and what to bring, and leaves out contact names and phones. A home visit
+    is named by its RT/RW only: its site name and address say who lives there and why (age, illness), and
+    its cancel reason may too. The signed-in session page still shows all of it."""
+    changes = dict(contact_name="", contact_phone="", team_name="", team_phone="")
+    if a.site_type == "rumah":
+        rt_rw = f" RT {a.rt:03d}/RW {a.rw:03d}" if a.rt and a.rw else ""
+        changes.update(site_name=f"Rumah warga{rt_rw}", address="", cancel_reason="")
+    return replace(a, **changes)
 
 
 def announcement_text(a: AnnouncementInput) -> str:

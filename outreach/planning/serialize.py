@@ -106,18 +106,21 @@ def address_of(s: RecordingSession, regions: dict) -> str:
 
 
 def team_feed(team, sessions: list[RecordingSession], url_for_session, uid_domain: str) -> bytes:
-    """The iCalendar bytes of `sessions` for `team` (url_for_session(id) -> absolute link)."""
+    """The iCalendar bytes of `sessions` for `team` (url_for_session(id) -> absolute link): what a forwarded
+    link may show (announce.for_calendar); a home visit also leaves out its exact position."""
     regions = region_info({k for s in sessions for k in (s.desa_kode, s.kecamatan_kode, s.kabupaten_kode)})
     labels = session_kind_labels()
     events = []
     for s in sessions:
-        inp = announcement_input(s, regions)
+        inp = announce.for_calendar(announcement_input(s, regions))  # no contacts, no one's health at home
         location = announce.place_line(inp)
         link = url_for_session(s.id)
+        home = s.site.type == "rumah"
         events.append(ical.FeedEvent(
-            uid=f"sesi-{s.id}@{uid_domain}", summary=f"{labels.get(s.kind, s.kind)}: {s.site.nama}",
+            uid=f"sesi-{s.id}@{uid_domain}", summary=f"{labels.get(s.kind, s.kind)}: {inp.site_name}",
             date=s.date, end_date=s.end_date, start=s.start_time, end=s.end_time, location=location,
             description=announce.announcement_text(inp) + "\n" + link, url=link, status=s.status,
-            sequence=s.version or 0, last_modified=s.updated_at, lat=s.site.lat, lng=s.site.lng))
+            sequence=s.version or 0, last_modified=s.updated_at, lat=None if home else s.site.lat,
+            lng=None if home else s.site.lng))
     tz = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta")
     return ical.build_feed(f"Jemput Bola — {team.nama}", events, tz=tz)

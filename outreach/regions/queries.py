@@ -71,6 +71,18 @@ class DesaFilter:
             return sa.true()
         return _in(_GROUP_COLUMN[self.level], self.codes)
 
+    def on_region_bound(self):
+        """on_region with the codes left to an expanding bind parameter ("desa_codes", see params): for a
+        statement built once per shape and run with other codes."""
+        if self.level is None:
+            return sa.true()
+        if not self.codes:
+            return sa.false()
+        return _GROUP_COLUMN[self.level].in_(sa.bindparam("desa_codes", expanding=True))
+
+    def params(self) -> dict:
+        return {"desa_codes": list(self.codes)} if self.level is not None and self.codes else {}
+
 
 def _in(column, codes):
     codes = list(codes)
@@ -79,7 +91,7 @@ def _in(column, codes):
     return column == codes[0] if len(codes) == 1 else column.in_(codes)
 
 
-def desa_values(desa: DesaFilter) -> sa.Select:
+def desa_values(desa: DesaFilter, bound: bool = False) -> sa.Select:
     """The per-desa values (codes, wajib, official, as_of, since, menolak, away in all and per reason,
     planned) of the desa `desa` covers. The log, refuser, known-away and planned sums come from
     desa_tally (kept by triggers): one row per desa, whatever the number of logs and sessions."""
@@ -93,7 +105,7 @@ def desa_values(desa: DesaFilter) -> sa.Select:
                  for reason in AWAY_REASONS],
                sa.func.coalesce(T.planned, 0).label("planned")]
     return (sa.select(*columns).outerjoin(T, T.desa_kode == Region.kode)
-            .where(Region.level == "desa", desa.on_region()))
+            .where(Region.level == "desa", desa.on_region_bound() if bound else desa.on_region()))
 
 
 def _level_label(level: Optional[str]):
@@ -112,13 +124,14 @@ def _least(a, b):
     return sa.case((a < b, a), else_=b)
 
 
-def _finest_totals(desa: DesaFilter, finest: Optional[str], day: Optional[date] = None) -> sa.CTE:
+def _finest_totals(desa: DesaFilter, finest: Optional[str], day: Optional[date] = None,
+                   bound: bool = False) -> sa.CTE:
     """The desa terms summed per area of the finest level asked for (with the codes of its ancestors), as a
     MATERIALIZED CTE: the coarser levels add up these few rows instead of every desa again. The rules of
     the ledger (outreach.regions.figures) apply per desa, before any sum. `day`: as of a past day
     (outreach.regions.history.desa_values_at) instead of now."""
     if day is None:
-        d = desa_values(desa).subquery("d")
+        d = desa_values(desa, bound).subquery("d")
     else:
         from outreach.regions.history import desa_values_at
 
@@ -195,6 +208,7 @@ def cache_enabled() -> bool:
 
 
 _cache = ProcessCache(entries=256)
+_statements = ProcessCache(entries=64)  # compute_totals' statements by shape (they hold no data)
 
 
 def totals_by_level(levels: Sequence[Optional[str]], desa: DesaFilter, day: Optional[date] = None) -> dict[tuple, dict]:
@@ -218,12 +232,22 @@ def compute_totals(levels: Sequence[Optional[str]], desa: DesaFilter, day: Optio
     """totals_by_level without the cache: one statement. Each value: {"as_of", "as_of_first", "n", and
     every name of _SUMS} (away per reason as "away_<reason>")."""
     finest = max(levels, key=lambda level: _DEPTH[level])
-    g = _finest_totals(desa, finest, day)
-    selects = [_totals(g, level, finest) for level in levels]
-    stmt = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+
+    def build(bound: bool) -> sa.Select:
+        g = _finest_totals(desa, finest, day, bound)
+        selects = [_totals(g, level, finest) for level in levels]
+        return selects[0] if len(selects) == 1 else sa.union_all(*selects)
+
+    if day is None:
+        # Building this statement costs more than running it for one desa (the ledger asks for one desa's
+        # account on every turnout log): its shape is built once per process, the codes bound at each call.
+        shape = (tuple(levels), desa.level, bool(desa.codes))
+        stmt, params = _statements.get(shape, lambda: build(True)), desa.params()
+    else:
+        stmt, params = build(False), {}
     out: dict[tuple, dict] = {}
     names = ("as_of", "as_of_first", "n", *_SUMS)
-    for row in db.session.execute(stmt):
+    for row in db.session.execute(stmt, params):
         if row[1] is None and row[0] != "":
             continue
         out[(row[0], row[1] if row[1] is not None else "")] = dict(zip(names, row[2:]))

@@ -176,7 +176,8 @@ def refuser_followup(kode: str):
 
 def _desa(region: Region, form, followup=None):
     figures = figures_for([region])[region.kode]
-    sites = db.session.scalars(sa.select(Site).where(Site.desa_kode == region.kode)
+    sites = db.session.scalars(sa.select(Site).where(Site.desa_kode == region.kode,
+                                                     permissions.sites_clause(current_user))
                                .order_by(Site.type, Site.nama)).all()
     history = db.session.scalars(sa.select(TargetCount).where(TargetCount.desa_kode == region.kode)
                                  .order_by(TargetCount.as_of.desc(), TargetCount.id.desc()).limit(10)).all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import aliased, contains_eager, joinedload
@@ -16,7 +16,7 @@ from outreach.permissions import can_edit_sites, in_scope, scope_clause, scope_o
 from outreach.regions.choices import desa_choices, kecamatan_choices
 from outreach.sites import bp
 from outreach.sites.forms import SiteFilterForm, SiteForm
-from outreach.sites.service import save_site
+from outreach.sites.service import save_site, visible_site
 from outreach import permissions, vocab
 
 
@@ -42,7 +42,7 @@ def desa_choices_grouped(user) -> dict[str, list[tuple[str, str]]]:
 def filtered_sites(user, filters: dict, page: int):
     """One page of sites in scope, with their desa loaded in the same query."""
     stmt = (sa.select(Site).join(Site.desa).options(contains_eager(Site.desa))
-            .where(scope_clause(user, Site)))
+            .where(permissions.sites_clause(user)))
     if filters.get("kecamatan"):
         stmt = stmt.where(Site.kecamatan_kode == filters["kecamatan"])
     if filters.get("desa"):
@@ -107,7 +107,9 @@ def index():
 @bp.route("/lokasi/<int:site_id>")
 @any_role
 def detail(site_id: int):
-    site = get_scoped_or_404(Site, site_id, kode_attr="desa_kode")
+    site = visible_site(current_user, site_id)
+    if site is None:
+        abort(404)
     names = region_names([site.kecamatan_kode, site.kabupaten_kode])
     map_data = dict(map_settings(), lat=site.lat, lng=site.lng, approximate=site.coords_approximate,
                     label=site.nama, boundary=boundary_of(site.desa_kode))

@@ -10,7 +10,7 @@ from outreach.extensions import db
 from outreach.models import Region, Site, TargetCount
 from outreach.models.audit import diff, record_change
 from outreach.models.regions import ancestors_of
-from outreach.permissions import in_scope
+from outreach.permissions import in_scope, sites_clause
 from outreach.sites.rules import DesaInfo, SiteCheck, check_site
 
 EDITABLE = ("type", "nama", "desa_kode", "lat", "lng", "rt", "rw", "address", "npsn", "jenjang", "school_status",
@@ -24,6 +24,11 @@ def desa_info(kode: str | None) -> Optional[DesaInfo]:
         sa.select(Region.kode, Region.nama, Region.level, Region.lat, Region.lng, Region.boundary)
         .where(Region.kode == kode)).first()
     return DesaInfo(*row) if row else None
+
+
+def visible_site(user, site_id: int) -> Optional[Site]:
+    """The site if `user` may see it (outreach.permissions.sites_clause), else None."""
+    return db.session.scalar(sa.select(Site).where(Site.id == site_id, sites_clause(user)))
 
 
 def save_site(user, data: dict, site: Site | None = None) -> tuple[Optional[Site], SiteCheck]:

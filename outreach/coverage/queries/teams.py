@@ -8,7 +8,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 
-from outreach import clock
+from outreach import clock, permissions
 from outreach.clock import local_today, local_tz
 from outreach.coverage.queries.areas import BadInput, as_date, resolve_area, session_area_condition, setting
 from outreach.coverage.queries.sessions import rare, session_end_before, without_log
@@ -101,7 +101,8 @@ def team_figures(user, date_from=None, date_to=None, region_kode: Optional[str] 
     office_cond = sa.true() if area.kode is None else sa.or_(Team.office_kode == area.kode,
                                                              Team.office_kode.like(area.kode + ".%"))
     teams = db.session.execute(sa.select(Team.id, Team.nama, Team.office_kode).where(
-        sa.or_(sa.and_(Team.active.is_(True), office_cond), Team.id.in_(list(totals) + list(overdue) or [-1])))
+        sa.or_(sa.and_(Team.active.is_(True), office_cond), Team.id.in_(list(totals) + list(overdue) or [-1])),
+        permissions.team_figures_clause(user))  # a field user reads its own team's figures only
         .order_by(Team.nama)).all()
     out = []
     for team_id, nama, office in teams:
