@@ -41,6 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    # A connection the database dropped (a restart) is replaced before use instead of failing a request.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
+                                               **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
 
     register_extensions(app)
     register_blueprints(app)
@@ -129,8 +132,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from outreach import errors
+    from outreach.input_guard import reject_nul_bytes
     from outreach.security import guard_request
 
+    app.before_request(reject_nul_bytes)
     app.before_request(guard_request)
     errors.register(app)
 

@@ -3,7 +3,8 @@ from datetime import timedelta
 
 
 class DefaultConfig:
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # pool_pre_ping: a connection the database dropped (a restart) is replaced before use, not failed on.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     # Security

@@ -33,4 +33,14 @@ def json_object() -> dict:
         raise ApiError(400, _("Isi permintaan bukan JSON yang sah. Periksa tanda kutip, koma, dan kurung."))
     if not isinstance(body, dict):
         raise ApiError(400, _("Isi permintaan harus berupa objek JSON ({...}), bukan daftar atau nilai tunggal."))
+    refuse_nul(body)
     return body
+
+
+def refuse_nul(body) -> None:
+    """400 naming the field when a JSON string (value or key) holds a NUL byte, which the database cannot store."""
+    from outreach import input_guard
+
+    where = input_guard.json_nul_field(body)
+    if where is not None:
+        raise ApiError(400, input_guard.nul_message(), {where: input_guard.nul_field_message()})
