@@ -4,7 +4,8 @@ A server error is answered without the database (it may be why the request faile
 menu, the plain error page. An unreachable database is a 503 with Retry-After, so clients try again later.
 """
 import sqlalchemy.exc as sa_exc
-from flask import make_response, render_template
+from flask import current_app, make_response, render_template
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -49,8 +50,11 @@ def _rollback_quietly() -> None:
 
 
 def plain_page(code: int, message: str):
-    """The error page without the database (no user, no menu)."""
-    return render_template("error_plain.html", code=code, message=message), code
+    """The error page without the database (no user, no menu). Rendered without the context processors:
+    Flask-Login's would load the signed-in user."""
+    html = current_app.jinja_env.get_template("error_plain.html").render(
+        code=code, message=message, current_locale=str(get_locale() or "id"))
+    return html, code
 
 
 def page(code: int, message: str):

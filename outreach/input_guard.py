@@ -25,24 +25,29 @@ def _first_with_nul(pairs: Iterable[tuple[str, str]]) -> Optional[str]:
     return None
 
 
-def nul_location() -> Optional[str]:
-    """Where the request carries a NUL byte (a parameter, field or header name, or "path"), else None."""
+def nul_location() -> Optional[tuple[str, str]]:
+    """Where the request carries a NUL byte: (kind, name), kind one of path, query, header, form; else None."""
     if NUL in request.path:
-        return "path"
+        return "path", "path"
     found = _first_with_nul(request.args.items(multi=True))
-    if found is None:
-        found = _first_with_nul(request.headers.items())
-    if found is None and request.mimetype in _CHECKED_BODIES:
+    if found is not None:
+        return "query", found
+    found = _first_with_nul(request.headers.items())
+    if found is not None:
+        return "header", found
+    if request.mimetype in _CHECKED_BODIES:
         found = _first_with_nul(request.form.items(multi=True))
         if found is None:  # an uploaded file's own name (its content is the importer's to read)
             found = _first_with_nul((key, f.filename or "") for key, f in request.files.items(multi=True))
-    return found
+        if found is not None:
+            return "form", found
+    return None
 
 
 def json_nul_field(value: Any, path: str = "") -> Optional[str]:
     """The dotted path of the first JSON string (value or key) holding a NUL byte, else None."""
     if isinstance(value, str):
-        return path or "_" if NUL in value else None
+        return (path or "_") if NUL in value else None
     if isinstance(value, dict):
         for key, item in value.items():
             here = f"{path}.{key}" if path else str(key)
@@ -59,9 +64,18 @@ def json_nul_field(value: Any, path: str = "") -> Optional[str]:
     return None
 
 
-def nul_message() -> str:
-    return _("Permintaan memuat karakter NUL (kode 0) yang tidak diizinkan. Hapus karakter itu, lalu kirim lagi; "
-             "tidak ada data yang diubah.")
+def nul_message(kind: str, name: str) -> str:
+    """The refusal, naming where the NUL byte was."""
+    if kind == "path":
+        where = _("Alamat halaman")
+    elif kind == "query":
+        where = _("Parameter %(name)s", name=name[:40])
+    elif kind == "header":
+        where = _("Header %(name)s", name=name[:40])
+    else:  # a form or JSON field
+        where = _("Isian %(name)s", name=name[:40])
+    return _("%(where)s memuat karakter NUL (kode 0) yang tidak diizinkan. Hapus karakter itu, lalu kirim lagi; "
+             "tidak ada data yang diubah.", where=where)
 
 
 def nul_field_message() -> str:
@@ -70,11 +84,12 @@ def nul_field_message() -> str:
 
 def reject_nul_bytes():
     """before_request: 400 when the path, query string, headers or form fields hold a NUL byte."""
-    where = nul_location()
-    if where is None:
+    found = nul_location()
+    if found is None:
         return None
     from outreach.security import is_api_request, json_error
 
+    message = nul_message(*found)
     if is_api_request():
-        return json_error(400, nul_message(), errors={where: nul_field_message()})
-    return render_template("error.html", code=400, message=nul_message()), 400
+        return json_error(400, message, errors={found[1]: nul_field_message()})
+    return render_template("error.html", code=400, message=message), 400

@@ -41,6 +41,7 @@ QUERIES = {
     "page-1e40": _qs([("page", "1e40"), ("halaman", "1e40"), ("per_page", "1e40")]),
     "page-huge": _qs([("page", str(HUGER)), ("halaman", str(HUGER)), ("per_page", str(HUGE))]),
     "page-int4": _qs([("page", str(HUGE)), ("halaman", str(HUGE))]),
+    "page-only-huge": _qs([("page", str(HUGER))]),
     "page-negative": _qs([("page", "-5"), ("halaman", "-5"), ("per_page", "-5")]),
     "ids-huge": _qs((name, str(HUGE)) for name in NUMBER_PARAMS if name not in ("page", "halaman", "per_page")),
     "ids-huger": _qs((name, str(HUGER)) for name in NUMBER_PARAMS if name not in ("page", "halaman", "per_page")),

@@ -43,4 +43,4 @@ def refuse_nul(body) -> None:
 
     where = input_guard.json_nul_field(body)
     if where is not None:
-        raise ApiError(400, input_guard.nul_message(), {where: input_guard.nul_field_message()})
+        raise ApiError(400, input_guard.nul_message("json", where), {where: input_guard.nul_field_message()})
