@@ -2,8 +2,9 @@
 
 PostgreSQL's text types cannot hold NUL, so a NUL reaching a query or an INSERT fails there with a server
 error, whatever the route. `reject_nul_bytes` runs before every view (registered in the app factory) and
-looks at the path, the query string, the headers and the form fields; JSON bodies are looked at by the
-API's body readers (`json_nul_field`), which already read and bound them. The API answers in its JSON error
+looks at the path, the query string, the headers, the form fields and a page's JSON body (Flask-WTF reads one
+as form fields); API bodies are looked at by the API's body readers (`json_nul_field`), which bound their size
+before reading them. The API answers in its JSON error
 shape, naming the field; a page answers with the error page. Nothing is written either way.
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ def _first_with_nul(pairs: Iterable[tuple[str, str]]) -> Optional[str]:
 
 
 def nul_location() -> Optional[tuple[str, str]]:
-    """Where the request carries a NUL byte: (kind, name), kind one of path, query, header, form; else None."""
+    """Where the request carries a NUL byte: (kind, name), kind one of path, query, header, form, json; else None."""
     if NUL in request.path:
         return "path", "path"
     found = _first_with_nul(request.args.items(multi=True))
@@ -41,6 +42,11 @@ def nul_location() -> Optional[tuple[str, str]]:
             found = _first_with_nul((key, f.filename or "") for key, f in request.files.items(multi=True))
         if found is not None:
             return "form", found
+    elif request.is_json and not request.path.startswith("/api/"):
+        # Flask-WTF reads a JSON body as a page form's fields; the API reads its own (bounded) bodies.
+        found = json_nul_field(request.get_json(silent=True))
+        if found is not None:
+            return "json", found
     return None
 
 
