@@ -71,17 +71,19 @@ def json_nul_field(value: Any, path: str = "") -> Optional[str]:
 
 
 def nul_message(kind: str, name: str) -> str:
-    """The refusal, naming where the NUL byte was."""
+    """The refusal, naming where the NUL byte was (whole sentences, for the translators)."""
+    name = name[:40]
     if kind == "path":
-        where = _("Alamat halaman")
-    elif kind == "query":
-        where = _("Parameter %(name)s", name=name[:40])
-    elif kind == "header":
-        where = _("Header %(name)s", name=name[:40])
-    else:  # a form or JSON field
-        where = _("Isian %(name)s", name=name[:40])
-    return _("%(where)s memuat karakter NUL (kode 0) yang tidak diizinkan. Hapus karakter itu, lalu kirim lagi; "
-             "tidak ada data yang diubah.", where=where)
+        return _("Alamat halaman memuat karakter NUL (kode 0) yang tidak diizinkan. Periksa alamatnya; tidak ada "
+                 "data yang diubah.")
+    if kind == "query":
+        return _("Parameter %(name)s memuat karakter NUL (kode 0) yang tidak diizinkan. Hapus karakter itu, lalu "
+                 "kirim lagi; tidak ada data yang diubah.", name=name)
+    if kind == "header":
+        return _("Header %(name)s memuat karakter NUL (kode 0) yang tidak diizinkan; tidak ada data yang diubah.",
+                 name=name)
+    return _("Isian %(name)s memuat karakter NUL (kode 0) yang tidak diizinkan. Hapus karakter itu, lalu kirim "
+             "lagi; tidak ada data yang diubah.", name=name)
 
 
 def nul_field_message() -> str:
