@@ -6,8 +6,9 @@ ids the database can hold, page numbers a list can reach. Plain Python, no Flask
   week or a few months either side never leaves Python's date range (0001..9999).
 - Ids: 1 .. 2**31-1 (PostgreSQL INTEGER). An id outside it cannot exist: "not found", never a query.
 - Pages of the web lists: a page number that is not a whole number from 1 is page 1; one past MAX_PAGE is
-  MAX_PAGE (clamped), whose list is empty or a 404 like any page past the end. The API refuses both with
-  400 and a message instead (its clients should learn that the parameter is wrong).
+  MAX_PAGE (clamped), whose list is empty or a 404 like any page past the end. The API refuses a page that
+  is not a whole number from 1 with a message (its clients should learn that the parameter is wrong) and
+  clamps one past MAX_PAGE the same way (an empty page).
 """
 from __future__ import annotations
 
