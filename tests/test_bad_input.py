@@ -83,25 +83,35 @@ def test_turnout_log_with_nul_in_its_notes_is_refused_with_a_message_and_can_be_
     before = n_logs(db)
     url = turnout_url(fa.yesterday.id)
     resp = call(client, fa, "field", "POST", url, body(notes="Lancar\x00 sekali"), key="nul-1")
-    assert resp.status_code == 400 and resp.is_json
-    data = resp.get_json()
-    assert NUL_MESSAGE in data["message"] and NUL_MESSAGE in data["errors"]["notes"]
+    # The turnout-log rules word it next to the field (the offline queue shows it there).
+    assert resp.status_code == 422 and resp.is_json
+    assert NUL_MESSAGE in resp.get_json()["errors"]["notes"]
     assert n_logs(db) == before
     # The same key again (the phone's retry) is refused the same way; nothing is stored or stuck.
-    assert call(client, fa, "field", "POST", url, body(notes="Lancar\x00 sekali"), key="nul-1").status_code == 400
+    assert call(client, fa, "field", "POST", url, body(notes="Lancar\x00 sekali"), key="nul-1").status_code == 422
     assert n_logs(db) == before
     resp = call(client, fa, "field", "POST", url, body(notes="Lancar sekali"), key="nul-2")
     assert resp.status_code == 201
     assert n_logs(db) == before + 1
 
 
-def test_turnout_log_with_nul_in_a_key_or_the_idempotency_key_is_refused(client, db, fa):
+@pytest.mark.parametrize("over", [
+    {"recorded": {"umum\x00": 3}}, {"recorded": {"umum": "3\x00"}}, {"started_at": "08:05\x00"},
+    {"kit_ids": ["1\x00"]}, {"confirm_over_capacity": "\x00"}, {"away": {"\x00": 1}}, {"not_recorded": "\x00"},
+    {"\x00": 1}, {"reason": "\x00"},
+])
+def test_turnout_log_with_nul_anywhere_in_its_body_is_refused_not_stored(client, db, fa, over):
     before = n_logs(db)
-    url = turnout_url(fa.yesterday.id)
-    resp = call(client, fa, "field", "POST", url, body(recorded={"umum\x00": 3}), key="nul-3")
-    assert resp.status_code == 400 and resp.is_json and "recorded.umum" in resp.get_json()["errors"]
-    resp = call(client, fa, "field", "POST", url, body(), key="kunci\x00")
-    assert resp.status_code == 400 and resp.is_json
+    resp = call(client, fa, "field", "POST", turnout_url(fa.yesterday.id), body(**over) if "\x00" not in over
+                else {**body(), **over}, key="nul-any")
+    assert resp.status_code in (400, 422) and resp.is_json and resp.get_json()["message"]
+    assert n_logs(db) == before
+
+
+def test_turnout_log_with_nul_in_the_idempotency_key_is_refused(client, db, fa):
+    before = n_logs(db)
+    resp = call(client, fa, "field", "POST", turnout_url(fa.yesterday.id), body(), key="kunci\x00")
+    assert resp.status_code == 400 and resp.is_json and "Idempotency-Key" in resp.get_json()["errors"]
     assert n_logs(db) == before
 
 
@@ -111,7 +121,7 @@ def test_turnout_correction_with_nul_changes_nothing(client, db, fa):
     log = db.session.scalar(sa.select(TurnoutLog))
     version, notes = log.version, log.notes
     resp = call(client, fa, "field", "PATCH", url, {**body(notes="ganti\x00"), "version": version})
-    assert resp.status_code == 400 and resp.is_json
+    assert resp.status_code == 422 and resp.is_json and "notes" in resp.get_json()["errors"]
     db.session.expire_all()
     log = db.session.scalar(sa.select(TurnoutLog))
     assert (log.version, log.notes) == (version, notes)

@@ -1,4 +1,5 @@
-"""A log the server refuses as it is (a 4xx other than a stale CSRF token) stays on the phone marked
+"""A log the server refuses as it is (a 4xx other than a stale CSRF token: 422 from the turnout rules, or a 400)
+stays on the phone marked
 "perlu diperbaiki" with the server's message, and is not sent again until the team corrects it."""
 from __future__ import annotations
 
@@ -53,3 +54,35 @@ def test_log_with_a_nul_in_its_notes_is_refused_with_the_message_then_sent_corre
     page.get_by_role("button", name="Simpan log").click()
     expect(page.get_by_test_id("log-state")).to_have_text("(terkirim)")
     assert _logs(sid) == 1
+
+
+def test_a_400_refusal_is_kept_as_refused_with_its_message_and_not_resent(page, login, world):
+    """A 400 that is not a stale CSRF token (here: answered by a stand-in for the server) marks the log as
+    refused with the server's message; before, it was queued again and again as 'belum terkirim'."""
+    session = b.make_session(world.site1, world.team, [world.kit], day=NOW.date() - timedelta(days=1),
+                             status="terkonfirmasi")
+    _db.session.commit()
+    sid = session.id
+    calls = []
+
+    def refuse(route):
+        calls.append(route.request.method)
+        route.fulfill(status=400, content_type="application/json",
+                      body='{"error": 400, "message": "Header Idempotency-Key ditolak server.", '
+                           '"errors": {"Idempotency-Key": "Kunci tidak sah."}}')
+
+    page.set_viewport_size(PHONE)
+    login(page, world.users["field"].username, b.PASSWORD)
+    page.route(f"**/api/v1/sessions/{sid}/turnout", refuse)
+    page.goto(f"/jadwal-saya/sesi/{sid}/log")
+    page.locator('[name="recorded.umum"]').fill("10")
+    page.locator('[name="recorded_by_sex.L"]').fill("4")
+    page.locator('[name="recorded_by_sex.P"]').fill("6")
+    page.get_by_role("button", name="Simpan log").click()
+    expect(page.get_by_test_id("log-state")).to_have_text("(perlu diperbaiki)")
+    assert "Kunci tidak sah." in page.locator('[data-error-for="_general"]').inner_text()
+    assert page.evaluate(f"window.jbField.queue()['{sid}'].state") == "invalid"
+    sent = len(calls)
+    page.evaluate("window.jbField.flush()")
+    page.wait_for_timeout(500)
+    assert len(calls) == sent and _logs(sid) == 0
