@@ -1,6 +1,6 @@
-"""A log the server refuses as it is (a 4xx other than a stale CSRF token: 422 from the turnout rules, or a 400)
-stays on the phone marked
-"perlu diperbaiki" with the server's message, and is not sent again until the team corrects it."""
+"""A log the server refuses as it is (a 4xx other than a stale CSRF token: 422 from the turnout rules, or a
+400) stays on the phone marked "perlu diperbaiki" with the server's message, and is not sent again until the
+team corrects it."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
