@@ -2,14 +2,13 @@
 cannot hold), page numbers past any list, dates at the ends of the calendar, ids past the database's INTEGER."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from outreach import input_limits
 from outreach.models import RecordingSession, Site, TurnoutLog, User
-from outreach.models.planning import RecordingSession as Session_
 from tests import builders
 from tests.conftest import WIB
 from tests.test_field_api import body, call, fa, n_logs, turnout_url  # noqa: F401  (fa is a fixture)
@@ -157,7 +156,7 @@ def test_session_edit_with_nul_changes_nothing(client, db, world, login_as):
     resp = client.post(f"/sesi/{session.id}/ubah", data={"notes": "x\x00", "version": str(version)})
     assert resp.status_code == 400
     db.session.expire_all()
-    again = db.session.get(Session_, session.id)
+    again = db.session.get(RecordingSession, session.id)
     assert (again.notes, again.version) == (notes, version)
 
 
