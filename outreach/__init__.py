@@ -46,6 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         from outreach.deployment import refuse_unsafe_production
 
         refuse_unsafe_production(app.config)
+    # A connection the database dropped (a restart) is replaced before use instead of failing a request.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
+                                               **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
 
     register_extensions(app)
     register_blueprints(app)
@@ -163,10 +166,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from outreach import errors, headers
+    from outreach.assets import cache_versioned_assets
+    from outreach.input_guard import reject_nul_bytes
     from outreach.security import guard_request
 
-    from outreach.assets import cache_versioned_assets
-
+    app.before_request(reject_nul_bytes)  # before the sign-in and CSRF checks: a NUL is refused as such
     app.before_request(guard_request)
     app.after_request(cache_versioned_assets)
     errors.register(app)

@@ -25,7 +25,8 @@ class DefaultConfig:
     PROXY_FIX_X_PORT = 0
     PROXY_FIX_X_PREFIX = 0
 
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # pool_pre_ping: a connection the database dropped (a restart) is replaced before use, not failed on.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     # Security

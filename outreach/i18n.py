@@ -35,13 +35,26 @@ def gettext_here(message: str, **variables) -> str:
     return plain_gettext(message, **variables)
 
 
+def _signed_in_locale():
+    """The signed-in user's language, or None; None too when the user cannot be loaded (database down), so
+    that error pages still speak the default language."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        if current_user and getattr(current_user, "is_authenticated", False):
+            return current_user.locale
+    except SQLAlchemyError:
+        return None
+    return None
+
+
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
+    if _signed_in_locale() in languages:
+        return _signed_in_locale()
     if request.args.get("lang") in languages:
         return request.args["lang"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]

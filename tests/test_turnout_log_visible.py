@@ -343,8 +343,8 @@ def test_mop_up_api_answers_any_absentees_without_a_server_error(client, lw, abs
     token = builders.make_api_token(lw.users["coordinator"])
     resp = client.get(f"/api/v1/sessions/{lw.session.id}/mop-up", query_string={"absentees": absentees},
                       headers={"Authorization": f"Bearer {token}"})
-    assert resp.status_code in (200, 422), resp.status_code
-    if resp.status_code == 422:
+    assert resp.status_code in (200, 400, 422), resp.status_code  # 400: a NUL byte, refused before the view
+    if resp.status_code != 200:
         assert "absentees" in resp.get_json()["errors"]
 
 

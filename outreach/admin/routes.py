@@ -7,6 +7,7 @@ from werkzeug.routing import BuildError
 from outreach.admin import bp, service
 from outreach.admin.forms import KitForm, PasswordResetForm, TeamForm, TokenForm, UserCreateForm, UserForm
 from outreach.extensions import db
+from outreach.input_limits import page_number
 from outreach.models import ApiToken, Kit, Team, User
 from outreach import permissions, vocab
 from outreach.security import roles_required
@@ -84,8 +85,7 @@ def _kit_or_404(kit_id: int) -> Kit:
 
 
 def _page_number() -> int:
-    value = request.args.get("halaman", "1")
-    return min(int(value), 1_000_000) if value.isdigit() and int(value) > 0 else 1
+    return page_number(request.args.get("halaman"))
 
 
 def _render_form(template: str, form, **context):

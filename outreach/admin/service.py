@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from outreach import permissions
+from outreach import input_limits, permissions
 from outreach.auth.passwords import password_problem
 from outreach.extensions import db
 from outreach.i18n import N_
@@ -84,16 +84,10 @@ def _optional_code(value: Any) -> Optional[str]:
 
 def _parse_id(value: Any) -> tuple[Optional[int], bool]:
     """(id or None, ok): '' and None mean no id; anything not a positive integer is not ok."""
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None, True
-    if isinstance(value, int):
-        return value, value > 0
-    text = str(value).strip()
-    if not text:
-        return None, True
-    if text.isdigit() and int(text) > 0:
-        return int(text), True
-    return None, False
+    number = input_limits.db_id(value)  # past the database's INTEGER: no such row
+    return number, number is not None
 
 
 def _parse_float(value: Any) -> tuple[Optional[float], bool]:

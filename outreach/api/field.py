@@ -89,7 +89,9 @@ class LogBody(Schema):
             raise ApiError(413, _("Isi permintaan terlalu besar (paling banyak %(kb)s KB). Laporan tidak disimpan.",
                                   kb=limit // 1024))
         request.max_content_length = limit  # also bounds a body sent without Content-Length
-        return json_object()
+        # The turnout-log rules (outreach.field.rules) refuse a NUL in any field with their own message (422),
+        # which the offline queue shows next to the field.
+        return json_object(refuse_nul_bytes=False)
 
 
 TurnoutLogInputSchema = LogBody.from_dict(_input_fields(), name="TurnoutLogInputSchema")

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError, fields, missing, validate, validates_schema
 
+from outreach import input_limits
 from outreach.api import bp
 from outreach.api.schema import (COMMON_ERRORS, Arg, Choice, Out, Query, Refusal, Text, error_response, operation,
                                  response)
@@ -96,10 +97,13 @@ class AreaArg(Text):
 class DateArg(Text):
     def check(self, raw: str, name: str) -> date:
         try:
-            return date.fromisoformat(raw)
+            value = date.fromisoformat(raw)
         except ValueError:
             raise ValidationError(_("Parameter %(name)s harus tanggal TTTT-BB-HH, mis. 2026-10-01 (diterima: "
                                     "'%(raw)s').", name=name, raw=raw))
+        if not input_limits.date_in_range(value):
+            raise ValidationError(input_limits.date_range_message(name))
+        return value
 
 
 class CategoriesArg(Text):

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate
 
 from outreach.api.errors import ApiError, json_object
+from outreach.input_limits import MAX_PAGE
 
 API_PREFIX = "/api/v1"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -122,6 +123,14 @@ class PositiveInt(Arg, fields.Integer):
         return number
 
 
+class PageNumber(PositiveInt):
+    """A page: a whole number from 1 (else 400); past MAX_PAGE it is MAX_PAGE, an empty page like any page past
+    the end (a list never reaches it, and the database's OFFSET must stay in range)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return min(super()._deserialize(value, attr, data, **kwargs), MAX_PAGE)
+
+
 def per_page_default() -> int:
     return min(int(current_app.config.get("PER_PAGE", 50)), MAX_PER_PAGE)
 
@@ -196,7 +205,7 @@ class Query(Schema):
 
 
 def page_field():
-    return PositiveInt(load_default=1, metadata={"description": "Halaman, mulai 1.", "default": 1})
+    return PageNumber(load_default=1, metadata={"description": "Halaman, mulai 1.", "default": 1})
 
 
 def per_page_field():

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, validate
 
 from outreach import DB_INT_MAX
-from outreach.api.errors import ApiError
+from outreach.api.errors import ApiError, refuse_nul
 from outreach.api.schema import (MAX_PER_PAGE, Arg, ErrorSchema, Out, PageOut, Passed, Query, error_response,
                                  first_error, response)
 from outreach.planning import conflicts as conflict_rules
@@ -105,6 +105,7 @@ def _session_body() -> dict:
     if not isinstance(data, dict):
         message = _("Isi permintaan harus berupa objek JSON.")
         raise ApiError(422, message, {"_": message})
+    refuse_nul(data)
     return data
 
 

@@ -8,6 +8,8 @@ from typing import Optional
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 
+from outreach import input_limits
+
 
 class Numbers:
     """Fast number formatting in one locale for tables of hundreds of rows (Babel's per-call lookup of
@@ -91,10 +93,13 @@ def parse_date_arg(raw: Optional[str], label: str) -> tuple[Optional[date], Opti
     if not raw:
         return None, None
     try:
-        return date.fromisoformat(raw), None
+        parsed = date.fromisoformat(raw)
     except ValueError:
         return None, _("%(label)s \"%(raw)s\" bukan tanggal. Tulis tanggal sebagai TTTT-BB-HH, mis. 2026-09-15.",
                        label=label, raw=raw[:20])
+    if not input_limits.date_in_range(parsed):
+        return None, input_limits.date_range_message(label)
+    return parsed, None
 
 
 def backwards_range_message(date_from: date, date_to: date) -> str:

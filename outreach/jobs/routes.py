@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from outreach.extensions import db
+from outreach.input_limits import page_number
 from outreach.jobs import bp
 from outreach.models.base import utcnow
 from outreach.models.jobs import Notification
@@ -67,7 +68,7 @@ def _own(query):
 @bp.route("/notifikasi")
 @any_role
 def notifications():
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args.get("page"))
     query = _own(sa.select(Notification)).order_by(Notification.created_at.desc(), Notification.id.desc())
     pagination = db.paginate(query, page=max(page, 1), per_page=current_app.config.get("PER_PAGE", 50),
                              error_out=False)

@@ -19,7 +19,7 @@ from typing import Any, Mapping, Optional
 import sqlalchemy as sa
 from flask import current_app
 
-from outreach import clock
+from outreach import clock, input_limits
 from outreach.extensions import db
 from outreach.i18n import gettext_here as _
 from outreach.models import Region, Site as SiteRow
@@ -115,7 +115,9 @@ def parse_inputs(raw: Mapping[str, Any]) -> PlanInputs:
     for key, label in (("date_from", _("Tanggal mulai")), ("date_to", _("Tanggal akhir"))):
         value = raw.get(key)
         if isinstance(value, date):
-            days[key] = value
+            days[key] = value if input_limits.date_in_range(value) else None
+            if days[key] is None:
+                issues.append(Issue("tanggal", input_limits.date_range_message(label)))
             continue
         try:
             days[key] = date.fromisoformat(str(value).strip()) if value not in (None, "") else None
@@ -126,6 +128,9 @@ def parse_inputs(raw: Mapping[str, Any]) -> PlanInputs:
             continue
         if days[key] is None:
             issues.append(Issue("tanggal", _("%(label)s wajib diisi.", label=label)))
+        elif not input_limits.date_in_range(days[key]):
+            days[key] = None
+            issues.append(Issue("tanggal", input_limits.date_range_message(label)))
     if days.get("date_from") and days.get("date_to"):
         span = (days["date_to"] - days["date_from"]).days + 1
         if span < 1:

@@ -9,7 +9,7 @@ from typing import Iterable, Optional
 
 from flask_babel import gettext as _
 
-from outreach import permissions
+from outreach import input_limits, permissions
 from outreach.models import Team
 from outreach.models.planning import RecordingSession
 from outreach.permissions import in_scope, scope_of
@@ -25,16 +25,15 @@ def parse_month(raw: Optional[str], today: date) -> date:
     """First day of the month 'YYYY-MM' (today's month when missing or unreadable)."""
     try:
         year, month = (int(p) for p in (raw or "").split("-")[:2])
-        return date(year, month, 1)
+        first = date(year, month, 1)
     except (ValueError, TypeError):
         return today.replace(day=1)
+    return first if input_limits.date_in_range(first) else today.replace(day=1)
 
 
 def parse_day(raw: Optional[str], default: date) -> date:
-    try:
-        return date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return default
+    """The YYYY-MM-DD date, or `default` when it is missing, unreadable or out of input_limits' range."""
+    return input_limits.iso_date(raw) or default
 
 
 def monday_of(d: date) -> date:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext
 
+from outreach import input_limits
 from outreach.i18n import gettext_here as _
 from outreach.models.planning import MAX_SESSION_DAYS, NOTES_MAX_CHARS, REASON_MAX_CHARS, RecordingSession
 from outreach.planning import capacity
@@ -36,16 +37,19 @@ STATUS_ACTIONS = {"konfirmasi": "terkonfirmasi", "tunda": "ditunda", "batal": "d
 
 def parse_date(value, label: str) -> tuple[Optional[date], Optional[str]]:
     if isinstance(value, datetime):
-        return value.date(), None
+        value = value.date()
     if isinstance(value, date):
-        return value, None
+        return (value, None) if input_limits.date_in_range(value) else (None, input_limits.date_range_message(label))
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     try:
-        return date.fromisoformat(str(value).strip()), None
+        parsed = date.fromisoformat(str(value).strip())
     except ValueError:
         return None, _("%(label)s \"%(value)s\" bukan tanggal yang sah; tulis dengan format TTTT-BB-HH, "
                        "mis. 2026-05-04.", label=label, value=str(value)[:40])
+    if not input_limits.date_in_range(parsed):
+        return None, input_limits.date_range_message(label)
+    return parsed, None
 
 
 def parse_time(value, label: str) -> tuple[Optional[time], Optional[str]]:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from outreach import clock, vocab
+from outreach.input_limits import db_id, page_number
 from outreach.field import log_view
 from outreach.planning import bp, calendar_page, checks, mop_up, operations, print_page, queries, serialize, session_page
 from outreach.planning.errors import ConflictsFound, Invisible, NotAllowed, NotFound, StaleSession, ValidationFailed
@@ -54,7 +55,7 @@ def calendar():
 def session_list():
     form = SessionFilterForm(formdata=request.args)
     filters, args = list_filters(form, current_user)
-    page = queries.list_sessions(current_user, filters, page=request.args.get("page", 1, type=int) or 1,
+    page = queries.list_sessions(current_user, filters, page=page_number(request.args.get("page")),
                                  per_page=current_app.config.get("PER_PAGE", 50))
     names = queries.region_names({s.desa_kode for s in page.items})
     return render_template("planning/list.html", form=form, page=page, names=names,
@@ -171,13 +172,13 @@ def new_session():
     proposal = None
     if request.method == "GET":
         if request.args.get("mop_up_of"):
-            source = _session_to_edit_or_404(request.args.get("mop_up_of", type=int) or 0)
+            source = _session_to_edit_or_404(db_id(request.args.get("mop_up_of")) or 0)
             try:
                 proposal = checks.propose_mop_up(source, request.args.get("absentees", ""))
             except ValidationFailed as exc:
                 for message in exc.errors.values():
                     flash(message, "error")
-                return redirect(url_for("planning.session_detail", session_id=request.args.get("mop_up_of")))
+                return redirect(url_for("planning.session_detail", session_id=source.id))
         session_page.prefill_new(form, current_user, request.args, proposal)
     return _session_form(form, None, proposal=proposal)
 

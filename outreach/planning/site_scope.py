@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from outreach import permissions
 from outreach.extensions import db
+from outreach.input_limits import db_id
 from outreach.models import Region, Site, Team
 from outreach.models.planning import RecordingSession
 from outreach.permissions import in_scope, scope_clause, scope_of
@@ -61,10 +62,8 @@ def site_options(user, *, kecamatan: Optional[str] = None, desa: Optional[str] =
 
 
 def site_in_scope(user, site_id) -> Optional[Site]:
-    try:
-        site = db.session.get(Site, int(site_id))
-    except (TypeError, ValueError):
-        return None
+    site_id = db_id(site_id)
+    site = db.session.get(Site, site_id) if site_id is not None else None
     if site is None or not in_scope(user, site.desa_kode):
         return None
     return site
@@ -72,9 +71,8 @@ def site_in_scope(user, site_id) -> Optional[Site]:
 
 def team_visible(user, team_id) -> Optional[Team]:
     """The team when `user` may see its calendar: a field user only its own team."""
-    try:
-        team_id = int(team_id)
-    except (TypeError, ValueError):
+    team_id = db_id(team_id)
+    if team_id is None:
         return None
     for team in queries.visible_teams(user):
         if team.id == team_id:

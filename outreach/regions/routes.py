@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from outreach.extensions import db
+from outreach.input_limits import page_number
 from outreach.models import Region, Site, TargetCount
 from outreach.regions import bp
 from outreach.regions.forms import RefuserFollowupForm, RegionSearchForm
@@ -91,7 +92,7 @@ def index():
     form = RegionSearchForm(formdata=request.args)
     q = (form.q.data or "").strip()[:120]
     if q:
-        page = search_regions(current_user, q, request.args.get("page", 1, type=int))
+        page = search_regions(current_user, q, page_number(request.args.get("page")))
         return render_template("regions/search.html", form=form, q=q, page=page,
                                figures=figures_for(page.items))
     scope = scope_of(current_user)

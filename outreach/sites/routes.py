@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from outreach.extensions import db
+from outreach.input_limits import page_number
 from outreach.models import AuditEntry, Region, Site
 from outreach.security import any_role, get_scoped_or_404, roles_required
 from outreach.permissions import can_edit_sites, in_scope, scope_clause, scope_of
@@ -98,7 +99,7 @@ def index():
     form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_choices(current_user, kecamatan)
                                                               if kecamatan else [])
     filters = {name: (form[name].data or "").strip() for name in ("kecamatan", "desa", "type", "q")}
-    page = filtered_sites(current_user, filters, request.args.get("page", 1, type=int))
+    page = filtered_sites(current_user, filters, page_number(request.args.get("page")))
     kecamatan_names = region_names(s.kecamatan_kode for s in page.items)
     return render_template("sites/index.html", form=form, page=page, kecamatan_names=kecamatan_names,
                            filtered=any(filters.values()), can_edit=can_edit_sites(current_user))

@@ -142,16 +142,21 @@
         // Kept for later: it goes out once the user has chosen a new password.
         item.state = "pending"; item.message = data.message || M.authNeeded; return item;
       }
-      if (r.status === 400 && !data.errors && !retried) {
-        // Most likely an expired CSRF token (a page from the phone's cache): fetch a new one, once.
+      // An expired CSRF token (a page from the phone's cache) is the one 400 worth sending again; a 400
+      // that is not our JSON (a proxy's) is treated the same way.
+      var csrf = r.status === 400 && (!r.data || !data.message || !!(data.errors && data.errors.csrf_token));
+      if (csrf && !retried) {
+        // Fetch a new token, once.
         return refreshToken().then(function (ok) {
           if (ok) return send(item, true);
           item.state = "pending"; item.message = M.csrf; return item;
         });
       }
-      if (r.status >= 500 || r.status === 408 || r.status === 429 || r.status === 503 || r.status === 400) {
-        item.state = "pending"; item.message = r.status === 400 ? M.csrf : M.noSignal; return item;
+      if (r.status >= 500 || r.status === 408 || r.status === 429 || csrf) {
+        item.state = "pending"; item.message = csrf ? M.csrf : M.noSignal; return item;
       }
+      // Any other answer (4xx) is the server refusing this log as it is: kept on the phone, shown with
+      // the server's message, and not sent again until the team corrects it.
       item.state = "invalid"; item.errors = data.errors || {};
       item.message = fmt(M.refused, {message: data.message || ("HTTP " + r.status)});
       return item;
