@@ -121,7 +121,7 @@ def test_session_page_shows_the_correction_history_with_labels_who_when_and_why(
     assert older.startswith("4 Mei 2026 15.30 Sari Lapangan Koreksi")
     assert "Terekam: Umum: 15 → 31" in older and older.endswith(FIRST_REASON)
     assert first.startswith("4 Mei 2026 13.00 Sari Lapangan Laporan pertama")
-    assert "Terekam: Umum: 15" in first and "Jam mulai: 2026-05-04 08:05" in first
+    assert "Terekam: Umum: 15" in first and "Jam mulai: 4 Mei 2026 08.05" in first
     assert "Tidak terekam: Gangguan alat atau jaringan: 8" in first and "Alat yang dipakai: KIT-A, KIT-B" in first
     assert first.endswith("–")  # no reason for the first log
     # never a raw column name

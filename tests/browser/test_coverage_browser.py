@@ -73,9 +73,11 @@ def test_manager_reads_the_dashboard_drills_down_and_downloads_csv(app, db, worl
     download.save_as(path)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    rows = {r["Kode"]: r for r in csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))}
+    # The Indonesian page offers the CSV Indonesian Excel reads: ";" between cells, and a total row.
+    rows = {r["Kode"]: r for r in csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";")}
     assert rows["33.74.01.1001"]["Backlog terjangkau"] == "30"
     assert rows["33.74.01.2002"]["Nama"] == "Desa Satu B"
+    assert rows[""]["Nama"] == "Jumlah"
 
     page.get_by_role("link", name="Tren", exact=True).click()
     page.wait_for_url("**/dasbor/33.74.01/tren")
