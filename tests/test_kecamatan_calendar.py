@@ -68,7 +68,9 @@ def test_coordinator_feed_holds_exactly_its_kecamatan_s_open_sessions(client, pw
         builders.make_session(pw.site1, pw.team, [pw.kit], day=TODAY + timedelta(days=181)),
     ]
     _db.session.commit()
-    found = events(client.get(area_url(coordinator)))  # no login: the secret is the key
+    resp = client.get(area_url(coordinator))  # no login: the secret is the key
+    assert resp.headers["Cache-Control"] == "private, max-age=300"  # no shared cache keeps a revoked link
+    found = events(resp)
     assert set(found) == {uid(s) for s in inside}
     assert not {uid(s) for s in outside} & set(found)
 
