@@ -197,9 +197,10 @@ def can_see_team_calendar(user, team) -> bool:
 
 
 def has_area_calendar(user) -> bool:
-    """An active admin, manager or coordinator: has a secret calendar link of its area's sessions (a field
-    user has its team's link instead)."""
-    return user is not None and bool(getattr(user, "active", False)) and _role(user) in STAFF
+    """An active admin, manager or coordinator with an area: has a secret calendar link of its area's
+    sessions (a field user has its team's link instead; a user without an area sees nothing)."""
+    return (user is not None and bool(getattr(user, "active", False)) and _role(user) in STAFF
+            and scope_of(user) != NOWHERE)
 
 
 def sites_clause(user):

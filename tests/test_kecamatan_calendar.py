@@ -146,6 +146,9 @@ def test_deactivated_field_and_tampered_links_answer_404(client, pw):
     manager.active = False
     _db.session.commit()
     assert client.get(area_url(manager)).status_code == 404
+    nowhere = builders.make_user("manager", "manajer_tanpa_wilayah")  # neither a scope nor national: sees nothing
+    _db.session.commit()
+    assert client.get(area_url(nowhere)).status_code == 404
 
 
 def test_calendar_page_shows_the_area_link_with_copy_and_rotate(client, login_as, pw):
