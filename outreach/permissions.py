@@ -196,6 +196,13 @@ def can_see_team_calendar(user, team) -> bool:
     return team is not None and (is_admin(user) or user.team_id == team.id)
 
 
+def has_area_calendar(user) -> bool:
+    """An active admin, manager or coordinator with an area: has a secret calendar link of its area's
+    sessions (a field user has its team's link instead; a user without an area sees nothing)."""
+    return (user is not None and bool(getattr(user, "active", False)) and _role(user) in STAFF
+            and scope_of(user) != NOWHERE)
+
+
 def sites_clause(user):
     """SQL condition: sites the user may see, with their contacts: its area; a field user only the sites of
     its own team's sessions (a field token does not read the kabupaten's other sites and contacts)."""

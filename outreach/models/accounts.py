@@ -80,6 +80,9 @@ class User(UserMixin, db.Model):
     national: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     # Set when an admin sets the password: the user must choose their own before anything else.
     must_change_password: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # The key of the user's secret calendar link of its area's sessions (staff only, see
+    # outreach.permissions.has_area_calendar). Replaced on request and whenever every login ends.
+    calendar_secret: Mapped[Optional[str]] = mapped_column(sa.String(64), default=lambda: secrets.token_urlsafe(24))
 
     scope: Mapped[Optional["Region"]] = relationship(foreign_keys=[scope_kode])  # noqa: F821
     team: Mapped[Optional[Team]] = relationship()
@@ -111,6 +114,12 @@ class User(UserMixin, db.Model):
     def end_logins(self) -> None:
         """Every login of this user (on any device, remember-me included) stops working at its next request."""
         self.session_version = (self.session_version or 1) + 1
+        self.new_calendar_secret()  # the calendar link is a key too: a lost phone or a leaked password ends it
+
+    def new_calendar_secret(self) -> str:
+        """Replace the key of the user's area calendar link: the old link stops answering."""
+        self.calendar_secret = secrets.token_urlsafe(24)
+        return self.calendar_secret
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

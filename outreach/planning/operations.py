@@ -1,6 +1,6 @@
 """Writing recording sessions: plan, change, move along the workflow (confirm, postpone, cancel,
-finish), with their locks and audit entries. Each write is one transaction: it commits, or rolls back
-and raises an error of outreach.planning.errors.
+finish), with their locks and audit entries; and replacing a user's area calendar link. Each write is one
+transaction: it commits, or rolls back and raises an error of outreach.planning.errors.
 
 The caller has checked access: views load the session with queries.session_to_edit (the one scope
 check, outreach.permissions) and hand it over; only create_session, which has no session yet, asks
@@ -365,3 +365,14 @@ def mark_finished(session: RecordingSession, user: Optional[User] = None, *, com
     if commit:
         return _commit(session)
     return session
+
+
+# ---------------------------------------------------------------- the area calendar link
+
+def rotate_area_calendar_link(user: User) -> str:
+    """Give the user's area calendar link a new secret (audited, the secret itself is not): the old link stops
+    answering. The caller has checked permissions.has_area_calendar."""
+    secret = user.new_calendar_secret()
+    record_change("user", user.id, "rotate_calendar_link", user.id, {})
+    db.session.commit()
+    return secret

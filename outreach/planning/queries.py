@@ -13,9 +13,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from outreach import permissions
 from outreach.extensions import db
-from outreach.models import Kit, Region, Site, Team
+from outreach.models import Kit, Region, Site, Team, User
 from outreach.models.audit import AuditEntry
-from outreach.models.planning import ACTIVE_STATUSES, MAX_SESSION_DAYS, RecordingSession, SessionKit
+from outreach.models.planning import ACTIVE_STATUSES, MAX_SESSION_DAYS, OPEN_STATUSES, RecordingSession, SessionKit
 from outreach.planning import workflow
 from outreach.planning.conflicts import Booking, Slot, window
 from outreach.planning.errors import NotAllowed, NotFound
@@ -24,6 +24,9 @@ from outreach.planning.parse import SessionFilters
 AUDIT_ENTITY = "recording_session"
 FEED_DAYS_BACK = 60
 FEED_DAYS_AHEAD = 366
+# The area feed (a coordinator's, manager's or admin's): open sessions a month back and half a year ahead.
+AREA_FEED_DAYS_BACK = 30
+AREA_FEED_DAYS_AHEAD = 180
 
 
 # ---------------------------------------------------------------- one session
@@ -229,6 +232,29 @@ def feed_sessions(team_id: int, today: date) -> list[RecordingSession]:
                                selectinload(RS.postponements))
          .where(RS.team_id == team_id, RS.status != "dibatalkan",
                 RS.date.between(today - timedelta(days=FEED_DAYS_BACK), today + timedelta(days=FEED_DAYS_AHEAD)))
+         .order_by(RS.date, RS.start_time, RS.id))
+    return list(db.session.scalars(q).unique())
+
+
+def user_by_calendar_secret(user_id: int, secret: str) -> Optional[User]:
+    """The user whose area calendar secret is `secret` (constant-time comparison), if that user still has an
+    area calendar (active, not a field user); else None."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.calendar_secret or not permissions.has_area_calendar(user):
+        return None
+    if not hmac.compare_digest(user.calendar_secret.encode(), (secret or "").encode()):
+        return None
+    return user
+
+
+def area_feed_sessions(user, today: date) -> list[RecordingSession]:
+    """The planned, confirmed and postponed sessions of the user's area that touch the days from
+    AREA_FEED_DAYS_BACK before `today` to AREA_FEED_DAYS_AHEAD after it, every team's (4 queries)."""
+    RS = RecordingSession
+    first, last = today - timedelta(days=AREA_FEED_DAYS_BACK), today + timedelta(days=AREA_FEED_DAYS_AHEAD)
+    q = (sa.select(RS).options(joinedload(RS.site), joinedload(RS.team), selectinload(RS.postponements))
+         .where(permissions.sessions_clause(user), RS.status.in_(OPEN_STATUSES),
+                RS.date <= last, sa.func.coalesce(RS.end_date, RS.date) >= first)
          .order_by(RS.date, RS.start_time, RS.id))
     return list(db.session.scalars(q).unique())
 

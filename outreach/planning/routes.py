@@ -40,12 +40,28 @@ def calendar():
         ctx = calendar_page.calendar_context(current_user, request.args, clock.local_today())
     except Invisible:
         abort(404)
-    feed_url = None
+    feed_url = area_feed_url = area_name = None
     if permissions.can_see_team_calendar(current_user, ctx.team):
         feed_url = url_for("planning.team_ical", team_id=ctx.team.id, secret=ctx.team.calendar_secret,
                            _external=True)
-    return render_template("planning/calendar.html", cal=ctx, feed_url=feed_url,
+    if permissions.has_area_calendar(current_user) and current_user.calendar_secret:
+        area_feed_url = url_for("planning.area_ical", user_id=current_user.id, secret=current_user.calendar_secret,
+                                _external=True)
+        area_name = _area_name(current_user)
+    return render_template("planning/calendar.html", cal=ctx, feed_url=feed_url, area_feed_url=area_feed_url,
+                           area_name=area_name,
                            can_plan=permissions.can_plan(current_user), status_labels=session_status_labels())
+
+
+def _area_name(user) -> str:
+    """'Kecamatan Satu', 'Kota Semarang', 'Jawa Tengah', or 'Semua wilayah' for a user without a bound."""
+    scope = permissions.scope_of(user)
+    if scope is None:
+        return _("Semua wilayah")
+    nama, kind = queries.region_info([scope]).get(scope, ("", ""))
+    if kind == "kecamatan" and not nama.lower().startswith("kecamatan"):
+        return _("Kecamatan %(name)s", name=nama)
+    return region_label(nama, kind)
 
 
 # ---------------------------------------------------------------- session list
@@ -292,3 +308,32 @@ def team_ical(team_id: int, secret: str):
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'inline; filename="jadwal-tim-{team.id}.ics"',
         "Cache-Control": "private, max-age=300"})
+
+
+@bp.route("/kalender/wilayah/<int:user_id>/<secret>.ics")
+@public
+def area_ical(user_id: int, secret: str):
+    """The sessions of a coordinator's, manager's or admin's area, every team's, for a phone calendar; the
+    user's secret link is the only key (replaced by "Buat tautan baru" and whenever the user's logins end).
+    A deactivated user's, a field user's or a wrong secret's link: 404."""
+    user = queries.user_by_calendar_secret(user_id, secret)
+    if user is None:
+        abort(404)
+    sessions = queries.area_feed_sessions(user, clock.local_today())
+    body = serialize.area_feed(_area_name(user), sessions,
+                               lambda sid: url_for("planning.session_detail", session_id=sid, _external=True),
+                               current_app.config.get("CALENDAR_UID_DOMAIN", "jemput-bola"))
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'inline; filename="jadwal-wilayah-{user.id}.ics"',
+        "Cache-Control": "private, max-age=300"})
+
+
+@bp.route("/kalender/wilayah/tautan-baru", methods=["POST"])
+@roles_required(*permissions.STAFF)
+def rotate_area_ical():
+    """Replace the signed-in user's area calendar link (CSRF-checked like every POST): the old one stops
+    answering at once."""
+    operations.rotate_area_calendar_link(current_user)
+    flash(_("Tautan kalender wilayah Anda diganti. Tautan lama tidak berlaku lagi; langganan di ponsel perlu "
+            "diperbarui dengan tautan baru."), "success")
+    return redirect(url_for("planning.calendar"))

@@ -1,6 +1,6 @@
 """Sessions as the outside sees them: the API's JSON shape, the plain values of the audit trail, the
-announcement text and the address line, and a team's iCalendar feed. No queries beyond the relations
-of the sessions given (load site, team, kits and postponements first)."""
+announcement text and the address line, and the iCalendar feeds of a team and of an area. No queries
+beyond the relations of the sessions given (load site, team, kits and postponements first)."""
 from __future__ import annotations
 
 from datetime import date, time
@@ -10,7 +10,8 @@ from flask import current_app
 
 from outreach.models.planning import RecordingSession, SessionPostponement
 from outreach.planning import announce, ical
-from outreach.vocab import session_kind_labels
+from outreach.i18n import gettext_here as _
+from outreach.vocab import session_kind_labels, session_status_labels
 from outreach.planning.queries import region_info
 
 
@@ -105,6 +106,22 @@ def address_of(s: RecordingSession, regions: dict) -> str:
     return announce.place_line(place, with_site=False)
 
 
+def _feed_event(s: RecordingSession, inp: announce.AnnouncementInput, uid: str, summary: str, link: str,
+                intro: str = "") -> ical.FeedEvent:
+    """One session as a feed event from its calendar-safe facts (announce.for_calendar); a home visit also
+    leaves out its exact position."""
+    home = s.site.type == "rumah"
+    return ical.FeedEvent(
+        uid=uid, summary=summary, date=s.date, end_date=s.end_date, start=s.start_time, end=s.end_time,
+        location=announce.place_line(inp), description=intro + announce.announcement_text(inp) + "\n" + link,
+        url=link, status=s.status, sequence=s.version or 0, last_modified=s.updated_at,
+        lat=None if home else s.site.lat, lng=None if home else s.site.lng)
+
+
+def _feed_timezone() -> str:
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta")
+
+
 def team_feed(team, sessions: list[RecordingSession], url_for_session, uid_domain: str) -> bytes:
     """The iCalendar bytes of `sessions` for `team` (url_for_session(id) -> absolute link): what a forwarded
     link may show (announce.for_calendar); a home visit also leaves out its exact position."""
@@ -113,14 +130,25 @@ def team_feed(team, sessions: list[RecordingSession], url_for_session, uid_domai
     events = []
     for s in sessions:
         inp = announce.for_calendar(announcement_input(s, regions))  # no contacts, no one's health at home
-        location = announce.place_line(inp)
-        link = url_for_session(s.id)
-        home = s.site.type == "rumah"
-        events.append(ical.FeedEvent(
-            uid=f"sesi-{s.id}@{uid_domain}", summary=f"{labels.get(s.kind, s.kind)}: {inp.site_name}",
-            date=s.date, end_date=s.end_date, start=s.start_time, end=s.end_time, location=location,
-            description=announce.announcement_text(inp) + "\n" + link, url=link, status=s.status,
-            sequence=s.version or 0, last_modified=s.updated_at, lat=None if home else s.site.lat,
-            lng=None if home else s.site.lng))
-    tz = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta")
-    return ical.build_feed(f"Jemput Bola — {team.nama}", events, tz=tz)
+        events.append(_feed_event(s, inp, f"sesi-{s.id}@{uid_domain}",
+                                  f"{labels.get(s.kind, s.kind)}: {inp.site_name}", url_for_session(s.id)))
+    return ical.build_feed(f"Jemput Bola — {team.nama}", events, tz=_feed_timezone())
+
+
+def area_feed(area_name: str, sessions: list[RecordingSession], url_for_session, uid_domain: str) -> bytes:
+    """The iCalendar bytes of an area's `sessions`, every team's, for a coordinator's, manager's or admin's
+    phone: the team feed's facts (announce.for_calendar: no contacts, no phones, a home visit by its RT/RW
+    only) plus the team's name and the status in each event. Its UIDs differ from the team feed's, so an
+    admin subscribed to both sees two events rather than one calendar overwriting the other's."""
+    regions = region_info({k for s in sessions for k in (s.desa_kode, s.kecamatan_kode, s.kabupaten_kode)})
+    kinds, statuses = session_kind_labels(), session_status_labels()
+    events = []
+    for s in sessions:
+        inp = announce.for_calendar(announcement_input(s, regions))
+        team, status = (s.team.nama if s.team else ""), statuses.get(s.status, s.status)
+        summary = _("%(kind)s: %(site)s (%(team)s, %(status)s)", kind=kinds.get(s.kind, s.kind),
+                    site=inp.site_name, team=team, status=status)
+        intro = _("Tim: %(team)s · Status: %(status)s", team=team, status=status) + "\n\n"
+        events.append(_feed_event(s, inp, f"sesi-{s.id}.wilayah@{uid_domain}", summary, url_for_session(s.id),
+                                  intro))
+    return ical.build_feed(f"Jemput Bola — {area_name}", events, tz=_feed_timezone())

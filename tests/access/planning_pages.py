@@ -1,5 +1,5 @@
 """Access matrix fragment for the planning pages: calendar, list, session page, forms,
-printed schedule and the secret iCalendar feed."""
+printed schedule, the secret iCalendar feeds (a team's, a planner's area) and the area link's rotation."""
 ALL = {"admin", "manager", "coordinator", "field"}
 STAFF = {"admin", "manager", "coordinator"}
 PLANNERS = {"admin", "coordinator"}
@@ -13,6 +13,8 @@ EXPECTED = {
     "planning.edit_session": PLANNERS,
     "planning.print_schedule": ALL,
     "planning.team_ical": "public",
+    "planning.area_ical": "public",
+    "planning.rotate_area_ical": STAFF,
 }
 
 
