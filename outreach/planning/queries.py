@@ -164,22 +164,7 @@ def load_bookings(slot: Slot, *, team_id: Optional[int], kit_ids: Iterable[int],
                                                             SessionKit.date.between(lo, hi)))
     if not parts:
         return []
-    ids = sa.union(*parts) if len(parts) > 1 else parts[0]
-    q = (sa.select(RS.id, RS.date, RS.end_date, RS.start_time, RS.end_time, RS.site_id, Site.nama, RS.team_id,
-                   Team.nama)
-         .join(Site, Site.id == RS.site_id).join(Team, Team.id == RS.team_id)
-         .where(RS.id.in_(ids), RS.status.in_(ACTIVE_STATUSES)))
-    if exclude_id:
-        q = q.where(RS.id != exclude_id)
-    rows = db.session.execute(q).all()
-    if not rows:
-        return []
-    kits_of: dict[int, set] = {}
-    for sid, kid in db.session.execute(sa.select(SessionKit.session_id, SessionKit.kit_id)
-                                       .where(SessionKit.session_id.in_([r[0] for r in rows]))):
-        kits_of.setdefault(sid, set()).add(kid)
-    return [Booking(id=r[0], slot=Slot(r[1], r[3], r[4], r[2]), site_id=r[5], site_name=r[6], team_id=r[7],
-                    team_name=r[8], kit_ids=frozenset(kits_of.get(r[0], ()))) for r in rows]
+    return _active_bookings(parts, exclude_id)
 
 
 def bookings_of(first: date, last: date, *, team_ids: Iterable[int], kit_ids: Iterable[int],
@@ -196,6 +181,12 @@ def bookings_of(first: date, last: date, *, team_ids: Iterable[int], kit_ids: It
                                                             SessionKit.date.between(first, last)))
     if not parts:
         return []
+    return _active_bookings(parts, exclude_id)
+
+
+def _active_bookings(parts: list, exclude_id: Optional[int]) -> list[Booking]:
+    """The active sessions among the ids the `parts` select (their union), with their kits: two queries."""
+    RS = RecordingSession
     ids = sa.union(*parts) if len(parts) > 1 else parts[0]
     q = (sa.select(RS.id, RS.date, RS.end_date, RS.start_time, RS.end_time, RS.site_id, Site.nama, RS.team_id,
                    Team.nama)
@@ -204,11 +195,12 @@ def bookings_of(first: date, last: date, *, team_ids: Iterable[int], kit_ids: It
     if exclude_id:
         q = q.where(RS.id != exclude_id)
     rows = db.session.execute(q).all()
+    if not rows:
+        return []
     kits_of: dict[int, set] = {}
-    if rows:
-        for sid, kid in db.session.execute(sa.select(SessionKit.session_id, SessionKit.kit_id)
-                                           .where(SessionKit.session_id.in_([r[0] for r in rows]))):
-            kits_of.setdefault(sid, set()).add(kid)
+    for sid, kid in db.session.execute(sa.select(SessionKit.session_id, SessionKit.kit_id)
+                                       .where(SessionKit.session_id.in_([r[0] for r in rows]))):
+        kits_of.setdefault(sid, set()).add(kid)
     return [Booking(id=r[0], slot=Slot(r[1], r[3], r[4], r[2]), site_id=r[5], site_name=r[6], team_id=r[7],
                     team_name=r[8], kit_ids=frozenset(kits_of.get(r[0], ()))) for r in rows]
 
