@@ -120,3 +120,26 @@ def test_bearer_token_and_anonymous(client, world, db):
     token = builders.make_api_token(world.users["manager"])
     resp = client.get("/api/v1/coverage?region=33.74.02", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 200 and resp.get_json()["region"]["wajib_ktp"] == 800
+
+
+def test_a_large_area_table_is_paged(client, world, db, login_as, monkeypatch):
+    from outreach.api import coverage as api_coverage
+
+    for i in range(5):
+        builders.make_region(f"33.74.01.{3001 + i}", f"Desa Tambahan {i}", wajib_ktp=10, sudah_rekam=5)
+    db.session.commit()
+    login_as("manager")
+    whole = client.get("/api/v1/coverage/areas?level=desa").get_json()
+    assert "page" not in whole and len(whole["items"]) == whole["total"]
+    monkeypatch.setattr(api_coverage, "AREAS_PER_PAGE_MAX", 3)
+    first = client.get("/api/v1/coverage/areas?level=desa&sort=kode").get_json()
+    assert (first["page"], first["per_page"], first["total"]) == (1, 3, whole["total"])
+    assert first["pages"] == -(-whole["total"] // 3) and len(first["items"]) == 3
+    codes = []
+    for page in range(1, first["pages"] + 1):
+        codes += [a["kode"] for a in client.get(f"/api/v1/coverage/areas?level=desa&sort=kode&page={page}")
+                  .get_json()["items"]]
+    assert codes == sorted(a["kode"] for a in whole["items"])
+    asked = client.get("/api/v1/coverage/areas?level=desa&per_page=2&page=2").get_json()
+    assert (asked["page"], asked["per_page"], len(asked["items"])) == (2, 2, 2)
+    assert client.get("/api/v1/coverage/areas?level=desa&per_page=0").status_code == 400

@@ -12,7 +12,8 @@ from marshmallow import fields
 
 from outreach.api import bp
 from outreach.api.errors import ApiError
-from outreach.api.schema import COMMON_ERRORS, Choice, Out, Query, Text, error_response, operation, response
+from outreach.api.schema import (COMMON_ERRORS, Choice, Out, PageNumber, PositiveInt, Query, Text, error_response,
+                                 operation, response)
 from outreach.coverage.queries.areas import CoverageError, resolve_area
 from outreach.coverage.queries.figures import SORT_KEYS, area_table, coverage
 from outreach.coverage.queries.forecasts import forecast_for
@@ -83,12 +84,22 @@ class TrendQuery(AreaFirstQuery):
     date_to = _day("to", "Tanggal akhir (bawaan: hari ini); 'from' sesudah 'to' ditolak (400)")
 
 
+# A table of areas goes out whole up to this many rows; larger ones (every desa of a province or the country)
+# are paged, so one answer stays about a megabyte.
+AREAS_PER_PAGE_MAX = 2000
+
+
 class AreasQuery(Query):
     level = Choice(LEVELS, metadata={"default": "kecamatan"})
     parent = Text(20, metadata={"description": "Kode induk (tingkat mana pun)"})
     q = Text(metadata={"description": "Bagian nama atau awal kode"})
     sort = Text(40, metadata={"enum": [*SORT_KEYS, *["-" + k for k in SORT_KEYS]],
                               "description": "Kolom urut; '-' untuk menurun"})
+    page = PageNumber(load_default=None, metadata={"description": "Halaman, mulai 1 (lihat per_page)."})
+    per_page = PositiveInt(AREAS_PER_PAGE_MAX, load_default=None,
+                           metadata={"description": "Baris per halaman (maksimal 2000). Tanpa page/per_page semua "
+                                                    "baris dikirim bila tidak lebih dari 2000; lebih dari itu "
+                                                    "(mis. semua desa satu negara) jawaban dibagi per 2000 baris."})
 
 
 class ForecastQuery(Query):
@@ -204,6 +215,9 @@ class CoverageTrendSchema(Out):
 class CoverageAreasSchema(Out):
     level = fields.String()
     total = _int()
+    page = _int("Halaman ini (hanya pada jawaban yang dibagi per halaman)")
+    per_page = _int("Baris per halaman (hanya pada jawaban yang dibagi per halaman)")
+    pages = _int("Jumlah halaman (hanya pada jawaban yang dibagi per halaman)")
     items = fields.List(fields.Nested(CoverageFiguresSchema), required=True)
 
 
@@ -323,7 +337,13 @@ def coverage_trend(args):
 def coverage_areas(args):
     level = args["level"] or "kecamatan"
     rows = area_table(current_user, level, parent=args["parent"], q=args["q"], sort=args["sort"])
-    return jsonify({"level": level, "total": len(rows), "items": [f.as_dict() for f in rows]})
+    body = {"level": level, "total": len(rows)}
+    if args["page"] is None and args["per_page"] is None and len(rows) <= AREAS_PER_PAGE_MAX:
+        return jsonify(dict(body, items=[f.as_dict() for f in rows]))
+    page, per_page = args["page"] or 1, args["per_page"] or AREAS_PER_PAGE_MAX
+    shown = rows[(page - 1) * per_page:page * per_page]
+    return jsonify(dict(body, page=page, per_page=per_page, pages=max(-(-len(rows) // per_page), 1),
+                        items=[f.as_dict() for f in shown]))
 
 
 @bp.route("/coverage/forecast")
