@@ -91,3 +91,25 @@ def test_digest_never_gives_a_finish_date_already_past():
     text = digest_text(d)
     assert "Potret terbaru bertanggal Minggu, 4 Oktober 2026" in text
     assert "seharusnya sudah habis" in text and "Oktober 2026)." not in text
+
+
+def test_a_manager_at_the_national_office_gets_the_whole_country(world, db):
+    w = world
+    run_job("snapshot", datetime(2026, 9, 6, 23, 50, tzinfo=WIB))
+    w.desa1.sudah_rekam = 960
+    db.session.commit()
+    run_job("snapshot", datetime(2026, 9, 13, 23, 50, tzinfo=WIB))
+    builders.make_session(w.site1, w.team, [], day=date(2026, 9, 12), status="selesai")
+    builders.make_session(w.other_site, builders.make_team("33.01"), [], day=date(2026, 9, 11), status="selesai")
+    national = builders.make_user("manager", "manajer_pusat", scope=None)
+    national.national = True
+    lost = builders.make_user("manager", "manajer_tanpa_wilayah", scope=None)  # neither scope nor flag
+    db.session.commit()
+
+    assert run_job("digest", MONDAY, trigger="schedule").status == "done"
+    note = db.session.scalar(sa.select(Notification).where(Notification.user_id == national.id))
+    assert note.title == "Ringkasan mingguan seluruh Indonesia"
+    # the country's backlog: the provinces' snapshots summed (the world has one province)
+    assert "Belum rekam (backlog): 300 — turun 60 sejak Minggu, 6 September 2026 (7 hari)" in note.body
+    assert "Sesi selesai 7 hari terakhir: 2" in note.body
+    assert db.session.scalar(sa.select(Notification).where(Notification.user_id == lost.id)) is None

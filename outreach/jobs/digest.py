@@ -136,6 +136,7 @@ def digest_text(d: Digest) -> str:
 # ----------------------------------------------------------------- the job
 
 _SCOPE_COLUMN = {"provinsi": Region.provinsi_kode, "kabupaten": Region.kabupaten_kode}
+NATIONAL = "nasional"  # the "level" of a manager at the national office
 
 
 def _points(day: date, where) -> list[AreaPoint]:
@@ -150,14 +151,15 @@ def _latest_snapshot_date(on_or_before: date) -> Optional[date]:
     return db.session.scalar(sa.select(sa.func.max(CoverageSnapshot.date)).where(CoverageSnapshot.date <= on_or_before))
 
 
-def _session_counts(scope_col, scope_kode: str, day: date, lookback_days: int) -> tuple[int, int]:
+def _session_counts(scope_col, scope_kode: Optional[str], day: date, lookback_days: int) -> tuple[int, int]:
+    """Sessions done in the last 7 days and overdue ones, in the scope (everywhere when `scope_col` is None)."""
     last_date = sa.func.coalesce(RecordingSession.end_date, RecordingSession.date)
-    col = getattr(RecordingSession, scope_col.key)
+    within = sa.true() if scope_col is None else getattr(RecordingSession, scope_col.key) == scope_kode
     done = db.session.scalar(sa.select(sa.func.count()).select_from(RecordingSession).where(
-        col == scope_kode, RecordingSession.status == "selesai",
+        within, RecordingSession.status == "selesai",
         RecordingSession.date > day - timedelta(days=7), RecordingSession.date <= day))
     overdue = db.session.scalar(sa.select(sa.func.count()).select_from(RecordingSession).where(
-        col == scope_kode, RecordingSession.status.in_(("rencana", "terkonfirmasi")),
+        within, RecordingSession.status.in_(("rencana", "terkonfirmasi")),
         last_date < day, last_date >= day - timedelta(days=lookback_days)))
     return done, overdue
 
@@ -172,6 +174,10 @@ def run(ctx: JobContext) -> dict:
         .join(Region, Region.kode == User.scope_kode)
         .where(User.role == "manager", User.active.is_(True), Region.level.in_(tuple(_SCOPE_COLUMN)))
         .order_by(User.id)).all()
+    # Managers at the national office: the whole country (no scope, the national flag).
+    managers += [(user_id, None, None, NATIONAL) for user_id in db.session.scalars(
+        sa.select(User.id).where(User.role == "manager", User.active.is_(True), User.scope_kode.is_(None),
+                                 User.national.is_(True)).order_by(User.id))]
     locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
     link = path_for(current_app, ("coverage.dashboard", {}), ("main.home", {}))
     items, skipped, cache = [], 0, {}
@@ -191,13 +197,32 @@ def run(ctx: JobContext) -> dict:
             "managers": len(items), "skipped_no_data": skipped, "notifications": created, "emails": emailed}
 
 
+def _national_points(day: date, nama: str) -> list[AreaPoint]:
+    """The country as one point: the sum of the provinces' snapshots (of the kabupaten/kota where a
+    province has no row of its own)."""
+    for level in ("provinsi", "kabupaten"):
+        points = _points(day, Region.level == level)
+        if points:
+            return [AreaPoint("", nama, sum(p.backlog for p in points), sum(p.reachable_backlog for p in points))]
+    return []
+
+
 def _scope_digest(ctx, scope_kode, scope_nama, level, day_now, day_prev, locale):
-    scope_col = _SCOPE_COLUMN[level]
-    now = _points(day_now, Region.kode == scope_kode)
-    if not now:
-        return None
-    prev = _points(day_prev, Region.kode == scope_kode) if day_prev else []
-    kec_filter = sa.and_(Region.level == "kecamatan", scope_col == scope_kode)
+    if level == NATIONAL:
+        with force_locale(locale):
+            scope_nama = _("seluruh Indonesia")
+        now = _national_points(day_now, scope_nama)
+        if not now:
+            return None
+        prev = _national_points(day_prev, scope_nama) if day_prev else []
+        scope_col, kec_filter = None, Region.level == "kecamatan"
+    else:
+        scope_col = _SCOPE_COLUMN[level]
+        now = _points(day_now, Region.kode == scope_kode)
+        if not now:
+            return None
+        prev = _points(day_prev, Region.kode == scope_kode) if day_prev else []
+        kec_filter = sa.and_(Region.level == "kecamatan", scope_col == scope_kode)
     kec_now = _points(day_now, kec_filter)
     kec_prev = {p.kode: p.backlog for p in _points(day_prev, kec_filter)} if day_prev else {}
     d = compute_digest(scope_nama, day_now, now[0], prev[0] if prev else None, day_prev, kec_now, kec_prev,
