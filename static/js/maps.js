@@ -195,7 +195,7 @@
   function regionStyle(feature) {
     var p = feature.properties;
     return { color: p.level === "desa" ? "#6c6c6c" : "#3d3d3d",
-             weight: p.level === "desa" ? 0.6 : 1, opacity: 0.9, fillColor: regionFill(p), fillOpacity: 0.72 };
+             weight: p.level === "desa" ? 0.6 : 1, opacity: 0.9, fillColor: regionFill(p), fillOpacity: 0.6 };
   }
   function regionName(p) { return (cfg.kinds[p.kind] || "") + " " + p.nama; }
   function regionPopup(p) {
@@ -332,8 +332,9 @@
     var layer = L.geoJSON(data, {
       pointToLayer: function (f, latlng) {
         if (f.properties.cluster) { clusters += 1; return clusterLayer(f, latlng, renderers.sites, cfg.siteTypes, false); }
-        var m = L.circleMarker(latlng, { renderer: renderers.sites, radius: 5.5, color: "#1f1f1f", weight: 1,
-                                         fillColor: SITE_COLORS[f.properties.type] || "#999", fillOpacity: 0.95 });
+        // A white ring sets the sites apart from the shaded areas under them (whose blues the balai desa share).
+        var m = L.circleMarker(latlng, { renderer: renderers.sites, radius: 5.5, color: "#ffffff", weight: 2,
+                                         fillColor: SITE_COLORS[f.properties.type] || "#999", fillOpacity: 1 });
         m.bindPopup(function () { return sitePopup(f.properties); }, { maxWidth: 320 });
         m.bindTooltip(function () { return el("span", {}, [f.properties.nama]); });
         m.jbSiteId = f.properties.id;
