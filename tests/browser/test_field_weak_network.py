@@ -59,10 +59,10 @@ def _fill_log(page, umum: int = 5):
 def _wait_for_offline_copy(page):
     page.get_by_test_id("offline-ready").wait_for(state="visible")
     try:
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
     except PlaywrightTimeoutError:
         page.reload()  # see test_field_offline: the next load is controlled
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def _in_view(page, locator) -> bool:
