@@ -42,6 +42,27 @@ def pytest_report_header(config):
     return _clock_line()
 
 
+# libfaketime (make test AT=...) fakes the clock a timed wait computes its deadline from, while the kernel
+# waits on the real one: with the faked instant ahead of the real time, Event.wait(5) and threading.Timer
+# (APScheduler's loop, job heartbeats, the rate limiter's expiry timer) wait until the real clock reaches
+# the fake one. Tests of real processes and threads that pace themselves with such waits run at the real
+# instant only (`make test`, both databases); their outcome does not depend on the date.
+real_clock_only = pytest.mark.skipif(
+    bool(os.environ.get("JB_TEST_AT")),
+    reason="libfaketime: timed waits in threads and child processes do not end on a faked clock ahead of "
+           "the real one; this test runs at the real instant (make test)")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Cancel the timers still waiting (the rate limiter's memory storage starts non-daemon ones): on a
+    faked clock their wait would keep the test process from ever exiting."""
+    import threading
+
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
+
+
 def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(_clock_line())  # also under -q, which leaves the header out
 

@@ -13,7 +13,7 @@ from outreach.jobs.lease import Heartbeat
 from outreach.jobs.runner import run_claimed, run_job
 from outreach.jobs.sweep import sweep, take_over_expired
 from outreach.models.jobs import CoverageSnapshot, JobRun
-from tests.conftest import WIB
+from tests.conftest import WIB, real_clock_only
 
 NOW = datetime(2026, 12, 14, 9, 0, tzinfo=WIB)
 SLOT = datetime(2026, 12, 13, 23, 50, tzinfo=WIB)
@@ -154,6 +154,7 @@ def test_a_run_without_heartbeat_from_before_leases_waits_for_the_stale_limit(ap
     assert len(sweep(app).taken) == 1 and fresh(db, run.id).status == "done"
 
 
+@real_clock_only
 def test_the_heartbeat_is_renewed_while_the_job_runs_and_stops_when_taken_over(app, db):
     claim = claims.claim("housekeeping", SLOT, "schedule")
     assert claims.mark_running(claim)

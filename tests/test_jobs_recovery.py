@@ -18,7 +18,7 @@ from outreach.jobs.lease import owner_pid
 from outreach.jobs.registry import JOBS
 from outreach.jobs.scheduler import build_scheduler, fire, keep_lock, process_lock
 from outreach.models.jobs import CoverageSnapshot, JobRun
-from tests.conftest import WIB
+from tests.conftest import WIB, real_clock_only
 
 ROOT = Path(__file__).resolve().parents[1]
 SLOT = datetime(2026, 12, 13, 23, 50, tzinfo=WIB)
@@ -68,6 +68,7 @@ def _scheduler(app, lock_file, **settings):
 LEASE = {"JOB_LEASE_SECONDS": 3, "JOB_HEARTBEAT_SECONDS": 0.5, "JOB_SWEEP_SECONDS": 1}
 
 
+@real_clock_only
 def test_a_scheduler_killed_mid_run_has_the_run_redone_exactly_once_by_the_next(app, world, db, tmp_path):
     lock_file = tmp_path / "scheduler.lock"
     run_id = _add_dead_run(db, LEASE["JOB_LEASE_SECONDS"])  # a run whose process is already gone
@@ -126,6 +127,7 @@ class DatabaseAway:
             raise sa.exc.OperationalError(statement, {}, Exception("server closed the connection unexpectedly"))
 
 
+@real_clock_only
 @pytest.mark.at(datetime(2026, 12, 14, 9, 0, tzinfo=WIB))
 def test_the_scheduler_keeps_running_while_the_database_is_away(app, world, db, monkeypatch):
     for key, value in {**LEASE, "JOB_LEASE_SECONDS": 1, "JOB_DB_RETRY_SECONDS": 0.2,

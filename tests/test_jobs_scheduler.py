@@ -18,6 +18,7 @@ import time_machine
 from outreach.jobs.registry import JOBS
 from outreach.jobs.scheduler import build_scheduler, fire, process_lock, queue_unfinished
 from outreach.models.jobs import JobRun
+from tests.conftest import real_clock_only
 
 ROOT = Path(__file__).resolve().parents[1]
 WIB = ZoneInfo("Asia/Jakarta")
@@ -120,6 +121,7 @@ def _wait_for_line(proc, needle, timeout=30.0):
     raise AssertionError(f"no '{needle}' from the scheduler; got {seen!r}, stderr {proc.stderr.read()!r}")
 
 
+@real_clock_only
 def test_a_second_scheduler_process_refuses_to_start(app, db, lock_file):
     first = _start_scheduler(app, lock_file)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.conftest import real_clock_only
 
 from outreach import ratelimits
 from outreach.admin import service
@@ -103,6 +104,7 @@ print(",".join(map(str, codes)))
 """
 
 
+@real_clock_only
 def test_workers_share_the_counts_in_redis(tmp_path):
     """Two processes (two gunicorn workers) on one Redis: the address's 10 logins a minute are 10 in all."""
     import secrets
