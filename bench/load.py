@@ -9,7 +9,7 @@ and adds bench users and loggable sessions: --field-users field users, each
 of a demo team, with --sessions past sessions (confirmed, not logged yet) shared among them, and one
 kabupaten manager. Starts `gunicorn -w <workers> app:app` on a free loopback port with JB_BENCH_MINIMAL=1
 (the yardstick endpoint, outreach/bench_minimal.py) and rate limits switched off through the environment
-(FLASK_RATELIMIT_ENABLED=false: the bench measures the app, not the limiter). Every virtual user signs in
+(FLASK_RATELIMIT_ENABLED=false and FLASK_RATE_LIMITS=false: the bench measures the app, not the limiter). Every virtual user signs in
 through the real login form with its CSRF token and then works with the session cookie and the
 X-CSRFToken header, as the field page's script does. Three phases of --seconds each:
 
@@ -160,7 +160,7 @@ def free_port() -> int:
 def gunicorn(url: str, workers: int):
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-load-secret", JB_BENCH_MINIMAL="1",
-               FLASK_RATELIMIT_ENABLED="false")
+               FLASK_RATELIMIT_ENABLED="false", FLASK_RATE_LIMITS="false")
     cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
            "--log-level", "warning", "app:app"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
