@@ -71,8 +71,9 @@ def test_coordinator_plans_resolves_a_kit_conflict_confirms_and_prints(app, db, 
     screenshot(page, "2-sesi")
 
     page.get_by_role("button", name="Konfirmasi", exact=True).click()
+    page.locator("#aksi-konfirmasi.show").wait_for()  # the form has finished opening (no click mid-animation)
     page.get_by_label("Dikonfirmasi dengan").fill("Pak Lurah Satu A")
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=30_000):
         page.get_by_role("button", name="Simpan konfirmasi").click()
     assert page.get_by_test_id("session-status").inner_text().strip() == "Terkonfirmasi"
     assert "Pak Lurah Satu A" in page.get_by_test_id("session-confirmed").inner_text()
