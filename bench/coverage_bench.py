@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def fresh_app(url: str):
     from outreach import create_app
     from outreach.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32), "TESTING": True,
                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -300,7 +301,7 @@ def run(label: str, url: str, data_dir: Path, repeat: int, reuse: bool = False,
     if reuse:
         from outreach import create_app
 
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32), "TESTING": True,
                           "WTF_CSRF_ENABLED": False})
         if not child:
             out.append(("generate", "reused"))

@@ -18,6 +18,7 @@ Sizes depend only on the demo data and the templates (deterministic), not on tim
 from __future__ import annotations
 
 import re
+import secrets
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -118,7 +119,7 @@ def demo_client(database_url: str):
     from outreach.extensions import db
     from outreach.models import User
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "TESTING": True,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secrets.token_hex(32), "TESTING": True,
                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
         from flask_migrate import upgrade

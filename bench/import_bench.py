@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import resource
+import secrets
 import sys
 import tempfile
 import time
@@ -51,7 +52,7 @@ def fresh_app(url: str):
     from outreach import create_app
     from outreach.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32), "TESTING": True})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:

@@ -9,8 +9,8 @@ and adds bench users and loggable sessions: --field-users field users, each
 of a demo team, with --sessions past sessions (confirmed, not logged yet) shared among them, and one
 kabupaten manager. Starts `gunicorn -w <workers> app:app` on a free loopback port with JB_BENCH_MINIMAL=1
 (the yardstick endpoint, outreach/bench_minimal.py) and rate limits switched off through the environment
-(FLASK_RATELIMIT_ENABLED=false and FLASK_RATE_LIMITS=false: the bench measures the app, not the limiter). Every virtual user signs in
-through the real login form with its CSRF token and then works with the session cookie and the
+(FLASK_RATELIMIT_ENABLED=false and FLASK_RATE_LIMITS=false: the bench measures the app, not the
+limiter). Every virtual user signs in through the real login form with its CSRF token and then works with the session cookie and the
 X-CSRFToken header, as the field page's script does. Three phases of --seconds each:
 
 - mixed: field users read their schedule (GET /api/v1/my/sessions) and send a turnout log (POST
@@ -35,6 +35,7 @@ import asyncio
 import os
 import random
 import re
+import secrets
 import socket
 import statistics
 import subprocess
@@ -96,7 +97,7 @@ def prepare(url: str, field_users: int, sessions: int) -> dict:
     from outreach.models import Kit, RecordingSession, Site, Team, User
     from outreach.planning.operations import set_kits
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-load",
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32),
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
         upgrade()
@@ -159,7 +160,7 @@ def free_port() -> int:
 @contextmanager
 def gunicorn(url: str, workers: int):
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-load-secret", JB_BENCH_MINIMAL="1",
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), JB_BENCH_MINIMAL="1",
                FLASK_RATELIMIT_ENABLED="false", FLASK_RATE_LIMITS="false")
     cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
            "--log-level", "warning", "app:app"]

@@ -29,6 +29,7 @@ import argparse
 import gzip
 import hashlib
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -66,7 +67,7 @@ def fresh_app(url: str):
     from outreach import create_app
     from outreach.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-maps", "WTF_CSRF_ENABLED": True,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32), "WTF_CSRF_ENABLED": True,
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -173,7 +174,7 @@ def build_data(data_dir: Path, n_sites: int, n_sessions: int, seed: int) -> dict
 def reused_app(url: str):
     from outreach import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-maps", "WTF_CSRF_ENABLED": True})
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32), "WTF_CSRF_ENABLED": True})
 
 
 def describe_data() -> dict:

@@ -36,7 +36,7 @@ from outreach.i18n import gettext_here as _
 
 FORMAT = 1
 MANIFEST = "manifest.json"
-SECRET_KEY = "secret_key"
+SECRET_KEY_MEMBER = "secret_key"
 DUMPS = {"postgresql": "database.pgdump", "sqlite": "database.sqlite"}
 ARCHIVE_PREFIX = "jemputbola-"
 ARCHIVE_SUFFIX = ".tar.gz"
@@ -167,7 +167,7 @@ def write_archive(path: Path, manifest: dict, dump: Path, secret: str) -> None:
     with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
         _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n")
         tar.add(dump, arcname=dump.name, recursive=False, filter=_private)
-        _add_bytes(tar, SECRET_KEY, secret.encode() + b"\n")
+        _add_bytes(tar, SECRET_KEY_MEMBER, secret.encode() + b"\n")
 
 
 def _private(info: tarfile.TarInfo) -> tarfile.TarInfo:
@@ -242,7 +242,7 @@ def extract(archive: Path, into: Path, dump_name: str) -> tuple[Path, str]:
     """The dump (written under `into`) and the secret key; only the two known members are read."""
     try:
         with tarfile.open(archive, "r:*") as tar:
-            secret = _member_bytes(tar, SECRET_KEY).decode().strip()
+            secret = _member_bytes(tar, SECRET_KEY_MEMBER).decode().strip()
             dump = into / dump_name
             member = tar.getmember(dump_name)
             source = tar.extractfile(member) if member.isfile() else None
