@@ -7,6 +7,7 @@ from flask_login import current_user
 from outreach import clock, permissions
 from outreach.assets import vendor_url
 from outreach.cache import ProcessCache
+from outreach.planner.entry import desa_to_plan
 # The labels the templates look up, from outreach.vocab.
 from outreach.vocab import (away_reason_labels, kit_status_labels, level_labels, region_kind_labels, role_labels,
                             site_type_labels)
@@ -47,7 +48,7 @@ def register(app):
                                  level_labels=level_labels, kind_labels=region_kind_labels, role_labels=role_labels,
                                  nav_items=nav_items, permissions=permissions,
                                  away_reason_labels=away_reason_labels, kit_status_labels=kit_status_labels,
-                                 csv_dialect=csv_dialect)
+                                 csv_dialect=csv_dialect, desa_to_plan=desa_to_plan)
 
     @app.context_processor
     def inject():

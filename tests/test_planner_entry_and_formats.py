@@ -184,3 +184,18 @@ def test_office_summary_is_one_page_scoped_to_the_viewer(client, login_as, world
     assert 'data-figure="wajib_ktp">1.500<' in page  # its own kecamatan only
     login_as("field")
     assert client.get("/dasbor/ringkasan").status_code == 403
+
+
+def test_the_plan_here_rule_is_plain_python():
+    from types import SimpleNamespace
+
+    from outreach.planner.entry import desa_to_plan
+
+    coordinator = SimpleNamespace(role="coordinator", scope_kode="33.74.01", team=None, national=False)
+    manager = SimpleNamespace(role="manager", scope_kode="33.74", team=None, national=False)
+    desa = SimpleNamespace(kode="33.74.01.1001", reachable_unplanned=12)
+    assert desa_to_plan(coordinator, desa) == "33.74.01.1001"
+    assert desa_to_plan(coordinator, SimpleNamespace(kode="33.74.02.1001", reachable_unplanned=12)) is None
+    assert desa_to_plan(coordinator, SimpleNamespace(kode="33.74.01.1001", reachable_unplanned=0)) is None
+    assert desa_to_plan(coordinator, SimpleNamespace(kode="33.74.01", reachable_unplanned=40)) is None  # a kecamatan
+    assert desa_to_plan(manager, desa) is None  # managers read, they do not plan
