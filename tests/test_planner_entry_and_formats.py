@@ -199,3 +199,6 @@ def test_the_plan_here_rule_is_plain_python():
     assert desa_to_plan(coordinator, SimpleNamespace(kode="33.74.01.1001", reachable_unplanned=0)) is None
     assert desa_to_plan(coordinator, SimpleNamespace(kode="33.74.01", reachable_unplanned=40)) is None  # a kecamatan
     assert desa_to_plan(manager, desa) is None  # managers read, they do not plan
+    ranking_row = SimpleNamespace(kode="33.74.01.1002", reachable_backlog=30, planned=10)  # the slowest-desa list
+    assert desa_to_plan(coordinator, ranking_row) == "33.74.01.1002"
+    assert desa_to_plan(coordinator, SimpleNamespace(kode="33.74.01.1002", reachable_backlog=30, planned=30)) is None
