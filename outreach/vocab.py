@@ -131,6 +131,52 @@ SITE_TYPE_LABELS = {
     "lainnya": N_("Lainnya (pesantren, pabrik, rumah sakit, ...)"),
 }
 
+# ---------------------------------------------------------------- requests and confirmations
+
+# What a resident, school, institution or RT asks a visit for (the public request form, the API's `kind`).
+# Home visits (rumah_*) become a `rumah` site with the request's people as its pool.
+REQUEST_KINDS = ("rumah_lansia", "rumah_sakit", "rumah_disabilitas", "rumah_odgj", "sekolah", "pesantren",
+                 "panti", "lapas", "perusahaan", "lembaga_lain", "rt_rw")
+REQUEST_KIND_LABELS = {
+    "rumah_lansia": N_("Kunjungan rumah: lansia"),
+    "rumah_sakit": N_("Kunjungan rumah: sakit"),
+    "rumah_disabilitas": N_("Kunjungan rumah: penyandang disabilitas"),
+    "rumah_odgj": N_("Kunjungan rumah: ODGJ"),
+    "sekolah": N_("Sekolah"),
+    "pesantren": N_("Pesantren"),
+    "panti": N_("Panti (wreda, asuhan, sosial)"),
+    "lapas": N_("Lapas / rutan"),
+    "perusahaan": N_("Perusahaan / pabrik"),
+    "lembaga_lain": N_("Lembaga lain"),
+    "rt_rw": N_("Pertemuan RT/RW"),
+}
+HOME_VISIT_KINDS = ("rumah_lansia", "rumah_sakit", "rumah_disabilitas", "rumah_odgj")
+# A request's way through the coordinator's queue: baru → diverifikasi → dijadwalkan → selesai, or ditolak.
+REQUEST_STATUSES = ("baru", "diverifikasi", "dijadwalkan", "selesai", "ditolak")
+REQUEST_STATUS_LABELS = {
+    "baru": N_("Baru"),
+    "diverifikasi": N_("Diverifikasi"),
+    "dijadwalkan": N_("Dijadwalkan"),
+    "selesai": N_("Selesai"),
+    "ditolak": N_("Ditolak"),
+}
+# Requests still waiting for the coordinator (counted on the dashboard and the map).
+REQUEST_OPEN_STATUSES = ("baru", "diverifikasi", "dijadwalkan")
+REQUEST_WAITING_STATUSES = ("baru", "diverifikasi")
+REQUEST_CLOSED_STATUSES = ("selesai", "ditolak")
+# The site contact's answer to "Minta konfirmasi": diminta (link made) → menunggu (link sent) →
+# terkonfirmasi / jadwal_ulang / ditolak.
+CONFIRMATION_STATUSES = ("diminta", "menunggu", "terkonfirmasi", "jadwal_ulang", "ditolak")
+CONFIRMATION_STATUS_LABELS = {
+    "diminta": N_("Konfirmasi diminta"),
+    "menunggu": N_("Menunggu balasan"),
+    "terkonfirmasi": N_("Dikonfirmasi pihak lokasi"),
+    "jadwal_ulang": N_("Minta jadwal ulang"),
+    "ditolak": N_("Ditolak pihak lokasi"),
+}
+# The answers a contact can give on the signed page (the form's `answer`) and the status each leads to.
+CONFIRMATION_ANSWERS = {"konfirmasi": "terkonfirmasi", "jadwal_ulang": "jadwal_ulang", "tolak": "ditolak"}
+
 # ---------------------------------------------------------------- people, kits, jobs, regions
 
 ROLES = ("admin", "manager", "coordinator", "field")  # outreach.permissions names each: ADMIN, MANAGER, ...
@@ -204,6 +250,9 @@ ENUMERATIONS: dict[str, tuple[tuple[str, ...], Mapping[str, str]]] = {
     "job_trigger": (JOB_TRIGGERS, JOB_TRIGGER_LABELS),
     "level": (LEVELS, LEVEL_LABELS),
     "region_kind": (REGION_KINDS, REGION_KIND_LABELS),
+    "request_kind": (REQUEST_KINDS, REQUEST_KIND_LABELS),
+    "request_status": (REQUEST_STATUSES, REQUEST_STATUS_LABELS),
+    "confirmation_status": (CONFIRMATION_STATUSES, CONFIRMATION_STATUS_LABELS),
 }
 
 

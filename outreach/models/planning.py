@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from outreach.extensions import db
 from outreach.models.base import utcnow
 # The keys and labels of statuses, kinds and target groups live in outreach.vocab.
-from outreach.vocab import SESSION_KINDS, SESSION_STATUSES
+from outreach.vocab import CONFIRMATION_STATUSES, SESSION_KINDS, SESSION_STATUSES
 
 # Sessions in these statuses hold their team and kits (a cancelled one frees them).
 ACTIVE_STATUSES = ("rencana", "terkonfirmasi", "ditunda", "selesai")
@@ -75,6 +75,15 @@ class RecordingSession(db.Model):
     confirmed_with: Mapped[str] = mapped_column(sa.String(120), default="")
     confirmed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # The site contact's answer to "Minta konfirmasi" (outreach.vocab.CONFIRMATION_STATUSES; None: never
+    # asked). The signed public link carries `confirmation_nonce`: asking again makes a new one.
+    confirmation_status: Mapped[Optional[str]] = mapped_column(sa.String(14))
+    confirmation_nonce: Mapped[Optional[str]] = mapped_column(sa.String(32))
+    confirmation_requested_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    confirmation_answered_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    confirmation_reminded_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    confirmation_proposed_date: Mapped[Optional[date]] = mapped_column(sa.Date)
+    confirmation_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     override_reason: Mapped[str] = mapped_column(sa.Text, default="")
     mop_up_of_id: Mapped[Optional[int]] = mapped_column(
@@ -116,6 +125,8 @@ class RecordingSession(db.Model):
         sa.CheckConstraint("status IN (%s)" % ",".join(f"'{s}'" for s in SESSION_STATUSES), name="status_valid"),
         sa.CheckConstraint("kind IN (%s)" % ",".join(f"'{k}'" for k in SESSION_KINDS), name="kind_valid"),
         sa.CheckConstraint("pool IN ('desa','sekolah')", name="pool_valid"),
+        sa.CheckConstraint("confirmation_status IS NULL OR confirmation_status IN (%s)"
+                           % ",".join(f"'{s}'" for s in CONFIRMATION_STATUSES), name="confirmation_valid"),
     )
 
     @property
