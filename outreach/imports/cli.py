@@ -1,6 +1,7 @@
 """The import commands: import-regions, import-boundaries, import-sites, import-targets."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -119,6 +120,8 @@ def _run(kind: str, file: Path, dry_run: bool, max_mb: float | None, valid_only:
         raise SystemExit(1)
     if rejects_path is not None and not valid_only:
         raise click.BadParameter("hanya berlaku bersama --valid-only.", param_hint="--rejects")
+    if valid_only:
+        _check_rejects_folder(rejects_path, file)
     stderr = sys.stderr
     if progress is None:
         progress = stderr.isatty()
@@ -129,10 +132,26 @@ def _run(kind: str, file: Path, dry_run: bool, max_mb: float | None, valid_only:
     print_report(report, dry_run)
     if report.rejects is not None:
         target = rejects_path or rejects_path_for(file, report.rejects_ext)
-        target.write_bytes(report.rejects)
+        try:
+            target.write_bytes(report.rejects)
+        except OSError as exc:
+            click.echo(f"Baris yang ditolak ({report.refused}) tidak dapat ditulis ke {target}: "
+                       f"{exc.strerror or exc}. Ulangi dengan --rejects BERKAS di folder yang dapat ditulisi "
+                       "(impornya sendiri tidak berubah bila diulang).", err=True)
+            raise SystemExit(1)
         click.echo(f"Baris yang ditolak ({report.refused}) beserta alasannya ditulis ke {target}.")
     if not report.ok:
         raise SystemExit(1)
+
+
+def _check_rejects_folder(rejects_path: Path | None, file: Path) -> None:
+    """Refuse before importing when the refused rows could not be written: a shared data folder (such as
+    ../shared/data) is often read-only, and finding out after the valid rows were stored is too late."""
+    folder = (rejects_path or file).resolve().parent
+    if not os.access(folder, os.W_OK):
+        hint = "--rejects" if rejects_path is not None else "--valid-only"
+        raise click.BadParameter(f"baris yang ditolak ditulis ke folder {folder}, yang tidak ada atau tidak dapat "
+                                 "ditulisi; pilih berkasnya dengan --rejects BERKAS.", param_hint=hint)
 
 
 def rejects_path_for(file: Path, ext: str = "csv") -> Path:
