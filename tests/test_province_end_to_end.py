@@ -230,7 +230,12 @@ def test_di_yogyakarta_from_the_national_files(runner, client, db, files):
     assert "33.74" not in json.dumps(client.get("/api/v1/coverage/areas?level=kecamatan").get_json())
 
     # 4. The shaded province map: polygons with a colour class each, not dots.
-    assert client.get("/peta").status_code == 200
+    peta = client.get("/peta")
+    assert peta.status_code == 200
+    config = json.loads(re.search(r'<script type="application/json" id="map-config"[^>]*>(.*?)</script>',
+                                  peta.get_data(as_text=True), re.S).group(1))
+    (south, west), (north, east) = config["bounds"]  # the first view is the province, not Jawa Tengah
+    assert -8.3 < south < north < -7.4 and 109.9 < west < east < 111.0
     for level, count in (("kabupaten", 5), ("kecamatan", 78), ("desa", 438)):
         resp = client.get(f"/api/v1/map/regions?level={level}&bbox={DIY_BBOX}&zoom=10")
         assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
@@ -267,6 +272,15 @@ def test_di_yogyakarta_from_the_national_files(runner, client, db, files):
         assert body["total_expected_yield"] > 0
         planned.append(kode[:5])
     assert len(set(planned)) == 3
+    # Any kecamatan of the province gets proposals.
+    _login(client, "admin_diy")
+    empty = []
+    for kode in db.session.scalars(sa.select(Region.kode).where(Region.level == "kecamatan",
+                                                                Region.provinsi_kode == PROV)):
+        resp = _plan(client, kode)
+        if resp.status_code != 201 or not resp.get_json()["items"]:
+            empty.append((kode, resp.status_code, resp.get_json().get("message")))
+    assert not empty
     # The coordinator plans only their own kecamatan.
     _login(client, "koord_temon")
     assert _plan(client, PLANNED_BY_ADMIN[0]).status_code in (403, 404)
