@@ -53,6 +53,24 @@ real_clock_only = pytest.mark.skipif(
            "the real one; this test runs at the real instant (make test)")
 
 
+# Tests whose outcome cannot depend on the instant they run at: those pinned to their own instant with
+# the `at` marker (the clock is moved there, whatever the process's clock says), and modules marked
+# `clock_free` (headers, vocabulary, catalogs, imports of real files, migrations, rate windows, bad
+# input parsing). A run at another instant (libfaketime, JB_TEST_AT) leaves them out: `make test` runs
+# them at the real instant on both databases, and running them again at a faked one only costs CI time.
+# JB_TEST_AT_ALL=1 keeps them in.
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("JB_TEST_AT") or os.environ.get("JB_TEST_AT_ALL"):
+        return
+    kept, left = [], []
+    for item in items:
+        pinned = item.get_closest_marker("at") is not None or item.get_closest_marker("clock_free") is not None
+        (left if pinned else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Cancel the timers still waiting (the rate limiter's memory storage starts non-daemon ones): on a
     faked clock their wait would keep the test process from ever exiting."""

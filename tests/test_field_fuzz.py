@@ -25,6 +25,8 @@ from outreach.api import bp as api_bp  # noqa: E402
 from outreach.api.schema import HTTP_METHODS, build_document  # noqa: E402
 from tests import builders  # noqa: E402
 
+pytestmark = pytest.mark.clock_free  # see tests/conftest.py
+
 MAX_EXAMPLES = 30
 OTHER_MAX_EXAMPLES = 10
 FIELD_PATHS = ("/api/v1/my/sessions", "/api/v1/sessions/{session_id}/turnout")

@@ -18,6 +18,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+pytestmark = pytest.mark.clock_free  # see tests/conftest.py
+
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "outreach" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")

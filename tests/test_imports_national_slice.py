@@ -12,6 +12,7 @@ from outreach.models import ImportBatch, Site
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 pytestmark = [
+    pytest.mark.clock_free,
     pytest.mark.slow,
     pytest.mark.skipif(not (DATA / "indonesia_sekolah.csv").exists() or not (DATA / "indonesia_wilayah.csv").exists(),
                        reason=f"real national data (indonesia_wilayah.csv, indonesia_sekolah.csv) not found in "

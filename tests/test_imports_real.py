@@ -9,6 +9,7 @@ from outreach.models import Region, Site
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 pytestmark = [
+    pytest.mark.clock_free,
     pytest.mark.slow,
     pytest.mark.skipif(not (DATA / "jateng_wilayah.csv").exists(),
                        reason=f"real Jawa Tengah data not found in {DATA.resolve()}"),

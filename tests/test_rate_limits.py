@@ -92,6 +92,8 @@ import sys
 from outreach import create_app
 from outreach.extensions import db
 
+pytestmark = pytest.mark.clock_free  # see tests/conftest.py
+
 app = create_app({"TESTING": True, "RATE_LIMITS": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False,
                   "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "RATELIMIT_STORAGE_URI": sys.argv[2],
                   "RATELIMIT_KEY_PREFIX": sys.argv[3], "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})

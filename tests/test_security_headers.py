@@ -14,6 +14,8 @@ from tests import builders
 from tests.access_matrix import EXPECTED, PUBLIC, URL_SAMPLES
 from tests.conftest import WIB
 
+pytestmark = pytest.mark.clock_free  # see tests/conftest.py
+
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.I)
 NONCE_ATTR = re.compile(r'\snonce="([^"]+)"')
 # An inline event handler attribute (onclick=, onsubmit=, ...) inside a tag.

@@ -13,6 +13,8 @@ from babel.messages.pofile import read_po
 
 from outreach import vocab
 
+pytestmark = pytest.mark.clock_free  # see tests/conftest.py
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "outreach"
 PO = PACKAGE / "translations" / "en" / "LC_MESSAGES" / "messages.po"

@@ -19,7 +19,7 @@ from tests.browser.test_field_offline import school_day  # noqa: F401  (fixture)
 from tests.browser.test_maps_browser import COUNT_JS, map_world, open_map
 from tests.conftest import WIB
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.clock_free, pytest.mark.browser]
 HOSTILE = 'Hari jadi "Kota" <b>Uji</b> & \'lain\''
 
 # Runs before any script of each page and is not itself subject to the page's CSP.
