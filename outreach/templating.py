@@ -1,6 +1,8 @@
 """Jinja globals and filters shared by all templates (the enumerations' labels come from outreach.vocab)."""
 
-from flask import current_app
+from types import SimpleNamespace
+
+from flask import current_app, g, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -42,13 +44,21 @@ def csv_dialect() -> str:
     return "id" if str(get_locale()) == "id" else "intl"
 
 
+def page_here():
+    """Where the page is, as its own links should say (path, full_path, endpoint): the request's, or the
+    page a POST answered with in place of a redirect (the login answers a field team with its home page,
+    one round trip less on a weak signal; g.page_as)."""
+    return g.get("page_as") or SimpleNamespace(path=request.path, full_path=request.full_path,
+                                               endpoint=request.endpoint)
+
+
 def register(app):
     app.jinja_env.filters.update(number=fmt_number, percent=fmt_percent, date=fmt_date, datetime=fmt_datetime)
     app.jinja_env.globals.update(vendor_url=vendor_url, site_type_labels=site_type_labels,
                                  level_labels=level_labels, kind_labels=region_kind_labels, role_labels=role_labels,
                                  nav_items=nav_items, permissions=permissions,
                                  away_reason_labels=away_reason_labels, kit_status_labels=kit_status_labels,
-                                 csv_dialect=csv_dialect, desa_to_plan=desa_to_plan)
+                                 csv_dialect=csv_dialect, desa_to_plan=desa_to_plan, page_here=page_here)
 
     @app.context_processor
     def inject():

@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from tests import builders
+
 
 CHROME_ENCODINGS = "gzip, deflate, br, zstd"
 ASSETS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/bootstrap/js/bootstrap.bundle.min.js", "/sw.js",
@@ -102,3 +104,30 @@ def test_the_service_worker_leaves_pages_to_the_page(client, world):
     install = sw[sw.index('addEventListener("install"'):sw.index('addEventListener("activate"')]
     assert "fetchPage" not in install  # installing downloads no page: the open page hands over its own copy
     assert "keepOwnCopy" in sw
+
+
+def test_the_login_form_answers_a_field_team_with_its_schedule_in_place_of_a_redirect(client, world):
+    """One round trip less on a weak signal: the login page's form asks for its landing page inline; the
+    page names its own address for field.js to take, and other roles (and other clients) are redirected."""
+    page = client.get("/login").get_data(as_text=True)
+    assert 'name="land" value="inline"' in page
+    field = world.users["field"]
+    resp = client.post("/login", data={"username": field.username, "password": builders.PASSWORD,
+                                       "land": "inline"})
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert 'data-canonical="/"' in html and 'id="fb-sync-login"' in html
+    assert "no-store" in resp.headers["Cache-Control"]
+    # The page's own links speak of its address, not of the login's.
+    assert "next=/login" not in html and 'value="/login' not in html
+    # Signed in: the next page needs no login.
+    assert client.get("/").status_code == 200
+    client.post("/logout")
+    # Without the form's field (an API client, a script): the redirect as before.
+    assert client.post("/login", data={"username": field.username,
+                                       "password": builders.PASSWORD}).status_code == 302
+    client.post("/logout")
+    coordinator = world.users["coordinator"]
+    resp = client.post("/login", data={"username": coordinator.username, "password": builders.PASSWORD,
+                                       "land": "inline"})
+    assert resp.status_code == 302

@@ -1,17 +1,19 @@
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
 
-from outreach import ratelimits
+from outreach import permissions, ratelimits
 from outreach.auth import bp, throttle
 from outreach.auth.forms import EmptyForm, LoginForm, PasswordChangeForm
 from outreach.auth.operations import PasswordNotChanged, change_own_password
 from outreach.auth.production import password_accepted
 from outreach.extensions import db
+from outreach.field.views import schedule_page
 from outreach.models import User
 from outreach.models.base import utcnow
 from outreach.security import PUBLIC, any_role, is_api_request, json_error, public
@@ -50,6 +52,12 @@ def login():
         login_user(user, remember=form.remember.data)
         target = url_for("auth.change_password") if user.must_change_password \
             else _safe_next(request.args.get("next"))
+        if request.form.get("land") == "inline" and target == url_for("main.home") and permissions.is_field(user):
+            # The login page asks for it: a field team's phone may be on a weak signal, so its home page
+            # (the schedule) is the login's own answer rather than a redirect to it, one round trip less;
+            # the page takes its own address (field.js). Other clients get the redirect.
+            g.page_as = SimpleNamespace(path=target, full_path=f"{target}?", endpoint="main.home")
+            return throttle.remember_device(make_response(schedule_page(home=True)), username)
         return throttle.remember_device(redirect(target), username)
     return render_template("auth/login.html", form=form)
 

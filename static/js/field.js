@@ -12,6 +12,12 @@
   // for offline use instead of downloading it a second time.
   var OWN_HTML = document.doctype ? "<!doctype html>\n" + document.documentElement.outerHTML : "";
   var body = document.body;
+  // A page that answered a POST in place of a redirect (the login's answer is the team's home page)
+  // takes its own address, so a reload or the service worker's copy is the page, not the login.
+  if (body.dataset.canonical && location.pathname !== body.dataset.canonical && window.history &&
+      history.replaceState) {
+    history.replaceState(null, "", body.dataset.canonical);
+  }
   var M = readJson("fb-messages") || {};
   var API = body.dataset.api || "/api/v1";
   var QKEY = "jb.antrian." + (body.dataset.user || "0");
