@@ -265,3 +265,13 @@ def test_shape_drops_personal_data_and_groups_by_day():
     assert rules.place_text(home) == "Kunjungan rumah (terjadwal), Kelurahan A"
     assert rules.who_should_come(home) == [rules.HOME_VISIT_WHO]
     assert rules.what_to_bring(schedule.sessions[0])[0].startswith("Kartu Keluarga (KK)")
+
+
+def test_staff_pages_link_to_the_public_schedule(client, sched, world, login_as):
+    login_as("coordinator")
+    detail = client.get(f"/sesi/{sched['confirmed']}").get_data(as_text=True)
+    assert f'href="/jadwal/{world.desa1.kode}"' in detail and 'data-testid="public-schedule-link"' in detail
+    kecamatan = client.get(f"/wilayah/{world.kec1.kode}").get_data(as_text=True)
+    assert f'href="/jadwal/{world.kec1.kode}"' in kecamatan
+    desa = client.get(f"/wilayah/{world.desa1.kode}").get_data(as_text=True)
+    assert f'href="/jadwal/{world.desa1.kode}"' in desa
