@@ -45,8 +45,8 @@ GROUP_HINTS = {
     "pemilih_pemula": N_("remaja yang sudah berusia 17 tahun atau akan genap 17 tahun pada hari pemungutan suara "
                          "dan belum rekam E-KTP"),
     "umum": N_("warga wajib KTP (17 tahun ke atas, atau sudah/pernah menikah) yang belum rekam E-KTP"),
-    "lansia_disabilitas": N_("lansia, penyandang disabilitas, dan warga sakit yang belum rekam E-KTP; bila tidak "
-                             "dapat datang, daftarkan kunjungan rumah"),
+    "lansia_disabilitas": N_("yang dapat datang dilayani di sini; yang tidak dapat datang dapat mengajukan "
+                             "kunjungan rumah"),
 }
 BRING_RECORDING = (N_("Kartu Keluarga (KK) asli atau fotokopi"),)
 BRING_PEMILIH_PEMULA = N_("Pemilih pemula: kartu pelajar atau surat keterangan sekolah")
