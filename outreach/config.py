@@ -119,3 +119,10 @@ class DefaultConfig:
     FIELD_RETRY_SECONDS = 5
 
     PER_PAGE = 50
+
+    # Public schedule (/jadwal/<kode> and its .ics): how many days ahead it lists, the most sessions one page
+    # shows (a province's two months may hold thousands: the page then points to smaller areas), and how long
+    # browsers and shared caches may keep it (seconds).
+    PUBLIC_SCHEDULE_DAYS = 60
+    PUBLIC_SCHEDULE_MAX_ROWS = 300
+    PUBLIC_SCHEDULE_MAX_AGE = 300
