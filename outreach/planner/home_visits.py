@@ -133,16 +133,17 @@ def _orders(n: int, visits: Sequence[HomeVisit], req: PlanRequest, lat: float, l
 
 
 def route_for(req: PlanRequest, rnd: Round, lat: float, lng: float) -> Optional[RoundRoute]:
-    """The round for a team whose office is at (lat, lng): the order with the least travel (ties: the
-    request order), or None when the team cannot be back by the end of the working day."""
+    """The round for a team whose office is at (lat, lng): the order with the least travel time (ties: the
+    shorter way, then the request order), or None when the team cannot be back by the end of the working day."""
     visits = rnd.visits
     n = len(visits)
     minutes = [visit_minutes(req, v) for v in visits]
     best, best_key = None, None
     for order in _orders(n, visits, req, lat, lng):
         stops = [(lat, lng)] + [(visits[k].lat, visits[k].lng) for k in order] + [(lat, lng)]
-        hops = [travel_minutes(req, road_km(req, *stops[j], *stops[j + 1])) for j in range(len(stops) - 1)]
-        key = (sum(hops), order)
+        kms = [road_km(req, *stops[j], *stops[j + 1]) for j in range(len(stops) - 1)]
+        hops = [travel_minutes(req, km) for km in kms]
+        key = (sum(hops), round(sum(kms), 6), order)  # rounded minutes tie often: the shorter way wins
         if best_key is None or key < best_key:
             best_key, best = key, (order, hops)
     order, hops = best
