@@ -4,7 +4,8 @@
 kecamatan or kabupaten in the user's scope: candidate sites with the reachable backlog of their desa
 that no open session is planned for yet (one pool per desa, shared by its sites: never counted twice;
 outreach.ledger), schools with pemilih pemula still to record and not yet planned for, and the cut-off
-PEMILIH_PEMULA_CUTOFF; sites whose pool open sessions already cover are left out with the sessions named; the teams and kits the user may plan with (kits under
+PEMILIH_PEMULA_CUTOFF, verified home-visit requests waiting for a session (load_home_visits); sites whose pool
+open sessions already cover are left out with the sessions named; the teams and kits the user may plan with (kits under
 repair marked), existing sessions as busy slots, days since each desa was last visited, and areas
 lagging the coverage forecast.
 """
