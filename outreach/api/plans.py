@@ -46,7 +46,9 @@ class PlanInputSchema(Schema):
         "records_per_kit_hour": {"type": "number"}, "work_start": _TIME, "work_end": _TIME,
         "min_session_hours": {"type": "number"}, "max_session_hours": {"type": "number"},
         "weight_pemilih_pemula": {"type": "number"}, "weight_lagging": {"type": "number"},
-        "weight_per_30_days_since_visit": {"type": "number"}, "max_days_since_visit": {"type": "integer"}}})
+        "weight_per_30_days_since_visit": {"type": "number"}, "max_days_since_visit": {"type": "integer"},
+        "weight_home_visit": {"type": "number"}, "home_visit_minutes": {"type": "integer"},
+        "home_visits_per_day": {"type": "integer"}}})
 
     @classmethod
     def from_request(cls) -> dict:
@@ -89,6 +91,10 @@ class PlanItemSchema(Out):
     pemilih_pemula_yield = fields.Integer()
     distance_km = fields.Float()
     reason = fields.String(required=True)
+    request_id = fields.Integer(metadata={"description": "Kunjungan rumah: permohonan yang dilayani"})
+    request_code = fields.String(metadata={"description": "Kunjungan rumah: kode permohonan (JB-…)"})
+    request_kind = fields.String(metadata={"description": "Kunjungan rumah: jenis permohonan (rumah_lansia, …)"})
+    people = fields.Integer(metadata={"description": "Kunjungan rumah: jumlah orang pada permohonan"})
 
 
 class LeftOutSchema(Out):

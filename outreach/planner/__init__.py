@@ -4,10 +4,10 @@ Pure Python, no Flask, no database. Build a `PlanRequest`, call `plan(request)`,
 The yardsticks it is measured against (the exact MIP with HiGHS, the "largest backlog first" plan)
 live with the benchmarks in `bench/yardsticks/`. See `model.py` for the problem statement.
 """
-from outreach.planner.model import (BusySlot, Kit, LeftOut, PlanRequest, PlanResult, PriorityWeights,
+from outreach.planner.model import (BusySlot, HomeVisit, Kit, LeftOut, PlanRequest, PlanResult, PriorityWeights,
                                     ProposedSession, Site, Team, working_days)
 from outreach.planner.solve import plan
 from outreach.planner.validate import Issue, PlanInputError, validate
 
-__all__ = ["BusySlot", "Issue", "Kit", "LeftOut", "PlanInputError", "PlanRequest", "PlanResult", "PriorityWeights",
+__all__ = ["BusySlot", "HomeVisit", "Issue", "Kit", "LeftOut", "PlanInputError", "PlanRequest", "PlanResult", "PriorityWeights",
            "ProposedSession", "Site", "Team", "plan", "validate", "working_days"]

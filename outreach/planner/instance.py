@@ -25,6 +25,7 @@ from typing import Iterable, Optional
 
 from outreach.geo import haversine_km
 from outreach.i18n import gettext_here as _
+from outreach.planner import home_visits
 from outreach.planner.model import (Id, LeftOut, PlanRequest, PlanResult, ProposedSession, Site, id_key)
 
 EPS = 1e-6  # values are weighted head counts: differences below this are noise
@@ -101,9 +102,23 @@ class Instance:
                                 for t in range(len(self.teams)) if self.team_free[t][j])
                             for j in range(n_days)]
 
+        # Home visits: each round of houses is one candidate site (outreach.planner.home_visits).
+        self.rounds: dict[Id, home_visits.Round] = {}
+        round_sites = []
+        for rnd in home_visits.build_rounds(req):
+            first = rnd.visits[0]
+            since = [v.days_since_visit for v in rnd.visits if v.days_since_visit is not None]
+            blocked = frozenset().union(*(v.blocked_dates for v in rnd.visits))
+            self.rounds[rnd.id] = rnd
+            round_sites.append(Site(rnd.id, first.lat, first.lng, name=rnd.id, desa=rnd.desa,
+                                    desa_name=first.desa_name, backlog=home_visits.round_capacity(req, rnd), blocked_dates=blocked,
+                                    days_since_visit=min(since) if since else None,
+                                    lagging=any(v.lagging for v in rnd.visits)))
+        all_sites = list(req.sites) + round_sites
+
         # Desa pools and candidate sites.
         by_desa: dict[str, list[Site]] = {}
-        for s in req.sites:
+        for s in all_sites:
             if s.desa is not None:
                 by_desa.setdefault(s.desa, []).append(s)
         pool_of: dict[str, int] = {}
@@ -114,7 +129,7 @@ class Instance:
         w = req.weights
         self.sites: list[Site] = []
         self.idle_sites: list[Site] = []  # nothing to record there
-        for s in sorted(req.sites, key=lambda s: id_key(s.id)):
+        for s in sorted(all_sites, key=lambda s: id_key(s.id)):
             pool = pool_of.get(s.desa) if s.desa is not None else None
             (self.sites if has_target(s, pool) else self.idle_sites).append(s)
         n_sites = len(self.sites)
@@ -137,7 +152,8 @@ class Instance:
         for s in self.sites:
             days_since = w.max_days_since_visit if s.days_since_visit is None else min(
                 max(s.days_since_visit, 0), w.max_days_since_visit)
-            self.g.append(1.0 + (w.lagging if s.lagging else 0.0) + w.per_30_days_since_visit * days_since / 30.0)
+            self.g.append(1.0 + (w.lagging if s.lagging else 0.0) + w.per_30_days_since_visit * days_since / 30.0
+                          + (w.home_visit if s.id in self.rounds else 0.0))
         self.p = [self.g[i] + (w.pemilih_pemula if self.P[i] > 0 else 0.0) for i in range(n_sites)]
         # cut[i]: last day index that still earns the pemilih pemula weight (-1: none does).
         self.cut = []
@@ -165,7 +181,19 @@ class Instance:
         self.travel_min = [[0] * len(self.teams) for _ in range(n_sites)]
         self.minutes = [[0] * len(self.teams) for _ in range(n_sites)]
         self.cpk = [[0] * len(self.teams) for _ in range(n_sites)]
+        # routes[i][t]: the round at site i for team t (None: not a round, or out of reach for that team).
+        self.routes: list[list[Optional[home_visits.RoundRoute]]] = [[None] * len(self.teams) for _ in range(n_sites)]
         for i, s in enumerate(self.sites):
+            if s.id in self.rounds:
+                for t, team in enumerate(self.teams):
+                    route = home_visits.route_for(req, self.rounds[s.id], team.lat, team.lng)
+                    self.dist_km[i][t] = home_visits.road_km(req, team.lat, team.lng, s.lat, s.lng)
+                    if route is not None:
+                        self.routes[i][t] = route
+                        self.travel_min[i][t] = route.travel_out
+                        self.minutes[i][t] = route.on_site
+                        self.cpk[i][t] = route.capacity  # one kit records every house of the round
+                continue
             for t, team in enumerate(self.teams):
                 km = haversine_km(team.lat, team.lng, s.lat, s.lng) * req.road_factor
                 travel = int(math.ceil(km / speed * 60 / TRAVEL_ROUNDING_MINUTES - 1e-9)) * TRAVEL_ROUNDING_MINUTES
@@ -437,6 +465,47 @@ def _left_out_reason(inst: Instance, i: int, detail: dict) -> str:
     return _("kalah prioritas: semua tim dan alat sudah terpakai untuk lokasi yang lebih bernilai")
 
 
+def _home_visit_text(visit) -> str:
+    """"Kunjungan rumah untuk permohonan JB-XXXXXX (lansia, 1 orang)": the code, the kind and the head count only."""
+    return _("kunjungan rumah untuk permohonan %(code)s (%(kind)s, %(n)s orang)", code=visit.request_code,
+             kind=home_visits.kind_text(visit.kind, _), n=visit.people)
+
+
+def _home_visit_left_out(visit, reason: str) -> str:
+    return "%s: %s" % (_home_visit_text(visit), reason)
+
+
+def _round_sessions(inst: Instance, i: int, t: int, d: int, people: int, kits: tuple) -> list[ProposedSession]:
+    """One proposed session per house of the round at site i, in visiting order, sharing the round's `people`
+    (what its desa pool allows) in that order."""
+    req = inst.req
+    rnd = inst.rounds[inst.sites[i].id]
+    route = inst.routes[i][t]
+    times = home_visits.schedule(req, route)
+    g = inst.g[i]
+    out = []
+    for k, (pos, (start, end)) in enumerate(zip(route.order, times)):
+        visit = rnd.visits[pos]
+        take = min(people, home_visits.visit_capacity(req, visit, route.visit_minutes[k]))
+        people -= take
+        if take <= 0:
+            continue
+        parts = [_home_visit_text(visit), f"{route.km_from_office[k]:.0f} km"]
+        if len(route.order) > 1:
+            parts.append(_("rumah %(k)s dari %(n)s yang dikunjungi tim ini hari itu", k=k + 1, n=len(route.order)))
+        if visit.lagging and req.weights.lagging > 0:
+            parts.append(_("wilayah tertinggal"))
+        reason = _("%(reasons)s; perkiraan %(n)s orang (%(minutes)s menit di rumah)", reasons=", ".join(parts),
+                   n=take, minutes=route.visit_minutes[k])
+        out.append(ProposedSession(
+            site_id=visit.site_id, site_name="", date=inst.days[d], start=start, end=end,
+            team_id=inst.teams[t].id, kit_ids=kits, expected_yield=take, pemilih_pemula_yield=0,
+            weighted_value=round(g * take, 4), distance_km=round(route.km_from_office[k], 1), reason=reason,
+            request_id=visit.request_id, request_code=visit.request_code, request_kind=visit.kind,
+            people=visit.people))
+    return out
+
+
 def session_shares(inst: Instance, state: State,
                    detail: Optional[dict] = None) -> dict[tuple[int, int], tuple[int, int]]:
     """Each session's (pemilih pemula, general) yield: every site's optimal allocation spread over
@@ -507,6 +576,9 @@ def build_result(inst: Instance, state: State, stats: Optional[dict] = None) -> 
         weight_pp = inst.p[i] if d <= inst.cut[i] else inst.g[i]
         weighted = weight_pp * pp + inst.g[i] * gen
         total_weighted += weighted
+        if inst.sites[i].id in inst.rounds:
+            items.extend(_round_sessions(inst, i, t, d, gen, kit_ids[(t, d)]))
+            continue
         rate = req.records_per_kit_hour
         needed = math.ceil(yield_ / (n * rate) * 60 / DURATION_ROUNDING_MINUTES - 1e-9) * DURATION_ROUNDING_MINUTES
         minutes = int(min(max(needed, req.min_session_hours * 60), inst.minutes[i][t]))
@@ -519,8 +591,19 @@ def build_result(inst: Instance, state: State, stats: Optional[dict] = None) -> 
             reason=_reason(inst, i, t, inst.days[d], general_left, pp_left, yield_, n, minutes)))
 
     visited = {i for (t, d), (i, _) in state.sessions.items() if sum(share[(t, d)]) > 0}
-    left_out = tuple(LeftOut(inst.sites[i].id, _left_out_reason(inst, i, detail))
-                     for i in range(len(inst.sites)) if i not in visited)
+    served = {item.request_id for item in items if item.request_id is not None}
+    left_out = []
+    for i in range(len(inst.sites)):
+        rnd = inst.rounds.get(inst.sites[i].id)
+        if rnd is not None:
+            reason = None if i in visited else _left_out_reason(inst, i, detail)
+            for v in rnd.visits:
+                if v.request_id not in served:
+                    left_out.append(LeftOut(v.site_id, _home_visit_left_out(
+                        v, reason or _("backlog desanya tidak cukup untuk semua rumah dalam satu putaran"))))
+        elif i not in visited:
+            left_out.append(LeftOut(inst.sites[i].id, _left_out_reason(inst, i, detail)))
+    left_out = tuple(left_out)
     return PlanResult(items=tuple(items), total_expected_yield=sum(s.expected_yield for s in items),
                       total_weighted_yield=round(total_weighted, 6), left_out=left_out,
                       working_days=inst.days, stats=dict(stats or {}))

@@ -4,7 +4,8 @@
 kecamatan or kabupaten in the user's scope: candidate sites with the reachable backlog of their desa
 that no open session is planned for yet (one pool per desa, shared by its sites: never counted twice;
 outreach.ledger), schools with pemilih pemula still to record and not yet planned for, and the cut-off
-PEMILIH_PEMULA_CUTOFF; sites whose pool open sessions already cover are left out with the sessions named; the teams and kits the user may plan with (kits under
+PEMILIH_PEMULA_CUTOFF, verified home-visit requests waiting for a session (load_home_visits); sites whose pool
+open sessions already cover are left out with the sessions named; the teams and kits the user may plan with (kits under
 repair marked), existing sessions as busy slots, days since each desa was last visited, and areas
 lagging the coverage forecast.
 """
@@ -25,18 +26,21 @@ from outreach.i18n import gettext_here as _
 from outreach.models import Region, Site as SiteRow
 from outreach.models.planning import ACTIVE_STATUSES, OPEN_STATUSES, RecordingSession, SessionKit
 from outreach.models.regions import level_of
-from outreach.planner.model import BusySlot, Kit, LeftOut, PlanRequest, PriorityWeights, Site, Team
+from outreach.models.requests import VisitRequest
+from outreach.planner.model import BusySlot, HomeVisit, Kit, LeftOut, PlanRequest, PriorityWeights, Site, Team
 from outreach.planner.validate import Issue, PlanInputError
 from outreach.planning import queries as planning_queries
 from outreach.planning.parse import ID_MAX
 from outreach.permissions import in_scope
+from outreach.vocab import HOME_VISIT_KINDS
 from outreach.templating import short_day
 
 log = logging.getLogger(__name__)
 
 REPAIR_STATUSES = ("rusak", "servis")
 SCHOOL = "sekolah"
-# Home visits are arranged one by one, not proposed by the planner.
+# A `rumah` site is planned only through its verified home-visit request (load_home_visits), never as a
+# place of its desa.
 NOT_PLANNED_TYPES = ("rumah",)
 INPUT_KINDS = {"region": "string", "date_from": "string", "date_to": "string", "team_ids": "array",
                "kit_ids": "array", "settings": "object"}
@@ -45,7 +49,8 @@ SETTING_KINDS = {
     "travel_speed_kmh": "number", "road_factor": "number", "records_per_kit_hour": "number",
     "work_start": "time", "work_end": "time", "min_session_hours": "number", "max_session_hours": "number",
     "weight_pemilih_pemula": "number", "weight_lagging": "number", "weight_per_30_days_since_visit": "number",
-    "max_days_since_visit": "integer",
+    "max_days_since_visit": "integer", "weight_home_visit": "number", "home_visit_minutes": "integer",
+    "home_visits_per_day": "integer",
 }
 
 
@@ -221,7 +226,8 @@ def _weights(settings: Mapping) -> PriorityWeights:
         lagging=settings.get("weight_lagging", float(_cfg("PLANNER_WEIGHT_LAGGING", 0.5))),
         per_30_days_since_visit=settings.get("weight_per_30_days_since_visit",
                                              float(_cfg("PLANNER_WEIGHT_PER_30_DAYS", 0.1))),
-        max_days_since_visit=settings.get("max_days_since_visit", int(_cfg("PLANNER_MAX_DAYS_SINCE_VISIT", 180))))
+        max_days_since_visit=settings.get("max_days_since_visit", int(_cfg("PLANNER_MAX_DAYS_SINCE_VISIT", 180))),
+        home_visit=settings.get("weight_home_visit", float(_cfg("PLANNER_WEIGHT_HOME_VISIT", 100.0))))
 
 
 def _lagging_kodes(user, region: Region, today: date) -> set[str]:
@@ -309,6 +315,8 @@ def load_request(user, inputs: PlanInputs, *, today: Optional[date] = None) -> t
                               days_since_visit=since, lagging=is_lagging,
                               blocked_dates=blocked_days(inputs.date_from, inputs.date_to, places[row.id]), note=note))
 
+    home_visits, home_rows = load_home_visits(region, inputs, figures, last_visit, lagging)
+
     pool_ids = {k.id for k in kits}
     plan_teams = []
     for t in teams:
@@ -352,15 +360,54 @@ def load_request(user, inputs: PlanInputs, *, today: Optional[date] = None) -> t
         road_factor=s.get("road_factor", float(_cfg("PLANNER_ROAD_FACTOR", 1.4))),
         min_session_hours=s.get("min_session_hours", float(_cfg("SESSION_MIN_HOURS", 2))),
         max_session_hours=s.get("max_session_hours", float(_cfg("SESSION_MAX_HOURS", 6))),
-        weights=_weights(s), default_cutoff=cutoff, holiday_country="", extra_holidays=region_days_off)
+        weights=_weights(s), default_cutoff=cutoff, holiday_country="", extra_holidays=region_days_off,
+        home_visits=tuple(home_visits),
+        home_visit_minutes=s.get("home_visit_minutes", int(_cfg("PLANNER_HOME_VISIT_MINUTES", 30))),
+        home_visits_per_day=s.get("home_visits_per_day", int(_cfg("PLANNER_HOME_VISITS_PER_DAY", 4))))
     context = {
         "region": region,
-        "sites": {r.id: r for r in rows},
+        "sites": {**{r.id: r for r in rows}, **{r.id: r for r in home_rows}},
         "teams": {t.id: t for t in teams},
         "kits": {k.id: k for k in kits},
         "left_out": left_out,  # sites whose pool open sessions already cover
+        "home_visit_codes": {v.site_id: v.request_code for v in home_visits},  # rumah sites named by their request
     }
     return req, context
+
+
+def load_home_visits(region: Region, inputs: PlanInputs, figures: Mapping, last_visit: Mapping,
+                     lagging: set) -> tuple[list[HomeVisit], list[SiteRow]]:
+    """The verified home-visit requests of the region waiting for a session (status diverifikasi, a `rumah`
+    site, no session yet) as HomeVisits, with their sites. Only the code, kind, head count and the site's point
+    are read: no personal data. A desa with official figures lends its pool (the people at home are part of
+    its reachable backlog, outreach.ledger); without figures a request's people are a pool of their own."""
+    level_col = VisitRequest.kecamatan_kode if region.level == "kecamatan" else VisitRequest.kabupaten_kode
+    found = db.session.execute(
+        sa.select(VisitRequest.id, VisitRequest.code, VisitRequest.kind, VisitRequest.people, SiteRow)
+        .join(SiteRow, SiteRow.id == VisitRequest.site_id)
+        .where(level_col == region.kode, VisitRequest.status == "diverifikasi",
+               VisitRequest.kind.in_(HOME_VISIT_KINDS), VisitRequest.session_id.is_(None),
+               SiteRow.active.is_(True), SiteRow.lat.is_not(None), SiteRow.lng.is_not(None))
+        .order_by(VisitRequest.id)).all()
+    if not found:
+        return [], []
+    from outreach.planning import calendar as planning_calendar
+    from outreach.planning.conflicts import blocked_days
+
+    sites = {row[4].id: row[4] for row in found}
+    places = planning_calendar.places_for_sites(sites.values(), inputs.date_from, inputs.date_to)
+    visits = []
+    for request_id, code, kind, people, site in found:
+        desa_figures = figures.get(site.desa_kode)
+        known = desa_figures is not None and desa_figures.reachable_unplanned is not None
+        seen = last_visit.get(site.desa_kode)
+        visits.append(HomeVisit(
+            request_id, code, site.id, site.lat, site.lng, people=max(int(people or 1), 1), kind=kind,
+            desa=site.desa_kode if known else None, desa_name=desa_figures.nama if desa_figures is not None else "",
+            blocked_dates=blocked_days(inputs.date_from, inputs.date_to, places[site.id]),
+            days_since_visit=(inputs.date_from - seen).days if seen else None,
+            lagging=site.desa_kode in lagging or site.kecamatan_kode in lagging))
+    return visits, list(sites.values())
 
 
 def planned_on_pools(region: Region) -> dict[tuple, list[tuple[int, int]]]:

@@ -24,6 +24,11 @@ The problem, in words (the exact rules live in `outreach.planner.instance`):
   + `per_30_days_since_visit` × min(days since last visit, `max_days_since_visit`) / 30,
   plus `pemilih_pemula` for a pemilih pemula recorded on or before the school's cut-off date
   (after the cut-off a student still counts as a record, without that extra weight).
+- Home visits (`PlanRequest.home_visits`, verified requests): the houses of one desa are grouped in
+  rounds of at most `home_visits_per_day`; a round is one team's day (office → house → house → ... →
+  office, travel by the same rule), each house taking `home_visit_minutes` (longer when more people live
+  there than a kit records in that time). A round uses one kit; its people draw on their desa's pool and
+  weigh 1 + `home_visit` (+ lagging, + days since visit) each. `plan` returns one session per house.
 - The planner maximizes the total weighted yield.
 """
 from __future__ import annotations
@@ -48,6 +53,10 @@ class PriorityWeights:
     lagging: float = 0.5  # a record in an area lagging the deadline forecast
     per_30_days_since_visit: float = 0.1  # per 30 days since the area was last visited ...
     max_days_since_visit: int = 180  # ... counting at most this many days (never visited = this many)
+    # A person recorded at home on a verified home-visit request: a promise made to a family. A home-visit
+    # round (one team, one morning, a few houses) records a handful of people where a balai desa day records
+    # dozens, so without a large extra weight verified requests would wait behind every big backlog.
+    home_visit: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,27 @@ class Site:
 
 
 @dataclass(frozen=True)
+class HomeVisit:
+    """A verified home-visit request with its `rumah` site: a short visit recording `people` at home.
+
+    Its people are residents of its desa: with `desa` set they draw on the desa's pool like any site of the
+    desa (never counted twice); `desa` None (the desa has no official figures) makes them a pool of their own.
+    No personal data: the request's code, kind and head count only."""
+    request_id: Id
+    request_code: str
+    site_id: Id
+    lat: float
+    lng: float
+    people: int = 1
+    kind: str = ""  # outreach.vocab.HOME_VISIT_KINDS
+    desa: Optional[str] = None
+    desa_name: str = ""
+    blocked_dates: frozenset[date] = frozenset()
+    days_since_visit: Optional[int] = None
+    lagging: bool = False
+
+
+@dataclass(frozen=True)
 class PlanRequest:
     """Everything the planner needs; `desa_backlog` maps a desa key to the reachable backlog of
     the whole desa (when a desa key is missing, its pool is the largest backlog of its sites)."""
@@ -117,6 +147,9 @@ class PlanRequest:
     default_cutoff: Optional[date] = None  # cut-off of schools whose own `cutoff` is None
     holiday_country: str = "ID"  # "": no package holidays, `extra_holidays` holds every day off
     extra_holidays: frozenset[date] = frozenset()  # the planning calendar's days off (cuti bersama, regional ...)
+    home_visits: tuple[HomeVisit, ...] = ()
+    home_visit_minutes: int = 30  # one house: set-up, recording one person, packing up
+    home_visits_per_day: int = 4  # houses of one desa one team visits in a row on one day
 
     def working_days(self) -> tuple[date, ...]:
         """Days in the range that are neither weekends nor public holidays."""
@@ -169,6 +202,11 @@ class ProposedSession:
     weighted_value: float
     distance_km: float  # road distance from the team's office, one way
     reason: str
+    # A home visit: the request it serves (code, kind, head count; never the requester's personal data).
+    request_id: Optional[Id] = None
+    request_code: str = ""
+    request_kind: str = ""
+    people: int = 0
 
 
 class LeftOut(NamedTuple):

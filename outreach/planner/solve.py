@@ -38,7 +38,7 @@ from typing import Optional
 
 from outreach.planner.instance import EPS, Instance, State, build_result, from_sessions
 from outreach.planner.model import PlanRequest, PlanResult
-from outreach.planner.validate import PlanInputError, validate
+from outreach.planner.validate import PlanInputError, twice_issues, validate
 
 OPEN, ADD = 0, 1
 MAX_PASSES = 60
@@ -477,4 +477,8 @@ def plan(req: PlanRequest) -> PlanResult:
         raise PlanInputError(issues)
     inst = Instance(req)
     state, stats = solve_instance(inst)
-    return build_result(inst, state, stats)
+    result = build_result(inst, state, stats)
+    twice = twice_issues(result.items)
+    if twice:  # one session per request: a plan that breaks it is never handed out
+        raise PlanInputError(twice)
+    return result

@@ -19,7 +19,8 @@ from outreach.models.plans import PlanProposal
 from outreach.planner import loader
 from outreach.planner.instance import has_target
 from outreach.planner.solve import plan
-from outreach.planner.validate import Issue, PlanInputError
+from outreach.planner import home_visit_requests as home_visit_rules
+from outreach.planner.validate import Issue, PlanInputError, twice_issues
 from outreach.planning import operations as planning_operations
 from outreach.planning.errors import ConflictsFound, NotAllowed, ValidationFailed
 from outreach.planning.parse import ID_MAX
@@ -54,8 +55,11 @@ def result_to_json(result, context: dict) -> dict:
     for p in result.items:
         site = sites.get(p.site_id)
         team = teams.get(p.team_id)
+        # A home visit is named by its request's code: the rumah site's own name may carry a family's name.
+        name = home_visit_name(p.request_code) if p.request_id is not None else (
+            p.site_name or (site.nama if site else ""))
         items.append({
-            "site_id": p.site_id, "site_nama": p.site_name or (site.nama if site else ""),
+            "site_id": p.site_id, "site_nama": name,
             "site_type": site.type if site else None,
             "lat": site.lat if site else None, "lng": site.lng if site else None,
             "date": p.date.isoformat(), "start": p.start.strftime("%H:%M"), "end": p.end.strftime("%H:%M"),
@@ -64,11 +68,21 @@ def result_to_json(result, context: dict) -> dict:
             "expected_yield": int(p.expected_yield), "pemilih_pemula_yield": int(p.pemilih_pemula_yield),
             "distance_km": round(float(p.distance_km), 1), "reason": p.reason,
         })
-    left = [{"site_id": lo.site_id, "site_nama": sites[lo.site_id].nama if lo.site_id in sites else "",
+        if p.request_id is not None:
+            items[-1].update({"request_id": p.request_id, "request_code": p.request_code,
+                              "request_kind": p.request_kind, "people": int(p.people)})
+    codes = context.get("home_visit_codes", {})
+    left = [{"site_id": lo.site_id, "site_nama": home_visit_name(codes[lo.site_id]) if lo.site_id in codes
+             else sites[lo.site_id].nama if lo.site_id in sites else "",
              "reason": lo.reason} for lo in (*context.get("left_out", ()), *result.left_out)]
     return {"items": items, "total_expected_yield": int(result.total_expected_yield),
             "total_weighted_yield": round(float(result.total_weighted_yield), 2), "left_out": left,
             "working_days": [d.isoformat() for d in result.working_days]}
+
+
+def home_visit_name(code: str) -> str:
+    """How a proposal names a home visit's place: by the request's code, never by the family."""
+    return _("Kunjungan rumah %(code)s", code=code)
 
 
 def create_proposal(user, raw: dict, *, today: Optional[date] = None) -> PlanProposal:
@@ -174,6 +188,14 @@ def _kept_items(proposal: PlanProposal, kept: Any) -> list[tuple[Optional[int], 
             item = {}
         item.update({k: v for k, v in entry.items() if k != "index"})
         out.append((index, item))
+    for pos, (index, item) in enumerate(out):
+        if item.get("request_id") is not None and index is not None \
+                and item.get("site_id") != items[index].get("site_id"):
+            errors[str(pos)] = _("Kunjungan rumah %(code)s tidak bisa dipindah ke lokasi lain.",
+                                 code=item.get("request_code") or item["request_id"])
+    twice = twice_issues([item for _index, item in out])
+    if twice:
+        errors["items"] = " ".join(i.message for i in twice)
     if errors:
         raise AcceptInputError(_("Daftar usulan yang diterima tidak valid."), errors)
     return out
@@ -214,10 +236,21 @@ def accept_proposal(user, proposal: PlanProposal, kept: Any) -> AcceptOutcome:
                 "kind": "perekaman", "notes": _("Dari usulan jadwal #%(id)s.", id=proposal_id)}
         if item.get("site_type") == loader.SCHOOL:
             data["target_groups"] = ["pemilih_pemula"]
+        request_id = item.get("request_id")
+        if request_id is not None:
+            data["target_groups"] = [home_visit_rules.TARGET_GROUP]
+            refusal = home_visit_rules.refusal(request_id, item)
+            if refusal:
+                outcome.refused.append({"index": index, "item": item, "messages": [refusal],
+                                        "errors": {"request_id": refusal}, "conflicts": []})
+                continue
         if item.get("override_reason"):
             data["override_reason"] = item["override_reason"]
         try:
-            session = planning_operations.create_session(user, data)
+            if request_id is not None:
+                session = home_visit_rules.create_visit_session(user, data, proposal_id, outcome.created_session_ids)
+            else:
+                session = planning_operations.create_session(user, data)
         except ValidationFailed as exc:
             outcome.refused.append({"index": index, "item": item, "messages": list(exc.errors.values()),
                                     "errors": exc.errors, "conflicts": []})
@@ -226,6 +259,12 @@ def accept_proposal(user, proposal: PlanProposal, kept: Any) -> AcceptOutcome:
                                     "conflicts": [c.as_dict() for c in exc.conflicts],
                                     "overridable": exc.overridable})
         else:
+            if request_id is not None:
+                refusal = home_visit_rules.link(user, request_id, session, proposal_id)
+                if refusal:
+                    outcome.refused.append({"index": index, "item": item, "messages": [refusal],
+                                            "errors": {"request_id": refusal}, "conflicts": []})
+                    continue
             outcome.created.append({"index": index, "session_id": session.id, "item": item})
     db.session.rollback()  # whatever a refused item left in the session
     proposal = db.session.get(PlanProposal, proposal_id)

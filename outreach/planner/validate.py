@@ -86,7 +86,8 @@ def validate(req: PlanRequest) -> list[Issue]:
     w = req.weights
     for label, value in ((_("pemilih pemula"), w.pemilih_pemula), (_("wilayah tertinggal"), w.lagging),
                          (_("hari sejak kunjungan terakhir"), w.per_30_days_since_visit),
-                         (_("batas hari sejak kunjungan terakhir"), w.max_days_since_visit)):
+                         (_("batas hari sejak kunjungan terakhir"), w.max_days_since_visit),
+                         (_("kunjungan rumah"), w.home_visit)):
         if bad_number(value) or value < 0:
             add("pengaturan", _("Bobot prioritas %(label)s tidak boleh negatif (sekarang %(value)s).",
                                 label=label, value=value))
@@ -165,7 +166,8 @@ def validate(req: PlanRequest) -> list[Issue]:
     neg_desa = sorted(k for k, v in req.desa_backlog.items() if v is None or v < 0)
     if neg_desa:
         add("lokasi", _("Backlog desa tidak boleh negatif: %(desa)s.", desa=_names(neg_desa)))
-    if not req.sites:
+    issues.extend(home_visit_issues(req))
+    if not req.sites and not req.home_visits:
         add("lokasi", _("Wilayah ini tidak punya sasaran: belum ada lokasi (RT/RW, balai desa, sekolah) "
                         "untuk dikunjungi."))
     elif not bad_coords and not negative:
@@ -176,7 +178,46 @@ def validate(req: PlanRequest) -> list[Issue]:
             if s.desa is not None:
                 given = req.desa_backlog.get(s.desa)
                 pools[s.desa] = given if given is not None else max(pools.get(s.desa, 0), s.backlog)
-        if not any(has_target(s, pools.get(s.desa)) for s in req.sites):
+        if not req.home_visits and not any(has_target(s, pools.get(s.desa)) for s in req.sites):
             add("lokasi", _("Wilayah ini tidak punya sasaran: tidak ada lokasi dengan backlog yang bisa dijangkau "
                             "atau pemilih pemula yang belum direkam."))
     return issues
+
+
+def home_visit_issues(req: PlanRequest) -> list[Issue]:
+    """What is wrong with the request's home visits: settings, places, head counts, a request twice."""
+    issues: list[Issue] = []
+    if not req.home_visits:
+        return issues
+    minutes = req.home_visit_minutes
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not math.isfinite(minutes) \
+            or minutes <= 0:
+        issues.append(Issue("pengaturan", _("Lama satu kunjungan rumah harus lebih dari 0 menit (sekarang "
+                                            "%(value)s).", value=minutes)))
+    per_day = req.home_visits_per_day
+    if isinstance(per_day, bool) or not isinstance(per_day, int) or per_day < 1:
+        issues.append(Issue("pengaturan", _("Jumlah kunjungan rumah per tim per hari minimal 1 (sekarang "
+                                            "%(value)s).", value=per_day)))
+    for v in req.home_visits:
+        if not (-90 <= v.lat <= 90 and -180 <= v.lng <= 180):
+            issues.append(Issue("lokasi", _("Koordinat rumah permohonan %(code)s tidak valid.", code=v.request_code)))
+        if v.people < 1:
+            issues.append(Issue("lokasi", _("Jumlah orang pada permohonan %(code)s harus minimal 1.",
+                                            code=v.request_code)))
+    issues.extend(twice_issues(req.home_visits))
+    return issues
+
+
+def twice_issues(items) -> list[Issue]:
+    """A request scheduled (or loaded) more than once makes a proposal invalid: one issue per request.
+    `items`: HomeVisits, ProposedSessions or the proposal's item dicts."""
+    from outreach.planner.home_visits import duplicate_requests
+
+    codes = {}
+    for item in items:
+        get = item.get if isinstance(item, dict) else (lambda k, d=None, o=item: getattr(o, k, d))
+        if get("request_id") is not None:
+            codes.setdefault(get("request_id"), get("request_code") or str(get("request_id")))
+    return [Issue("permohonan", _("Permohonan %(code)s dijadwalkan lebih dari sekali; satu permohonan kunjungan "
+                                  "rumah hanya mendapat satu sesi.", code=codes[rid]))
+            for rid in duplicate_requests(list(items))]

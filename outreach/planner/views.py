@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired
 
-from outreach.planner import loader, store
+from outreach.planner import home_visits, loader, store
 from outreach.planner.validate import PlanInputError
 from outreach.planning import queries as planning_queries
 from outreach.security import roles_required
@@ -110,8 +110,18 @@ def _proposal_or_404(proposal_id: int):
 
 def _for_page(data: dict) -> dict:
     """The proposal with each item's day as the pages write it (the map's tooltips read `day_label`)."""
-    data["items"] = [dict(item, day_label=short_day(item.get("date"))) for item in data.get("items", [])]
+    data["items"] = [dict(item, day_label=short_day(item.get("date")), home_visit_text=_home_visit_text(item))
+                     for item in data.get("items", [])]
     return data
+
+
+def _home_visit_text(item: dict) -> Optional[str]:
+    """"Kunjungan rumah untuk permohonan JB-XXXXXX (lansia, 1 orang)" for a home visit (None otherwise): the
+    request's code, kind and head count, never the requester's name or phone."""
+    if not item.get("request_code"):
+        return None
+    return _("Kunjungan rumah untuk permohonan %(code)s (%(kind)s, %(n)s orang)", code=item["request_code"],
+             kind=home_visits.kind_text(item.get("request_kind", ""), _), n=item.get("people", 0))
 
 
 def _region_name(kode: str) -> Optional[str]:
