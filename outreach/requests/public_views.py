@@ -95,7 +95,7 @@ def poster(desa_kode: str):
     names = {r.kode: r.nama for r in (db.session.get(Region, k) for k in (desa.kecamatan_kode, desa.kabupaten_kode))
              if r is not None}
     target = url_for(".request_form", desa=desa.kode, _external=True)
-    qr_svg = segno.make(target, error="m").svg_inline(scale=6, border=2, title=_("Kode QR formulir permohonan"))
+    qr_svg = segno.make(target, error="m").svg_inline(border=2, omitsize=True, title=_("Kode QR formulir permohonan"))
     return render_template("requests/public/poster.html", desa=desa, names=names, target=target,
                            qr_svg=Markup(qr_svg))
 
