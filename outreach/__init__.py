@@ -160,6 +160,8 @@ def register_blueprints(app: Flask) -> None:
     for bp in (vendor_bp, auth_bp, main_bp, regions_bp, sites_bp, planning_bp, admin_bp, api_bp, jobs_bp,
                field_bp, maps_bp, coverage_bp, planner_bp, public_schedule_bp):
         app.register_blueprint(bp)
+    from outreach.requests.public_views import bp as public_requests_bp
+    app.register_blueprint(public_requests_bp)  # /permohonan: the public visit-request pages (no login)
     from outreach.bench_minimal import register_if_asked
 
     register_if_asked(app)  # bench/load.py's yardstick: only with JB_BENCH_MINIMAL=1 in the environment

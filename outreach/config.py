@@ -47,6 +47,13 @@ class DefaultConfig:
     RATELIMIT_API = "300 per minute"  # the whole API per user (session or token), else per address
     RATELIMIT_API_PER_ADDRESS = "600 per minute"
     RATELIMIT_MAP = "120 per minute"  # /api/v1/map/* per user: the map page asks three per pan
+    # Public visit requests (/permohonan and POST /api/v1/public/requests, one budget) per client address:
+    # accepted requests, every attempt, and status look-ups (code + last 4 phone digits).
+    REQUEST_FORM_LIMIT = "5 per hour;20 per day"
+    REQUEST_FORM_ATTEMPT_LIMIT = "30 per hour"
+    REQUEST_STATUS_LIMIT = "20 per minute;200 per day"
+    # Open (baru, diverifikasi, dijadwalkan) requests one phone number may have at a time.
+    REQUEST_OPEN_PER_PHONE = 3
     # Login attempts per (typed user name, client address) and per user name from browsers the account
     # never signed in from (outreach/auth/throttle.py): refusals, never a lock of the account.
     LOGIN_PAIR_LIMIT = "5 per 15 minutes"

@@ -3,7 +3,8 @@
 Flask-Limiter counts in the storage named by `RATELIMIT_STORAGE_URI`: `memory://` (the default, one
 counter per process: development and a single worker) or `redis://127.0.0.1:6379/0` in production, where
 every gunicorn worker and every machine must see the same counters. The limits themselves are settings
-(`RATELIMIT_LOGIN`, `RATELIMIT_API`, `RATELIMIT_API_PER_ADDRESS`, `RATELIMIT_MAP`; see docs/production.md).
+(`RATELIMIT_LOGIN`, `RATELIMIT_API`, `RATELIMIT_API_PER_ADDRESS`, `RATELIMIT_MAP`, and the public visit
+requests' `REQUEST_FORM_LIMIT`, `REQUEST_FORM_ATTEMPT_LIMIT`, `REQUEST_STATUS_LIMIT`; see docs/production.md).
 
 `RATE_LIMITS` switches them on or off: None (the default) means on, except under TESTING, where the suite
 signs in hundreds of times from one address; the tests of the limits turn them on.
@@ -80,6 +81,40 @@ def api_address_limit() -> str:
 
 def map_limit() -> str:
     return current_app.config["RATELIMIT_MAP"]
+
+
+def request_form_limit() -> str:
+    return current_app.config["REQUEST_FORM_LIMIT"]
+
+
+def request_attempt_limit() -> str:
+    return current_app.config["REQUEST_FORM_ATTEMPT_LIMIT"]
+
+
+def request_status_limit() -> str:
+    return current_app.config["REQUEST_STATUS_LIMIT"]
+
+
+def _request_created(response) -> bool:
+    """A visit request was accepted: 201 from the API, the form's redirect to its "terkirim" page."""
+    return response.status_code in (201, 303)
+
+
+def request_creation_limits(view):
+    """Creating a visit request without a login (the public form and the public API share the budgets), per
+    client address, so one address's burst never blocks another's: REQUEST_FORM_LIMIT counts accepted
+    requests (someone correcting a typo is not punished), REQUEST_FORM_ATTEMPT_LIMIT every POST."""
+    view = limiter.shared_limit(request_form_limit, scope="request-create", key_func=address_key,
+                                methods=["POST"], deduct_when=_request_created, override_defaults=False)(view)
+    return limiter.shared_limit(request_attempt_limit, scope="request-attempt", key_func=address_key,
+                                methods=["POST"], override_defaults=False)(view)
+
+
+def request_status_limits(view):
+    """Looking up a request's status (code + last 4 phone digits) per client address: REQUEST_STATUS_LIMIT
+    keeps anyone from trying codes in bulk."""
+    return limiter.shared_limit(request_status_limit, scope="request-status", key_func=address_key,
+                                override_defaults=False)(view)
 
 
 def register(app: Flask) -> None:

@@ -72,6 +72,14 @@ def public(view):
     return view
 
 
+def csrf_exempt(view):
+    """No CSRF check for a public JSON-only endpoint (the visit-request API): its body must be
+    application/json (outreach.api.errors.json_object), which a page of another site cannot send without a
+    CORS preflight this app never grants, and there is no login a forged request could ride on."""
+    view.csrf_exempt = True
+    return view
+
+
 def sign_in_needed():
     """401 of the API to a caller without a login, with where to sign in (the field client links to it)."""
     return json_error(401, _("Perlu masuk (login) atau token API."), login_url=url_for("auth.login"))
@@ -119,7 +127,8 @@ def guard_request():
         login_user(user, remember=False)
         g.token_auth = True
         return None
-    if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+    if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True) \
+            and not getattr(view, "csrf_exempt", False):
         if is_api_request() and view.access_roles != PUBLIC and not current_user.is_authenticated:
             # A log queued on a phone whose sign-in ended: "sign in again" tells the officer what to do,
             # the CSRF answer (its token went with the old sign-in) would not.
