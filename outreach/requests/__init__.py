@@ -1,0 +1,1 @@
+"""Visit requests from the public: intake, the coordinator's queue, privacy."""
