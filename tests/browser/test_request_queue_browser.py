@@ -27,7 +27,7 @@ def test_coordinator_verifies_and_schedules_a_request_on_a_phone(world, db, page
     badge = page.get_by_test_id("nav-badge-request_queue.index")
     assert badge.inner_text() == "2"
     with page.expect_navigation():
-        page.get_by_role("link", name="Permohonan").click()
+        page.locator("#mainnav").get_by_role("link", name="Permohonan").click()
     rows = page.get_by_test_id("queue-list").locator("tbody tr")
     assert rows.first.get_attribute("data-request-id") == str(req_id)  # the oldest waiting one first
     assert "4 hari" in rows.first.inner_text() and "0812" not in page.locator("main").inner_text()
