@@ -60,6 +60,11 @@ class DefaultConfig:
     LOGIN_ACCOUNT_LIMIT = "30 per hour"
     LOGIN_DEVICE_DAYS = 60
     API_TOKEN_DAYS = 365
+    # Visit requests (outreach/requests): the daily reminder names requests waiting (baru/diverifikasi) longer
+    # than this many days; the housekeeping job erases a closed request's personal data this many days after
+    # it closed (UU 27/2022), keeping its counts.
+    REQUEST_REMINDER_DAYS = 3
+    REQUEST_RETENTION_DAYS = 90
     # "https" is the HTTPS switch: HSTS on every answer and Secure session/remember-me cookies
     # (outreach/headers.py). Set FLASK_PREFERRED_URL_SCHEME=https in production.
     PREFERRED_URL_SCHEME = "http"

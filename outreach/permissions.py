@@ -234,6 +234,41 @@ def can_follow_up_refusers(user, desa_kode: str) -> bool:
     return can_plan(user) and in_scope(user, desa_kode)
 
 
+# ---------------------------------------------------------------- visit requests from the public
+#
+# A request carries the requester's personal data (UU 27/2022): only staff whose area covers the request's
+# desa see it; coordinators and admins handle it (verify, schedule, reject); managers only read; field teams
+# never see the queue.
+
+def sees_requests(user) -> bool:
+    """Admins, managers and coordinators reach the queue of visit requests (scoped to their area)."""
+    return _role(user) in STAFF and scope_of(user) != NOWHERE
+
+
+def handles_requests(user) -> bool:
+    """Admins and coordinators act on requests (the menu's badge of waiting requests is theirs)."""
+    return _role(user) in PLANNERS and scope_of(user) != NOWHERE
+
+
+def requests_clause(user):
+    """SQL condition: visit requests the user may see (its area; field users and users without an area none)."""
+    from outreach.models.requests import VisitRequest
+
+    if not sees_requests(user):
+        return sa.false()
+    return scope_clause(user, VisitRequest)
+
+
+def can_view_request(user, req) -> bool:
+    """Staff whose area covers the request's desa see it, personal data included."""
+    return req is not None and sees_requests(user) and in_scope(user, req.desa_kode)
+
+
+def can_handle_request(user, req) -> bool:
+    """Coordinators of the request's kecamatan (and admins of its area) verify, schedule, reject it."""
+    return can_view_request(user, req) and handles_requests(user)
+
+
 # ---------------------------------------------------------------- administration
 #
 # An admin with a scope (e.g. a kabupaten's Dukcapil office) administers only inside it: the users,

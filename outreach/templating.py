@@ -78,6 +78,7 @@ NAV = (
     ("maps.coverage", "Peta"),
     ("regions.index", "Wilayah"),
     ("sites.index", "Lokasi"),
+    ("request_queue.index", "Permohonan"),
     ("admin.index", "Admin"),
 )
 # Pages a role reaches but that are not in its menu (a field team's home is its own schedule).
@@ -92,14 +93,24 @@ def nav_items():
         return []
     labels = {"Jadwal saya": _("Jadwal saya"), "Dasbor": _("Dasbor"), "Kalender": _("Kalender"),
               "Sesi": _("Sesi"), "Usulan jadwal": _("Usulan jadwal"), "Peta": _("Peta"), "Wilayah": _("Wilayah"), "Lokasi": _("Lokasi"),
-              "Admin": _("Admin")}
+              "Permohonan": _("Permohonan"), "Admin": _("Admin")}
     items = []
     for endpoint, label in NAV:
         view = current_app.view_functions.get(endpoint)
         roles = getattr(view, "access_roles", frozenset()) - NAV_HIDDEN.get(endpoint, frozenset())
         if permissions.admitted(current_user, roles):
-            items.append({"endpoint": endpoint, "url": url_for(endpoint), "label": labels[label]})
+            items.append({"endpoint": endpoint, "url": url_for(endpoint), "label": labels[label],
+                          "badge": _nav_badge(endpoint)})
     return items
+
+
+def _nav_badge(endpoint: str):
+    """The number a menu entry wears: the visit requests waiting for a planner (none: no badge)."""
+    if endpoint != "request_queue.index" or not permissions.handles_requests(current_user):
+        return None
+    from outreach.requests.queue import waiting_total
+
+    return waiting_total(current_user) or None
 
 
 _demo_cache = ProcessCache(entries=8)

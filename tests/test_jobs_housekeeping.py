@@ -37,7 +37,8 @@ def test_old_tokens_and_old_read_notifications_go_the_rest_stays(world, db, app)
     db.session.commit()
 
     outcome = run_job("housekeeping", NOW)
-    assert outcome.summary == {"tokens_deleted": 2, "notifications_deleted": 1}
+    assert outcome.summary == {"tokens_deleted": 2, "notifications_deleted": 1, "requests_erased": 0,
+                               "sites_cleared": 0, "sites_deactivated": 0}
     assert sorted(db.session.scalars(sa.select(ApiToken.name))) == ["baru-dicabut", "baru-kedaluwarsa", "berlaku",
                                                                     "tanpa-batas"]
     assert sorted(db.session.scalars(sa.select(Notification.title))) == ["baru dibaca", "lama belum dibaca"]

@@ -1,4 +1,5 @@
-"""Housekeeping: API tokens expired or revoked long ago, notifications read long ago."""
+"""Housekeeping: API tokens expired or revoked long ago, notifications read long ago, and the personal data of
+visit requests closed more than REQUEST_RETENTION_DAYS ago (outreach.requests.privacy)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,4 +22,8 @@ def run(ctx: JobContext) -> dict:
         sa.and_(tokens.c.revoked_at.is_not(None), tokens.c.revoked_at < token_cutoff)))).rowcount
     notes_deleted = db.session.execute(sa.delete(notes).where(
         notes.c.read_at.is_not(None), notes.c.read_at < read_cutoff)).rowcount
-    return {"tokens_deleted": tokens_deleted, "notifications_deleted": notes_deleted}
+    from outreach.requests.privacy import erase_closed
+
+    retention_cutoff = ctx.slot - timedelta(days=int(ctx.setting("REQUEST_RETENTION_DAYS", 90)))
+    erased = erase_closed(retention_cutoff, ctx.day)
+    return {"tokens_deleted": tokens_deleted, "notifications_deleted": notes_deleted, **erased}

@@ -8,7 +8,7 @@ from typing import Callable, Mapping, Optional
 from apscheduler.triggers.cron import CronTrigger
 from outreach.i18n import lazy_gettext as _l
 
-from outreach.jobs import admin_digest, digest, housekeeping, overdue, reminders, snapshot
+from outreach.jobs import admin_digest, digest, housekeeping, overdue, reminders, request_reminders, snapshot
 from outreach.jobs.context import JobContext, timezone_of
 
 
@@ -32,7 +32,10 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("overdue", overdue.run, _l("Log terlambat: sesi yang sudah lewat tanpa log")),
     JobSpec("snapshot", snapshot.run, _l("Snapshot cakupan harian semua wilayah")),
     JobSpec("digest", digest.run, _l("Ringkasan mingguan untuk manajer")),
-    JobSpec("housekeeping", housekeeping.run, _l("Bersih-bersih: token API kedaluwarsa, notifikasi lama")),
+    JobSpec("housekeeping", housekeeping.run,
+            _l("Bersih-bersih: token API kedaluwarsa, notifikasi lama, data pribadi permohonan yang ditutup")),
+    JobSpec("request_reminders", request_reminders.run,
+            _l("Pengingat harian untuk koordinator: permohonan kunjungan yang lama menunggu")),
     JobSpec("admin_digest", admin_digest.run, _l("Ringkasan harian untuk admin: tugas yang gagal atau terputus")),
 )}
 

@@ -9,6 +9,7 @@ DEFAULTS = {
         "digest": "0 7 * * mon",       # Monday morning (use day names: APScheduler 3 counts 0 = Monday)
         "housekeeping": "30 3 * * *",
         "admin_digest": "0 7 * * *",   # daily: jobs that failed in the last day, to the national admins
+        "request_reminders": "0 8 * * *",  # daily: visit requests waiting longer than REQUEST_REMINDER_DAYS
     },
     "SCHEDULER_TIMEZONE": None,        # None: BABEL_DEFAULT_TIMEZONE (Asia/Jakarta, WIB)
     "SCHEDULER_THREADS": 2,

@@ -27,6 +27,10 @@ def home_context(user) -> dict:
            "wajib": figures.wajib_ktp if figures else None,
            "sudah": figures.sudah_rekam_estimated if figures else None,
            "backlog": figures.backlog if figures else None}
+    if permissions.sees_requests(user):
+        from outreach.requests.queue import waiting_total
+
+        ctx["waiting_requests"] = waiting_total(user)
     if permissions.is_admin(user):
         ctx["user_count"] = db.session.scalar(sa.select(sa.func.count()).select_from(User))
         ctx["team_count"] = db.session.scalar(sa.select(sa.func.count()).select_from(Team))

@@ -166,7 +166,23 @@ def _render(form: MapFilterForm, *, area: Optional[str], lock_desa: bool, title:
     config["bounds"] = bounds
     return render_template("maps/coverage.html", shell=shell, form=form, config=config, title=title,
                            area=area, can_filter_area=can_filter_area, planning=planning,
-                           data_as_of=_data_as_of(prefix))
+                           data_as_of=_data_as_of(prefix), waiting=_waiting_requests(prefix))
+
+
+def _waiting_requests(prefix: Optional[str]) -> Optional[dict]:
+    """Visit requests waiting in the map's area, per kecamatan (per desa on a kecamatan's map): one grouped
+    query; None for a user who does not see the queue."""
+    from outreach.requests.queue import waiting_counts
+
+    if not permissions.sees_requests(current_user):
+        return None
+    level = "desa" if prefix and level_of(prefix) in ("kecamatan", "desa") else "kecamatan"
+    counts = {k: n for k, n in waiting_counts(current_user, level).items()
+              if not prefix or k == prefix or k.startswith(prefix + ".")}
+    names = dict(db.session.execute(sa.select(Region.kode, Region.nama).where(Region.kode.in_(counts))).all()) \
+        if counts else {}
+    rows = sorted(((names.get(k, k), n) for k, n in counts.items()), key=lambda row: (-row[1], row[0]))
+    return {"total": sum(counts.values()), "rows": rows[:8], "more": max(len(rows) - 8, 0)}
 
 
 def _map_config(shell, form: MapFilterForm, *, area: Optional[str], lock_desa: bool, planning: bool) -> dict:

@@ -320,7 +320,11 @@ def submit(data: Mapping[str, Any], source: str, honeypot: Optional[str] = None)
     cleaned, errors = validate(data)
     if errors:
         return Submission(errors=errors)
-    return Submission(code=create(cleaned, source).code, stored=True)
+    row = create(cleaned, source)
+    from outreach.requests.queue import announce  # the coordinators of the kecamatan hear of it at once
+
+    announce(row)
+    return Submission(code=row.code, stored=True)
 
 
 # ---------------------------------------------------------------- the public status page
