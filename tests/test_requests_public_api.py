@@ -165,3 +165,22 @@ def test_status_look_ups_are_limited_per_address(client, world, limits, monkeypa
     answers.append(client.post("/permohonan/status", data={"kode": "JB-ZZZZZZ", "hp4": "1234"}, **here))
     assert [r.status_code for r in answers] == [404, 404, 429]
     assert client.get(f"{URL}/JB-ZZZZZZ?phone_last4=1234", **_from("10.0.0.12")).status_code == 404
+
+
+def test_a_new_request_is_announced_to_the_coordinators_of_its_kecamatan_only(client, world):
+    """The coordinator hears of a request when it arrives (in-app), without the requester's name or phone."""
+    from outreach.models import Notification
+
+    resp = client.post(URL, json=body())
+    assert resp.status_code == 201
+    code = resp.get_json()["code"]
+    from tests import builders
+
+    elsewhere = builders.make_user("coordinator", "koordinator_kec2", scope=world.kec2.kode)
+    _db.session.commit()
+    assert client.post(URL, json=body(phone="081299990000")).status_code == 201
+    notes = _db.session.scalars(sa.select(Notification)).all()
+    mine = [n for n in notes if n.user_id == world.users["coordinator"].id]
+    assert len(mine) == 2 and code in mine[0].title + mine[1].title
+    assert all("Bu Wulan" not in n.title + n.body and "5678" not in n.title + n.body for n in mine)
+    assert not [n for n in notes if n.user_id == elsewhere.id]
