@@ -153,11 +153,12 @@ def register_blueprints(app: Flask) -> None:
     from outreach.maps import bp as maps_bp
     from outreach.planner.views import bp as planner_bp
     from outreach.planning import bp as planning_bp
+    from outreach.planning.confirmation_views import bp as confirmation_bp
     from outreach.regions import bp as regions_bp
     from outreach.sites import bp as sites_bp
 
     for bp in (vendor_bp, auth_bp, main_bp, regions_bp, sites_bp, planning_bp, admin_bp, api_bp, jobs_bp,
-               field_bp, maps_bp, coverage_bp, planner_bp):
+               field_bp, maps_bp, coverage_bp, planner_bp, confirmation_bp):
         app.register_blueprint(bp)
     from outreach.bench_minimal import register_if_asked
 

@@ -13,4 +13,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from outreach.api import routes, regions, sites, sessions, field, maps, coverage, plans  # noqa: E402,F401
+from outreach.api import routes, regions, sites, sessions, field, maps, coverage, plans, confirmation  # noqa: E402,F401,E501
