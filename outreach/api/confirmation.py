@@ -67,3 +67,7 @@ def session_confirmation_request(session_id: int, body: dict):
                     "mail_error": link.mail_error})
     resp.status_code = 201
     return resp
+
+
+# The body is optional (an empty POST asks without e-mail): say so in openapi.json.
+session_confirmation_request.openapi["requestBody"]["required"] = False
