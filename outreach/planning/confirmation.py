@@ -351,7 +351,8 @@ def answer(session: RecordingSession, answer_key, proposed_date, note, now: date
         session.status = workflow.TERKONFIRMASI
         session.confirmed_with = CONFIRMED_WITH_LINK
         session.confirmed_at = now
-    record_change(AUDIT_ENTITY, session.id, "confirmation:answer", None, changes)
+    record_change(AUDIT_ENTITY, session.id, "confirmation:answer", None, changes,
+                  reason=_("Dijawab narahubung lokasi lewat tautan konfirmasi"))
     session.updated_at = now
     db.session.flush()
     if "status" in changes:
