@@ -154,12 +154,14 @@ def register_blueprints(app: Flask) -> None:
     from outreach.planner.views import bp as planner_bp
     from outreach.planning import bp as planning_bp
     from outreach.public_schedule_views import bp as public_schedule_bp
+    from outreach.planning.confirmation_views import bp as confirmation_bp
     from outreach.regions import bp as regions_bp
     from outreach.requests.queue_views import bp as request_queue_bp
     from outreach.sites import bp as sites_bp
 
     for bp in (vendor_bp, auth_bp, main_bp, regions_bp, sites_bp, planning_bp, admin_bp, api_bp, jobs_bp,
-               field_bp, maps_bp, coverage_bp, planner_bp, public_schedule_bp, request_queue_bp):
+               field_bp, maps_bp, coverage_bp, planner_bp, public_schedule_bp, request_queue_bp,
+               confirmation_bp):
         app.register_blueprint(bp)
     from outreach.requests.public_views import bp as public_requests_bp
     app.register_blueprint(public_requests_bp)  # /permohonan: the public visit-request pages (no login)

@@ -171,6 +171,11 @@ def can_edit_session(user, session) -> bool:
     return can_plan(user) and in_scope(user, session.desa_kode)
 
 
+def can_ask_site_confirmation(user, session) -> bool:
+    """Ask a session's site contact to confirm it (the signed link): whoever may edit the session."""
+    return can_edit_session(user, session)
+
+
 def teams_clause(user):
     """SQL condition: teams the user may see (a field user only its own)."""
     from outreach.models import Team

@@ -14,4 +14,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from outreach.api import routes, regions, sites, sessions, field, maps, coverage, plans, requests  # noqa: E402,F401
-from outreach.api import public_requests  # noqa: E402,F401
+from outreach.api import public_requests, confirmation  # noqa: E402,F401

@@ -19,7 +19,7 @@ from outreach.api.schema import (MAX_PER_PAGE, Arg, ErrorSchema, Out, PageOut, P
 from outreach.planning import conflicts as conflict_rules
 from outreach.planning.errors import ValidationFailed
 from outreach.planning.parse import parse_filters
-from outreach.vocab import KIT_STATUSES, SESSION_KINDS, SESSION_STATUSES, TARGET_GROUPS
+from outreach.vocab import CONFIRMATION_STATUSES, KIT_STATUSES, SESSION_KINDS, SESSION_STATUSES, TARGET_GROUPS
 
 KINDS = list(SESSION_KINDS)
 
@@ -204,6 +204,16 @@ def _time(**kwargs):
     return fields.String(metadata={"pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "08:00"}, **kwargs)
 
 
+class SessionConfirmationSchema(Out):
+    """Jawaban narahubung lokasi atas permintaan konfirmasi"""
+
+    requested_at = fields.DateTime(allow_none=True)
+    answered_at = fields.DateTime(allow_none=True)
+    proposed_date = fields.Date(allow_none=True, metadata={"example": "2026-05-04",
+                                                          "description": "Tanggal lain yang diusulkan (jadwal_ulang)"})
+    note = fields.String(metadata={"maxLength": 500})
+
+
 class SessionSchema(Out):
     id = fields.Integer(required=True)
     site_id = fields.Integer(required=True)
@@ -236,6 +246,9 @@ class SessionSchema(Out):
     created_by_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    confirmation_status = fields.String(allow_none=True, metadata={
+        "enum": list(CONFIRMATION_STATUSES), "description": "Konfirmasi pihak lokasi; null bila belum diminta"})
+    confirmation = fields.Nested(SessionConfirmationSchema)
     can_edit = fields.Boolean(metadata={"description": "Hanya pada jawaban satu sesi"})
     allowed_status = fields.List(fields.String())
     postponements = fields.List(fields.Dict())

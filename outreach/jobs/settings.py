@@ -10,6 +10,7 @@ DEFAULTS = {
         "housekeeping": "30 3 * * *",
         "admin_digest": "0 7 * * *",   # daily: jobs that failed in the last day, to the national admins
         "request_reminders": "0 8 * * *",  # daily: visit requests waiting longer than REQUEST_REMINDER_DAYS
+        "confirmation_reminders": "0 8 * * *",  # daily: site contacts who have not answered
     },
     "SCHEDULER_TIMEZONE": None,        # None: BABEL_DEFAULT_TIMEZONE (Asia/Jakarta, WIB)
     "SCHEDULER_THREADS": 2,
@@ -38,6 +39,9 @@ DEFAULTS = {
     "JOB_TEST_HANG": "",
     "JOB_TEST_HANG_SECONDS": 600,
     "OVERDUE_LOOKBACK_DAYS": 14,
+    # A site contact asked to confirm a session (diminta/menunggu) without an answer after this many days:
+    # the kecamatan's coordinators are reminded once (outreach/jobs/confirmation_reminders.py).
+    "CONFIRMATION_REMINDER_DAYS": 2,
     "HOUSEKEEPING_TOKEN_DAYS": 30,
     "NOTIFICATION_READ_KEEP_DAYS": 30,
     "DIGEST_SLOWEST_COUNT": 3,

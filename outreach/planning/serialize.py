@@ -39,6 +39,11 @@ def session_to_dict(s: RecordingSession) -> dict:
         "desa_kode": s.desa_kode, "kecamatan_kode": s.kecamatan_kode, "kabupaten_kode": s.kabupaten_kode,
         "provinsi_kode": s.provinsi_kode, "created_by_id": s.created_by_id, "version": s.version,
         "created_at": iso(s.created_at), "updated_at": iso(s.updated_at),
+        # The site contact's answer to "Minta konfirmasi" (None: never asked); the link itself is not shown.
+        "confirmation_status": s.confirmation_status,
+        "confirmation": {"requested_at": iso(s.confirmation_requested_at),
+                         "answered_at": iso(s.confirmation_answered_at),
+                         "proposed_date": iso(s.confirmation_proposed_date), "note": s.confirmation_note or ""},
     }
 
 

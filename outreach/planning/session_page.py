@@ -118,3 +118,20 @@ def fill_session_choices(form, user, desa: Optional[str] = None, kecamatan: Opti
     status = kit_status_labels()
     return [{"id": str(k.id), "code": k.code, "status": k.status, "status_label": status.get(k.status, k.status),
              "team": team_names.get(k.team_id, "")} for k in kits]
+
+
+def confirmation_panel(user, s: RecordingSession, now: datetime, request_form) -> dict:
+    """The session page's "Konfirmasi lokasi" box: the contact's state and answer for everyone who sees the
+    session; the current signed link, its WhatsApp URL and the buttons for those who may edit it."""
+    from outreach import clock, permissions
+    from outreach.planning import confirmation
+
+    can_ask = permissions.can_ask_site_confirmation(user, s) and not confirmation.check_askable(
+        s, now.astimezone(clock.local_tz()).date())
+    out = {"state": confirmation.state_of(s), "can_ask": can_ask, "form": request_form, "link": None,
+           "whatsapp_url": None, "phone_usable": bool(confirmation.normalise_phone(s.site.contact_phone))}
+    if can_ask and s.confirmation_nonce and s.confirmation_status:
+        out["link"] = confirmation.link_of(s)
+        out["whatsapp_url"] = confirmation.whatsapp_url(s.site.contact_phone,
+                                                        confirmation.message_text(s, out["link"]))
+    return out
