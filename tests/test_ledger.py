@@ -606,3 +606,33 @@ def test_migrating_sessions_down_and_up_keeps_their_logs_and_kits(tmp_path):
         assert db.session.scalar(sa.select(RecordingSession.pool)) == "sekolah"  # backfilled from its site
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_home_visit_expects_the_people_its_request_names_and_leaves_the_rest_to_the_desa(pool):
+    """A session at the `rumah` site of a home-visit request draws on its desa's pool, but never expects more
+    than the people the request names (a 2-hour kit would otherwise expect 24 of the desa's 40)."""
+    from outreach.models import VisitRequest
+
+    world, balai, rt, teams, kits = pool
+    home = builders.make_site(world.desa2.kode, "Rumah warga RT 02/RW 01", type="rumah")
+    request = VisitRequest(code="JB-LEDG2R", kind="rumah_lansia", desa_kode=home.desa_kode,
+                           kecamatan_kode=home.kecamatan_kode, kabupaten_kode=home.kabupaten_kode,
+                           provinsi_kode=home.provinsi_kode, people=2, status="diverifikasi", site_id=home.id,
+                           phone_last4="5678")
+    db.session.add(request)
+    db.session.commit()
+    coordinator = world.users["coordinator"]
+    visit = planning.create_session(coordinator, _session_data(home, teams[0], date(2026, 11, 16), [kits[0]],
+                                                               "08:00", "10:00"))
+    after = planning.create_session(coordinator, _session_data(balai, teams[1], date(2026, 11, 17), [kits[1]]))
+    db.session.expire_all()
+    assert visit.expected_turnout == 2 and "Kunjungan rumah: 2 orang sesuai permohonan." in visit.turnout_reasoning
+    assert after.expected_turnout == 38
+    assert ledger.overplanned() == []
+    # A refused request no longer limits the visit: the next reallocation gives it its capacity's share.
+    request.status = "ditolak"
+    db.session.commit()
+    ledger.reallocate(desa_kodes=[home.desa_kode])
+    db.session.commit()
+    db.session.expire_all()
+    assert visit.expected_turnout == 24 and after.expected_turnout == 16

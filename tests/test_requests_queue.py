@@ -261,3 +261,25 @@ def test_dashboard_and_map_show_waiting_counts(client, login_as, world, db):
     assert 'data-testid="home-waiting-requests"' in html and 'data-waiting="2"' in html
     html = client.get("/peta/kecamatan/33.74.01").get_data(as_text=True)
     assert 'data-testid="map-waiting-requests"' in html and "2 permohonan menunggu" in html
+
+
+def test_scheduled_requests_follow_their_session_when_it_is_cancelled_or_logged(world, db):
+    """A cancelled session sends its requests back to be scheduled again; a finished one closes them."""
+    from outreach.planning import operations as planning
+
+    w = world
+    coordinator = w.users["coordinator"]
+    first, second = make_request(kind="sekolah"), make_request(kind="rt_rw")
+    cancelled = builders.make_session(w.site1, w.team, [w.kit], status="terkonfirmasi")
+    held = builders.make_session(w.site1, w.team, [w.kit], day=cancelled.date + timedelta(days=1),
+                                 status="terkonfirmasi")
+    db.session.commit()
+    for req, session in ((first, cancelled), (second, held)):
+        queue.change_status(coordinator, req, "diverifikasi")
+        queue.change_status(coordinator, req, "dijadwalkan", session_id=session.id)
+    planning.cancel_session(coordinator, cancelled, "Balai dipakai acara desa")
+    assert (first.status, first.session_id, first.closed_at) == ("diverifikasi", None, None)
+    planning.mark_finished(held, coordinator)
+    assert second.status == "selesai" and second.closed_at is not None and second.session_id == held.id
+    notes = [r.reason for r in audit_of(db, first, "status")] + [r.reason for r in audit_of(db, second, "status")]
+    assert f"Sesi #{cancelled.id} dibatalkan: jadwalkan lagi." in notes and f"Sesi #{held.id} selesai." in notes

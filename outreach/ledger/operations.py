@@ -37,14 +37,33 @@ def _locale() -> str:
     return "id"
 
 
-def claim_of(session: RecordingSession) -> Claim:
-    """What a session could record with its kits in its hours (a mop-up: never more than its absentees)."""
+def claim_of(session: RecordingSession, homes: Optional[dict] = None) -> Claim:
+    """What a session could record with its kits in its hours (a mop-up: never more than its absentees; a
+    home visit: never more than the people its request names, `homes` from queries.home_visit_people)."""
     days = (session.last_date - session.date).days + 1
     hours = capacity.session_hours(session.start_time, session.end_time, days)
     most = capacity.capacity_of(session.kind, len(session.kit_links), hours, _rate())
     if session.mop_up_absentees is not None:
         most = min(most, session.mop_up_absentees)
+    if homes and session.site_id in homes:
+        most = min(most, homes[session.site_id])
     return Claim(session.id, most)
+
+
+def _homes_of(sessions: Iterable[RecordingSession], *sites: Site) -> dict[int, int]:
+    """The people of the home-visit requests at the `rumah` sites of these sessions (and sites)."""
+    ids = {s.site_id for s in sessions if s.site is not None and s.site.type == "rumah"}
+    ids |= {site.id for site in sites if site is not None and site.type == "rumah"}
+    return queries.home_visit_people(ids)
+
+
+def _narrow(backlog: capacity.Backlog, site: Site, absentees: Optional[int], homes: dict) -> capacity.Backlog:
+    """A mop-up's or a home visit's own limit inside its pool."""
+    if absentees is not None:
+        backlog = capacity.absentee_backlog(site.nama, absentees, pool=backlog)
+    if site.id in homes:
+        backlog = capacity.home_backlog(site.nama, homes[site.id], pool=backlog)
+    return backlog
 
 
 def _pool_backlog(site: Site, account, planned: tuple) -> capacity.Backlog:
@@ -67,11 +86,12 @@ def _estimate(backlog: capacity.Backlog, kind: str, kits: int, hours: float) -> 
                                      backlog=backlog, locale=_locale(), _=_)
 
 
-def _shares_before(site: Site, account, others: list[RecordingSession], session_id: Optional[int]) -> tuple:
+def _shares_before(site: Site, account, others: list[RecordingSession], session_id: Optional[int],
+                   homes: Optional[dict] = None) -> tuple:
     """((id, share), ...) of the open sessions on the site's pool planned before `session_id` (None: a new
     session, planned after all of them)."""
     ordered = sorted(others, key=lambda s: claim_order(s.id))
-    shares = allocate(_pool_size(site, account), [claim_of(s) for s in ordered])
+    shares = allocate(_pool_size(site, account), [claim_of(s, homes) for s in ordered])
     key = claim_order(session_id)
     return tuple((s.id, n) for s, n in zip(ordered, shares) if claim_order(s.id) < key)
 
@@ -87,9 +107,9 @@ def estimate_for(site: Site, *, kind: str, kit_count: int, start: time, end: tim
     others = [s for s in queries.open_sessions(**kwargs)
               if s.id != session_id and queries.pool_key(s.site) == (pool, code)]
     account = queries.desa_accounts([site.desa_kode]).get(site.desa_kode)
-    backlog = _pool_backlog(site, account, _shares_before(site, account, others, session_id))
-    if absentees is not None:
-        backlog = capacity.absentee_backlog(site.nama, absentees, pool=backlog)
+    homes = _homes_of(others, site)
+    backlog = _pool_backlog(site, account, _shares_before(site, account, others, session_id, homes))
+    backlog = _narrow(backlog, site, absentees, homes)
     return _estimate(backlog, kind, kit_count, capacity.session_hours(start, end, days))
 
 
@@ -105,6 +125,7 @@ def reallocate(*, desa_kodes: Iterable[str] = (), site_ids: Iterable[int] = ()) 
     if not sessions:
         return 0
     accounts = queries.desa_accounts({s.desa_kode for s in sessions})
+    homes = _homes_of(sessions)
     pools: dict[tuple, list[RecordingSession]] = {}
     for s in sessions:
         pools.setdefault(queries.pool_key(s.site), []).append(s)
@@ -116,9 +137,8 @@ def reallocate(*, desa_kodes: Iterable[str] = (), site_ids: Iterable[int] = ()) 
             account = accounts.get(members[0].desa_kode)
             before: list[tuple] = []
             for s in members:
-                backlog = _pool_backlog(s.site, account, tuple(before))
-                if s.mop_up_absentees is not None:
-                    backlog = capacity.absentee_backlog(s.site.nama, s.mop_up_absentees, pool=backlog)
+                backlog = _narrow(_pool_backlog(s.site, account, tuple(before)), s.site, s.mop_up_absentees,
+                                  homes)
                 estimate = _estimate(backlog, s.kind, len(s.kit_links),
                                      capacity.session_hours(s.start_time, s.end_time,
                                                             (s.last_date - s.date).days + 1))

@@ -90,3 +90,18 @@ def claim_pools_first(desa_kodes: Iterable[str], site_ids: Iterable[int] = ()) -
 
 def region_name(kode: str) -> Optional[str]:
     return db.session.scalar(sa.select(Region.nama).where(Region.kode == kode))
+
+
+def home_visit_people(site_ids: Iterable[int]) -> dict[int, int]:
+    """{site id: people} of the `rumah` sites made for home-visit requests (the requests not refused): a
+    session there expects no more people than the request names."""
+    from outreach.models import VisitRequest
+
+    ids = sorted(set(site_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(VisitRequest.site_id, sa.func.sum(VisitRequest.people))
+        .where(VisitRequest.site_id.in_(ids), VisitRequest.status != "ditolak")
+        .group_by(VisitRequest.site_id)).all()
+    return {site_id: int(people) for site_id, people in rows}

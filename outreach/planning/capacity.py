@@ -30,7 +30,7 @@ class Backlog:
     `reachable`, and `planned`: (session id, expected) of the open sessions planned before this one on
     the same pool; `count` is what they leave. A school pool likewise from its pemilih pemula."""
     count: Optional[int]
-    source: str  # "desa" | "sekolah" | "absen" (mop-up) | "unknown"
+    source: str  # "desa" | "sekolah" | "absen" (mop-up) | "rumah" (a home visit's request) | "unknown"
     place: str  # name of the desa or school
     wajib_ktp: Optional[int] = None
     sudah_rekam: Optional[int] = None  # the estimate: official + recorded in the field since
@@ -98,6 +98,15 @@ def absentee_backlog(place: str, absentees: int, pool: Optional[Backlog] = None)
     return Backlog(count, "absen", place)
 
 
+def home_backlog(place: str, people: int, pool: Optional[Backlog] = None) -> Backlog:
+    """A home visit's backlog: the people its visit request names (never more than its desa's pool leaves,
+    when known)."""
+    count = max(people, 0)
+    if pool is not None and pool.count is not None:
+        count = min(count, pool.count)
+    return Backlog(count, "rumah", place)
+
+
 def site_backlog(*, site_type: str, site_name: str, pemilih_pemula: Optional[int],
                  pemilih_pemula_recorded: Optional[int], desa_name: str, wajib_ktp: Optional[int],
                  sudah_rekam: Optional[int], known_away: int, menolak: int = 0, planned: tuple = ()) -> Backlog:
@@ -139,6 +148,8 @@ def expected_turnout(*, kind: str, kits: int, hours: float, records_per_kit_hour
         back_text = _("Pemilih pemula %(place)s yang belum rekam: %(total)s − %(done)s sudah rekam = %(count)s.",
                       place=backlog.place, total=_n(backlog.pemilih_pemula, locale),
                       done=_n(backlog.pemilih_pemula_recorded, locale), count=_n(backlog.reachable, locale))
+    elif backlog.source == "rumah":
+        back_text = _("Kunjungan rumah: %(count)s orang sesuai permohonan.", count=_n(backlog.count, locale))
     elif backlog.source == "absen":
         back_text = _("Warga yang belum hadir pada sesi sebelumnya di %(place)s: %(count)s.", place=backlog.place,
                       count=_n(backlog.count, locale))

@@ -34,6 +34,7 @@ from outreach.planning.errors import ConflictsFound, NotAllowed, PlanningError, 
 from outreach.vocab import session_status_labels
 from outreach.planning.queries import AUDIT_ENTITY
 from outreach.planning.serialize import audit_values, iso
+from outreach.requests.queue import follow_session
 
 SCHEDULE_FIELDS = ("site_id", "date", "end_date", "start", "end", "team_id", "kit_ids")
 
@@ -293,6 +294,7 @@ def change_status(user, session: RecordingSession, status: str, *, reason: str =
     session.status = status
     session.updated_at = utcnow()
     record_change(AUDIT_ENTITY, session.id, f"status:{status}", user.id, changes, reason=reason)
+    follow_session(session, user)
     db.session.flush()
     _reallocate(session)
     return _commit(session)
@@ -360,6 +362,7 @@ def mark_finished(session: RecordingSession, user: Optional[User] = None, *, com
                   {"status": [session.status, workflow.SELESAI]}, reason=note)
     session.status = workflow.SELESAI
     session.updated_at = utcnow()
+    follow_session(session, user)
     db.session.flush()
     _reallocate(session)
     if commit:

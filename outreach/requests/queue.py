@@ -282,6 +282,12 @@ def change_status(user, req, target: str, reason: str = "", session_id=None, exp
     if target == "ditolak":
         req.reason = reason
     record_change("visit_request", req.id, "status", req.handled_by_id, changes, reason)
+    if req.site_id is not None and (target == "ditolak" or "site_id" in changes):
+        # A home visit expects no more than its request's people (the ledger); a refused request no
+        # longer limits a session at its site.
+        from outreach.ledger.operations import reallocate
+
+        reallocate(desa_kodes=[req.desa_kode])
     try:
         db.session.commit()
     except StaleDataError:
@@ -395,3 +401,30 @@ def announce(req) -> int:
 def waiting_since(days: int, now: datetime) -> datetime:
     """The arrival instant before which a waiting request is overdue for a reminder."""
     return now - timedelta(days=days)
+
+
+def follow_session(session, user=None) -> int:
+    """The requests scheduled with `session` follow it (in the caller's transaction, no commit): a finished
+    session closes them (selesai); a cancelled one sends them back to diverifikasi, unlinked, to be
+    scheduled again. The requester's status page shows the change. Returns how many moved."""
+    from outreach.models import VisitRequest
+    from outreach.models.audit import record_change
+
+    if session.status not in ("selesai", "dibatalkan") or session.id is None:
+        return 0
+    db = _db()
+    linked = db.session.scalars(sa.select(VisitRequest).where(VisitRequest.session_id == session.id,
+                                                              VisitRequest.status == "dijadwalkan")).all()
+    now = clock.utcnow()
+    for req in linked:
+        if session.status == "selesai":
+            changes = {"status": [req.status, "selesai"]}
+            req.status, req.closed_at = "selesai", now
+            note = _("Sesi #%(id)s selesai.", id=session.id)
+        else:
+            changes = {"status": [req.status, "diverifikasi"], "session_id": [req.session_id, None]}
+            req.status, req.session_id = "diverifikasi", None
+            note = _("Sesi #%(id)s dibatalkan: jadwalkan lagi.", id=session.id)
+        req.status_changed_at = now
+        record_change("visit_request", req.id, "status", getattr(user, "id", None), changes, note)
+    return len(linked)
