@@ -106,28 +106,34 @@ def test_the_service_worker_leaves_pages_to_the_page(client, world):
     assert "keepOwnCopy" in sw
 
 
-def test_the_login_form_answers_a_field_team_with_its_schedule_in_place_of_a_redirect(client, world):
+def test_the_login_form_answers_a_field_team_with_its_schedule_in_place_of_a_redirect(client, world, csrf_on):
     """One round trip less on a weak signal: the login page's form asks for its landing page inline; the
     page names its own address for field.js to take, and other roles (and other clients) are redirected."""
     page = client.get("/login").get_data(as_text=True)
     assert 'name="land" value="inline"' in page
+    login_token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     field = world.users["field"]
     resp = client.post("/login", data={"username": field.username, "password": builders.PASSWORD,
-                                       "land": "inline"})
+                                       "land": "inline", "csrf_token": login_token})
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert 'data-canonical="/"' in html and 'id="fb-sync-login"' in html
     assert "no-store" in resp.headers["Cache-Control"]
     # The page's own links speak of its address, not of the login's.
     assert "next=/login" not in html and 'value="/login' not in html
-    # Signed in: the next page needs no login.
+    # Signed in: the next page needs no login, and the page's own forms carry a token of the new session.
     assert client.get("/").status_code == 200
-    client.post("/logout")
-    # Without the form's field (an API client, a script): the redirect as before.
-    assert client.post("/login", data={"username": field.username,
-                                       "password": builders.PASSWORD}).status_code == 302
-    client.post("/logout")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    # Without the form's field (an API client, a script): the redirect as before; other roles too.
+    def fresh_token():
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+
+    assert client.post("/login", data={"username": field.username, "password": builders.PASSWORD,
+                                       "csrf_token": fresh_token()}).status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', home).group(1)})
     coordinator = world.users["coordinator"]
     resp = client.post("/login", data={"username": coordinator.username, "password": builders.PASSWORD,
-                                       "land": "inline"})
+                                       "land": "inline", "csrf_token": fresh_token()})
     assert resp.status_code == 302

@@ -57,6 +57,9 @@ def login():
             # (the schedule) is the login's own answer rather than a redirect to it, one round trip less;
             # the page takes its own address (field.js). Other clients get the redirect.
             g.page_as = SimpleNamespace(path=target, full_path=f"{target}?", endpoint="main.home")
+            # The login form's token was memoised for this request from the session just cleared: the
+            # page's forms need one of the new session.
+            g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
             return throttle.remember_device(make_response(schedule_page(home=True)), username)
         return throttle.remember_device(redirect(target), username)
     return render_template("auth/login.html", form=form)
