@@ -70,7 +70,8 @@ PublicRequestInputSchema.__doc__ = "Permohonan jemput bola. Tanpa NIK, foto, ata
 class PublicRequestCreatedSchema(Out):
     code = fields.String(required=True, metadata={"example": "JB-7KQ4MX",
                                                   "description": "Kode permohonan (simpan untuk melihat status)"})
-    status = fields.String(required=True, metadata={"enum": ["baru"]})
+    status = fields.String(required=True, metadata={
+        "enum": list(REQUEST_STATUSES), "description": "Status permohonan (yang baru dibuat: yang pertama)"})
 
 
 class PublicSessionSchema(Out):
