@@ -36,6 +36,7 @@ from outreach.extensions import db
 from outreach.i18n import gettext_here as _
 from outreach.models.audit import AuditEntry, record_change
 from outreach.models.planning import RecordingSession
+from outreach.phones import whatsapp_number as normalise_phone
 from outreach.planning import announce, workflow
 from outreach.planning.errors import StaleSession, ValidationFailed
 from outreach.planning.queries import AUDIT_ENTITY
@@ -127,21 +128,6 @@ def verify(token: str, today: Optional[date] = None) -> Optional[RecordingSessio
 
 # ---------------------------------------------------------------- the message
 
-def normalise_phone(raw: Optional[str]) -> Optional[str]:
-    """An Indonesian number as wa.me wants it ("0812-3456 7890" → "6281234567890"), or None when unusable."""
-    text = (raw or "").strip()
-    if not text:
-        return None
-    digits = re.sub(r"\D", "", text)
-    if text.startswith("+") and not digits.startswith("62"):
-        return digits if 8 <= len(digits) <= 15 else None  # a foreign number, kept as written
-    if digits.startswith("0"):
-        digits = "62" + digits.lstrip("0")
-    elif digits.startswith("8"):
-        digits = "62" + digits
-    if not digits.startswith("62") or not 10 <= len(digits) <= 15:
-        return None
-    return digits
 
 
 def whatsapp_url(phone: Optional[str], text: str) -> str:

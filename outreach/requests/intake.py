@@ -28,6 +28,7 @@ from outreach.i18n import N_, gettext_here as _
 from outreach.imports.common import INDONESIA, Bbox
 from outreach.models import Region, VisitRequest
 from outreach.models.regions import level_of
+from outreach.phones import mobile_number as normalise_phone
 from outreach.models.requests import (REQUEST_ADDRESS_MAX, REQUEST_DESCRIPTION_MAX, REQUEST_NAME_MAX,
                                       REQUEST_PEOPLE_MAX, REQUEST_RELATION_MAX)
 from outreach.vocab import HOME_VISIT_KINDS, REQUEST_KINDS, REQUEST_OPEN_STATUSES, labels_of
@@ -70,7 +71,6 @@ TEXT_FIELDS = {
 }
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
 _PHONE_INPUT_MAX = 30
 
 
@@ -141,19 +141,6 @@ def _number(data: Mapping[str, Any], name: str) -> Optional[float]:
     return float(value)
 
 
-def normalise_phone(raw: str) -> Optional[str]:
-    """An Indonesian mobile number as 628…, from 08…, +628… or 628… with spaces or dashes; None otherwise."""
-    digits = _PHONE_SEPARATORS.sub("", raw or "")
-    for prefix in ("+62", "62", "0"):
-        if digits.startswith(prefix):
-            rest = digits[len(prefix):]
-            break
-    else:
-        return None
-    # Mobile numbers: 08 followed by 8 to 11 digits (10 to 13 digits written the 08… way).
-    if not re.fullmatch(r"8[0-9]{8,11}", rest):
-        return None
-    return "62" + rest
 
 
 def _phone(data: Mapping[str, Any]) -> str:
