@@ -65,6 +65,11 @@ class DefaultConfig:
     # it closed (UU 27/2022), keeping its counts.
     REQUEST_REMINDER_DAYS = 3
     REQUEST_RETENTION_DAYS = 90
+    # The planner's home visits (verified home-visit requests): minutes per house, houses per team-day, and
+    # the weight of a person visited at home against one recorded at a village hall.
+    PLANNER_HOME_VISIT_MINUTES = 30
+    PLANNER_HOME_VISITS_PER_DAY = 4
+    PLANNER_WEIGHT_HOME_VISIT = 100.0
     # "https" is the HTTPS switch: HSTS on every answer and Secure session/remember-me cookies
     # (outreach/headers.py). Set FLASK_PREFERRED_URL_SCHEME=https in production.
     PREFERRED_URL_SCHEME = "http"
