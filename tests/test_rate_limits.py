@@ -8,6 +8,8 @@ from tests.conftest import real_clock_only
 from outreach import ratelimits
 from outreach.admin import service
 
+pytestmark = pytest.mark.clock_free  # see tests/conftest.py
+
 MAP_SITES = "/api/v1/map/sites?bbox=110.3,-7.1,110.5,-6.9&zoom=12"
 MAP_SESSIONS = "/api/v1/map/sessions?bbox=110.3,-7.1,110.5,-6.9&zoom=12"
 MY_SESSIONS = "/api/v1/my/sessions"
@@ -91,8 +93,6 @@ WORKER = r"""
 import sys
 from outreach import create_app
 from outreach.extensions import db
-
-pytestmark = pytest.mark.clock_free  # see tests/conftest.py
 
 app = create_app({"TESTING": True, "RATE_LIMITS": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False,
                   "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "RATELIMIT_STORAGE_URI": sys.argv[2],

@@ -134,7 +134,7 @@ def test_list_is_paginated_and_query_count_is_bounded(client, world, login_as):
         resp = client.get("/lokasi")
     html = resp.get_data(as_text=True)
     assert len(listed_ids(html)) == 50
-    assert len(statements) <= 8, "\n".join(statements)
+    assert len(statements) <= 9, "\n".join(statements)  # 9: with the menu's badge of waiting requests
     assert "61 lokasi" in html and "page=2" in html
     second = client.get("/lokasi?page=2").get_data(as_text=True)
     assert len(listed_ids(second)) == 11
