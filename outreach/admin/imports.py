@@ -31,6 +31,7 @@ from outreach.extensions import db
 from outreach.imports.apply import KINDS, options_from_config, run_import
 from outreach.imports.common import ValueProblem
 from outreach.imports.sites import parse_jenjang_filter
+from outreach.imports.uploads import store_rejects, upload_dir  # noqa: F401  (tests import them here)
 from outreach.models import ImportBatch, User
 from outreach.security import national_admin_required
 
@@ -74,12 +75,6 @@ class ImportTokenForm(FlaskForm):
 
 # ---------------------------------------------------------------- stored uploads
 
-def upload_dir() -> Path:
-    path = Path(current_app.config.get("IMPORT_UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
 def store_upload(directory: Path, data: bytes, meta: dict) -> str:
     """Keep an uploaded file under a random name; returns its token."""
     purge_stale_uploads(directory)
@@ -113,18 +108,6 @@ def purge_stale_uploads(directory: Path, max_age: float = UPLOAD_MAX_AGE_SECONDS
                 delete_upload(directory, path.stem)
         except OSError:
             pass
-
-
-def store_rejects(directory: Path, report, meta: dict) -> Optional[str]:
-    """Keep the refused rows of `report` (when there are any) under a random name; returns its token."""
-    if report.rejects is None:
-        return None
-    token = secrets.token_hex(16)
-    stem = Path(meta["filename"]).stem or "impor"
-    (directory / f"{token}.rejects").write_bytes(report.rejects)
-    (directory / f"{token}.json").write_text(json.dumps({"download_name": f"{stem}.ditolak.{report.rejects_ext}",
-                                                         "user_id": meta["user_id"]}))
-    return token
 
 
 def load_rejects(directory: Path, token: str) -> Optional[tuple[str, Path]]:
