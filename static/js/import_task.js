@@ -22,6 +22,7 @@
     bar.textContent = String(status.done);
     if (status.phase_text) { phase.textContent = status.phase_text; }
     badge.textContent = status.state_label;
+    if (status.state === "berjalan") { badge.classList.replace("text-bg-secondary", "text-bg-primary"); }
     box.dataset.state = status.state;
   }
 
