@@ -80,6 +80,18 @@ class DefaultConfig:
 
     # Uploads (CSV / GeoJSON imports)
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    # Larger uploads (or any the admin asks for) are processed in the background (outreach/imports/tasks.py):
+    # the page shows their progress. The runner writes progress every IMPORT_TASK_PROGRESS_SECONDS, the
+    # scheduler looks for waiting tasks every IMPORT_TASK_POLL_SECONDS, a running task without a heartbeat
+    # for IMPORT_TASK_STALE_MINUTES is marked failed, and waiting tasks and kept files go after
+    # IMPORT_TASK_KEEP_HOURS. Without a scheduler, the web process runs them on a thread of its own
+    # (IMPORT_TASK_THREAD; the development server).
+    IMPORT_BACKGROUND_MIN_BYTES = 2 * 1024 * 1024
+    IMPORT_TASK_PROGRESS_SECONDS = 1.0
+    IMPORT_TASK_POLL_SECONDS = 3
+    IMPORT_TASK_STALE_MINUTES = 10
+    IMPORT_TASK_KEEP_HOURS = 24
+    IMPORT_TASK_THREAD = True
 
     # i18n
     BABEL_DEFAULT_LOCALE = "id"

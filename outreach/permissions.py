@@ -287,6 +287,12 @@ def is_national_admin(user) -> bool:
     return is_admin(user) and not user.scope_kode
 
 
+def can_see_import_task(user, task) -> bool:
+    """A background import (its progress, report, Terapkan) belongs to the national admin who uploaded it:
+    it holds that admin's file and choices, like a preview's token. Anyone else is told it does not exist."""
+    return task is not None and is_national_admin(user) and task.user_id == user.id
+
+
 def account_area(account) -> Optional[str]:
     """The area an account works in: a field user's team office, another user's scope (None: national)."""
     if is_field(account):

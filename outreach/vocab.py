@@ -233,6 +233,17 @@ REGION_KIND_LABELS = {
     "kelurahan": N_("Kelurahan"),
 }
 
+# A large admin upload processed in the background (outreach/imports/tasks.py): waiting for the runner,
+# running, finished (a preview's report, or the stored import), failed (an error, or stopped: its
+# process stopped saying it is alive).
+IMPORT_TASK_STATES = ("menunggu", "berjalan", "selesai", "gagal")
+IMPORT_TASK_STATE_LABELS = {
+    "menunggu": N_("Menunggu"),
+    "berjalan": N_("Berjalan"),
+    "selesai": N_("Selesai"),
+    "gagal": N_("Gagal"),
+}
+
 # Every enumeration by name: (keys, {key: msgid}). tests/test_vocab.py walks it.
 ENUMERATIONS: dict[str, tuple[tuple[str, ...], Mapping[str, str]]] = {
     "recorded_group": (RECORDED_GROUPS, RECORDED_GROUP_LABELS),
@@ -253,6 +264,7 @@ ENUMERATIONS: dict[str, tuple[tuple[str, ...], Mapping[str, str]]] = {
     "request_kind": (REQUEST_KINDS, REQUEST_KIND_LABELS),
     "request_status": (REQUEST_STATUSES, REQUEST_STATUS_LABELS),
     "confirmation_status": (CONFIRMATION_STATUSES, CONFIRMATION_STATUS_LABELS),
+    "import_task_state": (IMPORT_TASK_STATES, IMPORT_TASK_STATE_LABELS),
 }
 
 

@@ -26,13 +26,15 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitF
 from wtforms.validators import DataRequired, Regexp, ValidationError
 from wtforms.validators import Optional as OptionalValue
 
-from outreach.admin import bp
+from outreach.admin import bp, import_tasks
 from outreach.extensions import db
 from outreach.imports.apply import KINDS, options_from_config, run_import
 from outreach.imports.common import ValueProblem
 from outreach.imports.sites import parse_jenjang_filter
+from outreach.imports.uploads import store_rejects, upload_dir  # noqa: F401  (tests import them here)
 from outreach.models import ImportBatch, User
 from outreach.security import national_admin_required
+from outreach.vocab import labels_of
 
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
@@ -54,6 +56,10 @@ class ImportUploadForm(FlaskForm):
     accept_points = BooleanField(_l("Terima titik koordinat apa adanya"),
                                  description=_l("Untuk impor lokasi/sekolah: titik yang berada di luar kecamatannya "
                                                 "tetap dilaporkan, tetapi tidak dipindah ke titik pusat desa."))
+    background = BooleanField(_l("Proses di latar belakang"),
+                              description=_l("Halaman langsung kembali dan menampilkan kemajuan pemeriksaan; cocok "
+                                             "untuk berkas besar. Berkas di atas %(mb)s MB selalu diproses di "
+                                             "latar belakang."))
     submit = SubmitField(_l("Pratinjau"))
 
     def __init__(self, *args, **kwargs):
@@ -73,12 +79,6 @@ class ImportTokenForm(FlaskForm):
 
 
 # ---------------------------------------------------------------- stored uploads
-
-def upload_dir() -> Path:
-    path = Path(current_app.config.get("IMPORT_UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
 
 def store_upload(directory: Path, data: bytes, meta: dict) -> str:
     """Keep an uploaded file under a random name; returns its token."""
@@ -115,18 +115,6 @@ def purge_stale_uploads(directory: Path, max_age: float = UPLOAD_MAX_AGE_SECONDS
             pass
 
 
-def store_rejects(directory: Path, report, meta: dict) -> Optional[str]:
-    """Keep the refused rows of `report` (when there are any) under a random name; returns its token."""
-    if report.rejects is None:
-        return None
-    token = secrets.token_hex(16)
-    stem = Path(meta["filename"]).stem or "impor"
-    (directory / f"{token}.rejects").write_bytes(report.rejects)
-    (directory / f"{token}.json").write_text(json.dumps({"download_name": f"{stem}.ditolak.{report.rejects_ext}",
-                                                         "user_id": meta["user_id"]}))
-    return token
-
-
 def load_rejects(directory: Path, token: str) -> Optional[tuple[str, Path]]:
     if not TOKEN_RE.match(token or ""):
         return None
@@ -160,7 +148,9 @@ def _index(form: ImportUploadForm):
     batches = db.session.execute(
         sa.select(ImportBatch, User.username).outerjoin(User, ImportBatch.user_id == User.id)
         .order_by(ImportBatch.id.desc()).limit(50)).all()
+    form.background.description = form.background.description % {"mb": _mb(_background_min_bytes())}
     return render_template("admin/imports/index.html", form=form, batches=batches, kind_labels=kind_labels(),
+                           tasks=import_tasks.recent_tasks(current_user), task_state_labels=labels_of("import_task_state"),
                            max_mb=_max_mb(), title=_("Impor data"))
 
 
@@ -173,6 +163,9 @@ def import_preview():
     meta = {"kind": form.kind.data, "filename": _display_name(form.upload.data.filename),
             "user_id": current_user.id, "jenjang": (form.jenjang.data or "").strip(),
             "valid_only": bool(form.valid_only.data), "accept_points": bool(form.accept_points.data)}
+    if form.background.data or _upload_size(form.upload.data) > _background_min_bytes():
+        return import_tasks.start(meta["kind"], meta["filename"], form.upload.data,
+                                  {k: meta[k] for k in ("jenjang", "valid_only", "accept_points")})
     data = form.upload.data.read()
     report = run_import(meta["kind"], data, _options(meta), commit=False)
     directory = upload_dir()
@@ -244,9 +237,26 @@ def import_cancel():
     return redirect(url_for("admin.import_index"))
 
 
+def _upload_size(upload) -> int:
+    """The uploaded file's size, without reading it (Werkzeug keeps a large upload in a temporary file)."""
+    stream = upload.stream
+    position = stream.tell()
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(position)
+    return size
+
+
+def _background_min_bytes() -> int:
+    return int(current_app.config.get("IMPORT_BACKGROUND_MIN_BYTES", 2 * 1024 * 1024))
+
+
 def _max_mb() -> str:
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    return f"{limit / 1048576:.1f}".rstrip("0").rstrip(".")
+    return _mb(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1048576:.1f}".rstrip("0").rstrip(".")
 
 
 @bp.errorhandler(413)

@@ -220,6 +220,9 @@ def build_scheduler(app, lock=None) -> BlockingScheduler:
     # every JOB_SWEEP_SECONDS.
     scheduler.add_job(sweep_expired, "interval", seconds=float(config["JOB_SWEEP_SECONDS"]), args=[app, scheduler],
                       id="_sweep", name="_sweep", next_run_time=utcnow())
+    # Large admin uploads (outreach/imports/tasks.py): a thread of this process runs the waiting ones.
+    scheduler.add_job(poll_import_tasks, "interval", seconds=float(config.get("IMPORT_TASK_POLL_SECONDS", 3)),
+                      args=[app], id="_import_tasks", name="_import_tasks")
     if lock is not None:
         scheduler.add_job(keep_lock, "interval", seconds=float(config["SCHEDULER_LOCK_CHECK_SECONDS"]),
                           args=[app, scheduler, lock], id="_lock_check", name="_lock_check")
@@ -239,6 +242,13 @@ def sweep_expired(app, scheduler):
         return None
     backoff_of(app, scheduler).ok()
     return result
+
+
+def poll_import_tasks(app):
+    """Start the thread that runs waiting import tasks, unless it runs already (returns at once)."""
+    from outreach.imports.tasks import start_worker
+
+    return start_worker(app)
 
 
 def start_redo(app, scheduler, claim, trigger: str) -> threading.Thread:

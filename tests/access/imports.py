@@ -8,3 +8,12 @@ EXPECTED = {
 }
 
 URL_SAMPLES = {"token": "0" * 32}
+
+# Background imports (a task id nobody has: the allowed role gets 404, the others 403).
+EXPECTED.update({
+    "admin.import_task": {"admin"},
+    "admin.import_task_status": {"admin"},
+    "admin.import_task_apply": {"admin"},
+    "admin.import_task_cancel": {"admin"},
+})
+URL_SAMPLES["task_id"] = 999999
