@@ -11,3 +11,4 @@ from outreach.models.field import TurnoutLog, COUNT_COLUMNS  # noqa: F401
 from outreach.models.plans import PlanProposal  # noqa: F401
 from outreach.models.calendar import CalendarEntry  # noqa: F401
 from outreach.models.requests import VisitRequest  # noqa: F401
+from outreach.models.maps import RegionShape  # noqa: F401
