@@ -89,7 +89,6 @@ def rebuild(level: str, progress=None) -> int:
     done = 0
     for part in _chunks(list(kodes)):
         done += _write_chunk(part)
-        db.session.expunge_all()
         if progress is not None:
             progress(len(part))
     db.session.commit()
