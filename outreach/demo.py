@@ -20,6 +20,7 @@ from flask import current_app
 from outreach import demo_data
 from outreach.extensions import db
 from outreach.i18n import gettext_here as _
+from outreach.maps import shapes as map_shapes
 from outreach.models import ImportBatch, KnownAway, Kit, Region, Site, TargetCount, Team, User
 from outreach.models.regions import ancestors_of, kind_of, level_of
 
@@ -154,6 +155,7 @@ def _seed_regions(world, tally: Tally) -> dict:
             values.update(wajib_ktp=count.wajib_ktp, sudah_rekam=count.sudah_rekam, target_as_of=count.as_of)
         tally.assign(region, values, created)
     db.session.flush()
+    map_shapes.write_shapes(r.kode for r in wanted if getattr(r, "boundary", None))
     return existing
 
 

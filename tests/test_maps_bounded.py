@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from outreach.extensions import db
-from outreach.maps import clustering, queries
+from outreach.maps import clustering, queries, shapes
 from outreach.models import Site
 
 PROVINCE_BBOX = "105,-9,115,-5"
@@ -104,7 +104,7 @@ def test_a_crowded_view_of_regions_gets_province_wide_geometry(app, client, worl
         desa = b.make_region(f"33.74.01.3{n:03d}", f"Desa Bulat {n}", lat=-7.0, lng=110.30 + n * 0.011)
         desa.boundary, desa.has_boundary = circle(110.30 + n * 0.011, -7.0, 0.005), True
     db.session.commit()
-    queries.clear_caches()
+    shapes.rebuild("desa")
     login_as("admin")
     url = "/api/v1/map/regions?level=desa&bbox=110.2,-7.1,110.7,-6.9&zoom=16"
     detailed = client.get(url)

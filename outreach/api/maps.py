@@ -30,7 +30,7 @@ from outreach import input_limits
 from outreach.api import bp
 from outreach.api.schema import (COMMON_ERRORS, Arg, Choice, Out, Query, Refusal, Text, error_response, operation,
                                  response)
-from outreach.maps import clustering, queries
+from outreach.maps import clustering, queries, shapes
 from outreach.maps.bbox import MAX_ZOOM, MIN_ZOOM, ViewError, parse_bbox, parse_zoom
 from outreach.maps.classes import DEFAULT_PERCENT_BREAKS, backlog_scale, percent_scale
 from outreach.maps.geojson import feature, feature_collection, point_geometry
@@ -296,24 +296,22 @@ def _geo_responses(description: str, schema) -> dict:
 def map_regions(args):
     level, bbox, zoom, area = args["level"] or "kecamatan", args["bbox"], args["zoom"], args["area"]
     prefix = queries.view_prefix(current_user, area)
-    index = queries.boundary_index(level)
-    indexes = index.select(bbox, prefix)
+    # Many polygons in one view are each small on screen: past MAP_DETAILED_REGIONS they are simplified as
+    # for a province-wide zoom, which bounds the answer (a province's desa at street zoom: megabytes).
+    regions, geometry_zoom = shapes.regions_in_view(level, bbox, prefix, zoom, detailed=detailed_regions(),
+                                                    crowded_zoom=CROWDED_GEOMETRY_ZOOM)
     figures = queries.level_figures(level, prefix)
     pscale = percent_scale(current_app.config.get("MAP_PERCENT_BREAKS", DEFAULT_PERCENT_BREAKS))
     bscale = backlog_scale(f["reachable_backlog"] for f in figures.values())
-    # Many polygons in one view are each small on screen: past MAP_DETAILED_REGIONS they are simplified as
-    # for a province-wide zoom, which bounds the answer (a province's desa at street zoom: megabytes).
-    geometry_zoom = zoom if len(indexes) <= detailed_regions() else min(zoom, CROWDED_GEOMETRY_ZOOM)
     features = []
-    for n, geometry in zip(indexes, index.geometry_json(indexes, geometry_zoom)):
-        info = index.infos[n]
-        fig = figures.get(info.kode) or {}
-        props = {"kode": info.kode, "nama": info.nama, "kind": info.kind, "level": info.level,
-                 "parent_kode": info.parent_kode, **fig,
+    for region in regions:
+        fig = figures.get(region.kode) or {}
+        props = {"kode": region.kode, "nama": region.nama, "kind": region.kind, "level": region.level,
+                 "parent_kode": region.parent_kode, **fig,
                  "pc": pscale.classify(fig.get("percent_recorded")),
                  "rb": bscale.classify(fig.get("reachable_backlog")),
-                 "boundary": info.has_boundary}
-        features.append(feature(geometry, props, info.kode))
+                 "boundary": region.has_boundary}
+        features.append(feature(region.geometry, props, region.kode))
     as_of = [f["as_of"] for f in figures.values() if f.get("as_of")]
     meta = {"layer": "regions", "level": level, "zoom": zoom, "geometry_zoom": geometry_zoom, "area": area,
             "count": len(features), "data_as_of": max(as_of) if as_of else None,

@@ -27,6 +27,7 @@ from outreach.imports import regions as regions_mod
 from outreach.imports import sites as sites_mod
 from outreach.imports import points as points_mod
 from outreach.imports import targets as targets_mod
+from outreach.maps import shapes as map_shapes
 from outreach.i18n import N_
 from outreach.i18n import gettext_here as _
 from outreach.imports.common import (INDONESIA, SAMPLE_LIMIT, Bbox, ImportReport, Problem, Tick, chunks,
@@ -194,6 +195,8 @@ def _boundaries(data: bytes, options: ImportOptions, report: ImportReport) -> Op
     def write(batch_id: int, tick: Tick = None) -> None:
         if plan.updates:
             _execute_in_chunks(sa.update(Region), plan.updates, tick, size=500)
+            # The map layers every worker shares: the new boundaries simplified per zoom, in this transaction.
+            map_shapes.write_shapes(u["kode"] for u in plan.updates)
     return write
 
 

@@ -1,16 +1,21 @@
-"""Region boundaries in memory: bounding boxes for the bbox test, and polygons simplified per zoom, cached.
+"""Region boundaries simplified per zoom bucket: the one computation of what a map draws.
 
-Pure Python with shapely 2 and numpy (no Flask, no database): `BoundaryIndex(rows)` is built once per
-process from the rows of one level (see `outreach.maps.queries.boundary_index`, which rebuilds it when the
-boundaries change). Parsing, bounds, simplification and GeoJSON output use shapely's vectorised functions,
-so a province of 8,563 desa loads in about a second and a view's polygons come out of the cache.
+Pure Python with shapely 2 and numpy (no Flask, no database). `simplified_geojson(geoms, bucket)` is the
+simplification and rounding of a bucket; `shape_records(rows)` turns regions with a boundary into the rows
+of the shared `region_shape` table (outreach.maps.shapes writes them once, where boundaries are written,
+and the map API reads them). Parsing, bounds, simplification and GeoJSON output use shapely's vectorised
+functions.
+
+`BoundaryIndex(rows)` is the old per-process index of one level, kept only as the fallback while a level's
+shapes are missing from the table (until `flask --app app build-map-shapes` has run): it holds every
+boundary of the level in memory, so the serving path does not use it otherwise.
 
 A region without a boundary is kept as its centroid point (when it has one), so it still shows on the map.
 """
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
 import numpy as np
@@ -44,6 +49,69 @@ def decimals_for(bucket: int) -> int:
     return 5
 
 
+def simplified_geojson(geoms, bucket: int) -> list[str]:
+    """GeoJSON text of each shapely geometry, simplified and rounded as bucket `bucket` draws it."""
+    geoms = np.asarray(geoms, dtype=object)
+    if not len(geoms):
+        return []
+    tolerance = tolerance_for(bucket)
+    if tolerance > 0:
+        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    factor = 10 ** decimals_for(bucket)
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy * factor) / factor)
+    return list(shapely.to_geojson(geoms))
+
+
+def stored_buckets() -> range:
+    """The buckets kept in the shared table; the top one is drawn from the stored boundary itself."""
+    return range(MIN_BUCKET, MAX_BUCKET)
+
+
+def region_geometries(rows: Sequence[Sequence]) -> tuple[np.ndarray, list[bool]]:
+    """(geometries, has_boundary) of rows (..., lat, lng, boundary text or None) ending with those three:
+    the parsed boundary, else the centroid point (has_boundary False), else None."""
+    texts = [r[-1] or None for r in rows]
+    geoms = np.empty(len(rows), dtype=object)
+    with_text = [n for n, t in enumerate(texts) if t]
+    if with_text:
+        geoms[with_text] = shapely.from_geojson(np.array([texts[n] for n in with_text], dtype=object),
+                                                on_invalid="ignore")
+    has = [True] * len(rows)
+    for n, row in enumerate(rows):
+        g = geoms[n]
+        lat, lng = row[-3], row[-2]
+        if g is None or g.is_empty:
+            has[n] = False
+            geoms[n] = shapely.Point(lng, lat) if lat is not None and lng is not None else None
+    return geoms, has
+
+
+def shape_records(rows: Sequence[Sequence], buckets: Iterable[int] = ()) -> list[dict]:
+    """The region_shape rows of regions with a boundary: rows are (kode, level, lat, lng, boundary text).
+
+    One dict per region and bucket with the bounds of the whole geometry and its simplified GeoJSON text; a
+    boundary that cannot be read gives the centroid point instead (or no geometry and no bounds)."""
+    buckets = list(buckets) or list(stored_buckets())
+    geoms, _has = region_geometries(rows)
+    present = [n for n, g in enumerate(geoms) if g is not None]
+    bounds = np.full((len(rows), 4), np.nan)
+    if present:
+        bounds[present] = shapely.bounds(geoms[present])
+    texts = {bucket: dict(zip(present, simplified_geojson(geoms[present], bucket))) for bucket in buckets}
+    out = []
+    for n, row in enumerate(rows):
+        box = [None if np.isnan(v) else float(v) for v in bounds[n]]
+        for bucket in buckets:
+            out.append({"kode": row[0], "level": row[1], "bucket": bucket, "west": box[0], "south": box[1],
+                        "east": box[2], "north": box[3], "geometry": texts[bucket].get(n)})
+    return out
+
+
+def is_point(geometry_text: Optional[str]) -> bool:
+    """Whether a stored geometry is a centroid point (the region has no readable boundary)."""
+    return bool(geometry_text) and geometry_text.startswith('{"type":"Point"')
+
+
 @dataclass(frozen=True)
 class RegionInfo:
     kode: str
@@ -61,24 +129,13 @@ class BoundaryIndex:
 
     def __init__(self, rows: Iterable[Sequence]):
         """rows: (kode, nama, level, kind, parent_kode, lat, lng, boundary GeoJSON text or None)."""
-        infos: list[RegionInfo] = []
-        texts: list[Optional[str]] = []
-        for kode, nama, level, kind, parent_kode, lat, lng, boundary in rows:
-            infos.append(RegionInfo(kode, nama, level, kind, parent_kode, lat, lng, bool(boundary)))
-            texts.append(boundary or None)
+        rows = list(rows)
+        geoms, has = region_geometries(rows)
+        infos = [RegionInfo(kode, nama, level, kind, parent_kode, lat, lng, h)
+                 for (kode, nama, level, kind, parent_kode, lat, lng, _b), h in zip(rows, has)]
         self.infos = infos
         self.kodes = [i.kode for i in infos]
         self.position = {k: n for n, k in enumerate(self.kodes)}
-        geoms = np.empty(len(infos), dtype=object)
-        with_text = [n for n, t in enumerate(texts) if t]
-        if with_text:
-            parsed = shapely.from_geojson(np.array([texts[n] for n in with_text], dtype=object), on_invalid="ignore")
-            geoms[with_text] = parsed
-        for n, info in enumerate(infos):
-            g = geoms[n]
-            if (g is None or g.is_empty) and info.lat is not None and info.lng is not None:
-                geoms[n] = shapely.Point(info.lng, info.lat)
-                infos[n] = replace(info, has_boundary=False)
         self.geoms = geoms
         present = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
         bounds = np.full((len(infos), 4), np.nan)
@@ -115,14 +172,7 @@ class BoundaryIndex:
                 cache = self._cache.setdefault(bucket, {})
         missing = [n for n in indexes if self.kodes[n] not in cache]
         if missing:
-            geoms = self.geoms[missing]
-            tolerance = tolerance_for(bucket)
-            if tolerance > 0:
-                geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
-            factor = 10 ** decimals_for(bucket)
-            geoms = shapely.transform(geoms, lambda xy: np.round(xy * factor) / factor)
-            texts = shapely.to_geojson(geoms)
-            for n, text in zip(missing, texts):
+            for n, text in zip(missing, simplified_geojson(self.geoms[missing], bucket)):
                 cache[self.kodes[n]] = text
         return [cache[self.kodes[n]] for n in indexes]
 

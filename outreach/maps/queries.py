@@ -1,7 +1,7 @@
-"""Database side of the maps: boundary indexes, area figures, sites and sessions in a view.
+"""Database side of the maps: area figures, sites and sessions in a view (region shapes: `shapes`).
 
 What a view needs at province scale is held per process and rebuilt when its tables change (see the
-cache notes below): the region boundaries of a level, the figures of a level, and the positions,
+cache notes below): the figures of a level, and the positions,
 types and codes of all sites and sessions. Filtering and clustering a view is then numpy work of a
 few milliseconds; the details of the points actually sent (names, desa, team, last and next session)
 are read from the database, scoped again with the usual rules, a few statements per answer whatever
@@ -119,7 +119,8 @@ def _boundaries_cheap(level: str) -> tuple:
 
 
 def boundary_index(level: str) -> BoundaryIndex:
-    """The boundary index of a level (built once per process, again when the regions change)."""
+    """The boundary index of a level (built once per process, again when the regions change): only the
+    fallback of outreach.maps.shapes while the level's shared shapes are missing."""
     def build() -> BoundaryIndex:
         rows = db.session.execute(sa.select(
             Region.kode, Region.nama, Region.level, Region.kind, Region.parent_kode, Region.lat, Region.lng,

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from outreach.assets import vendor_url
 from outreach.extensions import db
-from outreach.maps import bp, queries
+from outreach.maps import bp, queries, shapes
 from outreach.maps.bbox import zoom_to_fit
 from outreach.maps.builders import Overlay, build_shell
 from outreach.maps.forms import MapFilterForm
@@ -130,11 +130,9 @@ def _region_label(kode: str) -> str:
 
 def _first_view(prefix: Optional[str]) -> list:
     """[[south, west], [north, east]] of the area: boundaries (or centroids) of its kecamatan, else a default."""
-    index = queries.boundary_index("kecamatan")
-    extent = index.extent(index.select(None, prefix))
+    extent = shapes.extent("kecamatan", prefix)
     if extent.empty and prefix and level_of(prefix) in ("kecamatan", "desa"):
-        desa = queries.boundary_index("desa")
-        extent = desa.extent(desa.select(None, prefix))
+        extent = shapes.extent("desa", prefix)
     bounds = extent.as_bounds()
     if bounds is None:
         return DEFAULT_BOUNDS

@@ -12,3 +12,4 @@ from outreach.models.plans import PlanProposal  # noqa: F401
 from outreach.models.calendar import CalendarEntry  # noqa: F401
 from outreach.models.requests import VisitRequest  # noqa: F401
 from outreach.models.imports import ImportTask  # noqa: F401
+from outreach.models.maps import RegionShape  # noqa: F401

@@ -74,6 +74,9 @@ class Region(db.Model):
         sa.Index("ix_region_coverage", "level", "kabupaten_kode", "kecamatan_kode", "kode", "provinsi_kode",
                  "wajib_ktp", "sudah_rekam", "target_as_of"),
         sa.Index("ix_region_updated_at", "updated_at"),
+        # Maps (migration 0023): the regions drawn as their centroid in a view, and the count of a level's
+        # boundaries, without reading the rows (whose boundary text a SQLite row would have to walk past).
+        sa.Index("ix_region_level_point", "level", "has_boundary", "lng", "lat", "kode"),
     )
 
     def __repr__(self) -> str:
