@@ -177,11 +177,19 @@ def _key(key: tuple) -> tuple:
     return (current_app.config.get("RATELIMIT_KEY_PREFIX") or "jb", *key)
 
 
+def _strategy():
+    """The limiter's counting strategy, or None when Flask-Limiter itself is switched off
+    (RATELIMIT_ENABLED=False: it then sets up no storage, and nothing is counted)."""
+    return limiter.limiter if limiter.enabled else None
+
+
 def hit(spec: str, *key: str) -> Optional[int]:
     """Count one event against every limit of `spec` (e.g. "5 per 15 minutes") for `key`, atomically (a
     counter increment in the storage, so parallel requests cannot overshoot). None when within the limits,
     else the seconds until the exceeded window ends."""
-    strategy, key = limiter.limiter, _key(key)
+    strategy, key = _strategy(), _key(key)
+    if strategy is None:
+        return None
     try:
         for item in _items(spec):
             if not strategy.hit(item, *key):
@@ -194,7 +202,9 @@ def hit(spec: str, *key: str) -> Optional[int]:
 
 def clear(spec: str, *key: str) -> None:
     """Forget the counts of `key` under every limit of `spec`."""
-    strategy, key = limiter.limiter, _key(key)
+    strategy, key = _strategy(), _key(key)
+    if strategy is None:
+        return
     try:
         for item in _items(spec):
             strategy.clear(item, *key)

@@ -137,3 +137,19 @@ def test_the_api_document_names_the_429_and_its_retry_after(client, world):
     document = client.get("/api/v1/openapi.json").get_json()
     answers = document["paths"]["/api/v1/map/sites"]["get"]["responses"]
     assert "Retry-After" in answers["429"]["headers"]
+
+
+def test_flask_limiters_own_switch_off_counts_nothing_and_login_still_works(app, client, world, monkeypatch):
+    """RATELIMIT_ENABLED=False (Flask-Limiter's own setting) sets up no storage: the login throttle's
+    counters then count nothing instead of failing the sign-in with a 500."""
+    monkeypatch.setitem(app.config, "RATE_LIMITS", True)
+    monkeypatch.setattr(ratelimits.limiter, "enabled", False)
+    with app.test_request_context("/"):
+        assert [ratelimits.hit("1 per minute", "uji") for _ in range(3)] == [None, None, None]
+        ratelimits.clear("1 per minute", "uji")
+    resp = client.post("/login", data={"username": world.users["admin"].username, "password": "salah"})
+    assert resp.status_code == 200
+    from tests import builders
+
+    resp = client.post("/login", data={"username": world.users["admin"].username, "password": builders.PASSWORD})
+    assert resp.status_code == 302
