@@ -3,6 +3,7 @@ postponing, a mop-up proposal, the planner, the demo seeding, and the calendar p
 
 Each finding here was accepted silently before the calendar existed: a site's unavailable date, an 8-hour or
 1-hour session, cuti bersama, a regional holiday, an election day, a school's exam week."""
+import re
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -99,6 +100,30 @@ def test_a_short_sosialisasi_meeting_needs_no_reason(api, pw, db):
     resp = api("coordinator", "POST", "/api/v1/sessions", body(pw, start="19:00", end="20:00", kind="sosialisasi",
                                                                kit_ids=[]))
     assert resp.status_code == 201, resp.get_json()
+
+
+def test_a_short_home_visit_needs_no_reason_but_a_long_one_does(api, pw, db):
+    """A home visit records one household (the planner gives it PLANNER_HOME_VISIT_MINUTES): an hour at a
+    `rumah` site is no reason for a warning; the maximum still holds."""
+    home = builders.make_site(pw.desa1.kode, "Rumah warga RT 03/RW 05", type="rumah")
+    db.session.commit()
+    resp = api("coordinator", "POST", "/api/v1/sessions", body(pw, site_id=home.id, start="10:00", end="11:00"))
+    assert resp.status_code == 201, resp.get_json()
+    resp = api("coordinator", "POST", "/api/v1/sessions", body(pw, TUESDAY, site_id=home.id, start="07:00", end="15:00"))
+    assert resp.status_code == 409 and kinds(resp) == ["session_too_long"]
+
+
+def test_a_new_session_at_a_home_is_for_the_elderly_and_disabled(pw, client, login_as, db):
+    """The form for a session at a `rumah` site (from a home-visit request) starts with that target group."""
+    home = builders.make_site(pw.desa1.kode, "Rumah warga RT 03/RW 05", type="rumah")
+    db.session.commit()
+    login_as("coordinator")
+    html = client.get(f"/sesi/baru?site={home.id}").get_data(as_text=True)
+    checked = {m for m in ("pemilih_pemula", "umum", "lansia_disabilitas")
+               if re.search(rf'<input[^>]*value="{m}"[^>]*checked', html)}
+    assert checked == {"lansia_disabilitas"}
+    html = client.get(f"/sesi/baru?site={pw.site1.id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*value="umum"[^>]*checked', html)
 
 
 def test_session_length_follows_the_settings(app, api, pw, db):

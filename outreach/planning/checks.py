@@ -28,6 +28,8 @@ from outreach.planning.errors import ValidationFailed
 from outreach.planning.parse import check_new_values, merged_values, parse_id, parse_new, parse_session_data
 from outreach.planning.serialize import hhmm
 
+HOME_SITE_TYPE = "rumah"
+
 MOP_UP_MIN_DAYS = 7
 MOP_UP_SEARCH_DAYS = 60
 
@@ -85,20 +87,23 @@ def refuse(user, site: Optional[Site], team: Optional[Team], kits: list[Kit], ki
 def verdict_for(slot: Slot, site_id: int, team: Team, kits: list[Kit], exclude_id: Optional[int],
                 place: Optional[Place] = None, kind: str = "perekaman") -> Verdict:
     """The rules of outreach.planning.conflicts for a session at `site_id`: other sessions, session length
-    (for sessions that record: a sosialisasi meeting may be short), and the planning calendar of the site
-    (`place`, loaded when not given)."""
+    (for sessions that record: a sosialisasi meeting may be short, and so may a home visit, which has no
+    minimum), and the planning calendar of the site (`place`, loaded when not given)."""
     from outreach.planning import calendar as planning_calendar
 
     kit_ids = frozenset(k.id for k in kits)
     bookings = queries.load_bookings(slot, team_id=team.id, kit_ids=kit_ids, site_id=site_id, exclude_id=exclude_id)
     proposal = Proposal(slot=slot, site_id=site_id, team_id=team.id, kit_ids=kit_ids, team_name=team.nama,
                         session_id=exclude_id)
+    site = db.session.get(Site, site_id)
     if place is None:
-        place = planning_calendar.place_for_site(db.session.get(Site, site_id), slot.date, slot.last_date)
+        place = planning_calendar.place_for_site(site, slot.date, slot.last_date)
+    hours = session_hours_setting() if kind in capacity.RECORDING_KINDS else None
+    if hours is not None and site is not None and site.type == HOME_SITE_TYPE:
+        hours = (0.0, hours[1])  # a home visit records one household: short by nature
     return find_conflicts(proposal, bookings, {k.id: _kit_info(k) for k in kits},
                           travel_buffer=timedelta(minutes=int(_setting("TRAVEL_BUFFER_MINUTES", 60))),
-                          place=place, session_hours=session_hours_setting() if kind in capacity.RECORDING_KINDS
-                          else None, locale=_locale(), _=_)
+                          place=place, session_hours=hours, locale=_locale(), _=_)
 
 
 def estimate_turnout(site: Site, *, kind: str, kit_count: int, start: time, end: time, days: int = 1,

@@ -69,7 +69,8 @@ def prefill_new(form, user, args, proposal: Optional[dict] = None) -> None:
         form.site_id.data = str(site.id)
     form.date.data = _iso_or_raw(args.get("date"))
     form.start.data, form.end.data, form.kind.data = "08:00", "12:00", "perekaman"
-    form.target_groups.data = ["pemilih_pemula"] if site is not None and site.type == "sekolah" else ["umum"]
+    default_groups = {"sekolah": ["pemilih_pemula"], "rumah": ["lansia_disabilitas"]}
+    form.target_groups.data = default_groups.get(site.type if site is not None else "", ["umum"])
     teams = [t for t in queries.visible_teams(user) if t.active]
     team = team_visible(user, args.get("team")) if args.get("team") else None
     if team is not None:
