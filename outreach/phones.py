@@ -40,3 +40,12 @@ def whatsapp_number(raw: Optional[str]) -> Optional[str]:
     if not digits.startswith("62") or not 10 <= len(digits) <= 15:
         return None
     return digits
+
+
+def readable(number: Optional[str]) -> str:
+    """A stored mobile number as people write it: "6285712349876" → "0857-1234-9876" (anything else as given)."""
+    text = (number or "").strip()
+    if not re.fullmatch(r"628[0-9]{8,11}", text):
+        return text
+    local = "0" + text[2:]
+    return "-".join((local[:4], local[4:8], local[8:]))

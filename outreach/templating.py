@@ -9,6 +9,7 @@ from flask_login import current_user
 from outreach import clock, permissions
 from outreach.assets import vendor_url
 from outreach.cache import ProcessCache
+from outreach.phones import readable as readable_phone
 from outreach.planner.entry import desa_to_plan
 # The labels the templates look up, from outreach.vocab.
 from outreach.vocab import (away_reason_labels, kit_status_labels, level_labels, region_kind_labels, role_labels,
@@ -53,7 +54,8 @@ def page_here():
 
 
 def register(app):
-    app.jinja_env.filters.update(number=fmt_number, percent=fmt_percent, date=fmt_date, datetime=fmt_datetime)
+    app.jinja_env.filters.update(number=fmt_number, percent=fmt_percent, date=fmt_date, datetime=fmt_datetime,
+                                 phone=readable_phone)
     app.jinja_env.globals.update(vendor_url=vendor_url, site_type_labels=site_type_labels,
                                  level_labels=level_labels, kind_labels=region_kind_labels, role_labels=role_labels,
                                  nav_items=nav_items, permissions=permissions,

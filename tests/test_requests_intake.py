@@ -299,3 +299,11 @@ def test_the_form_page_first_visit_is_under_100_kb(app, world):
     assert weight.total_bytes < BUDGET_BYTES, weight.lines()
     assert any(f.path.startswith("/static/js/request_form.js") for f in weight.files)
     assert any(f.path.startswith("/static/css/public.css") for f in weight.files)
+
+
+@pytest.mark.parametrize("stored,shown", [("6285712349876", "0857-1234-9876"), ("628123456789", "0812-3456-789"),
+                                          ("(024) 7601234", "(024) 7601234"), ("", "")])
+def test_a_stored_number_is_shown_as_people_write_it(stored, shown):
+    from outreach.phones import readable
+
+    assert readable(stored) == shown

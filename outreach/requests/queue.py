@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from outreach import clock
+from outreach.phones import readable as readable_phone
 from outreach.i18n import gettext_here as _
 from outreach.vocab import HOME_VISIT_KINDS, REQUEST_STATUSES, REQUEST_WAITING_STATUSES
 
@@ -341,7 +342,7 @@ def _make_home_site(user, req):
     contact = req.requester_name + (f" ({req.relation})" if req.relation else "")
     site = Site(type="rumah", nama=home_site_name(req.rt, req.rw), desa_kode=req.desa_kode, lat=lat, lng=lng,
                 coords_approximate=approximate, rt=req.rt, rw=req.rw, address=req.address,
-                contact_name=contact[:120], contact_phone=req.phone[:40],
+                contact_name=contact[:120], contact_phone=readable_phone(req.phone)[:40],
                 notes=_("Kunjungan rumah dari permohonan %(code)s: %(n)s orang.", code=req.code, n=req.people),
                 **ancestors_of(req.desa_kode))
     db.session.add(site)
