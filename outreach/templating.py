@@ -29,8 +29,16 @@ def fmt_percent(value):
 
 
 def fmt_date(value, fmt="medium"):
-    if value is None:
+    """A date (or its ISO text, as the JSON-shaped answers carry it) in the user's language."""
+    if value is None or value == "":
         return "–"
+    if isinstance(value, str):
+        from datetime import date as _date
+
+        try:
+            value = _date.fromisoformat(value[:10])
+        except ValueError:
+            return value
     return format_date(value, fmt)
 
 

@@ -248,7 +248,7 @@ def test_a_home_visit_from_the_qr_poster_to_the_scheduled_date(world, page, brow
                 phone.get_by_role("button", name="Lihat status").click()
             assert phone.get_by_test_id("status-label").inner_text() == "Dijadwalkan"
             when = phone.get_by_test_id("session-date").inner_text()
-            assert "Sen, 14 Des" in when and "pukul 10.00–11.00" in when, when
+            assert "Senin, 14 Desember 2026" in when and "pukul 10.00–11.00 WIB" in when, when
             assert "Di rumah" in phone.locator("main").inner_text()
             text = phone.content()
             assert FAMILY["name"] not in text and "Melati" not in text
