@@ -51,7 +51,9 @@ snapshots, visit requests or calendar rows. The imports run with the defaults of
 their kecamatan kept as approximate).
 
 --province KODE cuts that one province out of the national files (as README shows for Bali) into the temporary
-folder: a cheap path (about a minute at --scale 0.001) that a smoke test can call through main([...]).
+folder: the cheap path a smoke test can call through main([...]), e.g. main(["--province", "34", "--scale",
+"0.001", "--runs", "1", "--repeat", "3"]): 3 min 20 s on this 2-core machine at load 7 (most of it the start-up of
+the fourteen `flask` child processes, ~10 s each), 438 desa, 1,031 sessions, 1,000 logs.
 """
 from __future__ import annotations
 
