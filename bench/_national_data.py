@@ -103,6 +103,21 @@ def siak_csv(desa_codes: list[str], population_csv: Path, as_of: date) -> str:
     return out.getvalue()
 
 
+def split_by_province(siak: str, most_rows: int = 40_000) -> list[str]:
+    """The SIAK file cut into files of whole provinces of at most `most_rows` desa each (one province more than
+    that stays whole): README imports a province's counts as a file of its own."""
+    header, *rows = siak.splitlines(keepends=True)
+    parts: list[list[str]] = [[]]
+    by_province: dict[str, list[str]] = {}
+    for row in rows:
+        by_province.setdefault(row[:2], []).append(row)
+    for prov_rows in by_province.values():
+        if parts[-1] and len(parts[-1]) + len(prov_rows) > most_rows:
+            parts.append([])
+        parts[-1].extend(prov_rows)
+    return [header + "".join(part) for part in parts if part]
+
+
 # ---------------------------------------------------------------- bulk generation (PostgreSQL)
 
 TEAMS_PER_KABUPATEN = 3
