@@ -636,3 +636,16 @@ def test_a_home_visit_expects_the_people_its_request_names_and_leaves_the_rest_t
     db.session.commit()
     db.session.expire_all()
     assert visit.expected_turnout == 24 and after.expected_turnout == 16
+
+
+def test_sharing_out_every_desa_of_the_country_at_once_fits_the_database(world, db):
+    """A national SIAK import shares out all 83,762 desa in one call: the pools are claimed and locked in
+    chunks (one IN of every code passed PostgreSQL's 65,535 parameters)."""
+    from outreach.ledger import queries
+
+    codes = [world.desa1.kode, world.desa2.kode] + [f"99.{i // 10000:02d}.{i // 100 % 100:02d}.{i % 100:04d}"
+                                                   for i in range(70_000)]
+    queries.claim_pools_first(codes, [world.site1.id])
+    queries.lock_pools(codes, list(range(1, 70_000)))
+    assert ledger.reallocate(desa_kodes=codes) == 0
+    db.session.rollback()

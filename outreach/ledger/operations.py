@@ -118,8 +118,9 @@ def reallocate(*, desa_kodes: Iterable[str] = (), site_ids: Iterable[int] = ()) 
     and reasoning); returns how many sessions changed. Writes in the caller's transaction, no commit."""
     desa_kodes, site_ids = set(desa_kodes), set(site_ids)
     db.session.flush()
-    if site_ids:
-        desa_kodes |= set(db.session.scalars(sa.select(Site.desa_kode).where(Site.id.in_(sorted(site_ids)))))
+    ids = sorted(site_ids)
+    for i in range(0, len(ids), 900):
+        desa_kodes |= set(db.session.scalars(sa.select(Site.desa_kode).where(Site.id.in_(ids[i:i + 900]))))
     queries.lock_pools(desa_kodes, site_ids)
     sessions = queries.open_sessions(desa_kodes=desa_kodes, site_ids=site_ids)
     if not sessions:

@@ -55,6 +55,10 @@ def open_sessions(*, desa_kodes: Iterable[str] = (), site_ids: Iterable[int] = (
     return [out[k] for k in sorted(out)]
 
 
+LOCK_CHUNK = 10_000  # codes or ids per statement when locking pools
+INSERT_CHUNK = 1_000  # tally rows per INSERT (each row sends every column's default: ~10 parameters)
+
+
 def lock_pools(desa_kodes: Iterable[str], site_ids: Iterable[int]) -> None:
     """On PostgreSQL, lock the pools' rows (a desa's tally row, a school's site row) for this transaction, so
     two writers sharing out one pool take turns. SQLite serialises writers already."""
@@ -63,11 +67,14 @@ def lock_pools(desa_kodes: Iterable[str], site_ids: Iterable[int]) -> None:
     from outreach.models import DesaTally
 
     desa_kodes, site_ids = sorted(set(desa_kodes)), sorted(set(site_ids))
-    if desa_kodes:
-        db.session.execute(sa.select(DesaTally.desa_kode).where(DesaTally.desa_kode.in_(desa_kodes))
+    # In sorted chunks (a national SIAK import shares out all 83,762 desa: one IN would pass PostgreSQL's
+    # 65,535 parameters), so every writer still takes the locks in the same order.
+    for i in range(0, len(desa_kodes), LOCK_CHUNK):
+        db.session.execute(sa.select(DesaTally.desa_kode).where(DesaTally.desa_kode.in_(desa_kodes[i:i + LOCK_CHUNK]))
                            .order_by(DesaTally.desa_kode).with_for_update())
-    if site_ids:
-        db.session.execute(sa.select(Site.id).where(Site.id.in_(site_ids)).order_by(Site.id).with_for_update())
+    for i in range(0, len(site_ids), LOCK_CHUNK):
+        db.session.execute(sa.select(Site.id).where(Site.id.in_(site_ids[i:i + LOCK_CHUNK])).order_by(Site.id)
+                           .with_for_update())
 
 
 def claim_pools_first(desa_kodes: Iterable[str], site_ids: Iterable[int] = ()) -> None:
@@ -82,8 +89,8 @@ def claim_pools_first(desa_kodes: Iterable[str], site_ids: Iterable[int] = ()) -
     from outreach.models import DesaTally
 
     desa_kodes = sorted(set(desa_kodes))
-    if desa_kodes:
-        db.session.execute(insert(DesaTally).values([{"desa_kode": k} for k in desa_kodes])
+    for i in range(0, len(desa_kodes), INSERT_CHUNK):
+        db.session.execute(insert(DesaTally).values([{"desa_kode": k} for k in desa_kodes[i:i + INSERT_CHUNK]])
                            .on_conflict_do_nothing(index_elements=["desa_kode"]))
     lock_pools(desa_kodes, site_ids)
 
@@ -98,10 +105,11 @@ def home_visit_people(site_ids: Iterable[int]) -> dict[int, int]:
     from outreach.models import VisitRequest
 
     ids = sorted(set(site_ids))
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(VisitRequest.site_id, sa.func.sum(VisitRequest.people))
-        .where(VisitRequest.site_id.in_(ids), VisitRequest.status != "ditolak")
-        .group_by(VisitRequest.site_id)).all()
-    return {site_id: int(people) for site_id, people in rows}
+    out: dict[int, int] = {}
+    for i in range(0, len(ids), 900):
+        rows = db.session.execute(
+            sa.select(VisitRequest.site_id, sa.func.sum(VisitRequest.people))
+            .where(VisitRequest.site_id.in_(ids[i:i + 900]), VisitRequest.status != "ditolak")
+            .group_by(VisitRequest.site_id)).all()
+        out.update((site_id, int(people)) for site_id, people in rows)
+    return out
