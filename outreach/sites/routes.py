@@ -14,6 +14,7 @@ from outreach.input_limits import page_number
 from outreach.models import AuditEntry, Region, Site
 from outreach.security import any_role, get_scoped_or_404, roles_required
 from outreach.permissions import can_edit_sites, in_scope, scope_clause, scope_of
+from outreach.regions import picker
 from outreach.regions.choices import desa_choices, kecamatan_choices
 from outreach.sites import bp
 from outreach.sites.forms import SiteFilterForm, SiteForm
@@ -139,8 +140,12 @@ def edit(site_id: int):
 
 def _site_form(form: SiteForm, site: Site | None):
     form.type.choices = [("", _("— pilih jenis —"))] + vocab.choices_of("site_type")
-    form.desa_kode.choices = desa_choices_grouped(current_user)
-    if form.validate_on_submit():
+    area = picker.build_picker(current_user, {"desa": "desa_kode"}, {"desa": form.desa_kode.data},
+                               picker.select_max(current_app.config), picker.submitted_picks(request.form))
+    if not area.stepwise:
+        form.desa_kode.choices = desa_choices_grouped(current_user)
+    # "Tampilkan" of the stepwise picker without JavaScript: show the next list, save nothing.
+    if "area_step" not in request.form and form.validate_on_submit():
         saved, check = save_site(current_user, form.site_data(), site=site)
         if saved is not None:
             flash(_("Lokasi “%(nama)s” tersimpan.", nama=saved.nama), "success")
@@ -150,6 +155,6 @@ def _site_form(form: SiteForm, site: Site | None):
         form.show_errors(check.errors)
     scope = db.session.get(Region, scope_of(current_user)) if scope_of(current_user) else None
     start = {"lat": scope.lat if scope else -7.15, "lng": scope.lng if scope else 110.14}
-    return render_template("sites/form.html", form=form, site=site,
+    return render_template("sites/form.html", form=form, site=site, area=area,
                            map_data=dict(map_settings(), start=start,
                                          boundaryUrl=url_for("regions.boundary", kode="KODE")))
