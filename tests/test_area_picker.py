@@ -175,3 +175,31 @@ def test_next_list_stays_in_scope(client, province, login_as):
     login_as("coordinator")  # the kabupaten above its kecamatan: only its own kecamatan
     assert [r["kode"] for r in client.get("/wilayah/pilihan?induk=33.74").get_json()] == ["33.74.01"]
     assert client.get("/wilayah/pilihan?induk=33.74.02").status_code == 404
+
+
+# ---------------------------------------------------------------- list filters
+
+def test_site_list_filter_steps_and_filters_by_the_chosen_level(client, province):
+    inside = b.make_site("33.82.01.2001", "Balai 82-1-1")
+    other = b.make_site("33.83.01.2001", "Balai 83-1-1")
+    db.session.commit()
+    login(client, province)
+    html = client.get("/lokasi").get_data(as_text=True)
+    assert select_options(html, "kecamatan") == [] and select_options(html, "desa") == []
+    assert len(select_options(html, "pilih_kabupaten")) == 5
+    html = client.get("/lokasi?pilih_kabupaten=33.82&area_step=kabupaten").get_data(as_text=True)
+    assert select_options(html, "kecamatan") == ["33.82.01", "33.82.02", "33.82.03"]
+    assert f'data-site-id="{inside.id}"' in html and f'data-site-id="{other.id}"' not in html
+    html = client.get("/lokasi?pilih_kabupaten=33.82&kecamatan=33.82.01&desa=").get_data(as_text=True)
+    assert len(select_options(html, "desa")) == 4
+    # a kecamatan of another kabupaten than the one now chosen drops out
+    html = client.get("/lokasi?pilih_kabupaten=33.83&kecamatan=33.82.01").get_data(as_text=True)
+    assert selected(html, "kecamatan") == "" and f'data-site-id="{other.id}"' in html
+    assert f'data-site-id="{inside.id}"' not in html
+
+
+def test_manager_of_one_kabupaten_keeps_the_plain_filters(client, province, login_as):
+    login_as("manager")
+    html = client.get("/lokasi").get_data(as_text=True)
+    assert "pilih_kabupaten" not in html
+    assert set(select_options(html, "kecamatan")) == {"33.74.01", "33.74.02"}

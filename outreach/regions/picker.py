@@ -63,7 +63,13 @@ def count_in_scope(user, level: str) -> int:
 
 
 def is_stepwise(user, level: str, limit: int) -> bool:
-    """True when a single list of the scope's regions of `level` would exceed `limit` options."""
+    """True when a single list of the scope's regions of `level` would exceed `limit` options. Regions
+    just below the scope (a coordinator's desa) stay one list without counting: their picker would have
+    that one step anyway."""
+    scope = scope_of(user)
+    scope_level = level_of(scope) if scope else None
+    if scope is not None and (scope_level is None or LEVELS.index(level) <= LEVELS.index(scope_level) + 1):
+        return False
     return count_in_scope(user, level) > limit
 
 

@@ -45,6 +45,10 @@ def filtered_sites(user, filters: dict, page: int):
     """One page of sites in scope, with their desa loaded in the same query."""
     stmt = (sa.select(Site).join(Site.desa).options(contains_eager(Site.desa))
             .where(permissions.sites_clause(user)))
+    if filters.get("provinsi"):
+        stmt = stmt.where(Site.provinsi_kode == filters["provinsi"])
+    if filters.get("kabupaten"):
+        stmt = stmt.where(Site.kabupaten_kode == filters["kabupaten"])
     if filters.get("kecamatan"):
         stmt = stmt.where(Site.kecamatan_kode == filters["kecamatan"])
     if filters.get("desa"):
@@ -94,15 +98,21 @@ def boundary_of(kode: str):
 def index():
     form = SiteFilterForm(formdata=request.args)
     form.type.choices = [("", _("Semua jenis"))] + vocab.choices_of("site_type")
-    form.kecamatan.choices = [("", _("Semua kecamatan"))] + kecamatan_choices(current_user)
-    scope = scope_of(current_user) or ""
-    kecamatan = form.kecamatan.data or (scope if scope.count(".") == 2 else "")
-    form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_choices(current_user, kecamatan)
-                                                              if kecamatan else [])
+    area = picker.build_picker(current_user, {"kecamatan": "kecamatan", "desa": "desa"},
+                               {"kecamatan": form.kecamatan.data, "desa": form.desa.data},
+                               picker.select_max(current_app.config), picker.submitted_picks(request.args))
+    if not area.stepwise:
+        form.kecamatan.choices = [("", _("Semua kecamatan"))] + kecamatan_choices(current_user)
+        scope = scope_of(current_user) or ""
+        kecamatan = form.kecamatan.data or (scope if scope.count(".") == 2 else "")
+        form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_choices(current_user, kecamatan)
+                                                                  if kecamatan else [])
     filters = {name: (form[name].data or "").strip() for name in ("kecamatan", "desa", "type", "q")}
+    if area.stepwise:  # what the lists show: a desa outside its kecamatan or a changed kabupaten drops out
+        filters.update({level: area.chosen(level) for level in ("provinsi", "kabupaten", "kecamatan", "desa")})
     page = filtered_sites(current_user, filters, page_number(request.args.get("page")))
     kecamatan_names = region_names(s.kecamatan_kode for s in page.items)
-    return render_template("sites/index.html", form=form, page=page, kecamatan_names=kecamatan_names,
+    return render_template("sites/index.html", form=form, page=page, kecamatan_names=kecamatan_names, area=area,
                            filtered=any(filters.values()), can_edit=can_edit_sites(current_user))
 
 
