@@ -203,3 +203,18 @@ def test_manager_of_one_kabupaten_keeps_the_plain_filters(client, province, logi
     html = client.get("/lokasi").get_data(as_text=True)
     assert "pilih_kabupaten" not in html
     assert set(select_options(html, "kecamatan")) == {"33.74.01", "33.74.02"}
+
+
+def test_session_list_filter_steps(client, province):
+    team = b.make_team("33.82", "Tim 82")
+    site = b.make_site("33.82.01.2001", "Balai 82-1-1")
+    session = b.make_session(site, team)
+    db.session.commit()
+    login(client, province)
+    html = client.get("/sesi").get_data(as_text=True)
+    assert select_options(html, "kecamatan") == [] and len(select_options(html, "pilih_kabupaten")) == 5
+    html = client.get("/sesi?pilih_kabupaten=33.82&area_step=kabupaten").get_data(as_text=True)
+    assert select_options(html, "kecamatan") == ["33.82.01", "33.82.02", "33.82.03"]
+    assert f"/sesi/{session.id}" in html
+    html = client.get("/sesi?pilih_kabupaten=33.83").get_data(as_text=True)
+    assert f"/sesi/{session.id}\"" not in html and "Balai 82-1-1" not in html
