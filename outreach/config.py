@@ -148,6 +148,9 @@ class DefaultConfig:
     FIELD_RETRY_SECONDS = 5
 
     PER_PAGE = 50
+    # The most options one region list (a desa or kecamatan <select>) may hold; a scope with more regions
+    # of that level gets the stepwise picker kabupaten → kecamatan → desa (outreach/regions/picker.py).
+    AREA_SELECT_MAX = 300
 
     # Public schedule (/jadwal/<kode> and its .ics): how many days ahead it lists, the most sessions one page
     # shows (a province's two months may hold thousands: the page then points to smaller areas), and how long

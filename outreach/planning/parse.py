@@ -320,6 +320,7 @@ class SessionFilters:
     date_to: Optional[date] = None
     statuses: tuple = ()
     team_id: Optional[int] = None
+    kabupaten_kode: Optional[str] = None  # the session list's stepwise area picker (not read from args)
     kecamatan_kode: Optional[str] = None
     desa_kode: Optional[str] = None
     site_id: Optional[int] = None

@@ -97,6 +97,8 @@ def sessions_query(user, filters: Optional[SessionFilters] = None):
         q = q.where(RS.status.in_(f.statuses))
     if f.team_id:
         q = q.where(RS.team_id == f.team_id)
+    if f.kabupaten_kode:
+        q = q.where(RS.kabupaten_kode == f.kabupaten_kode)
     if f.kecamatan_kode:
         q = q.where(RS.kecamatan_kode == f.kecamatan_kode)
     if f.desa_kode:

@@ -20,6 +20,7 @@ from outreach.planning import bp, calendar_page, checks, mop_up, operations, pri
 from outreach.planning.errors import ConflictsFound, Invisible, NotAllowed, NotFound, StaleSession, ValidationFailed
 from outreach.vocab import region_label, session_kind_labels, session_status_labels, target_group_labels
 from outreach.planning.list_page import list_filters
+from outreach.regions import picker
 from outreach.planning.parse import STATUS_ACTIONS, status_change_args
 from outreach.planning.forms import PrintFilterForm, SessionFilterForm, SessionForm, StatusForm
 from outreach.planning.workflow import EDITABLE
@@ -70,11 +71,12 @@ def _area_name(user) -> str:
 @roles_required(*permissions.STAFF)
 def session_list():
     form = SessionFilterForm(formdata=request.args)
-    filters, args = list_filters(form, current_user)
+    filters, args, area = list_filters(form, current_user, picker.select_max(current_app.config),
+                                       picker.submitted_picks(request.args))
     page = queries.list_sessions(current_user, filters, page=page_number(request.args.get("page")),
                                  per_page=current_app.config.get("PER_PAGE", 50))
     names = queries.region_names({s.desa_kode for s in page.items})
-    return render_template("planning/list.html", form=form, page=page, names=names,
+    return render_template("planning/list.html", form=form, page=page, names=names, area=area,
                            filtered=any(v for v in args.values()), status_labels=session_status_labels(),
                            kind_labels=session_kind_labels(), can_plan=permissions.can_plan(current_user))
 

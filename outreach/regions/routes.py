@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from outreach.extensions import db
 from outreach.input_limits import page_number
 from outreach.models import Region, Site, TargetCount
-from outreach.regions import bp
+from outreach.regions import bp, picker
 from outreach.regions.forms import RefuserFollowupForm, RegionSearchForm
 from outreach.regions.queries import figures_for
 from outreach.security import any_role, json_error, roles_required
@@ -106,6 +106,16 @@ def index():
         return render_template("regions/browse.html", region=None, rows=[], region_figures=None, crumbs=[],
                                form=form, sort="kode", no_scope=True)
     return _show(region, form)
+
+
+@bp.route("/wilayah/pilihan")
+@any_role
+def picker_children():
+    """The area picker's next list: [{kode, nama}] one level below ?induk=, within the user's scope."""
+    children = picker.children_for_request(current_user, request.args.get("induk", "")[:40])
+    if children is None:
+        return json_error(404, _("Wilayah tidak ditemukan."))
+    return jsonify(children)
 
 
 @bp.route("/wilayah/<kode>")

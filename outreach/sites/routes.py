@@ -14,6 +14,7 @@ from outreach.input_limits import page_number
 from outreach.models import AuditEntry, Region, Site
 from outreach.security import any_role, get_scoped_or_404, roles_required
 from outreach.permissions import can_edit_sites, in_scope, scope_clause, scope_of
+from outreach.regions import picker
 from outreach.regions.choices import desa_choices, kecamatan_choices
 from outreach.sites import bp
 from outreach.sites.forms import SiteFilterForm, SiteForm
@@ -44,6 +45,10 @@ def filtered_sites(user, filters: dict, page: int):
     """One page of sites in scope, with their desa loaded in the same query."""
     stmt = (sa.select(Site).join(Site.desa).options(contains_eager(Site.desa))
             .where(permissions.sites_clause(user)))
+    if filters.get("provinsi"):
+        stmt = stmt.where(Site.provinsi_kode == filters["provinsi"])
+    if filters.get("kabupaten"):
+        stmt = stmt.where(Site.kabupaten_kode == filters["kabupaten"])
     if filters.get("kecamatan"):
         stmt = stmt.where(Site.kecamatan_kode == filters["kecamatan"])
     if filters.get("desa"):
@@ -93,15 +98,21 @@ def boundary_of(kode: str):
 def index():
     form = SiteFilterForm(formdata=request.args)
     form.type.choices = [("", _("Semua jenis"))] + vocab.choices_of("site_type")
-    form.kecamatan.choices = [("", _("Semua kecamatan"))] + kecamatan_choices(current_user)
-    scope = scope_of(current_user) or ""
-    kecamatan = form.kecamatan.data or (scope if scope.count(".") == 2 else "")
-    form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_choices(current_user, kecamatan)
-                                                              if kecamatan else [])
+    area = picker.build_picker(current_user, {"kecamatan": "kecamatan", "desa": "desa"},
+                               {"kecamatan": form.kecamatan.data, "desa": form.desa.data},
+                               picker.select_max(current_app.config), picker.submitted_picks(request.args))
+    if not area.stepwise:
+        form.kecamatan.choices = [("", _("Semua kecamatan"))] + kecamatan_choices(current_user)
+        scope = scope_of(current_user) or ""
+        kecamatan = form.kecamatan.data or (scope if scope.count(".") == 2 else "")
+        form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_choices(current_user, kecamatan)
+                                                                  if kecamatan else [])
     filters = {name: (form[name].data or "").strip() for name in ("kecamatan", "desa", "type", "q")}
+    if area.stepwise:  # what the lists show: a desa outside its kecamatan or a changed kabupaten drops out
+        filters.update({level: area.chosen(level) for level in ("provinsi", "kabupaten", "kecamatan", "desa")})
     page = filtered_sites(current_user, filters, page_number(request.args.get("page")))
     kecamatan_names = region_names(s.kecamatan_kode for s in page.items)
-    return render_template("sites/index.html", form=form, page=page, kecamatan_names=kecamatan_names,
+    return render_template("sites/index.html", form=form, page=page, kecamatan_names=kecamatan_names, area=area,
                            filtered=any(filters.values()), can_edit=can_edit_sites(current_user))
 
 
@@ -139,8 +150,12 @@ def edit(site_id: int):
 
 def _site_form(form: SiteForm, site: Site | None):
     form.type.choices = [("", _("— pilih jenis —"))] + vocab.choices_of("site_type")
-    form.desa_kode.choices = desa_choices_grouped(current_user)
-    if form.validate_on_submit():
+    area = picker.build_picker(current_user, {"desa": "desa_kode"}, {"desa": form.desa_kode.data},
+                               picker.select_max(current_app.config), picker.submitted_picks(request.form))
+    if not area.stepwise:
+        form.desa_kode.choices = desa_choices_grouped(current_user)
+    # "Tampilkan" of the stepwise picker without JavaScript: show the next list, save nothing.
+    if "area_step" not in request.form and form.validate_on_submit():
         saved, check = save_site(current_user, form.site_data(), site=site)
         if saved is not None:
             flash(_("Lokasi “%(nama)s” tersimpan.", nama=saved.nama), "success")
@@ -150,6 +165,6 @@ def _site_form(form: SiteForm, site: Site | None):
         form.show_errors(check.errors)
     scope = db.session.get(Region, scope_of(current_user)) if scope_of(current_user) else None
     start = {"lat": scope.lat if scope else -7.15, "lng": scope.lng if scope else 110.14}
-    return render_template("sites/form.html", form=form, site=site,
+    return render_template("sites/form.html", form=form, site=site, area=area,
                            map_data=dict(map_settings(), start=start,
                                          boundaryUrl=url_for("regions.boundary", kode="KODE")))

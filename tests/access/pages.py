@@ -6,6 +6,7 @@ EDITORS = {"admin", "coordinator"}
 EXPECTED = {
     "regions.detail": ALL,
     "regions.boundary": ALL,
+    "regions.picker_children": ALL,
     "regions.refuser_followup": EDITORS,
     "sites.detail": ALL,
     "sites.new": EDITORS,
