@@ -57,3 +57,20 @@ def test_wrong_password_shows_indonesian_message(db, page, login, screenshot):
     assert "/login" in page.url
     assert "Nama pengguna atau kata sandi salah." in page.locator("main").inner_text()
     screenshot(page)
+
+
+@pytest.mark.parametrize("username", ["koordinator", "admin"])
+def test_the_menu_bar_stays_on_one_line_at_1366_px_and_the_account_menu_opens(db, page, login, screenshot, username):
+    """Password and signing out everywhere live in the account menu (who is signed in), so a planner's bar,
+    "Permohonan" included, is one line on an office laptop."""
+    demo.seed_demo()
+    page.set_viewport_size({"width": 1366, "height": 700})
+    login(page, username, PASSWORD)
+    nav = page.locator("nav.navbar")
+    assert nav.bounding_box()["height"] <= 64, "the menu bar wraps onto a second line"
+    assert nav.get_by_role("link", name="Permohonan", exact=True).is_visible()
+    assert not page.get_by_test_id("change-password-link").is_visible()
+    page.get_by_test_id("whoami").click()
+    page.get_by_test_id("change-password-link").wait_for(state="visible")
+    assert page.get_by_role("button", name="Keluar dari semua perangkat").is_visible()
+    screenshot(page)
