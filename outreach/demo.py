@@ -24,7 +24,7 @@ from outreach.maps import shapes as map_shapes
 from outreach.models import ImportBatch, KnownAway, Kit, Region, Site, TargetCount, Team, User
 from outreach.models.regions import ancestors_of, kind_of, level_of
 
-DEMO_EXTENSIONS = ["outreach.planning.demo", "outreach.field.demo"]
+DEMO_EXTENSIONS = ["outreach.planning.demo", "outreach.field.demo", "outreach.requests.demo"]
 BATCH_KIND = "demo"
 
 

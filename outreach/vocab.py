@@ -421,6 +421,7 @@ AUDIT_ENTITY_LABELS = {
     "api_token": N_("Token API"),
     "calendar_entry": N_("Kalender libur"),
     "refuser_followup": N_("Tindak lanjut penduduk yang menolak"),
+    "visit_request": N_("Permohonan kunjungan"),
 }
 AUDIT_ACTION_LABELS = {
     "create": N_("dibuat"), "update": N_("diubah"), "delete": N_("dihapus"), "import": N_("diimpor"),
@@ -428,6 +429,8 @@ AUDIT_ACTION_LABELS = {
     "issue": N_("diterbitkan"), "revoke": N_("dicabut"),
     "status:terkonfirmasi": N_("dikonfirmasi"), "status:dibatalkan": N_("dibatalkan"),
     "status:ditunda": N_("ditunda"), "status:selesai": N_("selesai"), "status:rencana": N_("direncanakan"),
+    "status": N_("status diubah"), "lihat": N_("data pribadi dilihat"),
+    "hapus_data_pribadi": N_("data pribadi dihapus"),
 }
 # The columns audit entries name, by their column name (turnout logs: log_field_label).
 AUDIT_FIELD_LABELS = {

@@ -15,6 +15,7 @@ from wtforms.validators import Length, Optional
 from outreach import clock, permissions
 from outreach.i18n import lazy_gettext as _l
 from outreach.input_limits import page_number
+from outreach.templating import clock_text, short_day
 from outreach.models.requests import REQUEST_REASON_MAX
 from outreach.requests import queue
 from outreach.requests.privacy import personal_data
@@ -80,7 +81,7 @@ def _render_detail(req, form=None, error=None, status_code=200):
     form = form or RequestActionForm()
     form.version.data = str(req.version)
     form.session_id.choices = [("", _("Pilih sesi…"))] + [
-        (str(s.id), f"{s.date.isoformat()} {s.start_time:%H:%M} · {s.site.nama}") for s in sessions]
+        (str(s.id), f"{short_day(s.date)} {clock_text(s.start_time)} · {s.site.nama}") for s in sessions]
     queue.record_views(current_user, [req])
     return render_template(
         "requests/queue/detail.html", req=req, personal=personal_data(req), form=form, error=error,

@@ -68,7 +68,11 @@ def test_the_menu_bar_stays_on_one_line_at_1366_px_and_the_account_menu_opens(db
     login(page, username, PASSWORD)
     nav = page.locator("nav.navbar")
     assert nav.bounding_box()["height"] <= 64, "the menu bar wraps onto a second line"
-    assert nav.get_by_role("link", name="Permohonan", exact=True).is_visible()
+    queue = nav.locator("a.nav-link", has_text="Permohonan")
+    from outreach.requests.demo import REQUESTS
+
+    waiting = sum(1 for *_, then in REQUESTS if (then or "baru") in ("baru", "diverifikasi"))
+    assert queue.is_visible() and queue.get_by_test_id("nav-badge-request_queue.index").inner_text() == str(waiting)
     assert not page.get_by_test_id("change-password-link").is_visible()
     page.get_by_test_id("whoami").click()
     page.get_by_test_id("change-password-link").wait_for(state="visible")
