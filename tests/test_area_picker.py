@@ -218,3 +218,23 @@ def test_session_list_filter_steps(client, province):
     assert f"/sesi/{session.id}" in html
     html = client.get("/sesi?pilih_kabupaten=33.83").get_data(as_text=True)
     assert f"/sesi/{session.id}\"" not in html and "Balai 82-1-1" not in html
+
+
+# ---------------------------------------------------------------- calendar, printed schedule, planner, request queue
+
+def test_calendar_kecamatan_steps(client, province):
+    team = b.make_team("33.82", "Tim 82")
+    site = b.make_site("33.82.01.2001", "Balai 82-1-1")
+    session = b.make_session(site, team)
+    db.session.commit()
+    login(client, province)
+    html = client.get("/kalender?kecamatan=").get_data(as_text=True)
+    assert select_options(html, "kecamatan") == [] and len(select_options(html, "pilih_kabupaten")) == 5
+    assert "Kecamatan 82-1" not in html and "js/area_picker.js" in html
+    html = client.get("/kalender?pilih_kabupaten=33.82&kecamatan=&area_step=kabupaten").get_data(as_text=True)
+    assert select_options(html, "kecamatan") == ["33.82.01", "33.82.02", "33.82.03"]
+    month = session.date.strftime("%Y-%m")
+    html = client.get(f"/kalender?month={month}&pilih_kabupaten=33.82&kecamatan=33.82.01").get_data(as_text=True)
+    assert selected(html, "kecamatan") == "33.82.01" and f"/sesi/{session.id}" in html
+    html = client.get(f"/kalender?month={month}&kecamatan=33.82.02").get_data(as_text=True)
+    assert selected(html, "pilih_kabupaten") == "33.82" and f"/sesi/{session.id}" not in html

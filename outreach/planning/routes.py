@@ -38,7 +38,8 @@ PRINT_MAX_DAYS = 92
 def calendar():
     """Month or week calendar of a kecamatan (coordinator: its own) or of a team (field: its own)."""
     try:
-        ctx = calendar_page.calendar_context(current_user, request.args, clock.local_today())
+        ctx = calendar_page.calendar_context(current_user, request.args, clock.local_today(),
+                                            picker.select_max(current_app.config))
     except Invisible:
         abort(404)
     feed_url = area_feed_url = area_name = None
