@@ -238,3 +238,21 @@ def test_calendar_kecamatan_steps(client, province):
     assert selected(html, "kecamatan") == "33.82.01" and f"/sesi/{session.id}" in html
     html = client.get(f"/kalender?month={month}&kecamatan=33.82.02").get_data(as_text=True)
     assert selected(html, "pilih_kabupaten") == "33.82" and f"/sesi/{session.id}" not in html
+
+
+def test_print_schedule_kecamatan_steps(client, province):
+    team = b.make_team("33.82", "Tim 82")
+    site = b.make_site("33.82.01.2001", "Balai 82-1-1")
+    session = b.make_session(site, team)
+    db.session.commit()
+    login(client, province)
+    period = {"from": session.date.isoformat(), "to": session.date.isoformat()}
+    html = client.get("/jadwal/cetak", query_string={**period, "kecamatan": ""}).get_data(as_text=True)
+    assert select_options(html, "kecamatan") == [] and len(select_options(html, "pilih_kabupaten")) == 5
+    assert "Kecamatan 82-1" not in html
+    html = client.get("/jadwal/cetak", query_string={**period, "pilih_kabupaten": "33.82", "kecamatan": "",
+                                                     "area_step": "kabupaten"}).get_data(as_text=True)
+    assert select_options(html, "kecamatan") == ["33.82.01", "33.82.02", "33.82.03"]
+    html = client.get("/jadwal/cetak", query_string={**period, "kecamatan": "33.82.01"}).get_data(as_text=True)
+    assert selected(html, "pilih_kabupaten") == "33.82" and selected(html, "kecamatan") == "33.82.01"
+    assert "Balai 82-1-1" in html
