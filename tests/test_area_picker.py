@@ -256,3 +256,34 @@ def test_print_schedule_kecamatan_steps(client, province):
     html = client.get("/jadwal/cetak", query_string={**period, "kecamatan": "33.82.01"}).get_data(as_text=True)
     assert selected(html, "pilih_kabupaten") == "33.82" and selected(html, "kecamatan") == "33.82.01"
     assert "Balai 82-1-1" in html
+
+
+def test_planner_region_steps(client, province):
+    from datetime import timedelta
+    from outreach.planner.store import PlanProposal
+
+    b.make_kit(b.make_team("33.82", "Tim 82"), "KIT-82")
+    b.make_region("33.82.01.2005", "Desa Sasaran", wajib_ktp=900, sudah_rekam=100)
+    b.make_site("33.82.01.2005", "Balai Sasaran")
+    db.session.commit()
+    login(client, province)
+    html = client.get("/usulan-jadwal").get_data(as_text=True)
+    assert select_options(html, "region") == [] and len(select_options(html, "pilih_kabupaten")) == 5
+    assert "Kecamatan 82-1" not in html and "js/area_picker.js" in html
+    first = datetime(2026, 10, 12).date()
+    period = {"date_from": first.isoformat(), "date_to": (first + timedelta(days=4)).isoformat()}
+    html = client.post("/usulan-jadwal", data={**period, "pilih_kabupaten": "33.82", "region": "",
+                                                "area_step": "kabupaten"}).get_data(as_text=True)
+    assert select_options(html, "region") == ["33.82.01", "33.82.02", "33.82.03"]
+    assert "plan-issues" not in html and db.session.query(PlanProposal).count() == 0
+    html = client.get("/usulan-jadwal?kecamatan=33.82.01").get_data(as_text=True)
+    assert selected(html, "pilih_kabupaten") == "33.82" and selected(html, "region") == "33.82.01"
+    resp = client.post("/usulan-jadwal", data={**period, "pilih_kabupaten": "33.82", "region": "33.82.01"})
+    assert resp.status_code == 302, re.findall(r'(?:plan-issues|invalid-feedback)[^<]*<[^<]*<[^<]*', resp.get_data(as_text=True))
+    assert db.session.query(PlanProposal).one().region_kode == "33.82.01"
+    resp = client.post("/usulan-jadwal", data={**period, "pilih_kabupaten": "33.82", "region": ""})
+    assert resp.status_code == 302
+    assert {p.region_kode for p in db.session.query(PlanProposal)} == {"33.82.01", "33.82"}
+    resp = client.post("/usulan-jadwal", data={**period, "region": "34.01.01"})
+    assert resp.status_code == 200 and "is-invalid" in resp.get_data(as_text=True)
+    assert db.session.query(PlanProposal).count() == 2
