@@ -287,3 +287,29 @@ def test_planner_region_steps(client, province):
     resp = client.post("/usulan-jadwal", data={**period, "region": "34.01.01"})
     assert resp.status_code == 200 and "is-invalid" in resp.get_data(as_text=True)
     assert db.session.query(PlanProposal).count() == 2
+
+
+def test_request_queue_desa_filter_steps(client, province):
+    from tests.test_requests_queue import make_request
+
+    inside = make_request("33.82.01.2001", code="JB-UJI821")
+    other = make_request("33.83.01.2001", code="JB-UJI831")
+    db.session.commit()
+    login(client, province)
+    html = client.get("/permohonan-masuk").get_data(as_text=True)
+    assert select_options(html, "desa") == [] and len(select_options(html, "pilih_kabupaten")) == 5
+    assert "js/area_picker.js" in html and inside.code in html and other.code in html
+    resp = client.get("/permohonan-masuk?status=&kind=&pilih_kabupaten=33.82&desa=&area_step=kabupaten")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert select_options(html, "pilih_kecamatan") == ["33.82.01", "33.82.02", "33.82.03"]
+    assert inside.code in html and other.code not in html
+    html = client.get("/permohonan-masuk?status=&kind=&pilih_kabupaten=33.82&pilih_kecamatan=33.82.01&desa="
+                      "&area_step=kecamatan").get_data(as_text=True)
+    assert select_options(html, "desa") == [f"33.82.01.200{d}" for d in range(1, 5)]
+    resp = client.get("/permohonan-masuk?status=&kind=&desa=33.83.01.2001")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200, re.findall(r"invalid-feedback[^<]*", html)
+    assert selected(html, "desa") == "33.83.01.2001"
+    assert selected(html, "pilih_kecamatan") == "33.83.01" and other.code in html and inside.code not in html
+    assert client.get("/permohonan-masuk?status=&kind=&desa=34.01.01.2001").status_code == 400
