@@ -218,3 +218,98 @@ def test_session_list_filter_steps(client, province):
     assert f"/sesi/{session.id}" in html
     html = client.get("/sesi?pilih_kabupaten=33.83").get_data(as_text=True)
     assert f"/sesi/{session.id}\"" not in html and "Balai 82-1-1" not in html
+
+
+# ---------------------------------------------------------------- calendar, printed schedule, planner, request queue
+
+def test_calendar_kecamatan_steps(client, province):
+    team = b.make_team("33.82", "Tim 82")
+    site = b.make_site("33.82.01.2001", "Balai 82-1-1")
+    session = b.make_session(site, team)
+    db.session.commit()
+    login(client, province)
+    html = client.get("/kalender?kecamatan=").get_data(as_text=True)
+    assert select_options(html, "kecamatan") == [] and len(select_options(html, "pilih_kabupaten")) == 5
+    assert "Kecamatan 82-1" not in html and "js/area_picker.js" in html
+    html = client.get("/kalender?pilih_kabupaten=33.82&kecamatan=&area_step=kabupaten").get_data(as_text=True)
+    assert select_options(html, "kecamatan") == ["33.82.01", "33.82.02", "33.82.03"]
+    month = session.date.strftime("%Y-%m")
+    html = client.get(f"/kalender?month={month}&pilih_kabupaten=33.82&kecamatan=33.82.01").get_data(as_text=True)
+    assert selected(html, "kecamatan") == "33.82.01" and f"/sesi/{session.id}" in html
+    html = client.get(f"/kalender?month={month}&kecamatan=33.82.02").get_data(as_text=True)
+    assert selected(html, "pilih_kabupaten") == "33.82" and f"/sesi/{session.id}" not in html
+
+
+def test_print_schedule_kecamatan_steps(client, province):
+    team = b.make_team("33.82", "Tim 82")
+    site = b.make_site("33.82.01.2001", "Balai 82-1-1")
+    session = b.make_session(site, team)
+    db.session.commit()
+    login(client, province)
+    period = {"from": session.date.isoformat(), "to": session.date.isoformat()}
+    html = client.get("/jadwal/cetak", query_string={**period, "kecamatan": ""}).get_data(as_text=True)
+    assert select_options(html, "kecamatan") == [] and len(select_options(html, "pilih_kabupaten")) == 5
+    assert "Kecamatan 82-1" not in html
+    html = client.get("/jadwal/cetak", query_string={**period, "pilih_kabupaten": "33.82", "kecamatan": "",
+                                                     "area_step": "kabupaten"}).get_data(as_text=True)
+    assert select_options(html, "kecamatan") == ["33.82.01", "33.82.02", "33.82.03"]
+    html = client.get("/jadwal/cetak", query_string={**period, "kecamatan": "33.82.01"}).get_data(as_text=True)
+    assert selected(html, "pilih_kabupaten") == "33.82" and selected(html, "kecamatan") == "33.82.01"
+    assert "Balai 82-1-1" in html
+
+
+def test_planner_region_steps(client, province):
+    from datetime import timedelta
+    from outreach.planner.store import PlanProposal
+
+    b.make_kit(b.make_team("33.82", "Tim 82"), "KIT-82")
+    b.make_region("33.82.01.2005", "Desa Sasaran", wajib_ktp=900, sudah_rekam=100)
+    b.make_site("33.82.01.2005", "Balai Sasaran")
+    db.session.commit()
+    login(client, province)
+    html = client.get("/usulan-jadwal").get_data(as_text=True)
+    assert select_options(html, "region") == [] and len(select_options(html, "pilih_kabupaten")) == 5
+    assert "Kecamatan 82-1" not in html and "js/area_picker.js" in html
+    first = datetime(2026, 10, 12).date()
+    period = {"date_from": first.isoformat(), "date_to": (first + timedelta(days=4)).isoformat()}
+    html = client.post("/usulan-jadwal", data={**period, "pilih_kabupaten": "33.82", "region": "",
+                                                "area_step": "kabupaten"}).get_data(as_text=True)
+    assert select_options(html, "region") == ["33.82.01", "33.82.02", "33.82.03"]
+    assert "plan-issues" not in html and db.session.query(PlanProposal).count() == 0
+    html = client.get("/usulan-jadwal?kecamatan=33.82.01").get_data(as_text=True)
+    assert selected(html, "pilih_kabupaten") == "33.82" and selected(html, "region") == "33.82.01"
+    resp = client.post("/usulan-jadwal", data={**period, "pilih_kabupaten": "33.82", "region": "33.82.01"})
+    assert resp.status_code == 302, re.findall(r'(?:plan-issues|invalid-feedback)[^<]*<[^<]*<[^<]*', resp.get_data(as_text=True))
+    assert db.session.query(PlanProposal).one().region_kode == "33.82.01"
+    resp = client.post("/usulan-jadwal", data={**period, "pilih_kabupaten": "33.82", "region": ""})
+    assert resp.status_code == 302
+    assert {p.region_kode for p in db.session.query(PlanProposal)} == {"33.82.01", "33.82"}
+    resp = client.post("/usulan-jadwal", data={**period, "region": "34.01.01"})
+    assert resp.status_code == 200 and "is-invalid" in resp.get_data(as_text=True)
+    assert db.session.query(PlanProposal).count() == 2
+
+
+def test_request_queue_desa_filter_steps(client, province):
+    from tests.test_requests_queue import make_request
+
+    inside = make_request("33.82.01.2001", code="JB-UJI821")
+    other = make_request("33.83.01.2001", code="JB-UJI831")
+    db.session.commit()
+    login(client, province)
+    html = client.get("/permohonan-masuk").get_data(as_text=True)
+    assert select_options(html, "desa") == [] and len(select_options(html, "pilih_kabupaten")) == 5
+    assert "js/area_picker.js" in html and inside.code in html and other.code in html
+    resp = client.get("/permohonan-masuk?status=&kind=&pilih_kabupaten=33.82&desa=&area_step=kabupaten")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert select_options(html, "pilih_kecamatan") == ["33.82.01", "33.82.02", "33.82.03"]
+    assert inside.code in html and other.code not in html
+    html = client.get("/permohonan-masuk?status=&kind=&pilih_kabupaten=33.82&pilih_kecamatan=33.82.01&desa="
+                      "&area_step=kecamatan").get_data(as_text=True)
+    assert select_options(html, "desa") == [f"33.82.01.200{d}" for d in range(1, 5)]
+    resp = client.get("/permohonan-masuk?status=&kind=&desa=33.83.01.2001")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200, re.findall(r"invalid-feedback[^<]*", html)
+    assert selected(html, "desa") == "33.83.01.2001"
+    assert selected(html, "pilih_kecamatan") == "33.83.01" and other.code in html and inside.code not in html
+    assert client.get("/permohonan-masuk?status=&kind=&desa=34.01.01.2001").status_code == 400

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Optional
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from outreach.i18n import lazy_gettext as _l
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,9 +12,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired
 
-from outreach.planner import home_visits, loader, store
+from outreach.planner import home_visits, loader, region_choice, store
 from outreach.planner.validate import PlanInputError
 from outreach.planning import queries as planning_queries
+from outreach.regions import picker
 from outreach.security import roles_required
 from outreach import clock, permissions
 from outreach.templating import region_with_code, short_day
@@ -36,9 +37,10 @@ class AcceptForm(FlaskForm):
     submit = SubmitField(_l("Terima"))
 
 
-def _preselect(form: PlanForm, regions) -> Optional[str]:
+def _preselect(form: PlanForm) -> Optional[str]:
     """Fill an unsent form from the link that led here (a desa row, the calendar, the session list):
-    `kecamatan` or `desa` (its kecamatan is planned), `date_from`, `date_to`. Returns the desa's kode."""
+    `kecamatan` or `desa` (its kecamatan is planned), `date_from`, `date_to`. Returns the desa's kode.
+    The region is checked against the user's regions afterwards (_plan_form)."""
     if form.is_submitted():
         return None
     args = request.args
@@ -48,8 +50,7 @@ def _preselect(form: PlanForm, regions) -> Optional[str]:
         wanted = desa.rsplit(".", 1)[0]
     else:
         desa = ""
-    if wanted and any(r.kode == wanted for r in regions):
-        form.region.data = wanted
+    form.region.data = wanted or None
     for name in ("date_from", "date_to"):
         raw = (args.get(name) or "").strip()
         try:
@@ -63,27 +64,39 @@ def _preselect(form: PlanForm, regions) -> Optional[str]:
     return desa or None
 
 
-def _plan_form() -> PlanForm:
+def _plan_form() -> tuple[PlanForm, picker.AreaPicker, Optional[str]]:
+    """The request form with its choices, its area picker (stepwise above AREA_SELECT_MAX kecamatan) and
+    the desa of the link that led here."""
     form = PlanForm()
-    regions = loader.planning_regions(current_user)
-    form.region.choices = [(r.kode, region_with_code(r.nama, r.kode)) for r in regions]
+    desa = _preselect(form)
+    picks = picker.submitted_picks(request.form if form.is_submitted() else request.args)
+    area, chosen = region_choice.plan_region(current_user, form.region.data or "",
+                                             picker.select_max(current_app.config), picks)
+    if area.stepwise:
+        form.region.choices = [(chosen, chosen)] if chosen else []
+        form.region.data = chosen
+    else:
+        regions = loader.planning_regions(current_user)
+        form.region.choices = [(r.kode, region_with_code(r.nama, r.kode)) for r in regions]
+        if not form.is_submitted() and not any(r.kode == form.region.data for r in regions):
+            form.region.data = None
     teams = [t for t in planning_queries.visible_teams(current_user) if t.active]
     kits = planning_queries.visible_kits(current_user)
     form.team_ids.choices = [(t.id, t.nama) for t in teams]
     form.kit_ids.choices = [(k.id, k.code + (" (" + _("sedang diperbaiki") + ")" if k.status in loader.REPAIR_STATUSES
                                              else "")) for k in kits]
-    return form
+    return form, area, desa
 
 
 @bp.route("/usulan-jadwal", methods=["GET", "POST"])
 @roles_required(*permissions.PLANNERS)
 def new_plan():
     """The request form: region in scope, date range, teams and kits available."""
-    form = _plan_form()
-    desa_kode = _preselect(form, loader.planning_regions(current_user))
+    form, area, desa_kode = _plan_form()
     desa_name = planning_queries.region_names([desa_kode]).get(desa_kode) if desa_kode else None
     issues = []
-    if form.validate_on_submit():
+    # "Tampilkan" of the stepwise picker without JavaScript: show the next list, plan nothing.
+    if "area_step" not in request.form and form.validate_on_submit():
         raw = {"region": form.region.data, "date_from": form.date_from.data, "date_to": form.date_to.data,
                "team_ids": form.team_ids.data or None, "kit_ids": form.kit_ids.data or None}
         try:
@@ -95,7 +108,7 @@ def new_plan():
         else:
             return redirect(url_for("planner.show_plan", proposal_id=proposal.id))
     recent = store.recent_proposals(current_user)
-    return render_template("planner/new.html", form=form, issues=issues, title=_("Usulan jadwal"),
+    return render_template("planner/new.html", form=form, area=area, issues=issues, title=_("Usulan jadwal"),
                            desa=(desa_name, desa_kode) if desa_kode else None,
                            recent=recent, region_names=planning_queries.region_names(r.region_kode for r in recent)
                            ), (422 if issues else 200)

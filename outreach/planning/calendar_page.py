@@ -16,6 +16,7 @@ from outreach.permissions import in_scope, scope_of
 from outreach.planning import calendar_rules, queries
 from outreach.planning.errors import Invisible
 from outreach.planning.site_scope import busiest_kecamatan, own_kecamatan
+from outreach.regions import picker
 from outreach.regions.choices import kecamatan_choices
 
 
@@ -95,6 +96,7 @@ class CalendarContext:
     teams: list
     days_off: dict = field(default_factory=dict)  # {day: (DayOff, ...)} of the planning calendar shown
     layout: str = LAYOUT_AUTO  # agenda (a list of days), grid, or auto: the agenda below the phone breakpoint
+    area: picker.AreaPicker = field(default_factory=lambda: picker.AreaPicker(stepwise=False))
 
     @property
     def agenda(self) -> list[tuple[date, list, tuple]]:
@@ -143,8 +145,9 @@ class CalendarContext:
         return args
 
 
-def calendar_context(user, args, today: date) -> CalendarContext:
-    """Everything the calendar page shows, in a bounded number of queries (sessions: two)."""
+def calendar_context(user, args, today: date, area_limit: int = picker.DEFAULT_SELECT_MAX) -> CalendarContext:
+    """Everything the calendar page shows, in a bounded number of queries (sessions: two). A scope with
+    more kecamatan than `area_limit` chooses its kecamatan with the stepwise area picker."""
     view = "week" if args.get("view") == "week" else "month"
     if view == "week":
         anchor = monday_of(parse_day(args.get("start"), today))
@@ -168,10 +171,16 @@ def calendar_context(user, args, today: date) -> CalendarContext:
     if kecamatan and (kecamatan.count(".") != 2 or not in_scope(user, kecamatan)):
         raise Invisible()
     choices: list = []
+    area = picker.AreaPicker(stepwise=False)
     if permissions.sees_area_wide(user):
-        choices = kecamatan_choices(user)
+        stepwise = picker.is_stepwise(user, "kecamatan", area_limit)
+        choices = [] if stepwise else kecamatan_choices(user)
         if "kecamatan" not in args and team is None:  # first visit: the busiest kecamatan; "" = all of them
             kecamatan = busiest_kecamatan(user, first, last) or (choices[0][0] if choices else None)
+        if stepwise:
+            area = picker.build_picker(user, {"kecamatan": "kecamatan"}, {"kecamatan": kecamatan or ""}, area_limit,
+                                       picker.submitted_picks(args))
+            kecamatan = area.chosen("kecamatan") or None
     elif permissions.is_coordinator(user):
         kecamatan = own_kecamatan(user)
     if permissions.is_field(user) and team is None:
@@ -189,7 +198,7 @@ def calendar_context(user, args, today: date) -> CalendarContext:
                                      for d, offs in days_off.items()
                                      if any(o.kind != calendar_rules.EXAM_WEEK for o in offs)},
                            kecamatan=kecamatan, kecamatan_name=name or "", team=team, kecamatan_choices=choices,
-                           teams=teams, days_off=days_off, layout=parse_layout(args.get("tampilan")))
+                           teams=teams, days_off=days_off, layout=parse_layout(args.get("tampilan")), area=area)
 
 
 def calendar_days_off(user, kecamatan: Optional[str], team: Optional[Team], first: date, last: date) -> dict:

@@ -38,7 +38,8 @@ PRINT_MAX_DAYS = 92
 def calendar():
     """Month or week calendar of a kecamatan (coordinator: its own) or of a team (field: its own)."""
     try:
-        ctx = calendar_page.calendar_context(current_user, request.args, clock.local_today())
+        ctx = calendar_page.calendar_context(current_user, request.args, clock.local_today(),
+                                            picker.select_max(current_app.config))
     except Invisible:
         abort(404)
     feed_url = area_feed_url = area_name = None
@@ -274,7 +275,8 @@ def print_schedule():
         last = first + timedelta(days=PRINT_MAX_DAYS)
     form.date_from.data, form.date_to.data = first.isoformat(), last.isoformat()
     try:
-        kecamatan, team, choices = print_page.print_focus(current_user, request.args, first, last)
+        kecamatan, team, choices, area = print_page.print_focus(current_user, request.args, first, last,
+                                                                picker.select_max(current_app.config))
     except Invisible:
         abort(404)
     form.kecamatan.choices = [("", _("Semua kecamatan"))] + choices if choices else []
@@ -288,7 +290,7 @@ def print_schedule():
                                                                           s.kabupaten_kode)})
     names = {kode: region_label(nama, kind) for kode, (nama, kind) in regions.items()}
     return render_template("planning/print.html", form=form, groups=print_page.schedule_by_desa(sessions, names),
-                           first=first, last=last, kecamatan=kecamatan, team=team, names=names,
+                           area=area, first=first, last=last, kecamatan=kecamatan, team=team, names=names,
                            address_of=lambda s: serialize.address_of(s, regions),
                            count=len(sessions), status_labels=session_status_labels(),
                            kind_labels=session_kind_labels(), group_labels=target_group_labels())

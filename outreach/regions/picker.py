@@ -110,6 +110,11 @@ def _path_of(kode: str) -> dict[str, str]:
     return {LEVELS[i]: ".".join(parts[:i + 1]) for i in range(len(parts))} if level_of(kode or "") else {}
 
 
+def path_of(kode: str) -> dict[str, str]:
+    """{level: code} of a region code and its ancestors ({} for anything that is not one)."""
+    return _path_of(clean_kode(kode))
+
+
 def select_max(config: Mapping) -> int:
     """AREA_SELECT_MAX of the app's config: the most options one region list may hold."""
     try:

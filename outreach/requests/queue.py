@@ -122,6 +122,7 @@ class QueueFilters:
     status: str = ""
     kind: str = ""
     desa: str = ""
+    area: str = ""  # a kabupaten or kecamatan chosen in the stepwise area picker (no desa chosen under it)
 
 
 def _db():
@@ -151,6 +152,9 @@ def queue_statement(user, filters: QueueFilters):
         stmt = stmt.where(VisitRequest.kind == filters.kind)
     if filters.desa:
         stmt = stmt.where(VisitRequest.desa_kode == filters.desa)
+    elif filters.area:
+        column = {1: VisitRequest.kabupaten_kode, 2: VisitRequest.kecamatan_kode}.get(filters.area.count("."))
+        stmt = stmt.where(column == filters.area) if column is not None else stmt
     rank = sa.case({k: v for k, v in QUEUE_RANK.items()}, value=VisitRequest.status, else_=3)
     return stmt.order_by(rank, VisitRequest.created_at, VisitRequest.id)
 

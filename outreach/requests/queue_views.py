@@ -17,7 +17,8 @@ from outreach.i18n import lazy_gettext as _l
 from outreach.input_limits import page_number
 from outreach.templating import clock_text, short_day
 from outreach.models.requests import REQUEST_REASON_MAX
-from outreach.requests import queue
+from outreach.regions import picker
+from outreach.requests import queue, queue_area
 from outreach.requests.privacy import personal_data
 from outreach.security import roles_required
 from outreach.vocab import choices_of, labels_of
@@ -49,18 +50,23 @@ def index():
     form = QueueFilterForm(formdata=request.args)
     form.status.choices = [("", _("Semua status"))] + choices_of("request_status")
     form.kind.choices = [("", _("Semua jenis"))] + choices_of("request_kind")
-    form.desa.choices = [("", _("Semua desa/kelurahan"))] + queue.request_desa(current_user)
+    desa = queue_area.desa_filter(current_user, form.desa.data or "", picker.select_max(current_app.config),
+                                  picker.submitted_picks(request.args))
+    form.desa.data = desa.desa
+    form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa.desa_options if desa.area.stepwise
+                                                            else queue.request_desa(current_user))
     status_code = 200
     if request.args and not form.validate():
         status_code = 400
         for name in form.errors:
             form[name].data = ""
-    filters = queue.QueueFilters(**{name: form[name].data or "" for name in ("status", "kind", "desa")})
+    filters = queue.QueueFilters(**{name: form[name].data or "" for name in ("status", "kind", "desa")},
+                                 area=desa.region)
     page = queue.queue_page(current_user, filters, page_number(request.args.get("page")),
                             current_app.config.get("PER_PAGE", 50))
     now = clock.utcnow()
     ages = {r.id: queue.age_of(r, now) for r in page.items}
-    return render_template("requests/queue/index.html", form=form, page=page, ages=ages,
+    return render_template("requests/queue/index.html", form=form, area=desa.area, page=page, ages=ages,
                            age_label=queue.age_label, kind_labels=labels_of("request_kind"),
                            status_labels=labels_of("request_status"), filtered=any(vars(filters).values()),
                            waiting=queue.waiting_total(current_user)), status_code
