@@ -192,6 +192,9 @@ def test_list_is_scoped_ordered_and_shows_no_phone(client, login_as, world, db):
     assert 'data-testid="nav-badge-request_queue.index">2<' in html
     filtered = client.get("/permohonan-masuk?status=selesai").get_data(as_text=True)
     assert "JB-DONE01" in filtered and "JB-OLD001" not in filtered
+    # A link naming one filter only (a desa) is a filter, not a bad choice of the others.
+    by_desa = client.get(f"/permohonan-masuk?desa={young.desa_kode}")
+    assert by_desa.status_code == 200 and "JB-YOUNG1" in by_desa.get_data(as_text=True)
     assert client.get("/permohonan-masuk?status=hilang").status_code == 400
     assert not audit_of(db, old) and not audit_of(db, young) and not audit_of(db, old_done)
 

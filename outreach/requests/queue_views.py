@@ -30,9 +30,10 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    status = SelectField(_l("Status"), validate_choice=True)
-    kind = SelectField(_l("Jenis"), validate_choice=True)
-    desa = SelectField(_l("Desa/kelurahan"), validate_choice=True)
+    # A filter left out of the link (the dashboard's "?desa=…") means "all", not a bad choice.
+    status = SelectField(_l("Status"), validate_choice=True, default="")
+    kind = SelectField(_l("Jenis"), validate_choice=True, default="")
+    desa = SelectField(_l("Desa/kelurahan"), validate_choice=True, default="")
 
 
 class RequestActionForm(FlaskForm):
