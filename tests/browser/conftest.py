@@ -5,7 +5,8 @@
 - `browser`: one Chromium per test session; `context` / `page`: a fresh context per test, with every
   request to a host other than 127.0.0.1/localhost aborted (no test needs the internet, and a page
   that asks for a CDN shows up in `page.blocked_requests`).
-- `login(page, username, password)`: signs in through the real login form.
+- `login(page, username, password)`: signs in through the real login form; `open_menu(page)` opens a
+  phone-sized page's collapsed menu and waits for it to finish sliding open.
 - `screenshot(page, suffix="")`: saves test-artifacts/screenshots/<test>[-suffix].png; a failing test
   gets one automatically (<test>-gagal.png).
 
@@ -157,3 +158,11 @@ def login():
             page.get_by_role("button", name="Masuk").click()
         return page
     return _login
+
+
+def open_menu(page) -> None:
+    """Open the collapsed menu of a phone-sized page and wait until Bootstrap's collapse has finished: a
+    click on a link still sliding in (a busy machine draws the transition slowly) can miss it."""
+    page.get_by_role("button", name="Menu").click()
+    page.locator("#mainnav.show").wait_for(state="visible")
+    page.wait_for_function("() => !document.querySelector('#mainnav.collapsing')")

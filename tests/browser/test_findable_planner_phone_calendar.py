@@ -9,6 +9,7 @@ import pytest
 
 from tests import builders
 from tests.conftest import WIB
+from tests.browser.conftest import open_menu
 
 NOW = datetime(2026, 12, 14, 9, 0, tzinfo=WIB)  # a Monday
 pytestmark = [pytest.mark.browser, pytest.mark.at(NOW)]
@@ -71,7 +72,7 @@ def test_planner_is_reached_from_calendar_sessions_dashboard_and_a_desa(app, db,
     # On a phone the planner is in the collapsed menu.
     page.set_viewport_size(PHONE)
     page.goto("/")
-    page.get_by_role("button", name="Menu").click()
+    open_menu(page)
     menu_link = page.locator("#mainnav a.nav-link", has_text="Usulan jadwal")
     menu_link.wait_for(state="visible")
     screenshot(page, "4-menu-ponsel")

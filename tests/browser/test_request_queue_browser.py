@@ -8,6 +8,7 @@ from outreach.models.requests import VisitRequest
 from tests import builders
 from tests.conftest import WIB
 from tests.test_requests_queue import make_request
+from tests.browser.conftest import open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.at(datetime(2026, 12, 9, 9, 30, tzinfo=WIB))]
 PHONE = {"width": 360, "height": 740}
@@ -23,7 +24,7 @@ def test_coordinator_verifies_and_schedules_a_request_on_a_phone(world, db, page
 
     page.set_viewport_size(PHONE)
     login(page, "koordinator_uji", builders.PASSWORD)
-    page.get_by_role("button", name="Menu").click()
+    open_menu(page)
     badge = page.get_by_test_id("nav-badge-request_queue.index")
     assert badge.inner_text() == "2"
     with page.expect_navigation():

@@ -22,7 +22,7 @@ from outreach.extensions import db as _db
 from outreach.models import RecordingSession
 from outreach.models.requests import VisitRequest
 from tests import builders
-from tests.browser.conftest import LOCAL_HOSTS, TIMEOUT_MS, give_test_clock
+from tests.browser.conftest import LOCAL_HOSTS, TIMEOUT_MS, give_test_clock, open_menu
 from tests.browser.test_csp_browser import WATCH_CSP
 from tests.conftest import WIB
 
@@ -125,7 +125,7 @@ def _encodes(svg_path: str, url: str) -> bool:
 
 
 def _open_queue_from_menu(page):
-    page.get_by_role("button", name="Menu").click()
+    open_menu(page)
     with page.expect_navigation():
         page.locator("#mainnav").get_by_role("link", name="Permohonan").click()
 
