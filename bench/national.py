@@ -154,9 +154,13 @@ def bench_database(pg: str, name: str, create: bool, keep: bool):
         admin.dispose()
 
 
+# One random key per bench run, shared by its CLI children (they sign nothing a later run must read).
+CLI_SECRET_KEY = secrets.token_hex(32)
+
+
 def flask(url: str, *args: str, check: bool = True) -> dict:
     """Run `flask --app app ARGS` against `url`: its wall time, its own peak RSS (os.wait4), exit code and output."""
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-national-cli", FLASK_RATELIMIT_ENABLED="false")
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=CLI_SECRET_KEY, FLASK_RATELIMIT_ENABLED="false")
     cmd = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "app", *args]
     with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
         start = time.perf_counter()
