@@ -70,6 +70,7 @@ def test_a_good_request_is_cleaned_with_its_region_codes(app, world):
     ({"people": ""}, "people", "Jumlah orang wajib diisi"),
     ({"people": "0"}, "people", "Jumlah orang harus antara 1 dan 2000"),
     ({"people": "2001"}, "people", "antara 1 dan 2000"),
+    ({"people": "-3"}, "people", "antara 1 dan 2000"),
     ({"description": "y" * 501}, "description", "Keterangan terlalu panjang"),
     ({"requester_name": ""}, "requester_name", "Nama pemohon wajib diisi"),
     ({"requester_name": "n" * 121}, "requester_name", "Nama pemohon terlalu panjang"),

@@ -112,8 +112,8 @@ def _whole(data: Mapping[str, Any], name: str, low: int, high: int, required: bo
         if required:
             raise _Refused(_("%(field)s wajib diisi.", field=field_label(name)))
         return None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
-        value = int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,9}", value):
+        value = int(value)  # "-3" is a whole number out of range, not "not a number"
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Refused(_("%(field)s harus bilangan bulat.", field=field_label(name)))
     if not low <= value <= high:
