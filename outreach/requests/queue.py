@@ -18,6 +18,14 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from outreach import clock
+from outreach.extensions import db
+from outreach.models import AuditEntry, RecordingSession, Region, Site, User, VisitRequest
+from outreach.models.audit import record_change
+from outreach.models.planning import OPEN_STATUSES
+from outreach.models.regions import ancestors_of
+from outreach.models.requests import REQUEST_REASON_MAX
+from outreach.permissions import (COORDINATOR, can_handle_request, can_see_session, requests_clause,
+                                  sessions_clause)
 from outreach.phones import readable as readable_phone
 from outreach.i18n import gettext_here as _
 from outreach.vocab import HOME_VISIT_KINDS, REQUEST_STATUSES, REQUEST_WAITING_STATUSES
@@ -125,26 +133,14 @@ class QueueFilters:
     area: str = ""  # a kabupaten or kecamatan chosen in the stepwise area picker (no desa chosen under it)
 
 
-def _db():
-    from outreach.extensions import db
-
-    return db
-
-
 def visible_request(user, request_id: int):
     """The request if `user` may see it (outreach.permissions.requests_clause), else None."""
-    from outreach.models.requests import VisitRequest
-    from outreach.permissions import requests_clause
-
-    return _db().session.scalar(sa.select(VisitRequest).where(VisitRequest.id == request_id,
+    return db.session.scalar(sa.select(VisitRequest).where(VisitRequest.id == request_id,
                                                               requests_clause(user)))
 
 
 def queue_statement(user, filters: QueueFilters):
     """The scoped, filtered queue: waiting requests first, oldest first."""
-    from outreach.models.requests import VisitRequest
-    from outreach.permissions import requests_clause
-
     stmt = sa.select(VisitRequest).options(joinedload(VisitRequest.desa)).where(requests_clause(user))
     if filters.status:
         stmt = stmt.where(VisitRequest.status == filters.status)
@@ -160,16 +156,12 @@ def queue_statement(user, filters: QueueFilters):
 
 
 def queue_page(user, filters: QueueFilters, page: int, per_page: int):
-    return _db().paginate(queue_statement(user, filters), page=page, per_page=per_page, error_out=False)
+    return db.paginate(queue_statement(user, filters), page=page, per_page=per_page, error_out=False)
 
 
 def request_desa(user) -> list[tuple[str, str]]:
     """(kode, name) of the desa that have requests the user sees: the list's desa filter."""
-    from outreach.models import Region
-    from outreach.models.requests import VisitRequest
-    from outreach.permissions import requests_clause
-
-    return [(k, f"{n} ({k})") for k, n in _db().session.execute(
+    return [(k, f"{n} ({k})") for k, n in db.session.execute(
         sa.select(Region.kode, Region.nama).where(Region.kode.in_(
             sa.select(VisitRequest.desa_kode).where(requests_clause(user)).distinct()))
         .order_by(Region.nama, Region.kode)).all()]
@@ -177,12 +169,8 @@ def request_desa(user) -> list[tuple[str, str]]:
 
 def linkable_sessions(user, req, today: Optional[date] = None) -> list:
     """Open sessions of the request's kecamatan from today on (the "link to a session" select)."""
-    from outreach.models import RecordingSession
-    from outreach.models.planning import OPEN_STATUSES
-    from outreach.permissions import sessions_clause
-
     today = today or clock.local_today()
-    return list(_db().session.scalars(
+    return list(db.session.scalars(
         sa.select(RecordingSession).options(joinedload(RecordingSession.site))
         .where(RecordingSession.kecamatan_kode == req.kecamatan_kode, RecordingSession.status.in_(OPEN_STATUSES),
                sa.func.coalesce(RecordingSession.end_date, RecordingSession.date) >= today, sessions_clause(user))
@@ -191,28 +179,22 @@ def linkable_sessions(user, req, today: Optional[date] = None) -> list:
 
 def waiting_counts(user, level: str = "kecamatan") -> dict[str, int]:
     """{region kode: waiting requests} of the user's area, grouped by kecamatan or desa (one query)."""
-    from outreach.models.requests import VisitRequest
-    from outreach.permissions import requests_clause
-
     column = VisitRequest.desa_kode if level == "desa" else VisitRequest.kecamatan_kode
-    return dict(_db().session.execute(
+    return dict(db.session.execute(
         sa.select(column, sa.func.count()).where(requests_clause(user),
                                                  VisitRequest.status.in_(REQUEST_WAITING_STATUSES))
         .group_by(column)).all())
 
 
 def waiting_total(user) -> int:
-    from outreach.models.requests import VisitRequest
-    from outreach.permissions import requests_clause
 
-    return _db().session.scalar(sa.select(sa.func.count()).select_from(VisitRequest).where(
+    return db.session.scalar(sa.select(sa.func.count()).select_from(VisitRequest).where(
         requests_clause(user), VisitRequest.status.in_(REQUEST_WAITING_STATUSES))) or 0
 
 
 def request_history(req) -> list:
-    from outreach.models import AuditEntry
 
-    return list(_db().session.scalars(
+    return list(db.session.scalars(
         sa.select(AuditEntry).options(joinedload(AuditEntry.user))
         .where(AuditEntry.entity == "visit_request", AuditEntry.entity_id == str(req.id),
                AuditEntry.action != "lihat")
@@ -227,13 +209,11 @@ def age_of(req, now: Optional[datetime] = None) -> int:
 
 def record_views(user, requests) -> int:
     """An audit row "lihat" for each request whose personal data `user` is shown (UU 27/2022); commits."""
-    from outreach.models.audit import record_change
-
     shown = [r for r in requests if r.erased_at is None]
     for req in shown:
         record_change("visit_request", req.id, "lihat", getattr(user, "id", None), {})
     if shown:
-        _db().session.commit()
+        db.session.commit()
     return len(shown)
 
 
@@ -242,10 +222,7 @@ def change_status(user, req, target: str, reason: str = "", session_id=None, exp
 
     Raises QueueError (422) for a refused move, StaleRequest (409) when someone else changed it first.
     """
-    from outreach.models.audit import record_change
-    from outreach.permissions import can_handle_request
 
-    db = _db()
     if not can_handle_request(user, req):
         raise QueueError(_("Anda hanya dapat membaca permohonan ini."), status=403)
     if expected_version not in (None, ""):
@@ -259,7 +236,6 @@ def change_status(user, req, target: str, reason: str = "", session_id=None, exp
     errors = transition_errors(req.status, target, reason, session_id)
     if errors:
         raise QueueError(next(iter(errors.values())), errors)
-    from outreach.models.requests import REQUEST_REASON_MAX
 
     if len(reason) > REQUEST_REASON_MAX:
         message = _("Alasan terlalu panjang (maksimal %(n)s karakter).", n=REQUEST_REASON_MAX)
@@ -302,15 +278,12 @@ def change_status(user, req, target: str, reason: str = "", session_id=None, exp
 
 
 def _session_for(user, req, session_id):
-    from outreach.models import RecordingSession
-    from outreach.models.planning import OPEN_STATUSES
-    from outreach.permissions import can_see_session
 
     try:
         ident = int(session_id)
     except (TypeError, ValueError):
         ident = 0
-    session = _db().session.get(RecordingSession, ident) if 0 < ident < 2**31 else None
+    session = db.session.get(RecordingSession, ident) if 0 < ident < 2**31 else None
     if session is None or session.kecamatan_kode != req.kecamatan_kode or not can_see_session(user, session):
         message = _("Sesi #%(id)s tidak ditemukan di kecamatan permohonan ini.", id=str(session_id)[:12])
         raise QueueError(message, {"session_id": message})
@@ -325,11 +298,6 @@ def _session_for(user, req, session_id):
 
 def _make_home_site(user, req):
     """The `rumah` site a verified home-visit request becomes (flushed, not committed)."""
-    from outreach.models import Region, Site
-    from outreach.models.audit import record_change
-    from outreach.models.regions import ancestors_of
-
-    db = _db()
     lat, lng, approximate = req.lat, req.lng, False
     if lat is None or lng is None:
         approximate = True
@@ -363,14 +331,11 @@ def _make_home_site(user, req):
 
 def coordinators_of(kecamatan_kodes) -> dict[str, list[int]]:
     """{kecamatan kode: ids of the active coordinators whose area is that kecamatan}."""
-    from outreach.models import User
-    from outreach.permissions import COORDINATOR
-
     kodes = sorted(set(kecamatan_kodes))
     out: dict[str, list[int]] = {}
     if not kodes:
         return out
-    for user_id, scope in _db().session.execute(
+    for user_id, scope in db.session.execute(
             sa.select(User.id, User.scope_kode).where(User.role == COORDINATOR, User.active.is_(True),
                                                       User.scope_kode.in_(kodes)).order_by(User.id)):
         out.setdefault(scope, []).append(user_id)
@@ -385,10 +350,8 @@ def announce(req) -> int:
     from flask import current_app
 
     from outreach.jobs.notify import NewNotification, add_notifications, path_for
-    from outreach.models import Region
     from outreach.vocab import labels_of
 
-    db = _db()
     desa = db.session.get(Region, req.desa_kode)
     kind = labels_of("request_kind", _).get(req.kind, req.kind)
     title = _("Permohonan baru %(code)s: %(kind)s di %(desa)s", code=req.code, kind=kind,
@@ -412,12 +375,9 @@ def follow_session(session, user=None) -> int:
     """The requests scheduled with `session` follow it (in the caller's transaction, no commit): a finished
     session closes them (selesai); a cancelled one sends them back to diverifikasi, unlinked, to be
     scheduled again. The requester's status page shows the change. Returns how many moved."""
-    from outreach.models import VisitRequest
-    from outreach.models.audit import record_change
 
     if session.status not in ("selesai", "dibatalkan") or session.id is None:
         return 0
-    db = _db()
     linked = db.session.scalars(sa.select(VisitRequest).where(VisitRequest.session_id == session.id,
                                                               VisitRequest.status == "dijadwalkan")).all()
     now = clock.utcnow()
