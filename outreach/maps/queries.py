@@ -28,7 +28,7 @@ from outreach.regions import queries as rq
 from outreach.permissions import scope_of
 from outreach import permissions
 
-MAP_LEVELS = ("kabupaten", "kecamatan", "desa")
+MAP_LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
 SESSION_CATEGORIES = ("upcoming", "done", "overdue", "cancelled")
 
 

@@ -27,6 +27,9 @@ from outreach import permissions, vocab
 
 # Desa polygons replace kecamatan polygons from this zoom on (unless the map is filtered to an area).
 DESA_ZOOM = 11
+# Below this zoom (a country, an island, several provinces) kabupaten/kota are coloured instead of kecamatan:
+# 7,285 kecamatan outlines would black out the islands at a national zoom. A province opens at zoom 8.
+KECAMATAN_ZOOM = 8
 # Where the map opens when nothing in scope has a boundary or a centroid (Jawa Tengah).
 DEFAULT_BOUNDS = [[-8.3, 108.5], [-5.7, 111.8]]
 SESSION_CATEGORIES = ("upcoming", "done", "overdue", "cancelled")
@@ -203,7 +206,7 @@ def _map_config(shell, form: MapFilterForm, *, area: Optional[str], lock_desa: b
         "map": shell.map_name, "tiles": shell.tile_name, "groups": shell.groups,
         "endpoints": {"regions": url_for("api.map_regions"), "sites": url_for("api.map_sites"),
                       "sessions": url_for("api.map_sessions")},
-        "area": area, "lockDesa": lock_desa, "desaZoom": DESA_ZOOM, "metric": form.metric.data,
+        "area": area, "lockDesa": lock_desa, "desaZoom": DESA_ZOOM, "kecamatanZoom": KECAMATAN_ZOOM, "metric": form.metric.data,
         "planning": planning, "canPlan": can_plan, "links": links,
         "locale": "id-ID" if str(current_app.config.get("BABEL_DEFAULT_LOCALE", "id")).startswith("id") else "en",
         "siteTypes": vocab.site_type_labels(), "kinds": vocab.region_kind_labels(),

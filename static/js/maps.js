@@ -101,7 +101,13 @@
     return Object.keys(params).filter(function (k) { return params[k] !== "" && params[k] !== null && params[k] !== undefined; })
       .map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]); }).join("&");
   }
-  function regionLevel(zoom) { return cfg.lockDesa || zoom >= cfg.desaZoom ? "desa" : "kecamatan"; }
+  // The coloured level follows the zoom: kabupaten/kota for a country or an island, kecamatan from
+  // cfg.kecamatanZoom on, desa from cfg.desaZoom on (or always, on a map filtered to an area).
+  function regionLevel(zoom) {
+    if (cfg.lockDesa || zoom >= cfg.desaZoom) { return "desa"; }
+    return zoom >= cfg.kecamatanZoom ? "kecamatan" : "kabupaten";
+  }
+  var OUTLINE_OF = { desa: "kecamatan", kecamatan: "kabupaten", kabupaten: "provinsi" };
 
   // ------------------------------------------------------------ fetching
 
@@ -158,11 +164,12 @@
       refreshPoints(force);
     }
   }
-  // Thin outlines of the level above the coloured one (kabupaten over kecamatan, kecamatan over desa).
+  // Thin outlines of the level above the coloured one (provinces over kabupaten, kabupaten over kecamatan,
+  // kecamatan over desa).
   function refreshOutlines(force) {
     if (!map.hasLayer(groups.regions)) { return; }
     var zoom = map.getZoom();
-    var level = regionLevel(zoom) === "desa" ? "kecamatan" : "kabupaten";
+    var level = OUTLINE_OF[regionLevel(zoom)];
     load("outlines", { level: level, zoom: zoom, area: cfg.area || "" }, drawOutlines, force === true, "regions");
   }
   function refreshPoints(force) {
@@ -202,7 +209,9 @@
     var links = [el("a", { href: link(cfg.links.region, "__KODE__", p.kode) }, [T.openArea])];
     if (p.level === "kecamatan") {
       links.push(el("a", { href: link(cfg.links.kecamatanMap, "__KODE__", p.kode) }, [T.kecamatanMap]));
-      if (!cfg.area) { links.push(el("a", { href: link(cfg.links.areaMap, "__KODE__", p.kode) }, [T.filterArea])); }
+    }
+    if ((p.level === "kecamatan" || p.level === "kabupaten") && !cfg.area) {
+      links.push(el("a", { href: link(cfg.links.areaMap, "__KODE__", p.kode) }, [T.filterArea]));
     }
     return el("div", { class: "jb-popup", "data-kode": p.kode }, [
       el("div", { class: "jb-popup-title" }, [regionName(p)]),
