@@ -1,4 +1,5 @@
-"""Values remembered per process: the one cache helper of the app.
+"""Values remembered per process (ProcessCache) or shared by every worker and restart (SharedCache): the
+cache helpers of the app.
 
 Each entry is kept per database (the app, bench and test databases never share an entry) and is valid
 as long as the data it was computed from is unchanged, which the caller tells in up to two ways:
@@ -8,20 +9,36 @@ as long as the data it was computed from is unchanged, which the caller tells in
 - `deep()` with `recheck` seconds: a dearer tuple (newest change times, a table scan) compared at most
   every `recheck` seconds; without `deep`, the entry simply expires after `recheck` seconds.
 
-Least recently used entries are dropped beyond `entries`. Values are shared between requests: callers
+SharedCache keeps values in the database (table shared_value) for what a new worker's first request must
+not compute again: a dashboard's panels of a province or of the whole country.
+
+Least recently used entries of a ProcessCache are dropped beyond `entries`. Values are shared between requests: callers
 must not change what they get. `ProcessCache.clear_all()` forgets every cache (tests, bench, after a
 bulk change made outside the app).
 """
 from __future__ import annotations
 
+import logging
+import pickle
 import threading
 import time
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import timezone
 from typing import Any, Callable, Optional
 
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from outreach import clock
+from outreach.extensions import db
+from outreach.models import SharedValue
+
 _NO_TUPLE: tuple = ()
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -90,6 +107,76 @@ class ProcessCache:
 
 def _database() -> str:
     """The database of the current app (hashable, password hidden)."""
-    from outreach.extensions import db
-
     return db.engine.url.render_as_string(hide_password=True)
+
+
+# ---------------------------------------------------------------- shared by every worker
+
+class SharedCache:
+    """Values kept in the database (outreach.models.SharedValue), shared by every worker and restart.
+
+    `get(key, compute, stamp=, max_age=)` returns the stored value while it was stored with the same `stamp`
+    (a text naming the data it came from: exact, e.g. the newest SIAK import) and is at most `max_age`
+    seconds old (None: no age limit); else it computes, stores and returns it. The value is stored in a
+    transaction of its own (a GET request's session stays untouched); when it cannot be stored (a locked
+    SQLite file) it is simply computed again next time. Values are pickled: only the app writes the table.
+
+    Setting SHARED_CACHE: True / False; unset (None): on for PostgreSQL, off for SQLite (one process serves
+    the single-province default, whose ProcessCache suffices) and off in tests (TESTING), where a value left
+    by an earlier test must not hide a change; tests of the cache turn it on."""
+
+    @staticmethod
+    def enabled() -> bool:
+        setting = current_app.config.get("SHARED_CACHE")
+        if setting is None:
+            return not current_app.testing and db.engine.dialect.name == "postgresql"
+        return bool(setting)
+
+    @staticmethod
+    def read(key: str):
+        """(value, stamp, computed_at) stored under `key`, or None."""
+        row = db.session.execute(sa.select(SharedValue.value, SharedValue.stamp, SharedValue.computed_at)
+                                 .where(SharedValue.key == key)).first()
+        if row is None:
+            return None
+        computed_at = row.computed_at
+        if computed_at is not None and computed_at.tzinfo is None:
+            computed_at = computed_at.replace(tzinfo=timezone.utc)
+        try:
+            return pickle.loads(row.value), row.stamp, computed_at
+        except Exception:  # a value of an older version of the code: compute it again
+            return None
+
+    @staticmethod
+    def store(key: str, value, stamp: str = "", computed_at=None, *, in_session: bool = False) -> None:
+        """Store `value` under `key`: in a transaction of its own, or (`in_session`: a job's writes) in the
+        current session's, which the caller commits."""
+        values = {"key": key, "stamp": stamp, "computed_at": computed_at or clock.utcnow(),
+                  "value": pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)}
+        insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(SharedValue).values(**values)
+        stmt = stmt.on_conflict_do_update(index_elements=[SharedValue.key],
+                                          set_={k: stmt.excluded[k] for k in ("stamp", "computed_at", "value")})
+        if in_session:
+            db.session.execute(stmt)
+            return
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(stmt)
+        except sa.exc.DBAPIError as exc:
+            log.info("shared value %s not stored: %s", key, exc)
+
+    @classmethod
+    def get(cls, key: str, compute: Callable[[], Any], *, stamp: str = "", max_age: Optional[float] = None) -> Any:
+        if not cls.enabled():
+            return compute()
+        found = cls.read(key)
+        if found is not None:
+            value, stored_stamp, computed_at = found
+            fresh = max_age is None or (computed_at is not None and
+                                        (clock.utcnow() - computed_at).total_seconds() <= max_age)
+            if stored_stamp == stamp and fresh:
+                return value
+        value = compute()
+        cls.store(key, value, stamp)
+        return value

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from outreach import clock
 from outreach.coverage.formatting import backwards_range_message, parse_date_arg
 from outreach.coverage.navigation import child_level_of, crumbs_for, parent_names, ranking_level
+from outreach.coverage.panels import SLOWEST_LIMIT, panel
 from outreach.coverage.page_charts import (FORECAST_CHART_LIMIT, forecast_bars, projection_chart, slowest_chart,
                                            trend_chart)
 from outreach.coverage.queries.areas import BadInput, coverage_deadline, forecast_weeks, resolve_area
@@ -21,9 +22,8 @@ from outreach.coverage.queries.figures import SORT_KEYS, area_table, coverage
 from outreach.coverage.queries.forecasts import forecast_for, slowest_areas
 from outreach.coverage.queries.pemula import pemilih_pemula
 from outreach.coverage.queries.sessions import count_overdue_logs, overdue_logs, sessions_in_days, upcoming_sessions
-from outreach.coverage.queries.teams import team_figures
 from outreach.coverage.queries.trend import trend_points
-from outreach.coverage.team_page import TEAM_DASHBOARD_LIMIT, team_behind_key, team_chart, team_period
+from outreach.coverage.team_page import TEAM_DASHBOARD_LIMIT, team_chart, team_period
 from outreach.extensions import db
 from outreach.models import Region
 from outreach.models.regions import level_of
@@ -33,7 +33,6 @@ from outreach.vocab import forecast_status_labels, session_status_labels
 TABLE_LEVELS = ("kabupaten", "kecamatan", "desa")
 # Desa are shown for one kabupaten/kota or kecamatan at a time (a province has about 8,500).
 DESA_TABLE_WITHIN = ("kabupaten", "kecamatan", "desa")
-SLOWEST_LIMIT = 10
 UPCOMING_DAYS = 14
 UPCOMING_LIMIT = 15
 OVERDUE_LIMIT = 15
@@ -79,23 +78,18 @@ def dashboard_context(user, kode: Optional[str]) -> dict:
     context["ranking_level"] = level
     context["weeks"] = forecast_weeks()
     if level:
-        context["slowest"] = slowest_areas(user, k, limit=SLOWEST_LIMIT, level=level)
-        # The deadline flags need every area's forecast: only worth a second pass when a deadline is set.
-        result = forecast_for(user, k, level=level) if default_deadline() else None
-        context["forecast"] = result
-        context["late"] = [f for f in result["items"] if f.misses_deadline][:SLOWEST_LIMIT] if result else []
+        forecast, context["forecast_at"] = panel("forecast", user, area)
+        context.update(slowest=forecast["slowest"], late=forecast["late"], forecast=forecast["forecast"])
         context["parents"] = parent_names(area, [f.kode for f in context["slowest"] + context["late"]])
         context["slowest_chart"] = slowest_chart(context["slowest"], level, context["parents"])
     context["upcoming"] = upcoming_sessions(user, k, days=UPCOMING_DAYS, limit=UPCOMING_LIMIT)
     context["overdue"] = overdue_logs(user, k, limit=OVERDUE_LIMIT)
     context["overdue_count"] = count_overdue_logs(user, k)
     # Who is behind: the first few in team_behind_key's order; every team is on the team page.
-    all_teams = sorted(team_figures(user, region_kode=k), key=team_behind_key)
-    context["teams"] = all_teams[:TEAM_DASHBOARD_LIMIT]
-    context["teams_total"] = len(all_teams)
-    context["teams_overdue"] = sum(1 for t in all_teams if t.logs_overdue)
+    teams, context["teams_at"] = panel("teams", user, area)
+    context.update(teams=teams["teams"], teams_total=teams["total"], teams_overdue=teams["overdue"])
     context["teams_chart"] = team_chart(context["teams"], *team_period(None, None, clock.local_today()),
-                                        limit=TEAM_DASHBOARD_LIMIT, width=560) if all_teams else None
+                                        limit=TEAM_DASHBOARD_LIMIT, width=560) if teams["teams"] else None
     try:
         context["pemula"] = pemilih_pemula(user, k, school_limit=5, per_kecamatan=False)
     except BadInput as exc:  # e.g. the configured cut-off has passed

@@ -11,6 +11,7 @@ DEFAULTS = {
         "admin_digest": "0 7 * * *",   # daily: jobs that failed in the last day, to the national admins
         "request_reminders": "0 8 * * *",  # daily: visit requests waiting longer than REQUEST_REMINDER_DAYS
         "confirmation_reminders": "0 8 * * *",  # daily: site contacts who have not answered
+        "dashboard_panels": "*/5 * * * *",  # the shared panels of big areas (PANEL_MAX_AGE: 10 minutes)
     },
     "SCHEDULER_TIMEZONE": None,        # None: BABEL_DEFAULT_TIMEZONE (Asia/Jakarta, WIB)
     "SCHEDULER_THREADS": 2,

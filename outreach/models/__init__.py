@@ -6,7 +6,7 @@ from outreach.models.sites import Site, JENJANG_CHOICES  # noqa: F401
 from outreach.models.accounts import User, Team, Kit, ApiToken  # noqa: F401
 from outreach.models.audit import AuditEntry  # noqa: F401
 from outreach.models.planning import RecordingSession, SessionKit, SessionPostponement  # noqa: F401
-from outreach.models.jobs import JobRun, Notification, CoverageSnapshot  # noqa: F401
+from outreach.models.jobs import JobRun, Notification, CoverageSnapshot, SharedValue  # noqa: F401
 from outreach.models.field import TurnoutLog, COUNT_COLUMNS  # noqa: F401
 from outreach.models.plans import PlanProposal  # noqa: F401
 from outreach.models.calendar import CalendarEntry  # noqa: F401

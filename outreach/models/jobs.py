@@ -98,3 +98,15 @@ class CoverageSnapshot(db.Model):
         sa.UniqueConstraint("region_kode", "date", name="uq_coverage_snapshot_region_date"),
         sa.Index("ix_coverage_snapshot_date", "date"),
     )
+
+
+class SharedValue(db.Model):
+    """A value computed once and shared by every worker and restart (outreach.cache.SharedCache): pickled,
+    under a key, with the stamp of the data it came from and when it was computed. Only the app writes
+    these rows; any of them may be deleted at any time (it is computed again)."""
+    __tablename__ = "shared_value"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    stamp: Mapped[str] = mapped_column(sa.String(200), default="")
+    computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    value: Mapped[bytes] = mapped_column(sa.LargeBinary)

@@ -173,3 +173,26 @@ def test_filters_refetch_sessions(page, world, login):
     page.wait_for_function("() => window.__mapState.counts.sites === 1 && window.__mapState.pending === 0")
     assert page.evaluate("window.__mapState.counts.sessions") == 1
     assert "type=sekolah" in page.url
+
+
+def test_zoomed_out_the_map_colours_kabupaten_under_province_outlines(page, world, login, screenshot):
+    """A country or an island is drawn by kabupaten/kota with the provinces outlined (thousands of kecamatan
+    outlines would black it out); zooming in brings the kecamatan back."""
+    w = map_world(world)
+    login(page, w.users["admin"].username, b.PASSWORD)
+    open_map(page, "/peta")
+    loads = page.evaluate("window.__mapState.loads")
+    page.evaluate("window.__jbMap.map.setZoom(6)")
+    page.wait_for_function("(n) => window.__mapState.loads > n && window.__mapState.pending === 0 && "
+                           "window.__mapState.counts.level === 'kabupaten'", arg=loads)
+    kodes = page.evaluate("""() => {
+      const out = [];
+      window.__jbMap.state.layers.regions.eachLayer(l => out.push(l.feature.properties.kode));
+      return out.sort();
+    }""")
+    assert kodes and all(k.count(".") == 1 for k in kodes) and "33.74" in kodes
+    screenshot(page, "peta-kabupaten-zoom-6")
+    loads = page.evaluate("window.__mapState.loads")
+    page.evaluate("window.__jbMap.map.setZoom(9)")
+    page.wait_for_function("(n) => window.__mapState.loads > n && window.__mapState.pending === 0 && "
+                           "window.__mapState.counts.level === 'kecamatan'", arg=loads)

@@ -107,6 +107,11 @@ class Area:
     def child_level(self) -> Optional[str]:
         return CHILD_LEVEL.get(self.level)
 
+    @property
+    def big(self) -> bool:
+        """A province or everything: its slow-moving values are shared by every worker (SharedCache)."""
+        return self.kode is None or self.level == "provinsi"
+
 
 def _area_from_row(row) -> Area:
     return Area(kode=row.kode, nama=row.nama, level=row.level, kind=row.kind, parent_kode=row.parent_kode,

@@ -8,8 +8,10 @@ from typing import Optional
 import sqlalchemy as sa
 
 from outreach import clock
+from outreach.cache import SharedCache
 from outreach.coverage.queries.areas import (Area, BadInput, RegionNotFound, area_bundle, area_condition,
                                              log_area_condition, own_figures, request_memo, resolve_area)
+from outreach.coverage.queries.trend import series_stamp
 from outreach.extensions import db
 from outreach.i18n import gettext_here as _
 from outreach.models import Region
@@ -57,11 +59,22 @@ def official_dates(area: Area) -> list[tuple[date, int]]:
     key = ("official_dates", area.kode, area.synthetic)
     if memo is not None and key in memo:
         return memo[key]
-    rows = db.session.execute(
-        sa.select(Region.target_as_of, sa.func.count()).where(
-            Region.level == "desa", Region.wajib_ktp.is_not(None), area_condition(area))
-        .group_by(Region.target_as_of).order_by(Region.target_as_of)).all()
-    out = [(d, int(n)) for d, n in rows if d is not None]
+
+    def compute():
+        rows = db.session.execute(
+            sa.select(Region.target_as_of, sa.func.count()).where(
+                Region.level == "desa", Region.wajib_ktp.is_not(None), area_condition(area))
+            .group_by(Region.target_as_of).order_by(Region.target_as_of)).all()
+        return [(d, int(n)) for d, n in rows if d is not None]
+
+    # The as-of dates change with a SIAK import or a region row: a province's or the country's are shared by
+    # every worker.
+    if area.big:
+        newest_region = db.session.scalar(sa.select(sa.func.max(Region.updated_at)))
+        out = SharedCache.get(f"official_dates:{area.kode or '*'}", compute,
+                              stamp=f"{series_stamp()}|{newest_region}")
+    else:
+        out = compute()
     if memo is not None:
         memo[key] = out
     return out
