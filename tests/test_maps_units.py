@@ -14,7 +14,7 @@ from outreach.maps.bbox import BBox, Extent, ViewError, degrees_per_pixel, parse
 from outreach.maps.classes import (DEFAULT_PERCENT_BREAKS, NO_DATA, YLGNBU_5, YLORRD_5, backlog_scale, nice_number,
                                    percent_scale, quantile_breaks, spread)
 from outreach.maps.geojson import feature, feature_collection, point_geometry
-from outreach.maps.geometry import BoundaryIndex, decimals_for, tolerance_for, zoom_bucket
+from outreach.maps.geometry import BoundaryIndex, decimals_for, simplified_geojson, tolerance_for, zoom_bucket
 from outreach.maps.points import PointStore, SessionStore
 
 
@@ -251,3 +251,17 @@ def test_feature_collection_text_is_valid_geojson_and_keeps_names_as_data():
     assert f["id"] == "s1" and f["properties"]["nama"] == name
     assert f["geometry"] == {"type": "Point", "coordinates": [110.123457, -7]}
     assert point_geometry(-0.0000001, 0) == '{"type":"Point","coordinates":[0,0]}'
+
+
+def test_islets_too_small_to_see_are_left_out_of_low_zoom_shapes_but_each_region_keeps_its_largest_part():
+    def square(x, y, size):
+        return shapely.box(x, y, x + size, y + size)
+
+    mainland = shapely.MultiPolygon([square(110.0, -7.5, 1.0), square(111.5, -7.5, 0.01), square(111.6, -7.5, 0.02)])
+    only_islets = shapely.MultiPolygon([square(120.0, -8.0, 0.01), square(120.2, -8.0, 0.03)])
+    national, street = simplified_geojson([mainland, only_islets], 5), simplified_geojson([mainland, only_islets], 12)
+    parts = [len(json.loads(text)["coordinates"]) for text in national]
+    assert parts == [1, 1]  # at zoom 5 a 1 km islet is well under a pixel
+    kept = json.loads(national[1])["coordinates"][0][0]
+    assert max(x for x, _y in kept) == pytest.approx(120.23, abs=0.01)  # the larger islet of the two
+    assert [len(json.loads(text)["coordinates"]) for text in street] == [3, 2]  # near the ground, every islet

@@ -40,8 +40,18 @@ def tolerance_for(bucket: int) -> float:
     return TOLERANCE_PX * degrees_per_pixel(bucket)
 
 
+# Parts of a region (islands, mostly) smaller than this many square pixels at the bucket's zoom are left out,
+# except each region's largest part: at a national zoom Indonesia's thousands of islets cost most of the bytes
+# and draw as nothing. None are left out from bucket KEEP_EVERY_PART_FROM on.
+MIN_PART_PX2 = 4.0
+KEEP_EVERY_PART_FROM = 11
+
+
 def decimals_for(bucket: int) -> int:
-    """Coordinate decimals worth sending: ~110 m at <=8, ~11 m up to 11, ~1 m above."""
+    """Coordinate decimals worth sending: ~1 km at <=6 (a pixel is 2.4 km or more), ~110 m at <=8, ~11 m up
+    to 11, ~1 m above."""
+    if bucket <= 6:
+        return 2
     if bucket <= 8:
         return 3
     if bucket <= 11:
@@ -57,9 +67,29 @@ def simplified_geojson(geoms, bucket: int) -> list[str]:
     tolerance = tolerance_for(bucket)
     if tolerance > 0:
         geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    if bucket < KEEP_EVERY_PART_FROM:
+        geoms = without_small_parts(geoms, MIN_PART_PX2 * degrees_per_pixel(bucket) ** 2)
     factor = 10 ** decimals_for(bucket)
     geoms = shapely.transform(geoms, lambda xy: np.round(xy * factor) / factor)
     return list(shapely.to_geojson(geoms))
+
+
+def without_small_parts(geoms: np.ndarray, min_area: float) -> np.ndarray:
+    """Each multi-part polygon without its parts smaller than `min_area` (square degrees), its largest part
+    always kept; other geometries (polygons, centroid points, None) as they are."""
+    geoms = np.array(geoms, dtype=object)
+    multi = np.flatnonzero(shapely.get_type_id(geoms) == shapely.GeometryType.MULTIPOLYGON)
+    if not len(multi):
+        return geoms
+    parts, owner = shapely.get_parts(geoms[multi], return_index=True)
+    areas = shapely.area(parts)
+    largest = np.zeros(len(parts), dtype=bool)
+    order = np.lexsort((-areas, owner))  # by owner, largest part first
+    firsts = np.r_[True, owner[order][1:] != owner[order][:-1]]
+    largest[order[firsts]] = True
+    keep = largest | (areas >= min_area)
+    geoms[multi] = shapely.multipolygons(parts[keep], indices=owner[keep], out=None)
+    return geoms
 
 
 def stored_buckets() -> range:

@@ -16,25 +16,63 @@ from outreach.maps import clustering
 from outreach.maps.bbox import BBox
 
 _PREFIX_COLUMN = {1: "provinsi", 2: "kabupaten", 3: "kecamatan", 4: "desa"}
+_CODE_LEVELS = ("desa", "kecamatan", "kabupaten", "provinsi")
+CHUNK = 100_000
+
+
+def columns(rows: Iterable[Sequence], width: int) -> list[np.ndarray]:
+    """The rows' columns as object arrays, gathered CHUNK rows at a time: a million sessions never sit in
+    memory as a million tuples (their memory would stay with the worker after the store is built)."""
+    parts: list[list[np.ndarray]] = [[] for _ in range(width)]
+    chunk: list = []
+
+    def flush():
+        if chunk:
+            for n, column in enumerate(zip(*chunk)):
+                parts[n].append(np.array(column, dtype=object))
+            chunk.clear()
+
+    for row in rows:
+        chunk.append(tuple(row))
+        if len(chunk) >= CHUNK:
+            flush()
+    flush()
+    return [np.concatenate(p) if p else np.zeros(0, dtype=object) for p in parts]
+
+
+class Codes:
+    """A column of region codes kept as int32 indexes into its sorted distinct values: 4 bytes a row instead
+    of a 52-byte numpy string (a national session store holds four such columns of a million rows)."""
+
+    def __init__(self, codes: np.ndarray):
+        values = np.array([c or "" for c in codes], dtype=str)
+        self.values, index = np.unique(values, return_inverse=True)
+        self.index = index.reshape(-1).astype(np.int32)
+
+    def equals(self, code: str) -> np.ndarray:
+        at = int(np.searchsorted(self.values, code))
+        if at < len(self.values) and self.values[at] == code:
+            return self.index == at
+        return np.zeros(len(self.index), dtype=bool)
+
+
+def area_codes(code_columns: Sequence[np.ndarray]) -> dict[str, Codes]:
+    """{level: Codes} from the desa, kecamatan, kabupaten and provinsi code columns."""
+    return {level: Codes(column) for level, column in zip(_CODE_LEVELS, code_columns)}
 
 
 class PointStore:
     def __init__(self, rows: Iterable[Sequence]):
         """rows: (id, lat, lng, type, desa_kode, kecamatan_kode, kabupaten_kode, provinsi_kode, active)."""
-        rows = list(rows)
-        self.types: list[str] = sorted({r[3] for r in rows})
-        type_index = {t: n for n, t in enumerate(self.types)}
-        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
-        self.lat = np.array([r[1] for r in rows], dtype=np.float64)
-        self.lng = np.array([r[2] for r in rows], dtype=np.float64)
-        self.type = np.array([type_index[r[3]] for r in rows], dtype=np.int16)
-        self.codes = {
-            "desa": np.array([r[4] or "" for r in rows], dtype=str),
-            "kecamatan": np.array([r[5] or "" for r in rows], dtype=str),
-            "kabupaten": np.array([r[6] or "" for r in rows], dtype=str),
-            "provinsi": np.array([r[7] or "" for r in rows], dtype=str),
-        }
-        self.active = np.array([bool(r[8]) for r in rows], dtype=bool)
+        c = columns(rows, 9)
+        self.types: list[str] = sorted(set(c[3].tolist()))
+        self.ids = c[0].astype(np.int64)
+        self.lat = c[1].astype(np.float64)
+        self.lng = c[2].astype(np.float64)
+        self.type = np.searchsorted(np.array(self.types, dtype=object), c[3]).astype(np.int16) if len(c[3]) \
+            else np.zeros(0, dtype=np.int16)
+        self.codes = area_codes(c[4:8])
+        self.active = c[8].astype(bool)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -47,7 +85,7 @@ class PointStore:
             column = _PREFIX_COLUMN.get(len(prefix.split(".")))
             if column is None or not all(p.isdigit() for p in prefix.split(".")):
                 return np.zeros(len(self.ids), dtype=bool)
-            m &= self.codes[column] == prefix
+            m &= self.codes[column].equals(prefix)
         if site_type is not None:
             if site_type not in self.types:
                 return np.zeros(len(self.ids), dtype=bool)
@@ -107,22 +145,17 @@ class SessionStore:
 
     def __init__(self, rows: Iterable[Sequence], sites: PointStore):
         """rows: (id, site_id, date, end_date, status, team_id, desa, kecamatan, kabupaten, provinsi kode)."""
-        rows = list(rows)
+        c = columns(rows, 10)
         self.sites = sites
-        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
-        site_ids = np.array([r[1] for r in rows], dtype=np.int64)
-        self.site_row = sites.position_of(site_ids) if len(rows) else np.zeros(0, dtype=np.int64)
-        self.start = np.array([r[2].toordinal() for r in rows], dtype=np.int64)
-        self.last = np.array([(r[3] or r[2]).toordinal() for r in rows], dtype=np.int64)
-        self.done = np.array([r[4] == "selesai" for r in rows], dtype=bool)
-        self.cancelled = np.array([r[4] == "dibatalkan" for r in rows], dtype=bool)
-        self.team = np.array([r[5] or 0 for r in rows], dtype=np.int64)
-        self.codes = {
-            "desa": np.array([r[6] or "" for r in rows], dtype=str),
-            "kecamatan": np.array([r[7] or "" for r in rows], dtype=str),
-            "kabupaten": np.array([r[8] or "" for r in rows], dtype=str),
-            "provinsi": np.array([r[9] or "" for r in rows], dtype=str),
-        }
+        self.ids = c[0].astype(np.int64)
+        site_ids = c[1].astype(np.int64)
+        self.site_row = sites.position_of(site_ids) if len(site_ids) else np.zeros(0, dtype=np.int64)
+        self.start = np.fromiter((d.toordinal() for d in c[2]), dtype=np.int32, count=len(c[2]))
+        self.last = np.fromiter(((e or d).toordinal() for d, e in zip(c[2], c[3])), dtype=np.int32, count=len(c[2]))
+        self.done = c[4] == "selesai"
+        self.cancelled = c[4] == "dibatalkan"
+        self.team = np.array([t or 0 for t in c[5]], dtype=np.int64)
+        self.codes = area_codes(c[6:10])
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -149,7 +182,7 @@ class SessionStore:
             if column is None or not all(p.isdigit() for p in prefix.split(".")):
                 m[:] = False
             else:
-                m &= self.codes[column] == prefix
+                m &= self.codes[column].equals(prefix)
         if team_id is not None:
             m &= self.team == team_id
         if date_to is not None:

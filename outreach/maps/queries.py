@@ -21,6 +21,7 @@ from outreach.cache import ProcessCache
 from outreach.extensions import db
 from outreach.maps.bbox import BBox
 from outreach.maps.geometry import BoundaryIndex
+from outreach.maps import points
 from outreach.maps.points import PointStore, SessionStore
 from outreach.models import Region, Site, Team
 from outreach.models.planning import OPEN_STATUSES, RecordingSession
@@ -150,7 +151,7 @@ def site_store() -> PointStore:
     def build() -> PointStore:
         return PointStore(db.session.execute(sa.select(
             Site.id, Site.lat, Site.lng, Site.type, Site.desa_kode, Site.kecamatan_kode, Site.kabupaten_kode,
-            Site.provinsi_kode, Site.active)))
+            Site.provinsi_kode, Site.active).execution_options(yield_per=points.CHUNK)))
 
     return _cached(("sites",), cheap, deep, build)
 
@@ -275,7 +276,7 @@ def session_store() -> SessionStore:
     def build() -> SessionStore:
         return SessionStore(db.session.execute(sa.select(
             RS.id, RS.site_id, RS.date, RS.end_date, RS.status, RS.team_id, RS.desa_kode, RS.kecamatan_kode,
-            RS.kabupaten_kode, RS.provinsi_kode)), sites)
+            RS.kabupaten_kode, RS.provinsi_kode).execution_options(yield_per=points.CHUNK)), sites)
 
     return _cached(("sessions",), cheap, deep, build)
 
