@@ -65,8 +65,8 @@ def _session_rows(conditions, order, limit: Optional[int]) -> list[dict]:
         # The first `limit` sessions are chosen on the session table alone, then joined: a country's next two
         # weeks hold thousands of open sessions, and joining each to its site and team before the limit took
         # 40 ms.
-        first = sa.select(RS.id).where(*conditions).order_by(*order).limit(limit).scalar_subquery()
-        stmt = stmt.where(RS.id.in_(first)).limit(limit)
+        first = sa.select(RS.id.label("id")).where(*conditions).order_by(*order).limit(limit).subquery("first")
+        stmt = stmt.join(first, first.c.id == RS.id)
     else:
         stmt = stmt.where(*conditions)
     keys = ("id", "date", "end_date", "start_time", "end_time", "status", "kind", "expected_turnout", "site_id",
