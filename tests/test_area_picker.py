@@ -313,3 +313,53 @@ def test_request_queue_desa_filter_steps(client, province):
     assert selected(html, "desa") == "33.83.01.2001"
     assert selected(html, "pilih_kecamatan") == "33.83.01" and other.code in html and inside.code not in html
     assert client.get("/permohonan-masuk?status=&kind=&desa=34.01.01.2001").status_code == 400
+
+
+def test_calendar_kabupaten_without_kecamatan_shows_that_kabupaten_only(client, province):
+    team = b.make_team("33.82", "Tim 82")
+    inside = b.make_session(b.make_site("33.82.02.2001", "Balai 82-2-1"), team)
+    outside = b.make_session(b.make_site("33.83.01.2001", "Balai 83-1-1"), b.make_team("33.83", "Tim 83"),
+                             day=inside.date)
+    db.session.commit()
+    login(client, province)
+    month = inside.date.strftime("%Y-%m")
+    html = client.get(f"/kalender?month={month}&kecamatan=").get_data(as_text=True)
+    assert f"/sesi/{inside.id}" in html and f"/sesi/{outside.id}" in html  # no area chosen: all of them
+    html = client.get(f"/kalender?month={month}&pilih_kabupaten=33.82&kecamatan=").get_data(as_text=True)
+    assert f"/sesi/{inside.id}" in html and f"/sesi/{outside.id}" not in html
+    assert "Kalender Kabupaten Uji 82" in html
+    # The links to the next month and to the printed schedule keep the kabupaten.
+    assert re.search(r'data-testid="next-period"', html)
+    next_link = re.search(r'href="([^"]*)" data-testid="next-period"', html).group(1)
+    assert "pilih_kabupaten=33.82" in next_link
+    print_link = re.search(r'data-testid="print-link"\s+href="([^"]*)"', html).group(1)
+    assert "pilih_kabupaten=33.82" in print_link and "kecamatan=&amp;" in print_link
+
+
+def test_print_schedule_kabupaten_without_kecamatan_lists_that_kabupaten(client, province):
+    team = b.make_team("33.82", "Tim 82")
+    inside = b.make_session(b.make_site("33.82.02.2001", "Balai 82-2-1"), team)
+    b.make_session(b.make_site("33.83.01.2001", "Balai 83-1-1"), b.make_team("33.83", "Tim 83"), day=inside.date)
+    db.session.commit()
+    login(client, province)
+    period = {"from": inside.date.isoformat(), "to": inside.date.isoformat()}
+    html = client.get("/jadwal/cetak", query_string={**period, "kecamatan": "", "pilih_kabupaten": "33.82"}
+                      ).get_data(as_text=True)
+    assert selected(html, "pilih_kabupaten") == "33.82"
+    assert "Balai 82-2-1" in html and "Balai 83-1-1" not in html and "Kabupaten Uji 82" in html
+
+
+def test_sessions_between_narrows_to_an_area(province, world):
+    from outreach.planning import queries
+
+    team = b.make_team("33.82", "Tim 82")
+    inside = b.make_session(b.make_site("33.82.02.2001", "Balai 82-2-1"), team)
+    outside = b.make_session(b.make_site("33.83.01.2001", "Balai 83-1-1"), team, day=inside.date, start="13:00",
+                             end="15:00")
+    db.session.commit()
+    found = lambda **kw: {s.id for s in queries.sessions_between(province, inside.date, inside.date, **kw)}
+    assert found() == {inside.id, outside.id}
+    assert found(area_kode="33.82") == {inside.id}
+    assert found(area_kode="33.82.02") == {inside.id}
+    assert found(area_kode="33") == {inside.id, outside.id}
+    assert found(area_kode="34") == set()

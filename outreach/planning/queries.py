@@ -16,6 +16,7 @@ from outreach.extensions import db
 from outreach.models import Kit, Region, Site, Team, User
 from outreach.models.audit import AuditEntry
 from outreach.models.planning import ACTIVE_STATUSES, MAX_SESSION_DAYS, OPEN_STATUSES, RecordingSession, SessionKit
+from outreach.models.regions import level_of
 from outreach.planning import workflow
 from outreach.planning.conflicts import Booking, Slot, window
 from outreach.planning.errors import NotAllowed, NotFound
@@ -97,6 +98,8 @@ def sessions_query(user, filters: Optional[SessionFilters] = None):
         q = q.where(RS.status.in_(f.statuses))
     if f.team_id:
         q = q.where(RS.team_id == f.team_id)
+    if f.provinsi_kode:
+        q = q.where(RS.provinsi_kode == f.provinsi_kode)
     if f.kabupaten_kode:
         q = q.where(RS.kabupaten_kode == f.kabupaten_kode)
     if f.kecamatan_kode:
@@ -125,10 +128,15 @@ def list_sessions(user, filters: Optional[SessionFilters] = None, page: int = 1,
 
 
 def sessions_between(user, first: date, last: date, *, team_id: Optional[int] = None,
-                     kecamatan_kode: Optional[str] = None, statuses: Iterable[str] = ()) -> list[RecordingSession]:
-    """Every visible session touching [first, last] (for calendars and printed schedules)."""
+                     kecamatan_kode: Optional[str] = None, statuses: Iterable[str] = (),
+                     area_kode: Optional[str] = None) -> list[RecordingSession]:
+    """Every visible session touching [first, last] (for calendars and printed schedules); `area_kode`: only
+    those inside that region (a provinsi or kabupaten chosen without a kecamatan)."""
     f = SessionFilters(date_from=first, date_to=last, team_id=team_id, kecamatan_kode=kecamatan_kode,
                        statuses=tuple(statuses))
+    level = level_of(area_kode) if area_kode else None
+    if level in ("provinsi", "kabupaten", "kecamatan", "desa"):
+        setattr(f, f"{level}_kode", area_kode)
     return list(db.session.scalars(_with_relations(sessions_query(user, f))).unique())
 
 

@@ -282,15 +282,17 @@ def print_schedule():
     form.kecamatan.choices = [("", _("Semua kecamatan"))] + choices if choices else []
     form.kecamatan.data = kecamatan
     sessions = []
-    if team is not None or kecamatan:
+    area_kode = print_page.area_without_kecamatan(kecamatan, team, area)
+    if team is not None or kecamatan or area_kode:
         sessions = queries.sessions_between(current_user, first, last, team_id=team.id if team else None,
-                                            kecamatan_kode=kecamatan,
+                                            kecamatan_kode=kecamatan, area_kode=area_kode,
                                             statuses=("rencana", "terkonfirmasi", "ditunda", "selesai"))
-    regions = queries.region_info({kecamatan} | {k for s in sessions for k in (s.desa_kode, s.kecamatan_kode,
-                                                                          s.kabupaten_kode)})
+    regions = queries.region_info({kecamatan, area_kode} | {k for s in sessions for k in (
+        s.desa_kode, s.kecamatan_kode, s.kabupaten_kode)})
     names = {kode: region_label(nama, kind) for kode, (nama, kind) in regions.items()}
     return render_template("planning/print.html", form=form, groups=print_page.schedule_by_desa(sessions, names),
                            area=area, first=first, last=last, kecamatan=kecamatan, team=team, names=names,
+                           area_kode=area_kode,
                            address_of=lambda s: serialize.address_of(s, regions),
                            count=len(sessions), status_labels=session_status_labels(),
                            kind_labels=session_kind_labels(), group_labels=target_group_labels())

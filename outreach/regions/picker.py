@@ -49,6 +49,15 @@ class AreaPicker:
     def option_count(self) -> int:
         return sum(len(s.options) for s in self.steps)
 
+    def deepest(self) -> str:
+        """The code of the deepest list with a choice ('' when none): the area a filter narrows to."""
+        return next((s.chosen for s in reversed(self.steps) if s.chosen), "")
+
+    def helper_args(self) -> dict[str, str]:
+        """The helper lists' choices (pilih_<level>) as query arguments, for links that keep the picker's
+        place (a kabupaten chosen without a kecamatan)."""
+        return {s.name: s.chosen for s in self.steps if not s.is_field and s.chosen}
+
 
 def clean_kode(raw) -> str:
     """A submitted region code, trimmed; '' for anything that cannot be one."""
