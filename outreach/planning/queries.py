@@ -144,6 +144,12 @@ def visible_teams(user) -> list[Team]:
     return list(db.session.scalars(sa.select(Team).where(permissions.teams_clause(user)).order_by(Team.nama)))
 
 
+def active_teams_sample(user, n: int) -> list[Team]:
+    """At most `n` active teams the user sees (is there exactly one?), without loading all of them."""
+    return list(db.session.scalars(sa.select(Team).where(permissions.teams_clause(user), Team.active.is_(True))
+                                   .order_by(Team.nama).limit(n)))
+
+
 def visible_kits(user, team_id: Optional[int] = None, status: Optional[str] = None) -> list[Kit]:
     q = sa.select(Kit).where(permissions.kits_clause(user))
     if team_id:

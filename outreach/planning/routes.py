@@ -218,10 +218,13 @@ def edit_session(session_id: int):
 
 def _session_form(form: SessionForm, session, proposal=None):
     desa = request.args.get("desa") if request.method == "GET" else None
-    kits = session_page.fill_session_choices(form, current_user, desa=desa, kecamatan=request.args.get("kecamatan"))
+    kits, lists = session_page.fill_session_choices(form, current_user, desa=desa,
+                                                    kecamatan=request.args.get("kecamatan"),
+                                                    submitted=request.form if request.method == "POST" else None)
     conflicts, estimate, code = [], None, 200
     alternatives = None
-    if request.method == "POST":
+    # "Tampilkan" of the site's area lists: show the next list (and its sites, teams, kits); check nothing.
+    if request.method == "POST" and "area_step" not in request.form:
         data = form.session_data()
         if form.check.data:
             result = checks.check_session(current_user, data, session=session)
@@ -252,7 +255,7 @@ def _session_form(form: SessionForm, session, proposal=None):
         alternatives = checks.alternatives(current_user, form.session_data(), conflicts, session=session)
     return render_template("planning/form.html", form=form, session=session, conflicts=conflicts,
                            alternatives=alternatives,
-                           estimate=estimate, proposal=proposal, kits=kits,
+                           estimate=estimate, proposal=proposal, kits=kits, lists=lists,
                            not_recorded_labels=vocab.not_recorded_labels() if proposal else {},
                            desa=desa, desa_name=queries.region_names([desa]).get(desa) if desa else None), code
 

@@ -13,7 +13,6 @@ from outreach.input_limits import db_id
 from outreach.models import Region, Site, Team
 from outreach.models.planning import RecordingSession
 from outreach.permissions import in_scope, scope_clause, scope_of
-from outreach.planning import queries
 
 MAX_SITE_CHOICES = 3000
 
@@ -74,7 +73,4 @@ def team_visible(user, team_id) -> Optional[Team]:
     team_id = db_id(team_id)
     if team_id is None:
         return None
-    for team in queries.visible_teams(user):
-        if team.id == team_id:
-            return team
-    return None
+    return db.session.scalar(sa.select(Team).where(permissions.teams_clause(user), Team.id == team_id))
