@@ -38,7 +38,7 @@ def options(page: str, name: str) -> list[str]:
 
 def chosen(page: str, name: str) -> str:
     body = re.search(r'<select[^>]*name="%s"[^>]*>(.*?)</select>' % re.escape(name), page, re.S).group(1)
-    found = re.search(r'<option value="([^"]*)" selected', body)
+    found = re.search(r'<option value="([^"]*)" selected', body) or re.search(r'<option selected value="([^"]*)"', body)
     return found.group(1) if found else ""
 
 
@@ -116,3 +116,39 @@ def test_small_scope_keeps_the_single_select(client, world, login_as):
     login_as("admin")  # the world: two kabupaten, under the default limit
     page = text(client.get("/admin/kit/baru"))
     assert "pilih_provinsi" not in page and options(page, "office_kode") == ["33.01", "33.74"]
+
+
+def test_kit_team_list_holds_the_teams_of_the_chosen_office(client, country, world, login_as):
+    far = b.make_team("34.02", "Tim Yogya Dua")
+    db.session.commit()
+    login_as("admin")
+    page = text(client.get("/admin/kit/baru"))
+    assert options(page, "team_id") == []  # no office yet: no team list of the whole country
+    page = text(client.post("/admin/kit/baru", data={"code": "KIT-Z", "status": "ok", "pilih_provinsi": "34",
+                                                     "office_kode": "34.02", "area_step": "tim"}))
+    assert options(page, "team_id") == [str(far.id)] and 'value="KIT-Z"' in page
+    assert db.session.query(Kit).filter_by(code="KIT-Z").count() == 0
+    page = text(client.get(f"/admin/kit/{world.kit.id}"))  # editing: the office's teams, its own team kept
+    assert str(world.team.id) in options(page, "team_id") and str(far.id) not in options(page, "team_id")
+
+
+def test_user_form_team_list_follows_the_office_chosen_stepwise(client, country, world, login_as):
+    far = b.make_team("34.02", "Tim Yogya Dua")
+    db.session.commit()
+    login_as("admin")
+    page = text(client.get("/admin/pengguna/baru"))
+    assert options(page, "team_id") == [] and "Kantor tim (kabupaten/kota)" in page
+    assert "js/area_picker.js" in page
+    page = text(client.post("/admin/pengguna/baru", data={"username": "lapangan_yogya", "role": "field",
+                                                         "pilih_provinsi": "34", "pilih_kabupaten": "34.02",
+                                                         "area_step": "tim"}))
+    assert options(page, "team_id") == [str(far.id)] and 'value="lapangan_yogya"' in page
+    field_user = world.users["field"]
+    page = text(client.get(f"/admin/pengguna/{field_user.id}"))
+    assert chosen(page, "pilih_kabupaten") == "33.74" and chosen(page, "team_id") == str(world.team.id)
+
+
+def test_small_scope_user_form_keeps_every_team(client, world, login_as):
+    login_as("admin")
+    page = text(client.get("/admin/pengguna/baru"))
+    assert "pilih_kabupaten" not in page and str(world.team.id) in options(page, "team_id")

@@ -94,10 +94,12 @@ def _render_form(template: str, form, **context):
     return render_template(template, form=form, **context), (422 if form.errors else 200)
 
 
-def _team_choices(blank_label: str) -> list[tuple[str, str]]:
+def _team_choices(blank_label: str, office: str | None = None, keep=None, narrow: bool = False
+                  ) -> list[tuple[str, str]]:
+    """The team list of a form; `narrow`: only the teams of `office` (and `keep`, the one chosen)."""
     inactive = _("(nonaktif)")
     return [("", blank_label)] + [(i, nama if active else f"{nama} {inactive}")
-                                  for i, nama, active in service.team_choices(current_user)]
+                                  for i, nama, active in service.team_choices(current_user, office, keep, narrow)]
 
 
 def _office_choices() -> list[tuple[str, str]]:
@@ -146,9 +148,20 @@ def index():
 
 # ---------------------------------------------------------------- users
 
-def _user_form_choices(form) -> None:
+def _user_form_choices(form) -> picker.AreaPicker:
+    """The user form's lists; returns the picker of the team's office. Above AREA_SELECT_MAX kabupaten/kota
+    in the admin's scope the team list holds the teams of the office chosen there (and the current team)."""
     form.role.choices = vocab.choices_of("role")
-    form.team_id.choices = _team_choices(_("— tanpa tim —"))
+    if "pilih_kabupaten" in request.form:
+        office = request.form.get("pilih_kabupaten") or ""
+    else:
+        team = db.session.get(Team, int(form.team_id.data)) if str(form.team_id.data or "").isdigit() else None
+        office = team.office_kode if team is not None else ""
+    area = picker.build_picker(current_user, {"kabupaten": "pilih_kabupaten"}, {"kabupaten": office},
+                               picker.select_max(current_app.config), picker.submitted_picks(request.form))
+    form.team_id.choices = _team_choices(_("— tanpa tim —"), area.chosen("kabupaten"), form.team_id.data,
+                                         narrow=area.stepwise)
+    return area
 
 
 def _user_data(form) -> service.UserData:
@@ -170,8 +183,8 @@ def users():
 @admin_only
 def user_new():
     form = UserCreateForm(role="field")
-    _user_form_choices(form)
-    if form.validate_on_submit():
+    team_area = _user_form_choices(form)
+    if _saving(form):
         try:
             user = service.create_user(_user_data(form), form.password.data, current_user.id,
                                        password_confirm=form.password_confirm.data or "")
@@ -180,7 +193,7 @@ def user_new():
         else:
             flash(_("Pengguna %(username)s dibuat.", username=user.username), "success")
             return redirect(url_for(".users"))
-    return _render_form("admin/user_form.html", form, user=None)
+    return _render_form("admin/user_form.html", form, user=None, team_area=team_area)
 
 
 @bp.route("/admin/pengguna/<int:user_id>", methods=["GET", "POST"])
@@ -190,8 +203,8 @@ def user_edit(user_id):
     form = UserForm(obj=user)
     if user.national and request.method == "GET":
         form.scope_kode.data = permissions.NATIONAL_SCOPE
-    _user_form_choices(form)
-    if form.validate_on_submit():
+    team_area = _user_form_choices(form)
+    if _saving(form):
         try:
             changes = service.update_user(user, _user_data(form), current_user.id)
         except service.Invalid as exc:
@@ -202,7 +215,7 @@ def user_edit(user_id):
             else:
                 flash(_("Tidak ada perubahan."), "info")
             return redirect(url_for(".users"))
-    return _render_form("admin/user_form.html", form, user=user)
+    return _render_form("admin/user_form.html", form, user=user, team_area=team_area)
 
 
 @bp.route("/admin/pengguna/<int:user_id>/kata-sandi", methods=["GET", "POST"])
@@ -324,8 +337,10 @@ def team_rotate_calendar(team_id):
 def _kit_form_choices(form) -> picker.AreaPicker:
     """The kit form's lists; returns the office picker."""
     form.status.choices = vocab.choices_of("kit_status")
-    form.team_id.choices = _team_choices(_("— tanpa tim asal —"))
-    return _office_picker(form)
+    area = _office_picker(form)
+    form.team_id.choices = _team_choices(_("— tanpa tim asal —"), area.chosen("kabupaten"), form.team_id.data,
+                                         narrow=area.stepwise)
+    return area
 
 
 def _kit_data(form) -> service.KitData:
