@@ -7,7 +7,8 @@ Builds, in bulk, a country of national size: 38 provinsi, 514 kabupaten/kota, 7,
 10 desa. Then renders, signed in as a national admin and as the coordinator of that kecamatan:
 
     admin_team_form      /admin/tim/baru          (office: every kabupaten/kota, or provinsi → kabupaten)
-    admin_kit_form       /admin/kit/baru
+    admin_kit_form       /admin/kit/baru          (office, and the teams of the office: "Tim asal")
+    admin_user_form      /admin/pengguna/baru     (a field user's team)
     session_form_admin   /sesi/baru               (sites, teams and kits the admin may book)
     session_form_kec     /sesi/baru?kecamatan=…   (the admin, coming from the busy kecamatan's calendar)
     session_form_coord   /sesi/baru               (the coordinator of the busy kecamatan)
@@ -129,6 +130,7 @@ def main() -> None:
         client = app.test_client()
         pages = [("admin_team_form", "admin_nasional", "/admin/tim/baru"),
                  ("admin_kit_form", "admin_nasional", "/admin/kit/baru"),
+                 ("admin_user_form", "admin_nasional", "/admin/pengguna/baru"),
                  ("session_form_admin", "admin_nasional", "/sesi/baru"),
                  ("session_form_kec", "admin_nasional", f"/sesi/baru?kecamatan={codes['busy']}"),
                  ("session_form_coord", "koordinator_sibuk", "/sesi/baru")]
