@@ -14,13 +14,12 @@ from flask_babel import gettext as _
 from outreach.extensions import db
 from outreach.models import Region
 from outreach.models.planning import RecordingSession
-from outreach.permissions import in_scope
 from outreach.templating import clock_text, short_day
 from outreach.models.regions import level_of
 from outreach.planning import queries, session_lists
 from outreach.regions import picker
 from outreach.vocab import session_kind_labels, target_group_labels
-from outreach.planning.site_scope import own_kecamatan, site_in_scope, site_options, team_visible
+from outreach.planning.site_scope import site_in_scope, site_options, team_visible
 
 
 def local_iso(value) -> str:
