@@ -363,3 +363,17 @@ def test_sessions_between_narrows_to_an_area(province, world):
     assert found(area_kode="33.82.02") == {inside.id}
     assert found(area_kode="33") == {inside.id, outside.id}
     assert found(area_kode="34") == set()
+
+
+def test_calendar_team_filter_lists_the_teams_of_the_chosen_area(client, province):
+    t82, t83 = b.make_team("33.82", "Tim 82"), b.make_team("33.83", "Tim 83")
+    db.session.commit()
+    login(client, province)
+    html = client.get("/kalender?kecamatan=").get_data(as_text=True)
+    assert select_options(html, "team") == []  # no area yet: not every team of the province
+    html = client.get("/kalender?pilih_kabupaten=33.82&kecamatan=").get_data(as_text=True)
+    assert select_options(html, "team") == [str(t82.id)]
+    html = client.get("/kalender?kecamatan=33.82.01").get_data(as_text=True)  # a kecamatan: its kabupaten's
+    assert select_options(html, "team") == [str(t82.id)]
+    html = client.get(f"/kalender?kecamatan=33.82.01&team={t83.id}").get_data(as_text=True)
+    assert sorted(select_options(html, "team")) == sorted([str(t82.id), str(t83.id)])  # the chosen one kept

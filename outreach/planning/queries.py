@@ -140,8 +140,15 @@ def sessions_between(user, first: date, last: date, *, team_id: Optional[int] = 
     return list(db.session.scalars(_with_relations(sessions_query(user, f))).unique())
 
 
-def visible_teams(user) -> list[Team]:
-    return list(db.session.scalars(sa.select(Team).where(permissions.teams_clause(user)).order_by(Team.nama)))
+def visible_teams(user, office_in: Optional[str] = None, keep_id: Optional[int] = None) -> list[Team]:
+    """The teams the user sees, by name; `office_in` (not None): only those whose office lies in that region
+    ('' for none), and team `keep_id` whatever its office."""
+    q = sa.select(Team).where(permissions.teams_clause(user))
+    if office_in is not None:
+        inside = sa.or_(Team.office_kode == office_in, Team.office_kode.like(office_in + ".%")) if office_in \
+            else sa.false()
+        q = q.where(sa.or_(inside, Team.id == (keep_id or -1)))
+    return list(db.session.scalars(q.order_by(Team.nama)))
 
 
 def active_teams_sample(user, n: int) -> list[Team]:
