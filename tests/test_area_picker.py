@@ -377,3 +377,25 @@ def test_calendar_team_filter_lists_the_teams_of_the_chosen_area(client, provinc
     assert select_options(html, "team") == [str(t82.id)]
     html = client.get(f"/kalender?kecamatan=33.82.01&team={t83.id}").get_data(as_text=True)
     assert sorted(select_options(html, "team")) == sorted([str(t82.id), str(t83.id)])  # the chosen one kept
+
+
+def test_session_list_team_filter_and_province_follow_the_chosen_area(client, province, world):
+    t82, t83 = b.make_team("33.82", "Tim 82"), b.make_team("33.83", "Tim 83")
+    db.session.commit()
+    login(client, province)
+    html = client.get("/sesi").get_data(as_text=True)
+    assert select_options(html, "team_id") == []
+    html = client.get("/sesi?pilih_kabupaten=33.83").get_data(as_text=True)
+    assert select_options(html, "team_id") == [str(t83.id)]
+    html = client.get(f"/sesi?kecamatan=33.82.02&team_id={t83.id}").get_data(as_text=True)
+    assert sorted(select_options(html, "team_id")) == sorted([str(t82.id), str(t83.id)])
+
+
+def test_session_list_of_a_national_admin_narrows_to_a_province(client, province, world, login_as):
+    inside = b.make_session(b.make_site("33.82.02.2001", "Balai 82-2-1"), b.make_team("33.82", "Tim 82"))
+    outside = b.make_session(b.make_site("34.01.01.2001", "Balai Yogya"), b.make_team("34.01", "Tim Yogya"),
+                             day=inside.date)
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/sesi?pilih_provinsi=34").get_data(as_text=True)
+    assert f"/sesi/{outside.id}" in html and f"/sesi/{inside.id}" not in html

@@ -15,7 +15,7 @@ from outreach.models.planning import RecordingSession
 from outreach.permissions import in_scope, scope_of
 from outreach.planning import calendar_rules, queries
 from outreach.planning.errors import Invisible
-from outreach.planning.site_scope import busiest_kecamatan, own_kecamatan, team_visible
+from outreach.planning.site_scope import area_teams, busiest_kecamatan, own_kecamatan, team_visible
 from outreach.regions import picker
 from outreach.regions.choices import kecamatan_choices
 
@@ -187,7 +187,7 @@ def calendar_context(user, args, today: date, area_limit: int = picker.DEFAULT_S
             area_kode = None if kecamatan else (area.deepest() or None)
     elif permissions.is_coordinator(user):
         kecamatan = own_kecamatan(user)
-    teams = calendar_teams(user, area, kecamatan or area_kode, team)
+    teams = area_teams(user, area, kecamatan or area_kode, team.id if team is not None else None)
     if permissions.is_field(user) and team is None:
         sessions = []
     else:
@@ -208,17 +208,6 @@ def calendar_context(user, args, today: date, area_limit: int = picker.DEFAULT_S
                            kecamatan_choices=choices, teams=teams, days_off=days_off,
                            layout=parse_layout(args.get("tampilan")), area=area, area_kode=area_kode,
                            area_name=name if area_kode else "")
-
-
-def calendar_teams(user, area: picker.AreaPicker, region: Optional[str], team: Optional[Team]) -> list[Team]:
-    """The team filter's list: every team the user sees; with the stepwise area picker (a province or the whole
-    country: hundreds of teams), those of the offices inside the chosen area (a kecamatan's: its kabupaten's)
-    and the chosen team, none more while no area is chosen."""
-    if not area.stepwise:
-        return queries.visible_teams(user)
-    path = picker.path_of(region or "")
-    office = path.get("kabupaten") or path.get("provinsi") or ""
-    return queries.visible_teams(user, office_in=office, keep_id=team.id if team is not None else None)
 
 
 def calendar_days_off(user, kecamatan: Optional[str], team: Optional[Team], first: date, last: date) -> dict:
