@@ -13,6 +13,7 @@ Builds, in bulk, a country of national size: 38 provinsi, 514 kabupaten/kota, 7,
     session_form_kec     /sesi/baru?kecamatan=…   (the admin, coming from the busy kecamatan's calendar)
     session_form_coord   /sesi/baru               (the coordinator of the busy kecamatan)
     calendar_admin       /kalender?kecamatan=     (the admin's calendar before choosing an area: its team filter)
+    planner_admin        /usulan-jadwal           (the planner's teams and kits)
 
 and prints `name_bytes=<n> name_options=<n>` lines (options: <option> and kit checkboxes in the page). Sizes
 depend only on the data and the templates, not on timing. The same file runs on an older checkout (copy it
@@ -135,7 +136,8 @@ def main() -> None:
                  ("session_form_admin", "admin_nasional", "/sesi/baru"),
                  ("session_form_kec", "admin_nasional", f"/sesi/baru?kecamatan={codes['busy']}"),
                  ("session_form_coord", "koordinator_sibuk", "/sesi/baru"),
-                 ("calendar_admin", "admin_nasional", "/kalender?kecamatan=")]
+                 ("calendar_admin", "admin_nasional", "/kalender?kecamatan="),
+                 ("planner_admin", "admin_nasional", "/usulan-jadwal")]
         for name, username, path in pages:
             size, options = measure(client, username, path)
             print(f"{name}_bytes={size} {name}_options={options}")

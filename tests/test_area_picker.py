@@ -399,3 +399,20 @@ def test_session_list_of_a_national_admin_narrows_to_a_province(client, province
     login_as("admin")
     html = client.get("/sesi?pilih_provinsi=34").get_data(as_text=True)
     assert f"/sesi/{outside.id}" in html and f"/sesi/{inside.id}" not in html
+
+
+def test_planner_lists_the_teams_and_kits_of_the_chosen_kabupaten(client, province):
+    k82 = b.make_kit(b.make_team("33.82", "Tim 82"), "KIT-82")
+    k83 = b.make_kit(b.make_team("33.83", "Tim 83"), "KIT-83")
+    db.session.commit()
+    login(client, province)
+    html = client.get("/usulan-jadwal").get_data(as_text=True)
+    assert select_options(html, "team_ids") == [] and select_options(html, "kit_ids") == []
+    html = client.get("/usulan-jadwal?kecamatan=33.82.01").get_data(as_text=True)
+    assert select_options(html, "team_ids") == [str(k82.team_id)] and select_options(html, "kit_ids") == [str(k82.id)]
+    # Teams chosen before the region changed stay listed; the planner then refuses them by name.
+    html = client.post("/usulan-jadwal", data={"pilih_kabupaten": "33.82", "region": "33.82.01",
+                                               "team_ids": [str(k83.team_id)], "date_from": "2026-10-12",
+                                               "date_to": "2026-10-16"}).get_data(as_text=True)
+    assert str(k83.team_id) in select_options(html, "team_ids")
+    assert "bukan tim kabupaten/kota wilayah ini" in html

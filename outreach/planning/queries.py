@@ -140,14 +140,16 @@ def sessions_between(user, first: date, last: date, *, team_id: Optional[int] = 
     return list(db.session.scalars(_with_relations(sessions_query(user, f))).unique())
 
 
-def visible_teams(user, office_in: Optional[str] = None, keep_id: Optional[int] = None) -> list[Team]:
+def _office_in(column, office_in: str):
+    return sa.or_(column == office_in, column.like(office_in + ".%")) if office_in else sa.false()
+
+
+def visible_teams(user, office_in: Optional[str] = None, keep_ids: Iterable[int] = ()) -> list[Team]:
     """The teams the user sees, by name; `office_in` (not None): only those whose office lies in that region
-    ('' for none), and team `keep_id` whatever its office."""
+    ('' for none), and the teams `keep_ids` (already chosen) whatever their office."""
     q = sa.select(Team).where(permissions.teams_clause(user))
     if office_in is not None:
-        inside = sa.or_(Team.office_kode == office_in, Team.office_kode.like(office_in + ".%")) if office_in \
-            else sa.false()
-        q = q.where(sa.or_(inside, Team.id == (keep_id or -1)))
+        q = q.where(sa.or_(_office_in(Team.office_kode, office_in), Team.id.in_([i for i in keep_ids if i])))
     return list(db.session.scalars(q.order_by(Team.nama)))
 
 
@@ -157,8 +159,12 @@ def active_teams_sample(user, n: int) -> list[Team]:
                                    .order_by(Team.nama).limit(n)))
 
 
-def visible_kits(user, team_id: Optional[int] = None, status: Optional[str] = None) -> list[Kit]:
+def visible_kits(user, team_id: Optional[int] = None, status: Optional[str] = None,
+                 office_in: Optional[str] = None, keep_ids: Iterable[int] = ()) -> list[Kit]:
+    """The kits the user sees, by code; `office_in` and `keep_ids` as in visible_teams."""
     q = sa.select(Kit).where(permissions.kits_clause(user))
+    if office_in is not None:
+        q = q.where(sa.or_(_office_in(Kit.office_kode, office_in), Kit.id.in_([i for i in keep_ids if i])))
     if team_id:
         q = q.where(Kit.team_id == team_id)
     if status:

@@ -86,4 +86,4 @@ def area_teams(user, area, region: Optional[str], keep_id=None) -> list[Team]:
         return queries.visible_teams(user)
     path = path_of(region or "")
     office = path.get("kabupaten") or path.get("provinsi") or ""
-    return queries.visible_teams(user, office_in=office, keep_id=db_id(keep_id))
+    return queries.visible_teams(user, office_in=office, keep_ids=[db_id(keep_id)])
