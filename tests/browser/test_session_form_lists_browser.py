@@ -62,3 +62,27 @@ def test_national_admin_narrows_sites_teams_and_kits(app, db, world, page, login
     saved = db.session.scalar(sa.select(RecordingSession))
     assert saved is not None and saved.site_id == world.site2.id and saved.team_id == pw.team.id
     screenshot(page, "tersimpan")
+
+
+def test_national_admin_picks_a_team_office_province_first(app, db, world, page, login, screenshot, monkeypatch):
+    """The team form of a national admin above AREA_SELECT_MAX kabupaten/kota: the kabupaten list is filled
+    from the chosen province without a reload, and the team is saved with that office."""
+    from outreach.models import Team
+
+    monkeypatch.setitem(app.config, "AREA_SELECT_MAX", 1)
+    builders.make_region("34.01", "Kabupaten Yogya Satu")
+    builders.make_region("34.02", "Kabupaten Yogya Dua")
+    db.session.commit()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, "admin_uji", builders.PASSWORD)
+    page.goto("/admin/tim/baru")
+    assert page.locator("#office_kode option").count() == 1
+    page.get_by_label("Nama tim").fill("Tim Yogya")
+    page.locator("#pilih_provinsi").select_option("34")
+    page.locator("#office_kode option[value='34.02']").wait_for(state="attached")
+    page.locator("#office_kode").select_option("34.02")
+    screenshot(page, "kantor")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Simpan").click()
+    team = db.session.scalar(sa.select(Team).where(Team.nama == "Tim Yogya"))
+    assert team is not None and team.office_kode == "34.02"
