@@ -151,6 +151,9 @@ class DefaultConfig:
     # The most options one region list (a desa or kecamatan <select>) may hold; a scope with more regions
     # of that level gets the stepwise picker kabupaten → kecamatan → desa (outreach/regions/picker.py).
     AREA_SELECT_MAX = 300
+    # The most sites the session form lists at once: a kecamatan (or an admin's area) with more gets the area
+    # lists first (kecamatan, desa) and the sites of the chosen one (outreach/planning/session_lists.py).
+    SESSION_SITE_SELECT_MAX = 300
 
     # Public schedule (/jadwal/<kode> and its .ics): how many days ahead it lists, the most sessions one page
     # shows (a province's two months may hold thousands: the page then points to smaller areas), and how long

@@ -313,3 +313,106 @@ def test_request_queue_desa_filter_steps(client, province):
     assert selected(html, "desa") == "33.83.01.2001"
     assert selected(html, "pilih_kecamatan") == "33.83.01" and other.code in html and inside.code not in html
     assert client.get("/permohonan-masuk?status=&kind=&desa=34.01.01.2001").status_code == 400
+
+
+def test_calendar_kabupaten_without_kecamatan_shows_that_kabupaten_only(client, province):
+    team = b.make_team("33.82", "Tim 82")
+    inside = b.make_session(b.make_site("33.82.02.2001", "Balai 82-2-1"), team)
+    outside = b.make_session(b.make_site("33.83.01.2001", "Balai 83-1-1"), b.make_team("33.83", "Tim 83"),
+                             day=inside.date)
+    db.session.commit()
+    login(client, province)
+    month = inside.date.strftime("%Y-%m")
+    html = client.get(f"/kalender?month={month}&kecamatan=").get_data(as_text=True)
+    assert f"/sesi/{inside.id}" in html and f"/sesi/{outside.id}" in html  # no area chosen: all of them
+    html = client.get(f"/kalender?month={month}&pilih_kabupaten=33.82&kecamatan=").get_data(as_text=True)
+    assert f"/sesi/{inside.id}" in html and f"/sesi/{outside.id}" not in html
+    assert "Kalender Kabupaten Uji 82" in html
+    # The links to the next month and to the printed schedule keep the kabupaten.
+    assert re.search(r'data-testid="next-period"', html)
+    next_link = re.search(r'href="([^"]*)" data-testid="next-period"', html).group(1)
+    assert "pilih_kabupaten=33.82" in next_link
+    print_link = re.search(r'data-testid="print-link"\s+href="([^"]*)"', html).group(1)
+    assert "pilih_kabupaten=33.82" in print_link and "kecamatan=&amp;" in print_link
+
+
+def test_print_schedule_kabupaten_without_kecamatan_lists_that_kabupaten(client, province):
+    team = b.make_team("33.82", "Tim 82")
+    inside = b.make_session(b.make_site("33.82.02.2001", "Balai 82-2-1"), team)
+    b.make_session(b.make_site("33.83.01.2001", "Balai 83-1-1"), b.make_team("33.83", "Tim 83"), day=inside.date)
+    db.session.commit()
+    login(client, province)
+    period = {"from": inside.date.isoformat(), "to": inside.date.isoformat()}
+    html = client.get("/jadwal/cetak", query_string={**period, "kecamatan": "", "pilih_kabupaten": "33.82"}
+                      ).get_data(as_text=True)
+    assert selected(html, "pilih_kabupaten") == "33.82"
+    assert "Balai 82-2-1" in html and "Balai 83-1-1" not in html and "Kabupaten Uji 82" in html
+
+
+def test_sessions_between_narrows_to_an_area(province, world):
+    from outreach.planning import queries
+
+    team = b.make_team("33.82", "Tim 82")
+    inside = b.make_session(b.make_site("33.82.02.2001", "Balai 82-2-1"), team)
+    outside = b.make_session(b.make_site("33.83.01.2001", "Balai 83-1-1"), team, day=inside.date, start="13:00",
+                             end="15:00")
+    db.session.commit()
+    found = lambda **kw: {s.id for s in queries.sessions_between(province, inside.date, inside.date, **kw)}
+    assert found() == {inside.id, outside.id}
+    assert found(area_kode="33.82") == {inside.id}
+    assert found(area_kode="33.82.02") == {inside.id}
+    assert found(area_kode="33") == {inside.id, outside.id}
+    assert found(area_kode="34") == set()
+
+
+def test_calendar_team_filter_lists_the_teams_of_the_chosen_area(client, province):
+    t82, t83 = b.make_team("33.82", "Tim 82"), b.make_team("33.83", "Tim 83")
+    db.session.commit()
+    login(client, province)
+    html = client.get("/kalender?kecamatan=").get_data(as_text=True)
+    assert select_options(html, "team") == []  # no area yet: not every team of the province
+    html = client.get("/kalender?pilih_kabupaten=33.82&kecamatan=").get_data(as_text=True)
+    assert select_options(html, "team") == [str(t82.id)]
+    html = client.get("/kalender?kecamatan=33.82.01").get_data(as_text=True)  # a kecamatan: its kabupaten's
+    assert select_options(html, "team") == [str(t82.id)]
+    html = client.get(f"/kalender?kecamatan=33.82.01&team={t83.id}").get_data(as_text=True)
+    assert sorted(select_options(html, "team")) == sorted([str(t82.id), str(t83.id)])  # the chosen one kept
+
+
+def test_session_list_team_filter_and_province_follow_the_chosen_area(client, province, world):
+    t82, t83 = b.make_team("33.82", "Tim 82"), b.make_team("33.83", "Tim 83")
+    db.session.commit()
+    login(client, province)
+    html = client.get("/sesi").get_data(as_text=True)
+    assert select_options(html, "team_id") == []
+    html = client.get("/sesi?pilih_kabupaten=33.83").get_data(as_text=True)
+    assert select_options(html, "team_id") == [str(t83.id)]
+    html = client.get(f"/sesi?kecamatan=33.82.02&team_id={t83.id}").get_data(as_text=True)
+    assert sorted(select_options(html, "team_id")) == sorted([str(t82.id), str(t83.id)])
+
+
+def test_session_list_of_a_national_admin_narrows_to_a_province(client, province, world, login_as):
+    inside = b.make_session(b.make_site("33.82.02.2001", "Balai 82-2-1"), b.make_team("33.82", "Tim 82"))
+    outside = b.make_session(b.make_site("34.01.01.2001", "Balai Yogya"), b.make_team("34.01", "Tim Yogya"),
+                             day=inside.date)
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/sesi?pilih_provinsi=34").get_data(as_text=True)
+    assert f"/sesi/{outside.id}" in html and f"/sesi/{inside.id}" not in html
+
+
+def test_planner_lists_the_teams_and_kits_of_the_chosen_kabupaten(client, province):
+    k82 = b.make_kit(b.make_team("33.82", "Tim 82"), "KIT-82")
+    k83 = b.make_kit(b.make_team("33.83", "Tim 83"), "KIT-83")
+    db.session.commit()
+    login(client, province)
+    html = client.get("/usulan-jadwal").get_data(as_text=True)
+    assert select_options(html, "team_ids") == [] and select_options(html, "kit_ids") == []
+    html = client.get("/usulan-jadwal?kecamatan=33.82.01").get_data(as_text=True)
+    assert select_options(html, "team_ids") == [str(k82.team_id)] and select_options(html, "kit_ids") == [str(k82.id)]
+    # Teams chosen before the region changed stay listed; the planner then refuses them by name.
+    html = client.post("/usulan-jadwal", data={"pilih_kabupaten": "33.82", "region": "33.82.01",
+                                               "team_ids": [str(k83.team_id)], "date_from": "2026-10-12",
+                                               "date_to": "2026-10-16"}).get_data(as_text=True)
+    assert str(k83.team_id) in select_options(html, "team_ids")
+    assert "bukan tim kabupaten/kota wilayah ini" in html

@@ -10,6 +10,7 @@ from outreach.extensions import db
 from outreach.input_limits import page_number
 from outreach.models import ApiToken, Kit, Team, User
 from outreach import permissions, vocab
+from outreach.regions import picker
 from outreach.security import roles_required
 
 admin_only = roles_required(*permissions.ADMINS)
@@ -93,14 +94,31 @@ def _render_form(template: str, form, **context):
     return render_template(template, form=form, **context), (422 if form.errors else 200)
 
 
-def _team_choices(blank_label: str) -> list[tuple[str, str]]:
+def _team_choices(blank_label: str, office: str | None = None, keep=None, narrow: bool = False
+                  ) -> list[tuple[str, str]]:
+    """The team list of a form; `narrow`: only the teams of `office` (and `keep`, the one chosen)."""
     inactive = _("(nonaktif)")
     return [("", blank_label)] + [(i, nama if active else f"{nama} {inactive}")
-                                  for i, nama, active in service.team_choices(current_user)]
+                                  for i, nama, active in service.team_choices(current_user, office, keep, narrow)]
 
 
 def _office_choices() -> list[tuple[str, str]]:
     return [("", _("— pilih kabupaten/kota —"))] + service.kabupaten_choices(current_user)
+
+
+def _office_picker(form) -> picker.AreaPicker:
+    """The office field of the team and kit forms: one select of the kabupaten/kota the admin manages, or,
+    above AREA_SELECT_MAX of them (a national admin: 514), provinsi then kabupaten/kota (the stepwise picker,
+    which keeps the current office chosen). The service checks the value either way."""
+    area = picker.build_picker(current_user, {"kabupaten": "office_kode"}, {"kabupaten": form.office_kode.data or ""},
+                               picker.select_max(current_app.config), picker.submitted_picks(request.form))
+    form.office_kode.choices = [] if area.stepwise else _office_choices()
+    return area
+
+
+def _saving(form) -> bool:
+    """A submitted form to save: not the stepwise picker's "Tampilkan" (which only shows the next list)."""
+    return "area_step" not in request.form and form.validate_on_submit()
 
 
 def _calendar_feed_url(team: Team):
@@ -130,9 +148,20 @@ def index():
 
 # ---------------------------------------------------------------- users
 
-def _user_form_choices(form) -> None:
+def _user_form_choices(form) -> picker.AreaPicker:
+    """The user form's lists; returns the picker of the team's office. Above AREA_SELECT_MAX kabupaten/kota
+    in the admin's scope the team list holds the teams of the office chosen there (and the current team)."""
     form.role.choices = vocab.choices_of("role")
-    form.team_id.choices = _team_choices(_("— tanpa tim —"))
+    if "pilih_kabupaten" in request.form:
+        office = request.form.get("pilih_kabupaten") or ""
+    else:
+        team = db.session.get(Team, int(form.team_id.data)) if str(form.team_id.data or "").isdigit() else None
+        office = team.office_kode if team is not None else ""
+    area = picker.build_picker(current_user, {"kabupaten": "pilih_kabupaten"}, {"kabupaten": office},
+                               picker.select_max(current_app.config), picker.submitted_picks(request.form))
+    form.team_id.choices = _team_choices(_("— tanpa tim —"), area.chosen("kabupaten"), form.team_id.data,
+                                         narrow=area.stepwise)
+    return area
 
 
 def _user_data(form) -> service.UserData:
@@ -154,8 +183,8 @@ def users():
 @admin_only
 def user_new():
     form = UserCreateForm(role="field")
-    _user_form_choices(form)
-    if form.validate_on_submit():
+    team_area = _user_form_choices(form)
+    if _saving(form):
         try:
             user = service.create_user(_user_data(form), form.password.data, current_user.id,
                                        password_confirm=form.password_confirm.data or "")
@@ -164,7 +193,7 @@ def user_new():
         else:
             flash(_("Pengguna %(username)s dibuat.", username=user.username), "success")
             return redirect(url_for(".users"))
-    return _render_form("admin/user_form.html", form, user=None)
+    return _render_form("admin/user_form.html", form, user=None, team_area=team_area)
 
 
 @bp.route("/admin/pengguna/<int:user_id>", methods=["GET", "POST"])
@@ -174,8 +203,8 @@ def user_edit(user_id):
     form = UserForm(obj=user)
     if user.national and request.method == "GET":
         form.scope_kode.data = permissions.NATIONAL_SCOPE
-    _user_form_choices(form)
-    if form.validate_on_submit():
+    team_area = _user_form_choices(form)
+    if _saving(form):
         try:
             changes = service.update_user(user, _user_data(form), current_user.id)
         except service.Invalid as exc:
@@ -186,7 +215,7 @@ def user_edit(user_id):
             else:
                 flash(_("Tidak ada perubahan."), "info")
             return redirect(url_for(".users"))
-    return _render_form("admin/user_form.html", form, user=user)
+    return _render_form("admin/user_form.html", form, user=user, team_area=team_area)
 
 
 @bp.route("/admin/pengguna/<int:user_id>/kata-sandi", methods=["GET", "POST"])
@@ -261,8 +290,8 @@ def teams():
 @admin_only
 def team_new():
     form = TeamForm()
-    form.office_kode.choices = _office_choices()
-    if form.validate_on_submit():
+    office_area = _office_picker(form)
+    if _saving(form):
         try:
             team = service.create_team(_team_data(form), current_user.id)
         except service.Invalid as exc:
@@ -270,7 +299,7 @@ def team_new():
         else:
             flash(_("Tim %(nama)s dibuat.", nama=team.nama), "success")
             return redirect(url_for(".teams"))
-    return _render_form("admin/team_form.html", form, team=None)
+    return _render_form("admin/team_form.html", form, team=None, office_area=office_area)
 
 
 @bp.route("/admin/tim/<int:team_id>", methods=["GET", "POST"])
@@ -278,8 +307,8 @@ def team_new():
 def team_edit(team_id):
     team = _team_or_404(team_id)
     form = TeamForm(obj=team)
-    form.office_kode.choices = _office_choices()
-    if form.validate_on_submit():
+    office_area = _office_picker(form)
+    if _saving(form):
         try:
             changes = service.update_team(team, _team_data(form), current_user.id)
         except service.Invalid as exc:
@@ -290,7 +319,8 @@ def team_edit(team_id):
             else:
                 flash(_("Tidak ada perubahan."), "info")
             return redirect(url_for(".teams"))
-    return _render_form("admin/team_form.html", form, team=team, calendar_url=_calendar_feed_url(team))
+    return _render_form("admin/team_form.html", form, team=team, calendar_url=_calendar_feed_url(team),
+                        office_area=office_area)
 
 
 @bp.route("/admin/tim/<int:team_id>/kalender", methods=["POST"])
@@ -304,10 +334,13 @@ def team_rotate_calendar(team_id):
 
 # ---------------------------------------------------------------- kits
 
-def _kit_form_choices(form) -> None:
+def _kit_form_choices(form) -> picker.AreaPicker:
+    """The kit form's lists; returns the office picker."""
     form.status.choices = vocab.choices_of("kit_status")
-    form.office_kode.choices = _office_choices()
-    form.team_id.choices = _team_choices(_("— tanpa tim asal —"))
+    area = _office_picker(form)
+    form.team_id.choices = _team_choices(_("— tanpa tim asal —"), area.chosen("kabupaten"), form.team_id.data,
+                                         narrow=area.stepwise)
+    return area
 
 
 def _kit_data(form) -> service.KitData:
@@ -328,8 +361,8 @@ def kits():
 @admin_only
 def kit_new():
     form = KitForm(status="ok")
-    _kit_form_choices(form)
-    if form.validate_on_submit():
+    office_area = _kit_form_choices(form)
+    if _saving(form):
         try:
             kit = service.create_kit(_kit_data(form), current_user.id)
         except service.Invalid as exc:
@@ -337,7 +370,7 @@ def kit_new():
         else:
             flash(_("Kit %(code)s dibuat.", code=kit.code), "success")
             return redirect(url_for(".kits"))
-    return _render_form("admin/kit_form.html", form, kit=None)
+    return _render_form("admin/kit_form.html", form, kit=None, office_area=office_area)
 
 
 @bp.route("/admin/kit/<int:kit_id>", methods=["GET", "POST"])
@@ -345,8 +378,8 @@ def kit_new():
 def kit_edit(kit_id):
     kit = _kit_or_404(kit_id)
     form = KitForm(obj=kit)
-    _kit_form_choices(form)
-    if form.validate_on_submit():
+    office_area = _kit_form_choices(form)
+    if _saving(form):
         try:
             changes = service.update_kit(kit, _kit_data(form), current_user.id)
         except service.Invalid as exc:
@@ -357,4 +390,4 @@ def kit_edit(kit_id):
             else:
                 flash(_("Tidak ada perubahan."), "info")
             return redirect(url_for(".kits"))
-    return _render_form("admin/kit_form.html", form, kit=kit)
+    return _render_form("admin/kit_form.html", form, kit=kit, office_area=office_area)

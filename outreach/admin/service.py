@@ -378,10 +378,16 @@ def kabupaten_choices(admin) -> list[tuple[str, str]]:
     return [(kode, f"{kode} — {nama}") for kode, nama in rows]
 
 
-def team_choices(admin) -> list[tuple[str, str, bool]]:
-    """(id, name, active) of every team `admin` manages, for team pickers."""
-    rows = db.session.execute(sa.select(Team.id, Team.nama, Team.active).where(
-        permissions.manageable_office_clause(admin, Team.office_kode)).order_by(Team.nama)).all()
+def team_choices(admin, office: Optional[str] = None, keep=None, narrow: bool = False
+                 ) -> list[tuple[str, str, bool]]:
+    """(id, name, active) of every team `admin` manages, for team pickers; with `narrow`, only those of
+    kabupaten/kota `office` and team `keep` (the one already chosen)."""
+    query = sa.select(Team.id, Team.nama, Team.active).where(
+        permissions.manageable_office_clause(admin, Team.office_kode))
+    if narrow:
+        keep_id = int(keep) if str(keep or "").isdigit() else -1
+        query = query.where(sa.or_(Team.office_kode == (office or ""), Team.id == keep_id))
+    rows = db.session.execute(query.order_by(Team.nama)).all()
     return [(str(i), nama, active) for i, nama, active in rows]
 
 

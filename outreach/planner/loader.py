@@ -215,8 +215,8 @@ def _kabupaten_of(region: Region) -> str:
 def available_resources(user, region: Region):
     """Teams and kits of the region's kabupaten the user may plan with (kits under repair included)."""
     kab = _kabupaten_of(region)
-    teams = [t for t in planning_queries.visible_teams(user) if t.active and t.office_kode == kab]
-    kits = [k for k in planning_queries.visible_kits(user) if k.office_kode == kab]
+    teams = [t for t in planning_queries.visible_teams(user, office_in=kab) if t.active and t.office_kode == kab]
+    kits = [k for k in planning_queries.visible_kits(user, office_in=kab) if k.office_kode == kab]
     return teams, kits
 
 

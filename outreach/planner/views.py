@@ -80,8 +80,12 @@ def _plan_form() -> tuple[PlanForm, picker.AreaPicker, Optional[str]]:
         form.region.choices = [(r.kode, region_with_code(r.nama, r.kode)) for r in regions]
         if not form.is_submitted() and not any(r.kode == form.region.data for r in regions):
             form.region.data = None
-    teams = [t for t in planning_queries.visible_teams(current_user) if t.active]
-    kits = planning_queries.visible_kits(current_user)
+    # A province or the whole country (the stepwise picker): the teams and kits of the chosen region's
+    # kabupaten/kota, the only ones its plan may use (and those already chosen, refused then by name).
+    office = (picker.path_of(form.region.data or "").get("kabupaten") or "") if area.stepwise else None
+    teams = [t for t in planning_queries.visible_teams(current_user, office_in=office,
+                                                       keep_ids=form.team_ids.data or ()) if t.active]
+    kits = planning_queries.visible_kits(current_user, office_in=office, keep_ids=form.kit_ids.data or ())
     form.team_ids.choices = [(t.id, t.nama) for t in teams]
     form.kit_ids.choices = [(k.id, k.code + (" (" + _("sedang diperbaiki") + ")" if k.status in loader.REPAIR_STATUSES
                                              else "")) for k in kits]

@@ -15,7 +15,7 @@ from outreach.models.planning import RecordingSession
 from outreach.permissions import in_scope, scope_of
 from outreach.planning import calendar_rules, queries
 from outreach.planning.errors import Invisible
-from outreach.planning.site_scope import busiest_kecamatan, own_kecamatan
+from outreach.planning.site_scope import area_teams, busiest_kecamatan, own_kecamatan, team_visible
 from outreach.regions import picker
 from outreach.regions.choices import kecamatan_choices
 
@@ -97,6 +97,8 @@ class CalendarContext:
     days_off: dict = field(default_factory=dict)  # {day: (DayOff, ...)} of the planning calendar shown
     layout: str = LAYOUT_AUTO  # agenda (a list of days), grid, or auto: the agenda below the phone breakpoint
     area: picker.AreaPicker = field(default_factory=lambda: picker.AreaPicker(stepwise=False))
+    area_kode: Optional[str] = None  # a provinsi or kabupaten chosen in the stepwise picker without a kecamatan
+    area_name: str = ""
 
     @property
     def agenda(self) -> list[tuple[date, list, tuple]]:
@@ -140,6 +142,7 @@ class CalendarContext:
             args["tampilan"] = self.layout
         if permissions.sees_area_wide(user):
             args["kecamatan"] = self.kecamatan or ""
+            args.update(self.area.helper_args())
         if not permissions.is_field(user) and self.team is not None:
             args["team"] = self.team.id
         return args
@@ -156,7 +159,6 @@ def calendar_context(user, args, today: date, area_limit: int = picker.DEFAULT_S
         anchor = parse_month(args.get("month"), today)
         weeks = month_weeks(anchor)
     first, last = weeks[0][0], weeks[-1][-1]
-    teams = queries.visible_teams(user)
     team = None
     raw_team = args.get("team")
     if permissions.is_field(user):
@@ -164,7 +166,7 @@ def calendar_context(user, args, today: date, area_limit: int = picker.DEFAULT_S
         if raw_team not in (None, "") and (team is None or str(team.id) != str(raw_team)):
             raise Invisible()
     elif raw_team not in (None, ""):
-        team = next((t for t in teams if str(t.id) == str(raw_team)), None)
+        team = team_visible(user, raw_team)
         if team is None:
             raise Invisible()
     kecamatan = args.get("kecamatan") or None
@@ -172,6 +174,7 @@ def calendar_context(user, args, today: date, area_limit: int = picker.DEFAULT_S
         raise Invisible()
     choices: list = []
     area = picker.AreaPicker(stepwise=False)
+    area_kode = None
     if permissions.sees_area_wide(user):
         stepwise = picker.is_stepwise(user, "kecamatan", area_limit)
         choices = [] if stepwise else kecamatan_choices(user)
@@ -181,24 +184,30 @@ def calendar_context(user, args, today: date, area_limit: int = picker.DEFAULT_S
             area = picker.build_picker(user, {"kecamatan": "kecamatan"}, {"kecamatan": kecamatan or ""}, area_limit,
                                        picker.submitted_picks(args))
             kecamatan = area.chosen("kecamatan") or None
+            area_kode = None if kecamatan else (area.deepest() or None)
     elif permissions.is_coordinator(user):
         kecamatan = own_kecamatan(user)
+    teams = area_teams(user, area, kecamatan or area_kode, team.id if team is not None else None)
     if permissions.is_field(user) and team is None:
         sessions = []
     else:
         sessions = queries.sessions_between(user, first, last, team_id=team.id if team else None,
-                                            kecamatan_kode=kecamatan if not permissions.is_field(user) else None)
+                                            kecamatan_kode=kecamatan if not permissions.is_field(user) else None,
+                                            area_kode=area_kode)
     name = dict(choices).get(kecamatan) if kecamatan else ""
-    if kecamatan and not name:
-        name = queries.region_names([kecamatan]).get(kecamatan, kecamatan)
-    days_off = calendar_days_off(user, kecamatan, team, first, last)
+    if (kecamatan or area_kode) and not name:
+        name = queries.region_names([kecamatan or area_kode]).get(kecamatan or area_kode, kecamatan or area_kode)
+    kabupaten = area_kode if area_kode and area_kode.count(".") == 1 else None
+    days_off = calendar_days_off(user, kecamatan or kabupaten, team, first, last)
     return CalendarContext(view=view, first=first, last=last, anchor=anchor, weeks=weeks,
                            by_day=sessions_by_day(sessions, first, last),
                            holidays={d: "; ".join(o.name for o in offs if o.kind != calendar_rules.EXAM_WEEK)
                                      for d, offs in days_off.items()
                                      if any(o.kind != calendar_rules.EXAM_WEEK for o in offs)},
-                           kecamatan=kecamatan, kecamatan_name=name or "", team=team, kecamatan_choices=choices,
-                           teams=teams, days_off=days_off, layout=parse_layout(args.get("tampilan")), area=area)
+                           kecamatan=kecamatan, kecamatan_name=name if kecamatan else "", team=team,
+                           kecamatan_choices=choices, teams=teams, days_off=days_off,
+                           layout=parse_layout(args.get("tampilan")), area=area, area_kode=area_kode,
+                           area_name=name if area_kode else "")
 
 
 def calendar_days_off(user, kecamatan: Optional[str], team: Optional[Team], first: date, last: date) -> dict:

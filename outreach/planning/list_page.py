@@ -6,11 +6,10 @@ from typing import Mapping, Optional
 from flask_babel import gettext as _
 
 from outreach import permissions
-from outreach.planning import queries
 from outreach.planning.errors import ValidationFailed
 from outreach.vocab import session_status_labels
 from outreach.planning.parse import SessionFilters, parse_filters
-from outreach.planning.site_scope import own_kecamatan
+from outreach.planning.site_scope import area_teams, own_kecamatan
 from outreach.regions import picker
 from outreach.regions.choices import desa_choices, kecamatan_choices
 
@@ -32,7 +31,8 @@ def list_filters(form, user, area_limit: int = picker.DEFAULT_SELECT_MAX,
         form.kecamatan.choices = [("", _("Semua kecamatan"))] + ([] if coordinator else kecamatan_choices(user))
         form.desa.choices = [("", _("Semua desa/kelurahan"))] + (desa_choices(user, kecamatan) if kecamatan else [])
     form.site_type.choices = [("", _("Semua jenis"))] + list(site_type_labels().items())
-    form.team_id.choices = [("", _("Semua tim"))] + [(str(t.id), t.nama) for t in queries.visible_teams(user)]
+    teams = area_teams(user, area, area.deepest() or None, form.team_id.data)
+    form.team_id.choices = [("", _("Semua tim"))] + [(str(t.id), t.nama) for t in teams]
     form.status.choices = [("", _("Semua status"))] + list(session_status_labels().items())
     args = {"from": form.date_from.data, "to": form.date_to.data, "status": form.status.data,
             "team_id": form.team_id.data, "kecamatan": form.kecamatan.data, "desa": form.desa.data,
@@ -40,6 +40,7 @@ def list_filters(form, user, area_limit: int = picker.DEFAULT_SELECT_MAX,
     try:
         filters = parse_filters(args)
         if area.stepwise:
+            filters.provinsi_kode = area.chosen("provinsi") or None
             filters.kabupaten_kode = area.chosen("kabupaten") or None
         return filters, args, area
     except ValidationFailed as exc:

@@ -320,7 +320,8 @@ class SessionFilters:
     date_to: Optional[date] = None
     statuses: tuple = ()
     team_id: Optional[int] = None
-    kabupaten_kode: Optional[str] = None  # the session list's stepwise area picker (not read from args)
+    provinsi_kode: Optional[str] = None  # the stepwise area pickers' choices (not read from args)
+    kabupaten_kode: Optional[str] = None
     kecamatan_kode: Optional[str] = None
     desa_kode: Optional[str] = None
     site_id: Optional[int] = None

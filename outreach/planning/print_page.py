@@ -48,6 +48,15 @@ def print_focus(user, args, first: date, last: date, area_limit: int = picker.DE
     return area.chosen("kecamatan") or None, team, [], area
 
 
+def area_without_kecamatan(kecamatan: Optional[str], team: Optional[Team], area: picker.AreaPicker
+                           ) -> Optional[str]:
+    """The provinsi or kabupaten chosen in the stepwise picker when no kecamatan (nor team) is: the printed
+    schedule then lists that area's sessions, not nothing."""
+    if kecamatan or team is not None or not area.stepwise:
+        return None
+    return area.deepest() or None
+
+
 def schedule_by_desa(sessions: Iterable[RecordingSession], names: dict) -> list[tuple[str, list]]:
     """[(desa name, sessions by date and time)] ordered by desa name, for the printed schedule."""
     groups: dict[str, list] = {}

@@ -16,6 +16,7 @@ from outreach.extensions import db
 from outreach.models import Kit, Region, Site, Team, User
 from outreach.models.audit import AuditEntry
 from outreach.models.planning import ACTIVE_STATUSES, MAX_SESSION_DAYS, OPEN_STATUSES, RecordingSession, SessionKit
+from outreach.models.regions import level_of
 from outreach.planning import workflow
 from outreach.planning.conflicts import Booking, Slot, window
 from outreach.planning.errors import NotAllowed, NotFound
@@ -97,6 +98,8 @@ def sessions_query(user, filters: Optional[SessionFilters] = None):
         q = q.where(RS.status.in_(f.statuses))
     if f.team_id:
         q = q.where(RS.team_id == f.team_id)
+    if f.provinsi_kode:
+        q = q.where(RS.provinsi_kode == f.provinsi_kode)
     if f.kabupaten_kode:
         q = q.where(RS.kabupaten_kode == f.kabupaten_kode)
     if f.kecamatan_kode:
@@ -125,19 +128,43 @@ def list_sessions(user, filters: Optional[SessionFilters] = None, page: int = 1,
 
 
 def sessions_between(user, first: date, last: date, *, team_id: Optional[int] = None,
-                     kecamatan_kode: Optional[str] = None, statuses: Iterable[str] = ()) -> list[RecordingSession]:
-    """Every visible session touching [first, last] (for calendars and printed schedules)."""
+                     kecamatan_kode: Optional[str] = None, statuses: Iterable[str] = (),
+                     area_kode: Optional[str] = None) -> list[RecordingSession]:
+    """Every visible session touching [first, last] (for calendars and printed schedules); `area_kode`: only
+    those inside that region (a provinsi or kabupaten chosen without a kecamatan)."""
     f = SessionFilters(date_from=first, date_to=last, team_id=team_id, kecamatan_kode=kecamatan_kode,
                        statuses=tuple(statuses))
+    level = level_of(area_kode) if area_kode else None
+    if level in ("provinsi", "kabupaten", "kecamatan", "desa"):
+        setattr(f, f"{level}_kode", area_kode)
     return list(db.session.scalars(_with_relations(sessions_query(user, f))).unique())
 
 
-def visible_teams(user) -> list[Team]:
-    return list(db.session.scalars(sa.select(Team).where(permissions.teams_clause(user)).order_by(Team.nama)))
+def _office_in(column, office_in: str):
+    return sa.or_(column == office_in, column.like(office_in + ".%")) if office_in else sa.false()
 
 
-def visible_kits(user, team_id: Optional[int] = None, status: Optional[str] = None) -> list[Kit]:
+def visible_teams(user, office_in: Optional[str] = None, keep_ids: Iterable[int] = ()) -> list[Team]:
+    """The teams the user sees, by name; `office_in` (not None): only those whose office lies in that region
+    ('' for none), and the teams `keep_ids` (already chosen) whatever their office."""
+    q = sa.select(Team).where(permissions.teams_clause(user))
+    if office_in is not None:
+        q = q.where(sa.or_(_office_in(Team.office_kode, office_in), Team.id.in_([i for i in keep_ids if i])))
+    return list(db.session.scalars(q.order_by(Team.nama)))
+
+
+def active_teams_sample(user, n: int) -> list[Team]:
+    """At most `n` active teams the user sees (is there exactly one?), without loading all of them."""
+    return list(db.session.scalars(sa.select(Team).where(permissions.teams_clause(user), Team.active.is_(True))
+                                   .order_by(Team.nama).limit(n)))
+
+
+def visible_kits(user, team_id: Optional[int] = None, status: Optional[str] = None,
+                 office_in: Optional[str] = None, keep_ids: Iterable[int] = ()) -> list[Kit]:
+    """The kits the user sees, by code; `office_in` and `keep_ids` as in visible_teams."""
     q = sa.select(Kit).where(permissions.kits_clause(user))
+    if office_in is not None:
+        q = q.where(sa.or_(_office_in(Kit.office_kode, office_in), Kit.id.in_([i for i in keep_ids if i])))
     if team_id:
         q = q.where(Kit.team_id == team_id)
     if status:

@@ -218,10 +218,13 @@ def edit_session(session_id: int):
 
 def _session_form(form: SessionForm, session, proposal=None):
     desa = request.args.get("desa") if request.method == "GET" else None
-    kits = session_page.fill_session_choices(form, current_user, desa=desa, kecamatan=request.args.get("kecamatan"))
+    kits, lists = session_page.fill_session_choices(form, current_user, desa=desa,
+                                                    kecamatan=request.args.get("kecamatan"),
+                                                    submitted=request.form if request.method == "POST" else None)
     conflicts, estimate, code = [], None, 200
     alternatives = None
-    if request.method == "POST":
+    # "Tampilkan" of the site's area lists: show the next list (and its sites, teams, kits); check nothing.
+    if request.method == "POST" and "area_step" not in request.form:
         data = form.session_data()
         if form.check.data:
             result = checks.check_session(current_user, data, session=session)
@@ -252,7 +255,7 @@ def _session_form(form: SessionForm, session, proposal=None):
         alternatives = checks.alternatives(current_user, form.session_data(), conflicts, session=session)
     return render_template("planning/form.html", form=form, session=session, conflicts=conflicts,
                            alternatives=alternatives,
-                           estimate=estimate, proposal=proposal, kits=kits,
+                           estimate=estimate, proposal=proposal, kits=kits, lists=lists,
                            not_recorded_labels=vocab.not_recorded_labels() if proposal else {},
                            desa=desa, desa_name=queries.region_names([desa]).get(desa) if desa else None), code
 
@@ -282,15 +285,17 @@ def print_schedule():
     form.kecamatan.choices = [("", _("Semua kecamatan"))] + choices if choices else []
     form.kecamatan.data = kecamatan
     sessions = []
-    if team is not None or kecamatan:
+    area_kode = print_page.area_without_kecamatan(kecamatan, team, area)
+    if team is not None or kecamatan or area_kode:
         sessions = queries.sessions_between(current_user, first, last, team_id=team.id if team else None,
-                                            kecamatan_kode=kecamatan,
+                                            kecamatan_kode=kecamatan, area_kode=area_kode,
                                             statuses=("rencana", "terkonfirmasi", "ditunda", "selesai"))
-    regions = queries.region_info({kecamatan} | {k for s in sessions for k in (s.desa_kode, s.kecamatan_kode,
-                                                                          s.kabupaten_kode)})
+    regions = queries.region_info({kecamatan, area_kode} | {k for s in sessions for k in (
+        s.desa_kode, s.kecamatan_kode, s.kabupaten_kode)})
     names = {kode: region_label(nama, kind) for kode, (nama, kind) in regions.items()}
     return render_template("planning/print.html", form=form, groups=print_page.schedule_by_desa(sessions, names),
                            area=area, first=first, last=last, kecamatan=kecamatan, team=team, names=names,
+                           area_kode=area_kode,
                            address_of=lambda s: serialize.address_of(s, regions),
                            count=len(sessions), status_labels=session_status_labels(),
                            kind_labels=session_kind_labels(), group_labels=target_group_labels())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Mapping, Optional
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -14,11 +14,12 @@ from flask_babel import gettext as _
 from outreach.extensions import db
 from outreach.models import Region
 from outreach.models.planning import RecordingSession
-from outreach.permissions import in_scope
 from outreach.templating import clock_text, short_day
-from outreach.planning import queries
+from outreach.models.regions import level_of
+from outreach.planning import queries, session_lists
+from outreach.regions import picker
 from outreach.vocab import session_kind_labels, target_group_labels
-from outreach.planning.site_scope import own_kecamatan, site_in_scope, site_options, team_visible
+from outreach.planning.site_scope import site_in_scope, site_options, team_visible
 
 
 def local_iso(value) -> str:
@@ -71,12 +72,13 @@ def prefill_new(form, user, args, proposal: Optional[dict] = None) -> None:
     form.start.data, form.end.data, form.kind.data = "08:00", "12:00", "perekaman"
     default_groups = {"sekolah": ["pemilih_pemula"], "rumah": ["lansia_disabilitas"]}
     form.target_groups.data = default_groups.get(site.type if site is not None else "", ["umum"])
-    teams = [t for t in queries.visible_teams(user) if t.active]
     team = team_visible(user, args.get("team")) if args.get("team") else None
     if team is not None:
         form.team_id.data = str(team.id)
-    elif len(teams) == 1:
-        form.team_id.data = str(teams[0].id)
+    else:
+        teams = queries.active_teams_sample(user, 2)
+        if len(teams) == 1:
+            form.team_id.data = str(teams[0].id)
 
 
 def prefill_edit(form, s: RecordingSession) -> None:
@@ -92,33 +94,49 @@ def prefill_edit(form, s: RecordingSession) -> None:
     form.version.data = str(s.version)
 
 
-def fill_session_choices(form, user, desa: Optional[str] = None, kecamatan: Optional[str] = None) -> list[dict]:
-    """Choices of the session form (sites near the chosen one, teams, kits, kinds, groups);
-    returns the kits as rows for the template (code, status, team)."""
+def fill_session_choices(form, user, desa: Optional[str] = None, kecamatan: Optional[str] = None,
+                         submitted: Optional[Mapping] = None) -> tuple[list[dict], dict]:
+    """Choices of the session form (sites, teams, kits, kinds, groups), kept short at national scale by
+    outreach.planning.session_lists; returns the kits as rows for the template (code, status, team) and
+    what the template says about the lists (the area picker, what to choose first, the office)."""
     from outreach.vocab import kit_status_labels
 
+    config = current_app.config
     site = site_in_scope(user, form.site_id.data) if form.site_id.data else None
-    if desa and in_scope(user, desa):
-        groups = site_options(user, desa=desa, include_id=site.id if site else None)
-    elif site is not None:
-        groups = site_options(user, kecamatan=site.kecamatan_kode, include_id=site.id)
-    elif kecamatan and kecamatan.count(".") == 2 and in_scope(user, kecamatan):
-        groups = site_options(user, kecamatan=kecamatan)
+    sites = session_lists.plan_site_list(user, site, session_lists.site_select_max(config),
+                                         picker.select_max(config), desa_arg=desa, kecamatan_arg=kecamatan,
+                                         form=submitted)
+    if not sites.region_set:
+        groups = {}
+    elif sites.region and level_of(sites.region) == "desa":
+        groups = site_options(user, desa=sites.region, include_id=site.id if site else None)
+    elif sites.region and level_of(sites.region) == "kecamatan":
+        groups = site_options(user, kecamatan=sites.region, include_id=site.id if site else None)
     else:
-        groups = site_options(user, kecamatan=own_kecamatan(user))
+        groups = site_options(user, include_id=site.id if site else None)
+    if site is not None and not any(o[0] == str(site.id) for opts in groups.values() for o in opts):
+        # the chosen site stays chosen while the lists above it change
+        extra = site_options(user, desa=site.desa_kode, include_id=site.id)
+        for g, opts in extra.items():
+            groups.setdefault(g, []).extend(o for o in opts if o[0] == str(site.id))
     form.site_id.choices = groups
-    teams = queries.visible_teams(user)
     chosen = str(form.team_id.data or "")
+    offered = session_lists.teams_and_kits(user, session_lists.list_office(site, sites), sites.stepwise,
+                                           chosen_team=chosen, chosen_kits=form.kit_ids.data or ())
     form.team_id.choices = [("", _("— pilih tim —"))] + [
-        (str(t.id), t.nama) for t in teams if t.active or str(t.id) == chosen]
-    team_names = {t.id: t.nama for t in teams}
-    kits = queries.visible_kits(user)
-    form.kit_ids.choices = [(str(k.id), k.code) for k in kits]
+        (str(t.id), t.nama) for t in offered.teams if t.active or str(t.id) == chosen]
+    names = {t.id: t.nama for t in offered.teams}
+    names.update(session_lists.team_names({k.team_id for k in offered.kits if k.team_id not in names}))
+    form.kit_ids.choices = [(str(k.id), k.code) for k in offered.kits]
     form.kind.choices = list(session_kind_labels().items())
     form.target_groups.choices = list(target_group_labels().items())
     status = kit_status_labels()
-    return [{"id": str(k.id), "code": k.code, "status": k.status, "status_label": status.get(k.status, k.status),
-             "team": team_names.get(k.team_id, "")} for k in kits]
+    kits = [{"id": str(k.id), "code": k.code, "status": k.status, "status_label": status.get(k.status, k.status),
+             "team": names.get(k.team_id, "")} for k in offered.kits]
+    office_name = queries.region_names([offered.office]).get(offered.office, offered.office) \
+        if offered.office else ""
+    return kits, {"sites": sites, "office": offered.office, "office_name": office_name,
+                  "teams_waiting": offered.waiting}
 
 
 def confirmation_panel(user, s: RecordingSession, now: datetime, request_form) -> dict:

@@ -14,6 +14,7 @@ from outreach.models import Region, Site, Team
 from outreach.models.planning import RecordingSession
 from outreach.permissions import in_scope, scope_clause, scope_of
 from outreach.planning import queries
+from outreach.regions.picker import path_of
 
 MAX_SITE_CHOICES = 3000
 
@@ -74,7 +75,15 @@ def team_visible(user, team_id) -> Optional[Team]:
     team_id = db_id(team_id)
     if team_id is None:
         return None
-    for team in queries.visible_teams(user):
-        if team.id == team_id:
-            return team
-    return None
+    return db.session.scalar(sa.select(Team).where(permissions.teams_clause(user), Team.id == team_id))
+
+
+def area_teams(user, area, region: Optional[str], keep_id=None) -> list[Team]:
+    """A team filter's list (calendar, session list): every team the user sees; with the stepwise area picker
+    (a province or the whole country: hundreds of teams) those of the offices inside the chosen `region` (a
+    kecamatan's or desa's: its kabupaten's) and team `keep_id`, none more while no area is chosen."""
+    if not area.stepwise:
+        return queries.visible_teams(user)
+    path = path_of(region or "")
+    office = path.get("kabupaten") or path.get("provinsi") or ""
+    return queries.visible_teams(user, office_in=office, keep_ids=[db_id(keep_id)])

@@ -49,6 +49,15 @@ class AreaPicker:
     def option_count(self) -> int:
         return sum(len(s.options) for s in self.steps)
 
+    def deepest(self) -> str:
+        """The code of the deepest list with a choice ('' when none): the area a filter narrows to."""
+        return next((s.chosen for s in reversed(self.steps) if s.chosen), "")
+
+    def helper_args(self) -> dict[str, str]:
+        """The helper lists' choices (pilih_<level>) as query arguments, for links that keep the picker's
+        place (a kabupaten chosen without a kecamatan)."""
+        return {s.name: s.chosen for s in self.steps if not s.is_field and s.chosen}
+
 
 def clean_kode(raw) -> str:
     """A submitted region code, trimmed; '' for anything that cannot be one."""
@@ -129,7 +138,7 @@ def submitted_picks(source: Mapping) -> dict[str, str]:
 
 
 def build_picker(user, fields: Mapping[str, str], values: Mapping[str, str], limit: int,
-                 picks: Optional[Mapping[str, Optional[str]]] = None) -> AreaPicker:
+                 picks: Optional[Mapping[str, Optional[str]]] = None, force: bool = False) -> AreaPicker:
     """The picker of a form whose region fields are `fields` ({level: input name}, deepest last, e.g.
     {"desa": "desa_kode"} or {"kecamatan": "kecamatan", "desa": "desa"}), holding `values` ({level: code}).
 
@@ -137,9 +146,11 @@ def build_picker(user, fields: Mapping[str, str], values: Mapping[str, str], lim
     level. Otherwise one step per level from below the scope down to the deepest field; `picks`
     ({level: code or ''}, the helper lists as submitted) override what the values imply, so a changed
     kabupaten shows its own kecamatan. A choice that does not lie under the one above it is dropped.
+    `force`: stepwise whatever the count (a list of something else, e.g. sites, is too long and the caller
+    narrows it by region).
     """
     levels = [lvl for lvl in LEVELS if lvl in fields]
-    if not levels or not is_stepwise(user, levels[0], limit):
+    if not levels or not (force or is_stepwise(user, levels[0], limit)):
         return AreaPicker(stepwise=False)
     picks = picks or {}
     implied: dict[str, str] = {}
