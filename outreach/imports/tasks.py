@@ -241,6 +241,10 @@ class TaskProgress:
     def __exit__(self, *_exc) -> None:
         self._stop.set()
         self._thread.join(timeout=self.every + 30)
+        try:  # the last state, also of an import shorter than one beat
+            self.write(self.snapshot())
+        except SQLAlchemyError as exc:
+            log.info("last progress of import task %s not written: %s", self.task_id, str(exc).splitlines()[0])
 
     def phase(self, label: str, total: Optional[int]):
         with self._lock:

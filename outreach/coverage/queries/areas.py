@@ -190,14 +190,16 @@ def _top_level() -> str:
 
 
 def _bundle_levels(area: Area) -> list[str]:
-    """The levels one pass computes for `area`: its children and the kecamatan (forecast, slowest areas)."""
+    """The levels one pass computes for `area`: its children and the kecamatan (forecast, slowest areas). A big
+    area's forecast is a shared panel (outreach.coverage.panels), computed apart: its pass leaves the
+    kecamatan out (7,285 of them for the country)."""
     if area.kode is None:
-        levels = [_top_level(), "kecamatan"]
+        levels = [_top_level()]
     else:
         levels = [area.level]
         if area.child_level:
             levels.append(area.child_level)
-        if LEVELS.index(area.level) < LEVELS.index("kecamatan"):
+        if LEVELS.index(area.level) < LEVELS.index("kecamatan") and not area.big:
             levels.append("kecamatan")
     return list(dict.fromkeys(levels))
 
