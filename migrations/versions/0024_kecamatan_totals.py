@@ -11,6 +11,8 @@ as in 0012) bump `version` of the desa's kecamatan row in the transaction of eve
 desa's terms: its desa_tally row (logs, refusers, known away, sessions), its official figures or its
 kecamatan (both the old and the new one), a desa added or removed. outreach.regions.rollup recomputes the
 stale rows (computed_version <> version); reads take the fresh rows and count the desa of the stale ones.
+`stale` is that comparison stored (a generated column): PostgreSQL keeps statistics of a column, not of a
+comparison of two, and plans the few stale kecamatan's desa as index look-ups only when it knows they are few.
 
 Every kecamatan that has desa gets a stale row here; the scheduler job `kecamatan_totals` or
 `flask --app app coverage-rollup` fills them (reads are right meanwhile, only not faster).
@@ -109,6 +111,7 @@ def upgrade():
         sa.Column('kabupaten_kode', sa.String(length=5), nullable=True),
         sa.Column('version', sa.Integer(), server_default='1', nullable=False),
         sa.Column('computed_version', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('stale', sa.Boolean(), sa.Computed('version <> computed_version', persisted=True), nullable=True),
         sa.Column('as_of', sa.Date(), nullable=True),
         sa.Column('as_of_first', sa.Date(), nullable=True),
         sa.Column('n', sa.Integer(), server_default='0', nullable=False),
@@ -121,6 +124,8 @@ def upgrade():
                "SELECT kecamatan_kode, min(provinsi_kode), min(kabupaten_kode), 1, 0 FROM region "
                "WHERE level = 'desa' AND kecamatan_kode IS NOT NULL GROUP BY kecamatan_kode")
     _create_triggers(dialect)
+    if dialect == "postgresql":
+        op.execute("ANALYZE kecamatan_totals")
 
 
 def downgrade():

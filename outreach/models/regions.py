@@ -173,6 +173,10 @@ class KecamatanTotals(db.Model):
     kabupaten_kode: Mapped[Optional[str]] = mapped_column(sa.String(5))
     version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
     computed_version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    # version <> computed_version, stored: the database keeps statistics of a column (not of a comparison of
+    # two), so it plans the desa of a few stale kecamatan as index look-ups.
+    stale: Mapped[Optional[bool]] = mapped_column(sa.Boolean, sa.Computed("version <> computed_version",
+                                                                          persisted=True))
     as_of: Mapped[Optional[date]] = mapped_column(sa.Date)
     as_of_first: Mapped[Optional[date]] = mapped_column(sa.Date)
     n: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")

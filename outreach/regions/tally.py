@@ -95,6 +95,7 @@ def register(app):
             n = rebuild()
             k = rollup.refresh_kecamatan_totals(db.session, everything=True)
             db.session.commit()
+            rollup.analyze(db.session)
             click.echo(f"Rekap per desa ditulis ulang: {n} desa; rekap per kecamatan: {k} kecamatan.")
             return
         wrong = drift(limit=20)
