@@ -43,13 +43,34 @@ def recount(only_stale: bool = True) -> sa.Select:
             .select_from(sums.outerjoin(KT, KT.kode == sums.c.kode)).where(sa.true()))
 
 
+# PostgreSQL: how long the refresh waits for a row a writer holds before it gives up (the rows stay stale
+# for the next run). Below deadlock_timeout (1 s by default), so a writer that holds several kecamatan rows
+# (an import) and then waits for one the refresh holds is never the one a deadlock aborts.
+LOCK_TIMEOUT = "500ms"
+
+
 def refresh_kecamatan_totals(session=None, everything: bool = False) -> int:
     """Recompute the stale kecamatan rows (every kecamatan: `everything`) in one upsert, in the caller's
     transaction (the caller commits); returns the rows written. A row whose version moved since the
-    statement read it stays stale. Stale rows of kecamatan left without desa are deleted."""
+    statement read it stays stale. Stale rows of kecamatan left without desa are deleted. On PostgreSQL,
+    when a writer holds a row longer than LOCK_TIMEOUT the refresh writes nothing (returns 0) and leaves
+    the caller's transaction usable."""
     session = session or db.session
-    written = len(session.execute(_upsert(recount(only_stale=not everything), session)).all())
-    _drop_empty(session)
+    if session.get_bind().dialect.name != "postgresql":
+        written = len(session.execute(_upsert(recount(only_stale=not everything), session)).all())
+        _drop_empty(session)
+        return written
+    previous = session.scalar(sa.text("SELECT current_setting('lock_timeout')"))
+    try:
+        with session.begin_nested():
+            session.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": LOCK_TIMEOUT})
+            written = len(session.execute(_upsert(recount(only_stale=not everything), session)).all())
+            _drop_empty(session)
+    except sa.exc.OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        return 0  # the savepoint's rollback restored lock_timeout too
+    session.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": previous})
     return written
 
 
