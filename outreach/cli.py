@@ -9,9 +9,9 @@ def register(app):
     from outreach.maps import cli as maps_cli
     from outreach.ledger import cli as ledger_cli
     from outreach.planning import calendar_cli
-    from outreach.regions import tally
+    from outreach.regions import rollup, tally
     from outreach.sites import cli as sites_cli
 
-    for module in (accounts_cli, imports_cli, demo, jobs_cli, tally, calendar_cli, ledger_cli,
+    for module in (accounts_cli, imports_cli, demo, jobs_cli, tally, rollup, calendar_cli, ledger_cli,
                    backup_cli, sites_cli, maps_cli):
         module.register(app)

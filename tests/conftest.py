@@ -174,12 +174,16 @@ def db(app):
 
 
 def _check_tally() -> None:
-    """Whatever a test wrote, the per-desa tally the triggers keep must equal a count from scratch."""
+    """Whatever a test wrote, the per-desa tally the triggers keep must equal a count from scratch, and so
+    must the fresh per-kecamatan sums (every kecamatan with desa has its row)."""
+    from outreach.regions import rollup
     from outreach.regions.tally import drift
 
     wrong = drift(limit=5)
+    wrong_kecamatan = rollup.drift(limit=5)
     _db.session.rollback()
     assert not wrong, f"desa_tally drifted from its logs / known-away rows: {wrong}"
+    assert not wrong_kecamatan, f"kecamatan_totals drifted from its desa: {wrong_kecamatan}"
 
 
 class IsolatedClient(FlaskClient):

@@ -1,7 +1,7 @@
 """shared values: computed once, shared by every worker and restart
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-08 00:00:00
 
 shared_value holds pickled values (a dashboard's forecast and team panels of a province or the whole
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0025'
-down_revision = '0023'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

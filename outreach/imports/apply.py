@@ -446,6 +446,11 @@ def _targets(data: bytes, options: ImportOptions, report: ImportReport) -> Optio
         if plan.region_updates or plan.site_updates:
             ledger.reallocate(desa_kodes=[u["kode"] for u in plan.region_updates],
                               site_ids=[u["id"] for u in plan.site_updates])
+        # New official figures staled their kecamatan's sums: recompute them before the figures are read.
+        if plan.region_updates:
+            from outreach.regions.rollup import refresh_kecamatan_totals
+
+            refresh_kecamatan_totals(db.session)
     return write
 
 

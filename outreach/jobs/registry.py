@@ -8,8 +8,8 @@ from typing import Callable, Mapping, Optional
 from apscheduler.triggers.cron import CronTrigger
 from outreach.i18n import lazy_gettext as _l
 
-from outreach.jobs import (admin_digest, confirmation_reminders, digest, housekeeping, overdue, panels, reminders,
-                           request_reminders, snapshot)
+from outreach.jobs import (admin_digest, confirmation_reminders, digest, housekeeping, kecamatan_totals, overdue,
+                           panels, reminders, request_reminders, snapshot)
 from outreach.jobs.context import JobContext, timezone_of
 
 
@@ -40,6 +40,8 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("admin_digest", admin_digest.run, _l("Ringkasan harian untuk admin: tugas yang gagal atau terputus")),
     JobSpec("confirmation_reminders", confirmation_reminders.run,
             _l("Pengingat konfirmasi lokasi: narahubung belum menjawab")),
+    JobSpec("kecamatan_totals", kecamatan_totals.run,
+            _l("Rekap cakupan per kecamatan: hitung ulang kecamatan yang datanya berubah")),
     JobSpec("dashboard_panels", panels.run,
             _l("Panel dasbor provinsi dan nasional (prakiraan, tim) dihitung di muka")),
 )}

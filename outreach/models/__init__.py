@@ -1,7 +1,7 @@
 """The data model. Import models from here: `from outreach.models import Region, Site`. The enumerations
 (statuses, reasons, groups, site types, roles) and their labels are outreach.vocab's."""
 from outreach.models.base import utcnow  # noqa: F401
-from outreach.models.regions import Region, TargetCount, KnownAway, DesaTally, RefuserFollowup, ImportBatch  # noqa: F401
+from outreach.models.regions import Region, TargetCount, KnownAway, DesaTally, KecamatanTotals, RefuserFollowup, ImportBatch  # noqa: F401
 from outreach.models.sites import Site, JENJANG_CHOICES  # noqa: F401
 from outreach.models.accounts import User, Team, Kit, ApiToken  # noqa: F401
 from outreach.models.audit import AuditEntry  # noqa: F401

@@ -156,6 +156,51 @@ class DesaTally(db.Model):
     __table_args__ = {"sqlite_with_rowid": False}
 
 
+class KecamatanTotals(db.Model):
+    """Per kecamatan, its desa terms of the ledger already summed (one row of
+    outreach.regions.queries._finest_totals at kecamatan level), so the figures of a province or the
+    whole country add up ~7,000 rows instead of every desa (outreach.regions.rollup).
+
+    Database triggers (migration 0024) bump `version` in the transaction of every write that moves a
+    desa's terms (its desa_tally row, its official figures, its kecamatan, a desa added or removed); the
+    rollup refresh recomputes stale rows and sets computed_version to the version it read. A row is fresh
+    when computed_version = version; reads take the fresh rows and count the desa of stale ones, so a new
+    turnout log shows at the very next request whether or not the refresh has run."""
+    __tablename__ = "kecamatan_totals"
+
+    kode: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    provinsi_kode: Mapped[Optional[str]] = mapped_column(sa.String(2))
+    kabupaten_kode: Mapped[Optional[str]] = mapped_column(sa.String(5))
+    version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    computed_version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    # version <> computed_version, stored: the database keeps statistics of a column (not of a comparison of
+    # two), so it plans the desa of a few stale kecamatan as index look-ups.
+    stale: Mapped[Optional[bool]] = mapped_column(sa.Boolean, sa.Computed("version <> computed_version",
+                                                                          persisted=True))
+    as_of: Mapped[Optional[date]] = mapped_column(sa.Date)
+    as_of_first: Mapped[Optional[date]] = mapped_column(sa.Date)
+    n: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    wajib: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    official: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    since: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    since_free: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    over: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    away_in: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    menolak_in: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    menolak: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    planned: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    away_luar_negeri: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    away_sekolah_luar_daerah: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    away_bekerja_luar_daerah: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    away_pindah_meninggal: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    away_lainnya: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+
+    __table_args__ = (
+        sa.Index("ix_kecamatan_totals_kabupaten", "kabupaten_kode"),
+        sa.Index("ix_kecamatan_totals_provinsi", "provinsi_kode"),
+    )
+
+
 class RefuserFollowup(db.Model):
     """Residents who refused to record (logged as tidak_bersedia) and were followed up by the
     coordinator (persuaded, visited again): they return to the reachable backlog of their desa."""

@@ -14,6 +14,12 @@ values are read once (a MATERIALIZED common table expression) and summed per are
 for (GROUP BY, UNION ALL), so a province, its kabupaten and its kecamatan come out of a single statement
 over the desa.
 
+Big areas read kecamatan_totals instead (outreach.models.regions.KecamatanTotals, migration 0024): the
+same terms already summed per kecamatan by outreach.regions.rollup. The finest rows are then the fresh
+kecamatan rows inside the area plus, for the kecamatan whose row is stale (a write since its last refresh,
+flagged by triggers in the write's own transaction), the sums of their desa as above: the result is the
+same as summing every desa, and a new log counts at the very next call (COVERAGE_ROLLUP: on by default).
+
 The sums are remembered per process until a turnout log, a known-away row, a session or a region row
 changes (`cached`, `data_version`; setting COVERAGE_CACHE): a new log shows at the very next call.
 """
@@ -29,7 +35,7 @@ from flask import current_app
 
 from outreach.cache import ProcessCache
 from outreach.extensions import db
-from outreach.models import DesaTally, KnownAway, RefuserFollowup, Region
+from outreach.models import DesaTally, KecamatanTotals, KnownAway, RefuserFollowup, Region
 from outreach.vocab import AWAY_REASONS
 from outreach.models.field import TurnoutLog
 from outreach.models.planning import RecordingSession
@@ -41,6 +47,11 @@ _GROUP_COLUMN = {
     "kabupaten": Region.kabupaten_kode,
     "kecamatan": Region.kecamatan_kode,
     "desa": Region.kode,
+}
+_ROLLUP_COLUMN = {
+    "provinsi": KecamatanTotals.provinsi_kode,
+    "kabupaten": KecamatanTotals.kabupaten_kode,
+    "kecamatan": KecamatanTotals.kode,
 }
 EPOCH = date(1900, 1, 1)  # as-of date of a desa without official figures: every log counts
 _CHUNK = 900
@@ -80,6 +91,15 @@ class DesaFilter:
             return sa.false()
         return _GROUP_COLUMN[self.level].in_(sa.bindparam("desa_codes", expanding=True))
 
+    def on_rollup(self, bound: bool = False):
+        """The condition on kecamatan_totals rows (level None, provinsi, kabupaten or kecamatan only)."""
+        if self.level is None:
+            return sa.true()
+        column = _ROLLUP_COLUMN[self.level]
+        if not self.codes:
+            return sa.false()
+        return column.in_(sa.bindparam("desa_codes", expanding=True)) if bound else _in(column, self.codes)
+
     def params(self) -> dict:
         return {"desa_codes": list(self.codes)} if self.level is not None and self.codes else {}
 
@@ -91,10 +111,17 @@ def _in(column, codes):
     return column == codes[0] if len(codes) == 1 else column.in_(codes)
 
 
-def desa_values(desa: DesaFilter, bound: bool = False) -> sa.Select:
+def stale_kecamatan():
+    """SELECT the codes of the kecamatan whose kecamatan_totals row is stale."""
+    KT = KecamatanTotals
+    return sa.select(KT.kode).where(KT.stale)
+
+
+def desa_values(desa: DesaFilter, bound: bool = False, only=None) -> sa.Select:
     """The per-desa values (codes, wajib, official, as_of, since, menolak, away in all and per reason,
-    planned) of the desa `desa` covers. The log, refuser, known-away and planned sums come from
-    desa_tally (kept by triggers): one row per desa, whatever the number of logs and sessions."""
+    planned) of the desa `desa` covers (and `only`, a further condition on Region, holds). The log,
+    refuser, known-away and planned sums come from desa_tally (kept by triggers): one row per desa,
+    whatever the number of logs and sessions."""
     T = DesaTally
     columns = [Region.kode.label("kode"), Region.provinsi_kode.label("provinsi"),
                Region.kabupaten_kode.label("kabupaten"), Region.kecamatan_kode.label("kecamatan"),
@@ -105,7 +132,8 @@ def desa_values(desa: DesaFilter, bound: bool = False) -> sa.Select:
                  for reason in AWAY_REASONS],
                sa.func.coalesce(T.planned, 0).label("planned")]
     return (sa.select(*columns).outerjoin(T, T.desa_kode == Region.kode)
-            .where(Region.level == "desa", desa.on_region_bound() if bound else desa.on_region()))
+            .where(Region.level == "desa", desa.on_region_bound() if bound else desa.on_region(),
+                   *([only] if only is not None else [])))
 
 
 def _level_label(level: Optional[str]):
@@ -118,24 +146,17 @@ _DEPTH = {None: -1, "provinsi": 0, "kabupaten": 1, "kecamatan": 2, "desa": 3}
 # The summed terms of a totals row, in order (after lvl, grp): see outreach.regions.figures for each.
 _SUMS = ("wajib", "official", "since", "since_free", "over", "away_in", "menolak_in", "menolak", "planned",
          *[f"away_{reason}" for reason in AWAY_REASONS])
+TOTALS_COLUMNS = ("as_of", "as_of_first", "n", *_SUMS)  # the columns of a totals row, in order
 
 
 def _least(a, b):
     return sa.case((a < b, a), else_=b)
 
 
-def _finest_totals(desa: DesaFilter, finest: Optional[str], day: Optional[date] = None,
-                   bound: bool = False) -> sa.CTE:
-    """The desa terms summed per area of the finest level asked for (with the codes of its ancestors), as a
-    MATERIALIZED CTE: the coarser levels add up these few rows instead of every desa again. The rules of
-    the ledger (outreach.regions.figures) apply per desa, before any sum. `day`: as of a past day
-    (outreach.regions.history.desa_values_at) instead of now."""
-    if day is None:
-        d = desa_values(desa, bound).subquery("d")
-    else:
-        from outreach.regions.history import desa_values_at
-
-        d = desa_values_at(desa.on_region(), day).subquery("d")
+def desa_sums(d) -> list:
+    """The columns TOTALS_COLUMNS (labelled, in order) summing the desa rows of `d` (a subquery of
+    desa_values' columns); the rules of the ledger (outreach.regions.figures) apply per desa, before any
+    sum."""
     has = d.c.wajib.is_not(None)
     reached = d.c.official + d.c.since
     over = sa.case((reached > d.c.wajib, reached - d.c.wajib), else_=0)
@@ -147,20 +168,56 @@ def _finest_totals(desa: DesaFilter, finest: Optional[str], day: Optional[date] 
     def when_target(value):
         return sa.case((has, value), else_=0)
 
+    return [sa.func.max(d.c.as_of).label("as_of"), sa.func.min(d.c.as_of).label("as_of_first"),
+            sa.func.count(d.c.wajib).label("n"),
+            sa.func.sum(d.c.wajib).label("wajib"), sa.func.sum(when_target(d.c.official)).label("official"),
+            sa.func.sum(when_target(d.c.since)).label("since"),
+            sa.func.sum(sa.case((has, 0), else_=d.c.since)).label("since_free"),
+            sa.func.sum(when_target(over)).label("over"), sa.func.sum(when_target(away_in)).label("away_in"),
+            sa.func.sum(when_target(menolak_in)).label("menolak_in"), sa.func.sum(menolak).label("menolak"),
+            sa.func.sum(d.c.planned).label("planned"),
+            *[sa.func.sum(d.c[f"away_{reason}"]).label(f"away_{reason}") for reason in AWAY_REASONS]]
+
+
+def _finest_totals(desa: DesaFilter, finest: Optional[str], day: Optional[date] = None,
+                   bound: bool = False) -> sa.CTE:
+    """The desa terms summed per area of the finest level asked for (with the codes of its ancestors), as a
+    MATERIALIZED CTE: the coarser levels add up these few rows instead of every desa again. `day`: as of a
+    past day (outreach.regions.history.desa_values_at) instead of now."""
+    if day is None:
+        d = desa_values(desa, bound).subquery("d")
+    else:
+        from outreach.regions.history import desa_values_at
+
+        d = desa_values_at(desa.on_region(), day).subquery("d")
     keys = [d.c[column] for column in _CODE_COLUMNS[:_DEPTH[finest] + 1]]
-    stmt = sa.select(
-        *keys, sa.func.sum(d.c.wajib).label("wajib"), sa.func.sum(when_target(d.c.official)).label("official"),
-        sa.func.max(d.c.as_of).label("as_of"), sa.func.min(d.c.as_of).label("as_of_first"),
-        sa.func.count(d.c.wajib).label("n"),
-        sa.func.sum(when_target(d.c.since)).label("since"),
-        sa.func.sum(sa.case((has, 0), else_=d.c.since)).label("since_free"),
-        sa.func.sum(when_target(over)).label("over"), sa.func.sum(when_target(away_in)).label("away_in"),
-        sa.func.sum(when_target(menolak_in)).label("menolak_in"), sa.func.sum(menolak).label("menolak"),
-        sa.func.sum(d.c.planned).label("planned"),
-        *[sa.func.sum(d.c[f"away_{reason}"]).label(f"away_{reason}") for reason in AWAY_REASONS])
+    stmt = sa.select(*keys, *desa_sums(d))
     if keys:
         stmt = stmt.group_by(*keys)
     return stmt.cte("coverage_totals").prefix_with("MATERIALIZED")
+
+
+def _rollup_totals(desa: DesaFilter, bound: bool = False) -> sa.CTE:
+    """The kecamatan rows of _finest_totals(desa, "kecamatan") from kecamatan_totals: its fresh rows inside
+    the area, and the desa of the stale ones (or of no kecamatan) summed as _finest_totals does."""
+    KT = KecamatanTotals
+    fresh = sa.select(KT.provinsi_kode.label("provinsi"), KT.kabupaten_kode.label("kabupaten"),
+                      KT.kode.label("kecamatan"), *[KT.__table__.c[name] for name in TOTALS_COLUMNS]
+                      ).where(~KT.stale, desa.on_rollup(bound))
+    # Two arms, not one OR: each is planned on its own (an OR would scan every desa).
+    d = sa.union_all(desa_values(desa, bound, only=Region.kecamatan_kode.in_(stale_kecamatan())),
+                     desa_values(desa, bound, only=Region.kecamatan_kode.is_(None))).subquery("d")
+    keys = [d.c.provinsi, d.c.kabupaten, d.c.kecamatan]
+    stale = sa.select(*keys, *desa_sums(d)).group_by(*keys)
+    return sa.union_all(fresh, stale).cte("coverage_totals").prefix_with("MATERIALIZED")
+
+
+def rollup_applies(levels: Sequence[Optional[str]], desa: DesaFilter, day: Optional[date] = None) -> bool:
+    """Whether compute_totals may read kecamatan_totals: figures of now, no level finer than kecamatan,
+    an area no smaller than a kecamatan, and COVERAGE_ROLLUP not turned off."""
+    return (day is None and all(_DEPTH[level] <= _DEPTH["kecamatan"] for level in levels)
+            and desa.level in (None, "provinsi", "kabupaten", "kecamatan")
+            and current_app.config.get("COVERAGE_ROLLUP", True) is not False)
 
 
 def _totals(g: sa.CTE, level: Optional[str], finest: Optional[str]) -> sa.Select:
@@ -228,29 +285,36 @@ def cached(key: tuple, compute, also=()):
     return _cache.get(key, compute, fingerprint=lambda: data_version(*also))
 
 
-def compute_totals(levels: Sequence[Optional[str]], desa: DesaFilter, day: Optional[date] = None) -> dict[tuple, dict]:
+def compute_totals(levels: Sequence[Optional[str]], desa: DesaFilter, day: Optional[date] = None,
+                   rollup: Optional[bool] = None) -> dict[tuple, dict]:
     """totals_by_level without the cache: one statement. Each value: {"as_of", "as_of_first", "n", and
-    every name of _SUMS} (away per reason as "away_<reason>")."""
+    every name of _SUMS} (away per reason as "away_<reason>"). `rollup`: False sums every desa even where
+    kecamatan_totals could serve (rollup_applies); None or True: kecamatan_totals where it can."""
     finest = max(levels, key=lambda level: _DEPTH[level])
+    rollup = rollup is not False and rollup_applies(levels, desa, day)
 
     def build(bound: bool) -> sa.Select:
-        g = _finest_totals(desa, finest, day, bound)
-        selects = [_totals(g, level, finest) for level in levels]
+        if rollup:
+            g, g_finest = _rollup_totals(desa, bound), "kecamatan"
+        else:
+            g, g_finest = _finest_totals(desa, finest, day, bound), finest
+        selects = [_totals(g, level, g_finest) for level in levels]
         return selects[0] if len(selects) == 1 else sa.union_all(*selects)
 
     if day is None:
         # Building this statement costs more than running it for one desa (the ledger asks for one desa's
         # account on every turnout log): its shape is built once per process, the codes bound at each call.
-        shape = (tuple(levels), desa.level, bool(desa.codes))
+        shape = (tuple(levels), desa.level, bool(desa.codes), rollup)
         stmt, params = _statements.get(shape, lambda: build(True)), desa.params()
     else:
         stmt, params = build(False), {}
     out: dict[tuple, dict] = {}
-    names = ("as_of", "as_of_first", "n", *_SUMS)
     for row in db.session.execute(stmt, params):
         if row[1] is None and row[0] != "":
             continue
-        out[(row[0], row[1] if row[1] is not None else "")] = dict(zip(names, row[2:]))
+        totals = dict(zip(TOTALS_COLUMNS, row[2:]))
+        totals["n"] = int(totals["n"] or 0)  # a sum over no desa at all: 0 desa with targets, not NULL
+        out[(row[0], row[1] if row[1] is not None else "")] = totals
     return out
 
 

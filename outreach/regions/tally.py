@@ -4,6 +4,9 @@ test's data with it; `flask --app app coverage-tally` checks a live database) an
 
     flask --app app coverage-tally            # count the desa whose tally differs from a recount
     flask --app app coverage-tally --rebuild  # rewrite every tally row from a recount
+
+The check also compares the fresh per-kecamatan sums (outreach.regions.rollup) with a recount of their
+desa; a rebuild recomputes them all.
 """
 from __future__ import annotations
 
@@ -86,18 +89,34 @@ def register(app):
     @with_appcontext
     def coverage_tally_command(do_rebuild):
         """Check (or rebuild) the per-desa tally the coverage figures read."""
+        from outreach.regions import rollup
+
         if do_rebuild:
             n = rebuild()
+            k = rollup.refresh_kecamatan_totals(db.session, everything=True)
             db.session.commit()
-            click.echo(f"Rekap per desa ditulis ulang: {n} desa.")
+            rollup.analyze(db.session)
+            click.echo(f"Rekap per desa ditulis ulang: {n} desa; rekap per kecamatan: {k} kecamatan.")
             return
         wrong = drift(limit=20)
-        if not wrong:
-            click.echo("Rekap per desa cocok dengan hitungan ulang dari log dan data warga di luar wilayah.")
+        wrong_kecamatan = rollup.drift(limit=20)
+        if not wrong and not wrong_kecamatan:
+            click.echo("Rekap per desa dan per kecamatan cocok dengan hitungan ulang dari log dan data warga di "
+                       "luar wilayah.")
             return
         for item in wrong:
             click.echo(f"{item['desa_kode']}: {item['column']} tersimpan {item['tally']}, "
                        f"hitungan ulang {item['recount']}")
-        click.echo("Rekap per desa berbeda dari hitungan ulang; jalankan dengan --rebuild untuk memperbaikinya.",
-                   err=True)
+        for item in wrong_kecamatan:
+            if item["column"] == "row":
+                click.echo(f"Kecamatan {item['kode']}: baris rekap tidak ada")
+            else:
+                click.echo(f"Kecamatan {item['kode']}: {item['column']} tersimpan {item['kept']}, "
+                           f"hitungan ulang {item['recount']}")
+        if wrong:
+            click.echo("Rekap per desa berbeda dari hitungan ulang; jalankan dengan --rebuild untuk memperbaikinya.",
+                       err=True)
+        if wrong_kecamatan:
+            click.echo("Rekap per kecamatan berbeda dari hitungan ulang; jalankan coverage-rollup --all untuk "
+                       "memperbaikinya.", err=True)
         raise SystemExit(1)
