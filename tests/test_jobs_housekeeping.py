@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from outreach.jobs.runner import run_job
 from outreach.models import ApiToken
-from outreach.models.jobs import Notification
+from outreach.models.jobs import JobRun, Notification
 from tests import builders
 
 NOW = datetime(2026, 9, 15, 20, 30, tzinfo=timezone.utc)
@@ -36,9 +36,12 @@ def test_old_tokens_and_old_read_notifications_go_the_rest_stays(world, db, app)
     builders.make_notification(user, "lama belum dibaca", created_at=NOW - timedelta(days=200))
     db.session.commit()
 
+    assert run_job("snapshot", NOW - timedelta(days=40)).status == "done"  # a run long ago: deleted
+    assert run_job("snapshot", NOW - timedelta(days=3)).status == "done"  # a recent one: kept
     outcome = run_job("housekeeping", NOW)
-    assert outcome.summary == {"tokens_deleted": 2, "notifications_deleted": 1, "requests_erased": 0,
-                               "sites_cleared": 0, "sites_deactivated": 0}
+    assert outcome.summary == {"tokens_deleted": 2, "notifications_deleted": 1, "job_runs_deleted": 1,
+                               "requests_erased": 0, "sites_cleared": 0, "sites_deactivated": 0}
+    assert sorted(db.session.scalars(sa.select(JobRun.job))) == ["housekeeping", "snapshot"]
     assert sorted(db.session.scalars(sa.select(ApiToken.name))) == ["baru-dicabut", "baru-kedaluwarsa", "berlaku",
                                                                     "tanpa-batas"]
     assert sorted(db.session.scalars(sa.select(Notification.title))) == ["baru dibaca", "lama belum dibaca"]
