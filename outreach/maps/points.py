@@ -92,9 +92,11 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 def _merged_values(old: np.ndarray, new: np.ndarray):
     """(values, old_map, new_map): the sorted union of two sorted dictionaries and where each old and new
     value lands in it (old_map None: the old values are the union, indexes unchanged)."""
-    values = np.union1d(old, new) if len(new) else old
-    old_map = None if len(values) == len(old) else np.searchsorted(values, old)
-    return values, old_map, np.searchsorted(values, new)
+    at = np.searchsorted(old, new)
+    if bool(np.all(old[np.minimum(at, len(old) - 1)] == new)) if len(old) else not len(new):
+        return old, None, at  # the usual case: no value the store does not know yet (no sort of 80,000 codes)
+    values = np.union1d(old, new)
+    return values, np.searchsorted(values, old), np.searchsorted(values, new)
 
 
 def _positions(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:

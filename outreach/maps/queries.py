@@ -1,8 +1,8 @@
 """Database side of the maps: area figures, sites and sessions in a view (region shapes: `shapes`).
 
 What a view needs at province scale is held per process and rebuilt when its tables change (see the
-cache notes below): the figures of a level, and the positions,
-types and codes of all sites and sessions. Filtering and clustering a view is then numpy work of a
+cache notes below; the point stores are patched with the changed rows instead): the figures of a level,
+and the positions, types and codes of all sites and sessions. Filtering and clustering a view is then numpy work of a
 few milliseconds; the details of the points actually sent (names, desa, team, last and next session)
 are read from the database, scoped again with the usual rules, a few statements per answer whatever
 the number of points (no per-feature queries). Computation lives in the pure modules beside this one.
@@ -212,8 +212,11 @@ def _complete(model, store):
 def site_store() -> PointStore:
     """Every site's position, type and region codes, for clustering (patched when the sites change)."""
     def cheap() -> tuple:
-        # Answered from the (lat, lng) index: an added, removed or moved site changes it.
-        return _row(sa.select(sa.func.count(), sa.func.max(Site.id), sa.func.sum(Site.lat), sa.func.sum(Site.lng)))
+        # Answered from the (lat, lng) index: an added, removed or moved site changes it. Positions are summed
+        # in whole micro-degrees: integral floats add up exactly in any order, where PostgreSQL's parallel
+        # sum of the raw floats differs in its last digits from one statement to the next.
+        return _row(sa.select(sa.func.count(), sa.func.max(Site.id), sa.func.sum(sa.func.round(Site.lat * 1e6)),
+                              sa.func.sum(sa.func.round(Site.lng * 1e6))))
 
     def deep() -> tuple:
         return _recent_changes(Site) + _row(sa.select(sa.func.count().filter(Site.active.is_(True))))
