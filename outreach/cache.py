@@ -9,6 +9,10 @@ as long as the data it was computed from is unchanged, which the caller tells in
 - `deep()` with `recheck` seconds: a dearer tuple (newest change times, a table scan) compared at most
   every `recheck` seconds; without `deep`, the entry simply expires after `recheck` seconds.
 
+When either says the data changed, `update(old_value, cheap_changed)` (if given) may compute the new value
+from the old one (the map's point stores read only the rows changed since); it returns None when it cannot
+(then the value is computed afresh), and must not change the old value: other requests may still hold it.
+
 SharedCache keeps values in the database (table shared_value) for what a new worker's first request must
 not compute again: a dashboard's panels of a province or of the whole country.
 
@@ -59,9 +63,11 @@ class ProcessCache:
         ProcessCache._all.add(self)
 
     def get(self, key: tuple, compute: Callable[[], Any], *, fingerprint: Optional[Callable[[], tuple]] = None,
-            deep: Optional[Callable[[], tuple]] = None, recheck: Optional[float] = None) -> Any:
+            deep: Optional[Callable[[], tuple]] = None, recheck: Optional[float] = None,
+            update: Optional[Callable[[Any, bool], Any]] = None) -> Any:
         """compute(), or the value remembered under `key` while `fingerprint()` (every call) and `deep()`
-        (at most every `recheck` seconds) still give what they gave when it was computed."""
+        (at most every `recheck` seconds) still give what they gave when it was computed; when they do not,
+        `update(remembered value, whether the fingerprint changed)` before compute() when it gives None."""
         key = (_database(),) + key
         now = time.monotonic()
         cheap_now = fingerprint() if fingerprint else _NO_TUPLE
@@ -78,7 +84,9 @@ class ProcessCache:
                     return self._touch(key, entry)
         if deep_now is None:
             deep_now = deep() if deep is not None else _NO_TUPLE
-        value = compute()
+        value = update(entry.value, entry.cheap != cheap_now) if update is not None and entry is not None else None
+        if value is None:
+            value = compute()
         with self._lock:
             self._data[key] = _Entry(cheap_now, deep_now, now, value)
             self._data.move_to_end(key)

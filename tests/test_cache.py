@@ -52,6 +52,30 @@ def test_deep_fingerprint_is_checked_only_after_recheck_seconds(app, calls, monk
         assert len(calls) == 2  # asked again, unchanged: the value is kept
 
 
+def test_a_changed_entry_is_updated_from_its_old_value_when_update_can(app, calls, monkeypatch):
+    cache, clock, state, updates = ProcessCache(), {"t": 0.0}, {"cheap": (1,), "deep": ("a",)}, []
+    monkeypatch.setattr("outreach.cache.time.monotonic", lambda: clock["t"])
+
+    def update(old, cheap_changed):
+        updates.append((old, cheap_changed))
+        return None if state.get("refuse") else old + "+"
+
+    def get():
+        return cache.get(("k",), _compute(calls), fingerprint=lambda: state["cheap"], deep=lambda: state["deep"],
+                         recheck=2.0, update=update)
+
+    with app.app_context():
+        assert get() == "v1" and updates == []  # nothing to update from: computed
+        state["cheap"] = (2,)
+        assert get() == "v1+" and updates[-1] == ("v1", True)
+        state["deep"], clock["t"] = ("b",), 3.0
+        assert get() == "v1++" and updates[-1] == ("v1+", False)
+        assert get() == "v1++" and len(updates) == 2  # unchanged: neither updated nor computed
+        state["cheap"], state["refuse"] = (3,), True
+        assert get() == "v2"  # update gave None: computed afresh
+    assert calls == ["v", "v"]
+
+
 def test_without_deep_an_entry_expires_after_recheck(app, calls, monkeypatch):
     cache, clock = ProcessCache(), {"t": 0.0}
     monkeypatch.setattr("outreach.cache.time.monotonic", lambda: clock["t"])

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 
-from outreach.clock import local_today
+from outreach.clock import local_today, utcnow
 from outreach.extensions import db
 from outreach.maps import clustering, queries
 from outreach.models import Site
@@ -404,6 +405,108 @@ def test_sessions_cluster_with_status_breakdown(client, login_as, geo, monkeypat
     assert body["meta"]["mode"] == "clusters"
     (cluster,) = body["features"]
     assert cluster["properties"]["count"] == 5 and cluster["properties"]["by"] == {"upcoming": 4, "done": 1}
+
+
+# ---------------------------------------------------------------- the stores follow changes without a full build
+
+@pytest.fixture()
+def full_builds(monkeypatch) -> list:
+    """The tables the map stores read in full from now on (a patch reads only the changed rows)."""
+    read = []
+    read_all = queries._read_all
+
+    def counted(model, columns):
+        read.append(model.__tablename__)
+        return read_all(model, columns)
+
+    monkeypatch.setattr(queries, "_read_all", counted)
+    return read
+
+
+def ids_in(client, kind: str, bbox: str) -> set:
+    """Ids of the points of /api/v1/map/<kind> in `bbox` (chosen by the store's positions)."""
+    return {f["properties"]["id"] for f in features(get(client, f"/api/v1/map/{kind}", bbox=bbox, zoom=14))}
+
+
+NEAR_SITE1 = "110.37,-7.005,110.38,-6.995"
+
+
+def categories(client) -> dict:
+    """{id: category} of the sessions as the store filters them (each category asked on its own)."""
+    return {f["properties"]["id"]: category for category in queries.SESSION_CATEGORIES
+            for f in features(get(client, "/api/v1/map/sessions", bbox=WORLD_BBOX, zoom=14, status=category))}
+
+
+def test_a_moved_site_shows_on_the_next_request_with_its_sessions(client, login_as, geo, full_builds):
+    session = b.make_session(geo.site1, geo.team, [], day=local_today() + timedelta(days=3))
+    db.session.commit()
+    login_as("admin")
+    moved_to = "110.42,-6.995,110.43,-6.985"
+    assert ids_in(client, "sites", NEAR_SITE1) == {geo.site1.id} and ids_in(client, "sites", moved_to) == set()
+    assert ids_in(client, "sessions", NEAR_SITE1) == {session.id}
+    geo.site1.lng, geo.site1.lat = 110.425, -6.99
+    db.session.commit()
+    assert ids_in(client, "sites", NEAR_SITE1) == set() and ids_in(client, "sites", moved_to) == {geo.site1.id}
+    assert ids_in(client, "sessions", NEAR_SITE1) == set() and ids_in(client, "sessions", moved_to) == {session.id}
+    added = b.make_site(geo.desa1.kode, "Pos Baru", lat=-7.0, lng=110.376)
+    db.session.commit()
+    assert ids_in(client, "sites", NEAR_SITE1) == {added.id}
+    assert full_builds == ["site", "recording_session"]  # the first request's; then patches
+
+
+def test_new_and_cancelled_sessions_show_on_the_next_request(client, login_as, geo, full_builds):
+    today = local_today()
+    first = b.make_session(geo.site1, geo.team, [], day=today + timedelta(days=3))
+    db.session.commit()
+    login_as("admin")
+    assert categories(client) == {first.id: "upcoming"}
+    second = b.make_session(geo.site2, geo.team, [], day=today + timedelta(days=4))
+    db.session.commit()
+    assert categories(client) == {first.id: "upcoming", second.id: "upcoming"}
+    first.status = "dibatalkan"
+    db.session.commit()
+    assert categories(client) == {first.id: "cancelled", second.id: "upcoming"}
+    assert full_builds == ["site", "recording_session"]
+
+
+def test_a_change_committed_late_with_an_older_updated_at_still_shows(client, login_as, geo, full_builds):
+    """updated_at is set when the statement runs; its transaction may commit after a newer change was read."""
+    from outreach.models import RecordingSession
+
+    today = local_today()
+    late = b.make_session(geo.site1, geo.team, [], day=today - timedelta(days=1), status="terkonfirmasi")
+    newer = b.make_session(geo.site2, geo.team, [], day=today + timedelta(days=4))
+    db.session.commit()
+    login_as("admin")
+    assert categories(client) == {late.id: "overdue", newer.id: "upcoming"}
+    newest = db.session.scalar(sa.select(sa.func.max(RecordingSession.updated_at)))
+    late.status, late.updated_at = "selesai", newest - timedelta(minutes=2)
+    db.session.commit()
+    assert categories(client) == {late.id: "done", newer.id: "upcoming"}
+    assert full_builds == ["site", "recording_session"]
+
+
+def test_deleted_rows_and_changes_that_leave_updated_at_alone_build_the_store_again(client, login_as, geo,
+                                                                                     full_builds):
+    today = local_today()
+    gone = b.make_session(geo.site1, geo.team, [], day=today + timedelta(days=3))
+    kept = b.make_session(geo.site2, geo.team, [], day=today + timedelta(days=4))
+    db.session.commit()
+    login_as("admin")
+    assert set(categories(client)) == {gone.id, kept.id}
+    db.session.delete(gone)
+    db.session.commit()
+    assert set(categories(client)) == {kept.id}
+    assert full_builds == ["site", "recording_session", "recording_session"]
+    # A site last changed long ago, moved by a statement that leaves updated_at alone: the coordinate sums
+    # moved, yet no row the patch reads did.
+    db.session.execute(sa.update(Site).where(Site.id == geo.site1.id).values(updated_at=utcnow() - timedelta(days=1)))
+    db.session.commit()
+    assert ids_in(client, "sites", NEAR_SITE1) == {geo.site1.id}
+    db.session.execute(sa.text("UPDATE site SET lng = 110.45 WHERE id = :id"), {"id": geo.site1.id})
+    db.session.commit()
+    assert ids_in(client, "sites", NEAR_SITE1) == set()
+    assert full_builds[3:] == ["site"]
 
 
 # ---------------------------------------------------------------- caching and compression

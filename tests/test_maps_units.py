@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
+from datetime import date, datetime
 
+import numpy as np
 import pytest
 import shapely
 
@@ -238,6 +239,139 @@ def test_session_store_categories_scope_and_dates():
     mask, cat = store.select(WORLD, "33.74", today)
     (cluster,) = [c for c in store.clusters(mask, cat, 6) if c.count == 4]
     assert cluster.by_kind == {"done": 1, "overdue": 1, "upcoming": 1, "cancelled": 1}
+
+
+# ---------------------------------------------------------------- stores following changes (patches)
+
+def session_row(id_, site, day=date(2026, 10, 20), status="rencana", team=1, desa="33.74.01.1001"):
+    kec, kab = desa.rsplit(".", 1)[0], desa.split(".")[0] + "." + desa.split(".")[1]
+    return (id_, site, day, None, status, team, desa, kec, kab, desa.split(".")[0])
+
+
+def same_store(a, b) -> bool:
+    """Whether two stores hold the same rows (ids, values and codes), whatever their dictionaries."""
+    if not np.array_equal(a.ids, b.ids):
+        return False
+    for name in set(a._ARRAYS) - {"site_row"}:
+        if not np.array_equal(getattr(a, name), getattr(b, name), equal_nan=getattr(a, name).dtype.kind == "f"):
+            return False
+    if isinstance(a, PointStore) and [a.types[t] for t in a.type] != [b.types[t] for t in b.type]:
+        return False
+    if isinstance(a, SessionStore) and not np.array_equal(a.sites.ids[a.site_row], b.sites.ids[b.site_row]):
+        return False
+    return all(np.array_equal(a.codes[k].values[a.codes[k].index], b.codes[k].values[b.codes[k].index])
+               for k in a.codes)
+
+
+def test_a_patched_site_store_equals_a_fresh_build_and_leaves_the_old_one_alone():
+    old = PointStore(SITES, newest_change=datetime(2026, 10, 1, 8, 0))
+    old_lat = old.lat.copy()
+    changes = [
+        (2, -7.2, 110.9, "rt_rw", "33.74.01.1001", "33.74.01", "33.74", "33", True),  # moved
+        (3, -7.00, 110.60, "rt_rw", "33.74.02.1001", "33.74.02", "33.74", "33", True),  # read again, unchanged
+        (7, -6.9, 111.0, "gua", "33.75.01.1001", "33.75.01", "33.75", "33", True),  # new, with a new type and codes
+    ]
+    new = old.patched(changes, newest_change=datetime(2026, 10, 1, 9, 0))
+    expected = [r for r in SITES if r[0] not in (2, 3)] + changes
+    assert same_store(new, PointStore(expected))
+    assert new.rows_changed == 2 and new.newest_change == datetime(2026, 10, 1, 9, 0)
+    assert new.ids_of(new.select(WORLD, None, "gua")) == [7] and new.ids_of(new.select(WORLD, "33.75")) == [7]
+    assert new.ids_of(new.select(WORLD, None, "rt_rw")) == [2, 3]
+    # The old store is untouched (requests may still hold it) and arrays nothing changed in are shared.
+    assert np.array_equal(old.lat, old_lat) and len(old) == 5 and old.types == ["balai_desa", "rt_rw", "rumah",
+                                                                                 "sekolah"]
+    assert new.active is not old.active and new.lat is not old.lat
+    with pytest.raises(ValueError):
+        new.lat[0] = 0.0  # read-only: shared between stores
+
+
+def test_patching_what_did_not_change_shares_every_array():
+    old = PointStore(SITES)
+    new = old.patched([SITES[1], SITES[3]])
+    assert new.rows_changed == 0 and new is not old
+    assert new.ids is old.ids and new.lat is old.lat and new.type is old.type
+    assert all(new.codes[k] is old.codes[k] for k in old.codes)
+
+
+def test_a_row_appended_below_the_highest_id_keeps_the_store_in_id_order():
+    old = PointStore([r for r in SITES if r[0] != 3])
+    new = old.patched([SITES[2]])  # id 3 committed after 4 and 5 were read
+    assert new.ids.tolist() == [1, 2, 3, 4, 5]
+    assert same_store(new, PointStore(SITES))
+    assert list(new.position_of(np.array([3, 5, 6]))) == [2, 4, -1]
+
+
+def test_a_patched_session_store_follows_status_changes_and_new_sessions():
+    sites = PointStore(SITES)
+    today = date(2026, 10, 15)
+    rows = [session_row(10, 1), session_row(11, 2), session_row(12, 3, desa="33.74.02.1001")]
+    old = SessionStore(rows, sites, newest_change=datetime(2026, 10, 1, 8, 0))
+    changes = [session_row(11, 2, status="dibatalkan"), session_row(13, 4, desa="33.01.01.2001", team=2)]
+    new = old.patched(changes, sites)
+    assert same_store(new, SessionStore([rows[0], changes[0], rows[2], changes[1]], sites))
+    assert new.rows_changed == 2 and new.newest_change == datetime(2026, 10, 1, 8, 0)
+    mask, cat = new.select(WORLD, None, today)
+    assert dict(zip(new.ids[mask].tolist(), cat[mask].tolist())) == {10: 0, 11: 3, 12: 0, 13: 0}
+    assert new.ids_of(new.select(WORLD, "33.01", today, team_id=2)[0]) == [13]
+    assert old.cancelled.tolist() == [False, False, False] and len(old) == 3
+    cancelled_only = old.patched(changes[:1], sites)
+    assert cancelled_only.start is old.start and cancelled_only.cancelled is not old.cancelled  # only what changed
+
+
+def test_a_session_store_follows_a_patched_site_store():
+    sites = PointStore(SITES[:3])
+    rows = [session_row(10, 1), session_row(11, 4, desa="33.01.01.2001")]  # site 4 not in the store yet
+    old = SessionStore(rows, sites)
+    assert old.site_row.tolist() == [0, -1]
+    moved = (1, -7.3, 110.0, "sekolah", "33.74.01.1001", "33.74.01", "33.74", "33", True)
+    later = sites.patched([moved, SITES[3]])
+    assert later.keeps_rows_of(sites)
+    new = old.patched([], later)
+    assert new.sites is later and new.site_row.tolist() == [0, 3]  # the unknown site found, the others kept
+    mask, _ = new.select(BBox(109.9, -7.4, 110.1, -7.2), None, date(2026, 10, 15))
+    assert new.ids_of(mask) == [10]  # at its site's new position
+    assert old.site_row.tolist() == [0, -1] and old.sites is sites
+
+
+def test_a_session_store_looks_every_site_up_again_when_the_site_rows_moved():
+    sites = PointStore([r for r in SITES if r[0] != 2])
+    rows = [session_row(10, 1), session_row(11, 2), session_row(12, 4, desa="33.01.01.2001")]
+    old = SessionStore(rows, sites)
+    later = sites.patched([SITES[1]])  # site 2 comes in between: rows 2.. moved down
+    assert not later.keeps_rows_of(sites)
+    new = old.patched([], later)
+    assert later.ids[new.site_row].tolist() == [1, 2, 4]
+
+
+def test_patches_of_random_changes_equal_fresh_builds():
+    rng = np.random.default_rng(7)
+    desas = ["33.74.01.1001", "33.74.02.1001", "33.01.01.2001", "34.71.01.1001"]
+    types = ["sekolah", "rt_rw", "balai_desa", "pasar"]
+
+    def site(i):
+        desa = desas[rng.integers(len(desas))]
+        return (i, float(rng.uniform(-8, -6)), float(rng.uniform(109, 111)), types[rng.integers(len(types))], desa,
+                desa.rsplit(".", 1)[0], desa[:5], desa[:2], bool(rng.integers(2)))
+
+    def session(i, site_ids):
+        desa = desas[rng.integers(len(desas))]
+        row = session_row(i, int(rng.choice(site_ids)), date(2026, 10, int(rng.integers(1, 28))),
+                          ["rencana", "selesai", "dibatalkan"][rng.integers(3)], int(rng.integers(4)), desa)
+        return row
+
+    site_rows = {i: site(i) for i in range(1, 200, 2)}
+    session_rows = {i: session(i, list(site_rows)) for i in range(1, 400)}
+    sites = PointStore(site_rows.values())
+    sessions = SessionStore(session_rows.values(), sites)
+    for _ in range(5):
+        changed_sites = [site(int(i)) for i in rng.integers(1, 260, 15)]  # some new, some below the highest id
+        site_rows.update((r[0], r) for r in changed_sites)
+        sites = sites.patched({r[0]: r for r in changed_sites}.values())
+        assert same_store(sites, PointStore(site_rows.values()))
+        changed = [session(int(i), list(site_rows)) for i in rng.integers(1, 450, 30)]
+        session_rows.update((r[0], r) for r in changed)
+        sessions = sessions.patched({r[0]: r for r in changed}.values(), sites)
+        assert same_store(sessions, SessionStore(session_rows.values(), sites))
 
 
 # ---------------------------------------------------------------- GeoJSON text

@@ -1,8 +1,8 @@
 """Database side of the maps: area figures, sites and sessions in a view (region shapes: `shapes`).
 
 What a view needs at province scale is held per process and rebuilt when its tables change (see the
-cache notes below): the figures of a level, and the positions,
-types and codes of all sites and sessions. Filtering and clustering a view is then numpy work of a
+cache notes below; the point stores are patched with the changed rows instead): the figures of a level,
+and the positions, types and codes of all sites and sessions. Filtering and clustering a view is then numpy work of a
 few milliseconds; the details of the points actually sent (names, desa, team, last and next session)
 are read from the database, scoped again with the usual rules, a few statements per answer whatever
 the number of points (no per-feature queries). Computation lives in the pure modules beside this one.
@@ -10,7 +10,7 @@ the number of points (no per-feature queries). Computation lives in the pure mod
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
@@ -79,8 +79,9 @@ def _recheck_seconds() -> float:
     return float(current_app.config.get("MAP_RECHECK_SECONDS", 2.0))
 
 
-def _cached(key: tuple, cheap: Callable[[], tuple], deep: Callable[[], tuple], build: Callable[[], Any]):
-    return _cache.get(key, build, fingerprint=cheap, deep=deep, recheck=_recheck_seconds())
+def _cached(key: tuple, cheap: Callable[[], tuple], deep: Callable[[], tuple], build: Callable[[], Any],
+            update: Optional[Callable[[Any, bool], Any]] = None):
+    return _cache.get(key, build, fingerprint=cheap, deep=deep, recheck=_recheck_seconds(), update=update)
 
 
 def clear_caches() -> None:
@@ -139,21 +140,99 @@ def level_figures(level: str, prefix: Optional[str]) -> dict[str, dict]:
     return _cached(("figures", level, prefix), _figures_cheap, _figures_deep, build)
 
 
+# ---------------------------------------------------------------- point stores, followed row by row
+#
+# A national session store (a million rows) takes 8–10 s to build, and sessions change all the time. So a
+# store is built in full once, then follows the changes: when its fingerprints move, only the rows whose
+# updated_at is at least the store's newest one minus MAP_CHANGE_MARGIN_SECONDS (default 300: updated_at
+# is set when a statement runs, its transaction may commit later), and the rows above its highest id, are
+# read (index ix_*_updated_at and the primary key) and patched into a new store (points.PointStore.patched).
+# Reading a row twice is harmless. Deleted rows (the table holds fewer rows than the patched store) and a
+# fingerprint moved by nothing the patch finds (a change that left updated_at alone) fall back to a full
+# build.
+
+_SITE_COLUMNS = (Site.id, Site.lat, Site.lng, Site.type, Site.desa_kode, Site.kecamatan_kode, Site.kabupaten_kode,
+                 Site.provinsi_kode, Site.active)
+_SESSION_COLUMNS = (RecordingSession.id, RecordingSession.site_id, RecordingSession.date, RecordingSession.end_date,
+                    RecordingSession.status, RecordingSession.team_id, RecordingSession.desa_kode,
+                    RecordingSession.kecamatan_kode, RecordingSession.kabupaten_kode, RecordingSession.provinsi_kode)
+
+
+def _change_margin() -> timedelta:
+    return timedelta(seconds=float(current_app.config.get("MAP_CHANGE_MARGIN_SECONDS", 300)))
+
+
+def _read_all(model, columns) -> tuple[Iterable, Any]:
+    """(every row of `columns`, the newest updated_at of the table read just before them)."""
+    newest = db.session.scalar(sa.select(sa.func.max(model.updated_at)))
+    return db.session.execute(sa.select(*columns).execution_options(yield_per=points.CHUNK)), newest
+
+
+class _Changed:
+    """The rows of `model` changed since `store` was read (see above), without their updated_at, which
+    `newest` keeps the newest of once they have been read."""
+
+    def __init__(self, model, columns, store):
+        since = [model.updated_at >= store.newest_change - _change_margin()] if store.newest_change is not None \
+            else [model.updated_at.is_not(None)]
+        self.rows = db.session.execute(
+            sa.select(*columns, model.updated_at).where(sa.or_(model.id > (int(store.ids[-1]) if len(store) else 0),
+                                                               *since))
+            .execution_options(yield_per=points.CHUNK))
+        self.newest = None
+
+    def __iter__(self):
+        for row in self.rows:
+            if row[-1] is not None and (self.newest is None or row[-1] > self.newest):
+                self.newest = row[-1]
+            yield tuple(row[:-1])
+
+    def stamp(self, store):
+        """The store just patched from these rows (not yet shared), knowing the newest change it has seen."""
+        if self.newest is not None and (store.newest_change is None or self.newest > store.newest_change):
+            store.newest_change = self.newest
+        return store
+
+
+def _recent_changes(model, *sums) -> tuple:
+    """The newest updated_at of `model`'s table, and the number of rows (and `sums`) changed within the margin
+    before it: a change committed late, with an updated_at older than the newest, moves them too."""
+    newest = db.session.scalar(sa.select(sa.func.max(model.updated_at)))
+    if newest is None:
+        return ("",)
+    return (str(newest),) + _row(sa.select(sa.func.count(), *sums).select_from(model)
+                                 .where(model.updated_at >= newest - _change_margin()))
+
+
+def _complete(model, store):
+    """`store` when it holds as many rows as the table (else rows were deleted: None, build it again)."""
+    return store if db.session.scalar(sa.select(sa.func.count()).select_from(model)) == len(store) else None
+
+
 def site_store() -> PointStore:
-    """Every site's position, type and region codes, for clustering (rebuilt when the sites change)."""
+    """Every site's position, type and region codes, for clustering (patched when the sites change)."""
     def cheap() -> tuple:
-        # Answered from the (lat, lng) index: an added, removed or moved site changes it.
-        return _row(sa.select(sa.func.count(), sa.func.max(Site.id), sa.func.sum(Site.lat), sa.func.sum(Site.lng)))
+        # Answered from the (lat, lng) index: an added, removed or moved site changes it. Positions are summed
+        # in whole micro-degrees: integral floats add up exactly in any order, where PostgreSQL's parallel
+        # sum of the raw floats differs in its last digits from one statement to the next.
+        return _row(sa.select(sa.func.count(), sa.func.max(Site.id), sa.func.sum(sa.func.round(Site.lat * 1e6)),
+                              sa.func.sum(sa.func.round(Site.lng * 1e6))))
 
     def deep() -> tuple:
-        return _row(sa.select(sa.func.max(Site.updated_at), sa.func.count().filter(Site.active.is_(True))))
+        return _recent_changes(Site) + _row(sa.select(sa.func.count().filter(Site.active.is_(True))))
 
     def build() -> PointStore:
-        return PointStore(db.session.execute(sa.select(
-            Site.id, Site.lat, Site.lng, Site.type, Site.desa_kode, Site.kecamatan_kode, Site.kabupaten_kode,
-            Site.provinsi_kode, Site.active).execution_options(yield_per=points.CHUNK)))
+        rows, newest = _read_all(Site, _SITE_COLUMNS)
+        return PointStore(rows, newest)
 
-    return _cached(("sites",), cheap, deep, build)
+    def update(old: PointStore, cheap_changed: bool) -> Optional[PointStore]:
+        changed = _Changed(Site, _SITE_COLUMNS, old)
+        new = changed.stamp(old.patched(changed))
+        if cheap_changed and new.rows_changed == 0:
+            return None  # moved, added or removed by something the patch cannot see
+        return _complete(Site, new)
+
+    return _cached(("sites",), cheap, deep, build, update)
 
 
 # ---------------------------------------------------------------- scope and area
@@ -262,7 +341,7 @@ class SessionFilter:
 
 
 def session_store() -> SessionStore:
-    """Every session's site, dates, status, team and region codes (rebuilt when sessions or sites change)."""
+    """Every session's site, dates, status, team and region codes (patched when sessions or sites change)."""
     sites = site_store()
     RS = RecordingSession
 
@@ -270,15 +349,18 @@ def session_store() -> SessionStore:
         return _row(sa.select(sa.func.count(), sa.func.max(RS.id))) + (str(id(sites)),)
 
     def deep() -> tuple:
-        # Status changes, postponements and edits move updated_at.
-        return _row(sa.select(sa.func.max(RS.updated_at)))
+        # Status changes, postponements and edits move updated_at (and version, which the ORM counts up).
+        return _recent_changes(RS, sa.func.sum(RS.version))
 
     def build() -> SessionStore:
-        return SessionStore(db.session.execute(sa.select(
-            RS.id, RS.site_id, RS.date, RS.end_date, RS.status, RS.team_id, RS.desa_kode, RS.kecamatan_kode,
-            RS.kabupaten_kode, RS.provinsi_kode).execution_options(yield_per=points.CHUNK)), sites)
+        rows, newest = _read_all(RS, _SESSION_COLUMNS)
+        return SessionStore(rows, sites, newest)
 
-    return _cached(("sessions",), cheap, deep, build)
+    def update(old: SessionStore, cheap_changed: bool) -> Optional[SessionStore]:
+        changed = _Changed(RS, _SESSION_COLUMNS, old)
+        return _complete(RS, changed.stamp(old.patched(changed, sites)))
+
+    return _cached(("sessions",), cheap, deep, build, update)
 
 
 def session_selection(user, f: SessionFilter):
