@@ -34,7 +34,8 @@ What it does, in order:
    the scheduler runs it every 5 minutes in production: the province and national dashboards read their forecast
    and team panels from the shared table (at most PANEL_MAX_AGE old, the page says when they were computed); the
    headline figures, the trend's live point and the sessions are computed at each request.
-4. `gunicorn -w --workers app:app` (docs/production.md) on a free loopback port, rate limits off. The national
+4. `gunicorn -c docs/deploy/gunicorn.conf.py -w --workers app:app` (docs/production.md: each worker warms up
+   before its first request, outreach.warmup) on a free loopback port, rate limits off. The national
    manager signs in through the login form (login_ms). Each page is fetched once cold (its first request after
    the server started: `_ms`, the figure the goals read) and --repeat times more (`_warm_ms`, median):
    /dasbor (national), /dasbor/<province> (Jawa Tengah, or --province) and /api/v1/coverage (national).
@@ -371,8 +372,9 @@ def gunicorn(url: str, workers: int):
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), FLASK_RATELIMIT_ENABLED="false",
                FLASK_RATE_LIMITS="false")
-    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-           "--timeout", "120", "--log-level", "warning", "app:app"]
+    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "docs" / "deploy" / "gunicorn.conf.py"),
+           "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning",
+           "--access-logfile", "/dev/null", "app:app"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -39,3 +39,11 @@ accesslog = "-"
 errorlog = "-"
 loglevel = "info"
 proc_name = "jemputbola"
+
+
+def post_worker_init(worker):
+    """Each worker loads its templates, locale data and a database connection before its first request
+    (outreach.warmup)."""
+    from outreach.warmup import warm_up
+
+    warm_up(worker.wsgi)

@@ -30,6 +30,8 @@ DESA_ZOOM = 11
 # Below this zoom (a country, an island, several provinces) kabupaten/kota are coloured instead of kecamatan:
 # 7,285 kecamatan outlines would black out the islands at a national zoom. A province opens at zoom 8.
 KECAMATAN_ZOOM = 8
+# Below this zoom sites and sessions are not drawn: a country's would be a few big clusters over the areas.
+POINTS_ZOOM = 6
 # Where the map opens when nothing in scope has a boundary or a centroid (Jawa Tengah).
 DEFAULT_BOUNDS = [[-8.3, 108.5], [-5.7, 111.8]]
 SESSION_CATEGORIES = ("upcoming", "done", "overdue", "cancelled")
@@ -206,7 +208,8 @@ def _map_config(shell, form: MapFilterForm, *, area: Optional[str], lock_desa: b
         "map": shell.map_name, "tiles": shell.tile_name, "groups": shell.groups,
         "endpoints": {"regions": url_for("api.map_regions"), "sites": url_for("api.map_sites"),
                       "sessions": url_for("api.map_sessions")},
-        "area": area, "lockDesa": lock_desa, "desaZoom": DESA_ZOOM, "kecamatanZoom": KECAMATAN_ZOOM, "metric": form.metric.data,
+        "area": area, "lockDesa": lock_desa, "desaZoom": DESA_ZOOM, "kecamatanZoom": KECAMATAN_ZOOM,
+        "pointsZoom": POINTS_ZOOM, "metric": form.metric.data,
         "planning": planning, "canPlan": can_plan, "links": links,
         "locale": "id-ID" if str(current_app.config.get("BABEL_DEFAULT_LOCALE", "id")).startswith("id") else "en",
         "siteTypes": vocab.site_type_labels(), "kinds": vocab.region_kind_labels(),
@@ -232,5 +235,6 @@ def _map_config(shell, form: MapFilterForm, *, area: Optional[str], lock_desa: b
             "loading": _("Memuat data peta…"), "loadFailed": _("Data peta gagal dimuat: %(error)s"),
             "shownSites": _("%(n)s lokasi dalam tampilan"), "shownSessions": _("%(n)s sesi dalam tampilan"),
             "legend": _("Legenda"), "statusSession": _("Status sesi"),
+            "zoomForPoints": _("Perbesar peta untuk melihat lokasi dan sesi."),
         },
     }

@@ -172,9 +172,25 @@
     var level = OUTLINE_OF[regionLevel(zoom)];
     load("outlines", { level: level, zoom: zoom, area: cfg.area || "" }, drawOutlines, force === true, "regions");
   }
+  // Below cfg.pointsZoom (a country, an island) sites and sessions would be a few big clusters hiding the
+  // coloured areas: they are left out until the person zooms in.
+  function clearPoints(name) {
+    if (controllers[name]) { controllers[name].abort(); }
+    groups[name].clearLayers();
+    if (state.layers[name]) { state.layers[name].clearLayers(); }
+    state.last[name] = null;
+    state.counts[name] = 0;
+  }
   function refreshPoints(force) {
     started = true;
     var zoom = map.getZoom();
+    state.pointsHidden = zoom < cfg.pointsZoom;
+    if (state.pointsHidden) {
+      clearPoints("sites");
+      clearPoints("sessions");
+      updateLegend();
+      return;
+    }
     var f = filters();
     if (map.hasLayer(groups.sites)) {
       load("sites", { zoom: zoom, area: cfg.area || "", type: f.type }, drawSites, force === true);
@@ -449,13 +465,15 @@
       rows.push([scale.no_data, T.noData]);
       children.push(swatchList(rows, "jb-swatch"));
     }
-    if (map.hasLayer(groups.sites)) {
+    if (state.pointsHidden) {
+      children.push(el("p", { class: "small mb-1", "data-testid": "points-hidden" }, [T.zoomForPoints]));
+    } else if (map.hasLayer(groups.sites)) {
       children.push(el("h3", {}, [T.sites]));
       children.push(swatchList(Object.keys(SITE_COLORS).map(function (k) {
         return [SITE_COLORS[k], (cfg.siteTypes[k] || k).split(" (")[0]];  // the short name; popups give the full one
       }), "jb-dot", true));
     }
-    if (map.hasLayer(groups.sessions)) {
+    if (!state.pointsHidden && map.hasLayer(groups.sessions)) {
       children.push(el("h3", {}, [T.statusSession]));
       children.push(swatchList(Object.keys(CATEGORY_COLORS).map(function (k) {
         return [CATEGORY_COLORS[k], cfg.categories[k].split(" (")[0]];

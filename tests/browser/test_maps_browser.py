@@ -177,12 +177,13 @@ def test_filters_refetch_sessions(page, world, login):
 
 def test_zoomed_out_the_map_colours_kabupaten_under_province_outlines(page, world, login, screenshot):
     """A country or an island is drawn by kabupaten/kota with the provinces outlined (thousands of kecamatan
-    outlines would black it out); zooming in brings the kecamatan back."""
+    outlines would black it out), without the clusters of sites and sessions over it; zooming in brings the
+    kecamatan and the points back."""
     w = map_world(world)
     login(page, w.users["admin"].username, b.PASSWORD)
     open_map(page, "/peta")
     loads = page.evaluate("window.__mapState.loads")
-    page.evaluate("window.__jbMap.map.setZoom(6)")
+    page.evaluate("window.__jbMap.map.setZoom(5)")
     page.wait_for_function("(n) => window.__mapState.loads > n && window.__mapState.pending === 0 && "
                            "window.__mapState.counts.level === 'kabupaten'", arg=loads)
     kodes = page.evaluate("""() => {
@@ -191,8 +192,12 @@ def test_zoomed_out_the_map_colours_kabupaten_under_province_outlines(page, worl
       return out.sort();
     }""")
     assert kodes and all(k.count(".") == 1 for k in kodes) and "33.74" in kodes
-    screenshot(page, "peta-kabupaten-zoom-6")
+    assert page.evaluate("window.__mapState.counts.sites") == 0 and page.evaluate(COUNT_JS, "sites") == 0
+    assert "Perbesar peta untuk melihat lokasi dan sesi" in page.get_by_test_id("map-legend").inner_text()
+    screenshot(page, "peta-kabupaten-zoom-5")
     loads = page.evaluate("window.__mapState.loads")
     page.evaluate("window.__jbMap.map.setZoom(9)")
     page.wait_for_function("(n) => window.__mapState.loads > n && window.__mapState.pending === 0 && "
-                           "window.__mapState.counts.level === 'kecamatan'", arg=loads)
+                           "window.__mapState.counts.level === 'kecamatan' && window.__mapState.counts.sites > 0",
+                           arg=loads)
+    assert page.get_by_test_id("points-hidden").count() == 0
