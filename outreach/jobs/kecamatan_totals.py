@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from outreach.extensions import db
 from outreach.jobs.context import JobContext
-from outreach.regions.rollup import refresh_kecamatan_totals, stale_count
+from outreach.regions.rollup import ANALYZE_AFTER, analyze, refresh_kecamatan_totals, stale_count
 
 
 def run(ctx: JobContext) -> dict:
     refreshed = refresh_kecamatan_totals(db.session)
+    if refreshed > ANALYZE_AFTER:  # in the job's transaction; the runner commits
+        analyze(db.session, commit=False)
     return {"refreshed": refreshed, "stale": stale_count()}

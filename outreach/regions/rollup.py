@@ -74,13 +74,19 @@ def refresh_kecamatan_totals(session=None, everything: bool = False) -> int:
     return written
 
 
-def analyze(session=None) -> None:
-    """After a refresh of every row (and its commit): statistics that say how few rows are stale now, so
-    PostgreSQL plans the desa of those as index look-ups (autovacuum would get there in its own time)."""
+# A refresh of more rows than this is followed by ANALYZE (see analyze).
+ANALYZE_AFTER = 500
+
+
+def analyze(session=None, commit: bool = True) -> None:
+    """After a refresh of many rows: statistics that say how few rows are stale now, so PostgreSQL plans the
+    desa of those as index look-ups (autovacuum would get there in its own time; statistics taken while most
+    rows were stale made a national figure cost 55 ms instead of 10). `commit`: commit the session after."""
     session = session or db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("ANALYZE kecamatan_totals"))
-        session.commit()
+        if commit:
+            session.commit()
 
 
 def _upsert(source: sa.Select, session):
@@ -154,6 +160,6 @@ def register(app):
         """Refresh the per-kecamatan sums the coverage figures of big areas read."""
         n = refresh_kecamatan_totals(db.session, everything=everything)
         db.session.commit()
-        if everything:
+        if everything or n > ANALYZE_AFTER:
             analyze(db.session)
         click.echo(f"Rekap per kecamatan diperbarui: {n} kecamatan; {stale_count()} masih menunggu.")
