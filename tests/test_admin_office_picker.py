@@ -2,13 +2,14 @@
 admin's scope the admin chooses a provinsi, then its kabupaten/kota (the stepwise area picker); below it the
 single select stays. The service checks the office either way."""
 import html
-import re
 
 import pytest
 
 from outreach.extensions import db
 from outreach.models import Kit, Team
 from tests import builders as b
+from tests.test_area_picker import select_options as options
+from tests.test_area_picker import selected as chosen
 
 
 @pytest.fixture()
@@ -28,18 +29,6 @@ def country(world, app, monkeypatch):
 
 def text(resp) -> str:
     return html.unescape(resp.get_data(as_text=True))
-
-
-def options(page: str, name: str) -> list[str]:
-    match = re.search(r'<select[^>]*name="%s"[^>]*>(.*?)</select>' % re.escape(name), page, re.S)
-    assert match, f"no select {name}"
-    return [v for v in re.findall(r'<option[^>]*value="([^"]*)"', match.group(1)) if v]
-
-
-def chosen(page: str, name: str) -> str:
-    body = re.search(r'<select[^>]*name="%s"[^>]*>(.*?)</select>' % re.escape(name), page, re.S).group(1)
-    found = re.search(r'<option value="([^"]*)" selected', body) or re.search(r'<option selected value="([^"]*)"', body)
-    return found.group(1) if found else ""
 
 
 def login(client, username):

@@ -45,7 +45,7 @@ def select_options(html: str, name: str) -> list[str]:
 
 def selected(html: str, name: str) -> str:
     body = re.search(r'<select[^>]*name="%s"[^>]*>(.*?)</select>' % re.escape(name), html, re.S).group(1)
-    found = re.search(r'<option value="([^"]*)" selected', body)
+    found = re.search(r'<option value="([^"]*)" selected', body) or re.search(r'<option selected value="([^"]*)"', body)
     return found.group(1) if found else ""
 
 

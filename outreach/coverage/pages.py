@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from outreach import clock
 from outreach.coverage.formatting import backwards_range_message, parse_date_arg
 from outreach.coverage.navigation import child_level_of, crumbs_for, parent_names, ranking_level
-from outreach.coverage.panels import SLOWEST_LIMIT, panel
+from outreach.coverage.panels import panel
 from outreach.coverage.page_charts import (FORECAST_CHART_LIMIT, forecast_bars, projection_chart, slowest_chart,
                                            trend_chart)
 from outreach.coverage.queries.areas import BadInput, coverage_deadline, forecast_weeks, resolve_area

@@ -1,26 +1,18 @@
 """A national admin on a 1366 px screen plans a session where the sites are too many for one list: provinsi →
 kabupaten → kecamatan filled from the lists above (static/js/area_picker.js), "Tampilkan lokasi" brings the
 kecamatan's sites and the teams and kits of its kabupaten/kota office only, then the session is saved."""
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-import holidays
 import pytest
 import sqlalchemy as sa
 
 from outreach.models import RecordingSession
 from tests import builders
+from tests.browser.test_planning_browser import next_working_day
 from tests.conftest import WIB
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=WIB)
 pytestmark = [pytest.mark.browser, pytest.mark.at(NOW)]
-
-
-def next_working_day(start: date) -> date:
-    days_off = holidays.country_holidays("ID", years=[start.year, start.year + 1])
-    day = start
-    while day.weekday() >= 5 or day in days_off:
-        day += timedelta(days=1)
-    return day
 
 
 def test_national_admin_narrows_sites_teams_and_kits(app, db, world, page, login, screenshot, monkeypatch):
