@@ -71,9 +71,10 @@ _PANELS: dict[str, Callable] = {"forecast": compute_forecast, "teams": compute_t
 
 
 def panel(name: str, user, area: Area, today: Optional[date] = None) -> tuple[dict, Optional[datetime]]:
-    """(the panel's value, when it was computed: None for a small area, computed now)."""
+    """(the panel's value, when it was computed: None when computed now, for a small area or where values
+    are not shared)."""
     compute = _PANELS[name]
-    if not area.big:
+    if not area.big or not SharedCache.enabled():
         return compute(user, area), None
     today = today or clock.local_today()
     stored = SharedCache.get(_key(name, area, today), lambda: {"value": compute(user, area), "at": clock.utcnow()},
