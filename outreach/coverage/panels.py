@@ -17,8 +17,10 @@ from outreach import clock
 from outreach.cache import SharedCache
 from outreach.coverage.navigation import ranking_level
 from outreach.coverage.queries.areas import Area, BadInput, coverage_deadline, forecast_weeks, resolve_area, setting
+from outreach.coverage.queries.figures import official_dates
 from outreach.coverage.queries.forecasts import forecast_for, slowest_areas
 from outreach.coverage.queries.teams import team_figures
+from outreach.coverage.queries.trend import official_series_of
 from outreach.coverage.team_page import TEAM_DASHBOARD_LIMIT, team_behind_key
 from outreach.extensions import db
 from outreach.models import Region
@@ -90,8 +92,8 @@ def _unscoped():
 
 
 def warm(today: Optional[date] = None) -> dict:
-    """Compute and store the panels of everything and of each province (the job `dashboard_panels`; the
-    caller commits)."""
+    """Compute and store the panels of everything and of each province, and their SIAK series and as-of dates
+    when missing (the job `dashboard_panels`; the caller commits)."""
     if not SharedCache.enabled():
         return {"areas": 0, "shared": False}
     today = today or clock.local_today()
@@ -104,4 +106,7 @@ def warm(today: Optional[date] = None) -> dict:
         for name, compute in _PANELS.items():
             SharedCache.store(_key(name, area, today), {"value": compute(user, area), "at": clock.utcnow()},
                               stamp=_stamp(name), in_session=True)
+        # The SIAK series and as-of dates the page also shares (by their own stamps): stored now if missing.
+        official_series_of(area)
+        official_dates(area)
     return {"areas": len(areas), "shared": SharedCache.enabled()}
