@@ -28,6 +28,8 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timezone
 from typing import Any, Callable, Optional
@@ -120,6 +122,9 @@ def _database() -> str:
 
 # ---------------------------------------------------------------- shared by every worker
 
+_IN_SESSION: ContextVar[bool] = ContextVar("shared_cache_in_session", default=False)
+
+
 class SharedCache:
     """Values kept in the database (outreach.models.SharedValue), shared by every worker and restart.
 
@@ -157,8 +162,9 @@ class SharedCache:
 
     @staticmethod
     def store(key: str, value, stamp: str = "", computed_at=None, *, in_session: bool = False) -> None:
-        """Store `value` under `key`: in a transaction of its own, or (`in_session`: a job's writes) in the
-        current session's, which the caller commits."""
+        """Store `value` under `key`: in a transaction of its own, or (`in_session`, or inside
+        `SharedCache.in_session()`: a job's writes) in the current session's, which the caller commits."""
+        in_session = in_session or _IN_SESSION.get()
         values = {"key": key, "stamp": stamp, "computed_at": computed_at or clock.utcnow(),
                   "value": pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)}
         insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
@@ -173,6 +179,17 @@ class SharedCache:
                 conn.execute(stmt)
         except sa.exc.DBAPIError as exc:
             log.info("shared value %s not stored: %s", key, exc)
+
+    @staticmethod
+    @contextmanager
+    def in_session():
+        """Values stored meanwhile go into the current session's transaction (a job, which commits its work;
+        on SQLite a transaction of their own would wait for the job's own lock on the file)."""
+        token = _IN_SESSION.set(True)
+        try:
+            yield
+        finally:
+            _IN_SESSION.reset(token)
 
     @classmethod
     def get(cls, key: str, compute: Callable[[], Any], *, stamp: str = "", max_age: Optional[float] = None) -> Any:

@@ -102,11 +102,12 @@ def warm(today: Optional[date] = None) -> dict:
     for kode in db.session.scalars(sa.select(Region.kode).where(Region.level == "provinsi").order_by(Region.kode)):
         areas.append(resolve_area(user, kode))
     areas = [a for a in dict.fromkeys(areas) if a.big]
-    for area in areas:
-        for name, compute in _PANELS.items():
-            SharedCache.store(_key(name, area, today), {"value": compute(user, area), "at": clock.utcnow()},
-                              stamp=_stamp(name), in_session=True)
-        # The SIAK series and as-of dates the page also shares (by their own stamps): stored now if missing.
-        official_series_of(area)
-        official_dates(area)
+    with SharedCache.in_session():
+        for area in areas:
+            for name, compute in _PANELS.items():
+                SharedCache.store(_key(name, area, today), {"value": compute(user, area), "at": clock.utcnow()},
+                                  stamp=_stamp(name))
+            # The SIAK series and as-of dates the page also shares (by their own stamps): stored now if missing.
+            official_series_of(area)
+            official_dates(area)
     return {"areas": len(areas), "shared": SharedCache.enabled()}
