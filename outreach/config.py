@@ -120,6 +120,14 @@ class DefaultConfig:
     # None: on for SQLite, off for PostgreSQL (there the change fingerprint, row counts of the large tables,
     # costs more than the figures it spares: measured with bench/coverage_bench.py), and off under TESTING.
     COVERAGE_CACHE = None
+    # Values shared by every worker and restart in the database (outreach.cache.SharedCache): the forecast and
+    # team panels of a province's or the country's dashboard, at most PANEL_MAX_AGE seconds old (the job
+    # dashboard_panels renews them every 5 minutes), and their SIAK series. None: on for PostgreSQL, off for
+    # SQLite and under TESTING.
+    SHARED_CACHE = None
+    PANEL_MAX_AGE = 600
+    # Finished job runs are kept this many days (housekeeping deletes older ones).
+    JOB_RUN_KEEP_DAYS = 30
     HOLIDAY_COUNTRY = "ID"
     # Planner: travel, working day and priority weights (extra weight per record, ≥ 0).
     PLANNER_TRAVEL_KMH = 30
