@@ -128,7 +128,8 @@ class PageNumber(PositiveInt):
     the end (a list never reaches it, and the database's OFFSET must stay in range)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return min(super()._deserialize(value, attr, data, **kwargs), MAX_PAGE)
+        number = super()._deserialize(value, attr, data, **kwargs)
+        return number if number is None else min(number, MAX_PAGE)  # None: an empty page= with no default
 
 
 def per_page_default() -> int:
