@@ -166,3 +166,14 @@ def test_small_scope_form_is_unchanged(client, login_as, world, frozen):
     page = client.get("/sesi/baru").get_data(as_text=True)
     assert "pilih_desa" not in page and "area_picker.js" not in page and "lokasi_bertahap" not in page
     assert str(world.site1.id) in options(page, "site_id")
+
+
+def test_ids_past_the_database_integer_are_no_choice_not_an_error(client, login_as, big):
+    """A team or kit id no row can have (PostgreSQL INTEGER) is left out of the kept choices: the form answers
+    with its lists, never 500."""
+    login_as("admin")
+    resp = client.post("/sesi/baru", data={
+        "lokasi_bertahap": "1", "pilih_provinsi": "33", "pilih_kabupaten": "33.74", "pilih_kecamatan": "33.74.02",
+        "area_step": "lokasi", "team_id": "99999999999", "kit_ids": ["99999999999", str(big.kit.id)]})
+    assert resp.status_code == 200
+    assert options(resp.get_data(as_text=True), "site_id") == [str(big.site2.id)]

@@ -7,7 +7,7 @@ from werkzeug.routing import BuildError
 from outreach.admin import bp, service
 from outreach.admin.forms import KitForm, PasswordResetForm, TeamForm, TokenForm, UserCreateForm, UserForm
 from outreach.extensions import db
-from outreach.input_limits import page_number
+from outreach.input_limits import db_id, page_number
 from outreach.models import ApiToken, Kit, Team, User
 from outreach import permissions, vocab
 from outreach.regions import picker
@@ -155,7 +155,8 @@ def _user_form_choices(form) -> picker.AreaPicker:
     if "pilih_kabupaten" in request.form:
         office = request.form.get("pilih_kabupaten") or ""
     else:
-        team = db.session.get(Team, int(form.team_id.data)) if str(form.team_id.data or "").isdigit() else None
+        team_id = db_id(form.team_id.data)
+        team = db.session.get(Team, team_id) if team_id is not None else None
         office = team.office_kode if team is not None else ""
     area = picker.build_picker(current_user, {"kabupaten": "pilih_kabupaten"}, {"kabupaten": office},
                                picker.select_max(current_app.config), picker.submitted_picks(request.form))

@@ -385,7 +385,7 @@ def team_choices(admin, office: Optional[str] = None, keep=None, narrow: bool = 
     query = sa.select(Team.id, Team.nama, Team.active).where(
         permissions.manageable_office_clause(admin, Team.office_kode))
     if narrow:
-        keep_id = int(keep) if str(keep or "").isdigit() else -1
+        keep_id = input_limits.db_id(keep) or -1
         query = query.where(sa.or_(Team.office_kode == (office or ""), Team.id == keep_id))
     rows = db.session.execute(query.order_by(Team.nama)).all()
     return [(str(i), nama, active) for i, nama, active in rows]

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from outreach import permissions
 from outreach.extensions import db
+from outreach.input_limits import db_id
 from outreach.models import Kit, Site, Team
 from outreach.models.regions import level_of
 from outreach.permissions import in_scope, scope_clause, scope_of
@@ -131,13 +132,8 @@ def list_office(site: Optional[Site], sites: SiteList) -> Optional[str]:
 
 
 def _ids(values: Iterable) -> set[int]:
-    out = set()
-    for v in values or ():
-        try:
-            out.add(int(v))
-        except (TypeError, ValueError):
-            continue
-    return out
+    """The database ids among `values` (anything else, or past the database's INTEGER, left out)."""
+    return {i for i in (db_id(v) for v in values or ()) if i is not None}
 
 
 def teams_and_kits(user, office: Optional[str], stepwise: bool, chosen_team=None, chosen_kits=()) -> TeamKitChoice:
