@@ -100,6 +100,8 @@ def test_admin_form_starts_with_the_area_lists_and_no_long_lists(client, login_a
     login_as("admin")
     page = client.get("/sesi/baru").get_data(as_text=True)
     assert options(page, "pilih_provinsi") == ["33"] and options(page, "site_id") == []
+    # The only province there is stands chosen, and its kabupaten are listed.
+    assert re.search(r'<option value="33" selected', page) and "33.74" in options(page, "pilih_kabupaten")
     assert options(page, "team_id") == [] and kit_boxes(page) == []
     assert "Pilih lokasi dulu" in page and "js/area_picker.js" in page and 'name="lokasi_bertahap"' in page
 

@@ -168,6 +168,9 @@ def build_picker(user, fields: Mapping[str, str], values: Mapping[str, str], lim
         options = children_in_scope(user, parent, lvl) if (parent or not steps) else []
         if chosen and chosen not in {k for k, _n in options}:
             chosen = ""
+        if not chosen and len(options) == 1 and lvl not in fields and lvl not in picks:
+            chosen = options[0][0]  # the only province (or kabupaten) there is: chosen already, on a first view
+            implied = _path_of(chosen) if not implied else implied
         if lvl in picks and lvl not in fields and chosen != implied.get(lvl, ""):
             implied = _path_of(chosen)  # a changed helper list: what was below it no longer applies
         steps.append(Step(level=lvl, name=fields.get(lvl, f"pilih_{lvl}"), options=options, chosen=chosen,
