@@ -36,9 +36,7 @@ import os
 import random
 import re
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -49,6 +47,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench._gunicorn import gunicorn as served  # noqa: E402
 
 PASSWORD = "bench-load-2026"
 DEFAULT_PG = os.environ.get("JB_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -151,42 +151,11 @@ def clock_time(hour: int):
 
 # ---------------------------------------------------------------- the server
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def gunicorn(url: str, workers: int):
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), JB_BENCH_MINIMAL="1",
-               FLASK_RATELIMIT_ENABLED="false", FLASK_RATE_LIMITS="false")
-    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-           "--log-level", "warning", "app:app"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 120  # each worker imports the app: slow on a busy machine
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("gunicorn did not start")
-            time.sleep(0.2)
+    with served(url, workers, env={"JB_BENCH_MINIMAL": "1"}) as (base, proc):
         out("server", f"gunicorn_w{workers}_pid{proc.pid}")
         yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 # ---------------------------------------------------------------- virtual users

@@ -67,7 +67,6 @@ import argparse
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -83,6 +82,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import _national_data as data  # noqa: E402
+from bench._gunicorn import gunicorn as served  # noqa: E402
 
 WIB = ZoneInfo("Asia/Jakarta")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -359,43 +359,14 @@ def reused_state(url: str) -> tuple[dict, str]:
 
 # ---------------------------------------------------------------- 4. the server and its pages
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def gunicorn(url: str, workers: int):
-    import httpx
-
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), FLASK_RATELIMIT_ENABLED="false",
-               FLASK_RATE_LIMITS="false")
-    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "docs" / "deploy" / "gunicorn.conf.py"),
-           "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning",
-           "--access-logfile", "/dev/null", "app:app"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise BenchFailed("gunicorn did not start")
-            time.sleep(0.2)
+    """The production settings (docs/deploy/gunicorn.conf.py: each worker warms up first), quiet."""
+    conf = str(ROOT / "docs" / "deploy" / "gunicorn.conf.py")
+    with served(url, workers, args=("-c", conf, "--timeout", "120", "--access-logfile", "/dev/null"),
+                failure=BenchFailed) as (base, proc):
         out("server", f"gunicorn_w{workers}")
         yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def worker_rss_mb(proc) -> list[float]:

@@ -161,17 +161,16 @@ class SharedCache:
             return None
 
     @staticmethod
-    def store(key: str, value, stamp: str = "", computed_at=None, *, in_session: bool = False) -> None:
-        """Store `value` under `key`: in a transaction of its own, or (`in_session`, or inside
-        `SharedCache.in_session()`: a job's writes) in the current session's, which the caller commits."""
-        in_session = in_session or _IN_SESSION.get()
+    def store(key: str, value, stamp: str = "", computed_at=None) -> None:
+        """Store `value` under `key`: in a transaction of its own, or inside `SharedCache.in_session()` (a job's
+        writes) in the current session's, which the caller commits."""
         values = {"key": key, "stamp": stamp, "computed_at": computed_at or clock.utcnow(),
                   "value": pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)}
         insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
         stmt = insert(SharedValue).values(**values)
         stmt = stmt.on_conflict_do_update(index_elements=[SharedValue.key],
                                           set_={k: stmt.excluded[k] for k in ("stamp", "computed_at", "value")})
-        if in_session:
+        if _IN_SESSION.get():
             db.session.execute(stmt)
             return
         try:

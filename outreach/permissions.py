@@ -10,6 +10,7 @@ Plain functions of the user and an object (or SQL conditions for lists): no Flas
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Optional
 
 import sqlalchemy as sa
@@ -92,6 +93,12 @@ def corrects_any_time(user) -> bool:
 
 
 # ---------------------------------------------------------------- the user's area
+
+def everything_viewer():
+    """Who the app's own background work reads as (the dashboard panels job, a worker's warm-up): an admin
+    of every region, never signed in, for work whose result depends on the area alone."""
+    return SimpleNamespace(role=ADMIN, scope_kode=None, national=True, team=None, id=None)
+
 
 def scope_of(user) -> Optional[str]:
     """Region code that bounds what `user` may see; None means everything (an unscoped admin); NOWHERE

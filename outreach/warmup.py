@@ -13,18 +13,17 @@ from __future__ import annotations
 import logging
 import time
 from datetime import date
-from types import SimpleNamespace
 
 import sqlalchemy as sa
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from outreach import permissions
 from outreach.coverage.queries.figures import coverage
 from outreach.coverage.queries.sessions import count_overdue_logs, overdue_logs, upcoming_sessions
 from outreach.coverage.queries.trend import trend_points
 from outreach.extensions import db
-from outreach.permissions import ADMIN
 
 log = logging.getLogger(__name__)
 LOCALES = ("id", "en")
@@ -34,7 +33,7 @@ def _dashboard_statements() -> None:
     """The live parts of the dashboard of everything, once: SQLAlchemy compiles each statement on its first
     use (about 60 ms for a dashboard's two dozen). The slow panels are left alone (a shared value, or work the
     job does)."""
-    user = SimpleNamespace(role=ADMIN, scope_kode=None, national=True, team=None, id=None)
+    user = permissions.everything_viewer()
     coverage(user, None)
     trend_points(user, None)
     upcoming_sessions(user, None, limit=1)

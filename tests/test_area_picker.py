@@ -205,12 +205,16 @@ def test_manager_of_one_kabupaten_keeps_the_plain_filters(client, province, logi
     assert set(select_options(html, "kecamatan")) == {"33.74.01", "33.74.02"}
 
 
-def test_session_list_filter_steps(client, province):
-    team = b.make_team("33.82", "Tim 82")
-    site = b.make_site("33.82.01.2001", "Balai 82-1-1")
-    session = b.make_session(site, team)
+def session_82(client, province):
+    """A session of Tim 82 at a site of kecamatan 33.82.01, and the province admin signed in."""
+    session = b.make_session(b.make_site("33.82.01.2001", "Balai 82-1-1"), b.make_team("33.82", "Tim 82"))
     db.session.commit()
     login(client, province)
+    return session
+
+
+def test_session_list_filter_steps(client, province):
+    session = session_82(client, province)
     html = client.get("/sesi").get_data(as_text=True)
     assert select_options(html, "kecamatan") == [] and len(select_options(html, "pilih_kabupaten")) == 5
     html = client.get("/sesi?pilih_kabupaten=33.82&area_step=kabupaten").get_data(as_text=True)
@@ -223,11 +227,7 @@ def test_session_list_filter_steps(client, province):
 # ---------------------------------------------------------------- calendar, printed schedule, planner, request queue
 
 def test_calendar_kecamatan_steps(client, province):
-    team = b.make_team("33.82", "Tim 82")
-    site = b.make_site("33.82.01.2001", "Balai 82-1-1")
-    session = b.make_session(site, team)
-    db.session.commit()
-    login(client, province)
+    session = session_82(client, province)
     html = client.get("/kalender?kecamatan=").get_data(as_text=True)
     assert select_options(html, "kecamatan") == [] and len(select_options(html, "pilih_kabupaten")) == 5
     assert "Kecamatan 82-1" not in html and "js/area_picker.js" in html
@@ -241,11 +241,7 @@ def test_calendar_kecamatan_steps(client, province):
 
 
 def test_print_schedule_kecamatan_steps(client, province):
-    team = b.make_team("33.82", "Tim 82")
-    site = b.make_site("33.82.01.2001", "Balai 82-1-1")
-    session = b.make_session(site, team)
-    db.session.commit()
-    login(client, province)
+    session = session_82(client, province)
     period = {"from": session.date.isoformat(), "to": session.date.isoformat()}
     html = client.get("/jadwal/cetak", query_string={**period, "kecamatan": ""}).get_data(as_text=True)
     assert select_options(html, "kecamatan") == [] and len(select_options(html, "pilih_kabupaten")) == 5

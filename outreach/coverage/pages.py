@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 from outreach import clock
 from outreach.coverage.formatting import backwards_range_message, parse_date_arg
 from outreach.coverage.navigation import child_level_of, crumbs_for, parent_names, ranking_level
-from outreach.coverage.panels import panel
+from outreach.coverage.panels import default_deadline, panel
 from outreach.coverage.page_charts import (FORECAST_CHART_LIMIT, forecast_bars, projection_chart, slowest_chart,
                                            trend_chart)
-from outreach.coverage.queries.areas import BadInput, coverage_deadline, forecast_weeks, resolve_area
+from outreach.coverage.queries.areas import BadInput, forecast_weeks, resolve_area
 from outreach.coverage.queries.figures import SORT_KEYS, area_table, coverage
 from outreach.coverage.queries.forecasts import forecast_for, slowest_areas
 from outreach.coverage.queries.pemula import pemilih_pemula
@@ -36,14 +36,6 @@ DESA_TABLE_WITHIN = ("kabupaten", "kecamatan", "desa")
 UPCOMING_DAYS = 14
 UPCOMING_LIMIT = 15
 OVERDUE_LIMIT = 15
-
-
-def default_deadline() -> Optional[date]:
-    """The configured deadline (COVERAGE_DEADLINE); None when unset or unreadable."""
-    try:
-        return coverage_deadline()
-    except BadInput:
-        return None
 
 
 def weekly_points(points: list[dict]) -> list[dict]:

@@ -8,12 +8,11 @@ the trend's live point and the sessions stay live. Smaller areas compute everyth
 from __future__ import annotations
 
 from datetime import date, datetime
-from types import SimpleNamespace
 from typing import Callable, Optional
 
 import sqlalchemy as sa
 
-from outreach import clock
+from outreach import clock, permissions
 from outreach.cache import SharedCache
 from outreach.coverage.navigation import ranking_level
 from outreach.coverage.queries.areas import Area, BadInput, coverage_deadline, forecast_weeks, resolve_area, setting
@@ -24,7 +23,6 @@ from outreach.coverage.queries.trend import official_series_of
 from outreach.coverage.team_page import TEAM_DASHBOARD_LIMIT, team_behind_key
 from outreach.extensions import db
 from outreach.models import Region
-from outreach.permissions import ADMIN
 
 SLOWEST_LIMIT = 10
 PANEL_MAX_AGE = 600  # seconds (setting PANEL_MAX_AGE)
@@ -34,7 +32,8 @@ def panel_max_age() -> int:
     return int(setting("PANEL_MAX_AGE", PANEL_MAX_AGE))
 
 
-def _deadline() -> Optional[date]:
+def default_deadline() -> Optional[date]:
+    """The configured deadline (COVERAGE_DEADLINE); None when unset or unreadable."""
     try:
         return coverage_deadline()
     except BadInput:
@@ -47,7 +46,9 @@ def _key(name: str, area: Area, today: date) -> str:
 
 def _stamp(name: str) -> str:
     """What else a panel depends on: the settings it reads."""
-    return f"{forecast_weeks()}|{_deadline()}|{SLOWEST_LIMIT}" if name == "forecast" else str(TEAM_DASHBOARD_LIMIT)
+    if name == "forecast":
+        return f"{forecast_weeks()}|{default_deadline()}|{SLOWEST_LIMIT}"
+    return str(TEAM_DASHBOARD_LIMIT)
 
 
 def compute_forecast(user, area: Area) -> dict:
@@ -56,7 +57,7 @@ def compute_forecast(user, area: Area) -> dict:
     level = ranking_level(area)
     slowest = slowest_areas(user, area.kode, limit=SLOWEST_LIMIT, level=level)
     # The deadline flags need every area's forecast: only worth a second pass when a deadline is set.
-    result = forecast_for(user, area.kode, level=level) if _deadline() else None
+    result = forecast_for(user, area.kode, level=level) if default_deadline() else None
     late = [f for f in result["items"] if f.misses_deadline][:SLOWEST_LIMIT] if result else []
     summary = {"deadline": result["deadline"], "summary": result["summary"]} if result else None
     return {"slowest": slowest, "late": late, "forecast": summary}
@@ -86,18 +87,13 @@ def panel(name: str, user, area: Area, today: Optional[date] = None) -> tuple[di
 
 # ---------------------------------------------------------------- the job
 
-def _unscoped():
-    """Who the job computes as: an admin of every region (the panels depend on the area alone)."""
-    return SimpleNamespace(role=ADMIN, scope_kode=None, national=True, team=None, id=None)
-
-
 def warm(today: Optional[date] = None) -> dict:
     """Compute and store the panels of everything and of each province, and their SIAK series and as-of dates
     when missing (the job `dashboard_panels`; the caller commits)."""
     if not SharedCache.enabled():
         return {"areas": 0, "shared": False}
     today = today or clock.local_today()
-    user = _unscoped()
+    user = permissions.everything_viewer()
     areas = [resolve_area(user, None)]
     for kode in db.session.scalars(sa.select(Region.kode).where(Region.level == "provinsi").order_by(Region.kode)):
         areas.append(resolve_area(user, kode))

@@ -99,11 +99,10 @@ def browser():
         manager.__exit__(None, None, None)
 
 
-@pytest.fixture()
-def context(browser, live_server, db, csrf_on):
-    """A fresh browser context per test; requests leaving localhost are aborted and remembered."""
-    ctx = browser.new_context(base_url=live_server.url, locale="id-ID", timezone_id="Asia/Jakarta",
-                              viewport={"width": 1280, "height": 860})
+def local_context(browser, live_server, viewport: dict):
+    """A fresh browser context on the live server at `viewport`, the test's clock, requests leaving localhost
+    aborted and remembered (ctx.blocked_requests)."""
+    ctx = browser.new_context(base_url=live_server.url, locale="id-ID", timezone_id="Asia/Jakarta", viewport=viewport)
     ctx.set_default_timeout(TIMEOUT_MS)
     give_test_clock(ctx)  # the pages' Date agrees with the server's clock
     ctx.blocked_requests = []
@@ -116,6 +115,13 @@ def context(browser, live_server, db, csrf_on):
             route.abort("blockedbyclient")
 
     ctx.route("**/*", only_local)
+    return ctx
+
+
+@pytest.fixture()
+def context(browser, live_server, db, csrf_on):
+    """A fresh browser context per test; requests leaving localhost are aborted and remembered."""
+    ctx = local_context(browser, live_server, {"width": 1280, "height": 860})
     yield ctx
     ctx.close()
 

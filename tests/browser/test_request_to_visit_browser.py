@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
-from urllib.parse import urlsplit
 
 import pytest
 import segno
@@ -22,7 +21,7 @@ from outreach.extensions import db as _db
 from outreach.models import RecordingSession
 from outreach.models.requests import VisitRequest
 from tests import builders
-from tests.browser.conftest import LOCAL_HOSTS, TIMEOUT_MS, give_test_clock, open_menu
+from tests.browser.conftest import local_context, open_menu
 from tests.browser.test_csp_browser import WATCH_CSP
 from tests.conftest import WIB
 
@@ -77,19 +76,7 @@ class Watch:
 
 def _phone(browser, live_server):
     """A phone browser that never signed in (its own cookies), the test's clock, local requests only."""
-    ctx = browser.new_context(base_url=live_server.url, locale="id-ID", timezone_id="Asia/Jakarta", viewport=PHONE)
-    ctx.set_default_timeout(TIMEOUT_MS)
-    give_test_clock(ctx)
-    ctx.blocked_requests = []
-
-    def only_local(route):
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            ctx.blocked_requests.append(route.request.url)
-            route.abort("blockedbyclient")
-
-    ctx.route("**/*", only_local)
+    ctx = local_context(browser, live_server, PHONE)
     return ctx, Watch(ctx), ctx.new_page()
 
 
